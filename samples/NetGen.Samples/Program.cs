@@ -1,0 +1,6 @@
+using System;
+using NetGen.Samples;
+
+XorSample.Run();
+Console.WriteLine();
+IrisSample.Run();

@@ -1,0 +1,29 @@
+using System;
+
+namespace NetGen;
+
+/// <summary>
+/// A fully connected layer: y = f(W·x + b), with W stored as <c>[units × inputs]</c> row-major (PyTorch's
+/// <c>nn.Linear</c> layout) followed by b. Layers apply in the order their attributes are written.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class DenseAttribute : Attribute
+{
+    /// <summary>Creates a layer of <paramref name="units"/> outputs.</summary>
+    /// <param name="units">The number of outputs; greater than zero.</param>
+    /// <param name="activation">The activation applied to every output.</param>
+    public DenseAttribute(int units, Activation activation = Activation.Identity)
+    {
+        Units = units;
+        Activation = activation;
+    }
+
+    /// <summary>The number of outputs of the layer.</summary>
+    public int Units { get; }
+
+    /// <summary>The activation applied to every output.</summary>
+    public Activation Activation { get; }
+
+    /// <summary>The slope for negative inputs of <see cref="NetGen.Activation.LeakyReLU"/>; 0.01 by default, as in PyTorch.</summary>
+    public double Slope { get; set; } = 0.01;
+}

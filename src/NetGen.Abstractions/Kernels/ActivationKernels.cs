@@ -1,0 +1,109 @@
+using System;
+using System.Numerics;
+using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace NetGen.Kernels;
+
+/// <summary>
+/// Activations over spans of pre-activations, and their derivatives. Every derivative is taken from the layer's
+/// <em>output</em> y = f(z), which the forward pass keeps anyway, and multiplied into the incoming gradient in place:
+/// <c>gradient[i] *= f′(z[i])</c>.
+/// </summary>
+public static class ActivationKernels
+{
+    /// <summary>y = 1 / (1 + e⁻ᶻ).</summary>
+    public static void Sigmoid<T>(ReadOnlySpan<T> z, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T>
+        => TensorPrimitives.Sigmoid(z, y);
+
+    /// <summary>y = tanh z.</summary>
+    public static void Tanh<T>(ReadOnlySpan<T> z, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T>
+        => TensorPrimitives.Tanh(z, y);
+
+    /// <summary>y = max(z, 0).</summary>
+    public static void ReLU<T>(ReadOnlySpan<T> z, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T>
+        => TensorPrimitives.Max(z, T.Zero, y);
+
+    /// <summary>y = z for z &gt; 0, else slope·z.</summary>
+    public static void LeakyReLU<T>(ReadOnlySpan<T> z, Span<T> y, T slope) where T : unmanaged, IFloatingPointIeee754<T>
+        => ElementwiseLoop.Apply(z, y, new LeakyReLUForward<T>(slope));
+
+    /// <summary>Softmax of each of the <paramref name="rows"/> rows of <paramref name="columns"/> values, shifted by the row's maximum so no exponent overflows.</summary>
+    public static void Softmax<T>(ReadOnlySpan<T> z, Span<T> y, int rows, int columns) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int row = 0; row < rows; row++)
+        {
+            ReadOnlySpan<T> logits = z.Slice(row * columns, columns);
+            Span<T> probabilities = y.Slice(row * columns, columns);
+            TensorPrimitives.Subtract(logits, TensorPrimitives.Max(logits), probabilities);
+            TensorPrimitives.Exp(probabilities, probabilities);
+            TensorPrimitives.Divide(probabilities, TensorPrimitives.Sum<T>(probabilities), probabilities);
+        }
+    }
+
+    /// <summary>gradient ·= y(1 − y), the sigmoid's derivative at its output y.</summary>
+    public static void SigmoidBackward<T>(ReadOnlySpan<T> y, Span<T> gradient) where T : unmanaged, IFloatingPointIeee754<T>
+        => ElementwiseLoop.Apply(y, gradient, default(SigmoidDerivative<T>));
+
+    /// <summary>gradient ·= 1 − y², the tanh's derivative at its output y.</summary>
+    public static void TanhBackward<T>(ReadOnlySpan<T> y, Span<T> gradient) where T : unmanaged, IFloatingPointIeee754<T>
+        => ElementwiseLoop.Apply(y, gradient, default(TanhDerivative<T>));
+
+    /// <summary>gradient ·= [y &gt; 0], the ReLU's derivative (taken as 0 at 0, as PyTorch does).</summary>
+    public static void ReLUBackward<T>(ReadOnlySpan<T> y, Span<T> gradient) where T : unmanaged, IFloatingPointIeee754<T>
+        => ElementwiseLoop.Apply(y, gradient, new LeakyReLUDerivative<T>(T.Zero));
+
+    /// <summary>gradient ·= (y &gt; 0 ? 1 : slope), the leaky ReLU's derivative for a slope ≥ 0.</summary>
+    public static void LeakyReLUBackward<T>(ReadOnlySpan<T> y, Span<T> gradient, T slope) where T : unmanaged, IFloatingPointIeee754<T>
+        => ElementwiseLoop.Apply(y, gradient, new LeakyReLUDerivative<T>(slope));
+
+    /// <summary>
+    /// Replaces each row's gradient g with respect to the softmax output y by the gradient with respect to its logits:
+    /// yᵢ·(gᵢ − Σⱼ gⱼyⱼ), the product with the softmax's Jacobian.
+    /// </summary>
+    public static void SoftmaxBackward<T>(ReadOnlySpan<T> y, Span<T> gradient, int rows, int columns) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int row = 0; row < rows; row++)
+        {
+            ReadOnlySpan<T> probabilities = y.Slice(row * columns, columns);
+            Span<T> g = gradient.Slice(row * columns, columns);
+            T weightedSum = TensorPrimitives.Dot(g, probabilities);
+            TensorPrimitives.Subtract(g, weightedSum, g);
+            TensorPrimitives.Multiply(g, probabilities, g);
+        }
+    }
+
+    private readonly struct LeakyReLUForward<T>(T slope) : IBinaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        // x is z; y (the destination's old value) is ignored.
+        public T Invoke(T z, T y) => z > T.Zero ? z : slope * z;
+        public Vector128<T> Invoke(Vector128<T> z, Vector128<T> y) => Vector128.ConditionalSelect(Vector128.GreaterThan(z, Vector128<T>.Zero), z, z * Vector128.Create(slope));
+        public Vector256<T> Invoke(Vector256<T> z, Vector256<T> y) => Vector256.ConditionalSelect(Vector256.GreaterThan(z, Vector256<T>.Zero), z, z * Vector256.Create(slope));
+        public Vector512<T> Invoke(Vector512<T> z, Vector512<T> y) => Vector512.ConditionalSelect(Vector512.GreaterThan(z, Vector512<T>.Zero), z, z * Vector512.Create(slope));
+    }
+
+    private readonly struct SigmoidDerivative<T> : IBinaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public T Invoke(T y, T g) => g * y * (T.One - y);
+        public Vector128<T> Invoke(Vector128<T> y, Vector128<T> g) => g * y * (Vector128<T>.One - y);
+        public Vector256<T> Invoke(Vector256<T> y, Vector256<T> g) => g * y * (Vector256<T>.One - y);
+        public Vector512<T> Invoke(Vector512<T> y, Vector512<T> g) => g * y * (Vector512<T>.One - y);
+    }
+
+    private readonly struct TanhDerivative<T> : IBinaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public T Invoke(T y, T g) => g * (T.One - y * y);
+        public Vector128<T> Invoke(Vector128<T> y, Vector128<T> g) => g * (Vector128<T>.One - y * y);
+        public Vector256<T> Invoke(Vector256<T> y, Vector256<T> g) => g * (Vector256<T>.One - y * y);
+        public Vector512<T> Invoke(Vector512<T> y, Vector512<T> g) => g * (Vector512<T>.One - y * y);
+    }
+
+    private readonly struct LeakyReLUDerivative<T>(T slope) : IBinaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public T Invoke(T y, T g) => y > T.Zero ? g : slope * g;
+        public Vector128<T> Invoke(Vector128<T> y, Vector128<T> g) => Vector128.ConditionalSelect(Vector128.GreaterThan(y, Vector128<T>.Zero), g, g * Vector128.Create(slope));
+        public Vector256<T> Invoke(Vector256<T> y, Vector256<T> g) => Vector256.ConditionalSelect(Vector256.GreaterThan(y, Vector256<T>.Zero), g, g * Vector256.Create(slope));
+        public Vector512<T> Invoke(Vector512<T> y, Vector512<T> g) => Vector512.ConditionalSelect(Vector512.GreaterThan(y, Vector512<T>.Zero), g, g * Vector512.Create(slope));
+    }
+}

@@ -1,0 +1,90 @@
+using System;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace NetGen.Kernels;
+
+/// <summary>
+/// An element-wise operation f(x, y) written once per vector width. <see cref="ElementwiseLoop"/> runs it over spans;
+/// each kernel is a small struct, so the JIT specialises and inlines it into the loop.
+/// </summary>
+internal interface IBinaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    T Invoke(T x, T y);
+    Vector128<T> Invoke(Vector128<T> x, Vector128<T> y);
+    Vector256<T> Invoke(Vector256<T> x, Vector256<T> y);
+    Vector512<T> Invoke(Vector512<T> x, Vector512<T> y);
+}
+
+/// <summary>The one loop shape for element-wise kernels: the widest accelerated vector, then an overlapping last vector.</summary>
+internal static class ElementwiseLoop
+{
+    /// <summary>
+    /// Sets <c>y[i] = op(x[i], y[i])</c> for every i. <paramref name="y"/> may be read and written in place. The tail is
+    /// one full vector ending at the last element, computed from the original values before the main loop writes, so
+    /// no element is transformed twice and no scalar loop runs unless the span is shorter than a vector.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Apply<T, TOperator>(ReadOnlySpan<T> x, Span<T> y, TOperator op)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TOperator : struct, IBinaryOperator<T>
+    {
+        if (x.Length != y.Length)
+        {
+            throw new ArgumentException($"x has {x.Length} values and y has {y.Length}; they must be the same length.", nameof(y));
+        }
+
+        int length = x.Length;
+        ref T xRef = ref MemoryMarshal.GetReference(x);
+        ref T yRef = ref MemoryMarshal.GetReference(y);
+
+        if (Vector512.IsHardwareAccelerated && length >= Vector512<T>.Count)
+        {
+            int width = Vector512<T>.Count;
+            int last = length - width;
+            Vector512<T> tail = op.Invoke(Vector512.LoadUnsafe(ref xRef, (nuint)last), Vector512.LoadUnsafe(ref yRef, (nuint)last));
+            for (int i = 0; i < last; i += width)
+            {
+                op.Invoke(Vector512.LoadUnsafe(ref xRef, (nuint)i), Vector512.LoadUnsafe(ref yRef, (nuint)i)).StoreUnsafe(ref yRef, (nuint)i);
+            }
+
+            tail.StoreUnsafe(ref yRef, (nuint)last);
+            return;
+        }
+
+        if (Vector256.IsHardwareAccelerated && length >= Vector256<T>.Count)
+        {
+            int width = Vector256<T>.Count;
+            int last = length - width;
+            Vector256<T> tail = op.Invoke(Vector256.LoadUnsafe(ref xRef, (nuint)last), Vector256.LoadUnsafe(ref yRef, (nuint)last));
+            for (int i = 0; i < last; i += width)
+            {
+                op.Invoke(Vector256.LoadUnsafe(ref xRef, (nuint)i), Vector256.LoadUnsafe(ref yRef, (nuint)i)).StoreUnsafe(ref yRef, (nuint)i);
+            }
+
+            tail.StoreUnsafe(ref yRef, (nuint)last);
+            return;
+        }
+
+        if (Vector128.IsHardwareAccelerated && length >= Vector128<T>.Count)
+        {
+            int width = Vector128<T>.Count;
+            int last = length - width;
+            Vector128<T> tail = op.Invoke(Vector128.LoadUnsafe(ref xRef, (nuint)last), Vector128.LoadUnsafe(ref yRef, (nuint)last));
+            for (int i = 0; i < last; i += width)
+            {
+                op.Invoke(Vector128.LoadUnsafe(ref xRef, (nuint)i), Vector128.LoadUnsafe(ref yRef, (nuint)i)).StoreUnsafe(ref yRef, (nuint)i);
+            }
+
+            tail.StoreUnsafe(ref yRef, (nuint)last);
+            return;
+        }
+
+        for (int i = 0; i < length; i++)
+        {
+            Unsafe.Add(ref yRef, i) = op.Invoke(Unsafe.Add(ref xRef, i), Unsafe.Add(ref yRef, i));
+        }
+    }
+}

@@ -1,0 +1,131 @@
+using System;
+using System.Numerics;
+using System.Numerics.Tensors;
+
+namespace NetGen.Kernels;
+
+/// <summary>
+/// Losses over a batch of samples of <c>columns</c> outputs each, stored row-major. Each returns the <em>sum</em> of
+/// the samples' losses (a sample's loss is the formula over its own outputs) and, when <c>gradient</c> is not empty,
+/// writes the gradient of that sum. Dividing by the number of samples gives PyTorch's reduction <c>'mean'</c>.
+/// </summary>
+public static class LossKernels
+{
+    /// <summary>
+    /// Mean squared error: a sample's loss is (1/C)·Σₖ(yₖ − tₖ)². The gradient written is with respect to the outputs,
+    /// 2(y − t)/C; the caller multiplies in the output activation's derivative.
+    /// </summary>
+    public static T MeanSquaredError<T>(ReadOnlySpan<T> outputs, ReadOnlySpan<T> targets, Span<T> gradient, int columns)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T inverseColumns = T.One / T.CreateTruncating(columns);
+        T sumOfSquares;
+        if (gradient.IsEmpty)
+        {
+            sumOfSquares = T.Zero;
+            for (int i = 0; i < outputs.Length; i++)
+            {
+                T difference = outputs[i] - targets[i];
+                sumOfSquares += difference * difference;
+            }
+        }
+        else
+        {
+            TensorPrimitives.Subtract(outputs, targets, gradient);
+            sumOfSquares = TensorPrimitives.SumOfSquares<T>(gradient);
+            TensorPrimitives.Multiply(gradient, (T.One + T.One) * inverseColumns, gradient);
+        }
+
+        return sumOfSquares * inverseColumns;
+    }
+
+    /// <summary>
+    /// Binary cross-entropy of sigmoid outputs: a sample's loss is (1/C)·Σₖ −[tₖ·ln yₖ + (1 − tₖ)·ln(1 − yₖ)] with
+    /// y = σ(z). It is evaluated from the logits z as max(z, 0) − t·z + ln(1 + e^−|z|), which is the same value but stays
+    /// finite where y rounds to 0 or 1. The gradient written is with respect to the logits, (y − t)/C: the sigmoid's
+    /// derivative cancels against the loss's, so no 0/0 can arise.
+    /// </summary>
+    public static T SigmoidBinaryCrossEntropy<T>(ReadOnlySpan<T> logits, ReadOnlySpan<T> outputs, ReadOnlySpan<T> targets, Span<T> gradient, int columns)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T inverseColumns = T.One / T.CreateTruncating(columns);
+        T sum = T.Zero;
+        for (int i = 0; i < logits.Length; i++)
+        {
+            T z = logits[i];
+            sum += T.Max(z, T.Zero) - targets[i] * z + T.LogP1(T.Exp(-T.Abs(z)));
+        }
+
+        if (!gradient.IsEmpty)
+        {
+            TensorPrimitives.Subtract(outputs, targets, gradient);
+            TensorPrimitives.Multiply(gradient, inverseColumns, gradient);
+        }
+
+        return sum * inverseColumns;
+    }
+
+    /// <summary>
+    /// Cross-entropy of softmax outputs against class-probability targets: a sample's loss is −Σₖ tₖ·ln softmax(z)ₖ,
+    /// evaluated as Σₖ tₖ·(logsumexp(z) − zₖ). The gradient written is with respect to the logits, y·Σₖtₖ − t, which is
+    /// y − t for targets that sum to one.
+    /// </summary>
+    public static T SoftmaxCrossEntropy<T>(ReadOnlySpan<T> logits, ReadOnlySpan<T> outputs, ReadOnlySpan<T> targets, Span<T> gradient, int columns)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int rows = logits.Length / columns;
+        T sum = T.Zero;
+        for (int row = 0; row < rows; row++)
+        {
+            ReadOnlySpan<T> z = logits.Slice(row * columns, columns);
+            ReadOnlySpan<T> t = targets.Slice(row * columns, columns);
+            T targetMass = TensorPrimitives.Sum(t);
+            sum += targetMass * LogSumExp(z) - TensorPrimitives.Dot(t, z);
+            if (!gradient.IsEmpty)
+            {
+                Span<T> g = gradient.Slice(row * columns, columns);
+                TensorPrimitives.Multiply(outputs.Slice(row * columns, columns), targetMass, g);
+                TensorPrimitives.Subtract(g, t, g);
+            }
+        }
+
+        return sum;
+    }
+
+    /// <summary>
+    /// Cross-entropy of softmax outputs against class indices: a sample's loss is logsumexp(z) − z[label]. The gradient
+    /// written is with respect to the logits, y − onehot(label). Labels must already be checked to lie in [0, C).
+    /// </summary>
+    public static T SoftmaxCrossEntropy<T>(ReadOnlySpan<T> logits, ReadOnlySpan<T> outputs, ReadOnlySpan<int> labels, Span<T> gradient, int columns)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T sum = T.Zero;
+        for (int row = 0; row < labels.Length; row++)
+        {
+            ReadOnlySpan<T> z = logits.Slice(row * columns, columns);
+            int label = labels[row];
+            sum += LogSumExp(z) - z[label];
+            if (!gradient.IsEmpty)
+            {
+                Span<T> g = gradient.Slice(row * columns, columns);
+                outputs.Slice(row * columns, columns).CopyTo(g);
+                g[label] -= T.One;
+            }
+        }
+
+        return sum;
+    }
+
+    /// <summary>ln Σₖ e^zₖ, shifted by the maximum so that no exponent overflows.</summary>
+    public static T LogSumExp<T>(ReadOnlySpan<T> z) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T max = TensorPrimitives.Max(z);
+        T sum = T.Zero;
+        for (int k = 0; k < z.Length; k++)
+        {
+            sum += T.Exp(z[k] - max);
+        }
+
+        return max + T.Log(sum);
+    }
+}

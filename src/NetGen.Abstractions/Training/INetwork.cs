@@ -1,0 +1,60 @@
+using System;
+using System.Numerics;
+
+namespace NetGen;
+
+/// <summary>
+/// What every generated network offers a generic trainer. NetGen implements it on each class that carries a
+/// <see cref="NetworkAttribute"/>; <typeparamref name="T"/> is <see cref="float"/> or <see cref="double"/> as the
+/// network's <see cref="Precision"/> says. Samples are stored row-major: sample <c>i</c> of a batch occupies
+/// <c>[i·InputSize, (i+1)·InputSize)</c> of the inputs and <c>[i·OutputSize, (i+1)·OutputSize)</c> of the targets.
+/// A network is not thread-safe: it owns its buffers.
+/// </summary>
+/// <typeparam name="T">The floating-point type the network computes in.</typeparam>
+public interface INetwork<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>The number of inputs per sample.</summary>
+    int InputSize { get; }
+
+    /// <summary>The number of outputs per sample (the last layer's units).</summary>
+    int OutputSize { get; }
+
+    /// <summary>The number of weights and biases, the length of <see cref="Parameters"/>.</summary>
+    int ParameterCount { get; }
+
+    /// <summary>
+    /// Every weight and bias in one flat span: for each layer in turn, its weights as <c>[units × inputs]</c> row-major,
+    /// then its biases. Writes go straight into the network.
+    /// </summary>
+    Span<T> Parameters { get; }
+
+    /// <summary>The gradient accumulated so far, laid out as <see cref="Parameters"/>.</summary>
+    Span<T> Gradients { get; }
+
+    /// <summary>Redraws every parameter from <paramref name="seed"/>, deterministically.</summary>
+    void InitializeParameters(int seed);
+
+    /// <summary>Computes the outputs for one sample.</summary>
+    void Predict(ReadOnlySpan<T> input, Span<T> output);
+
+    /// <summary>Computes the outputs for a batch of samples.</summary>
+    void PredictBatch(ReadOnlySpan<T> inputs, Span<T> outputs);
+
+    /// <summary>One optimizer step on one sample. Returns that sample's loss before the update.</summary>
+    T TrainStep(ReadOnlySpan<T> input, ReadOnlySpan<T> target);
+
+    /// <summary>One optimizer step on the gradient averaged over a batch. Returns the batch's mean loss before the update.</summary>
+    T TrainBatch(ReadOnlySpan<T> inputs, ReadOnlySpan<T> targets);
+
+    /// <summary>Adds the gradient summed over a batch into <see cref="Gradients"/> and returns the summed loss.</summary>
+    T AccumulateGradients(ReadOnlySpan<T> inputs, ReadOnlySpan<T> targets);
+
+    /// <summary>One optimizer step with <see cref="Gradients"/> divided by <paramref name="sampleCount"/>, then zeroes the gradients.</summary>
+    void ApplyGradients(int sampleCount);
+
+    /// <summary>Sets every accumulated gradient to zero.</summary>
+    void ZeroGradients();
+
+    /// <summary>The mean loss over a batch, without training.</summary>
+    T ComputeLoss(ReadOnlySpan<T> inputs, ReadOnlySpan<T> targets);
+}

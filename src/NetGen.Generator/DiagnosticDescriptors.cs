@@ -1,0 +1,116 @@
+using Microsoft.CodeAnalysis;
+
+namespace NetGen.Generator;
+
+/// <summary>
+/// Every diagnostic NetGen reports. Ids are stable: a user may suppress one by id, and docs/diagnostics.md describes
+/// each. Every message says what to change.
+/// </summary>
+internal static class DiagnosticDescriptors
+{
+    private const string Category = "NetGen";
+
+    public static readonly DiagnosticDescriptor NotPartial = new(
+        id: "NG0001",
+        title: "A network class and every type containing it must be partial",
+        messageFormat: "'{0}' must be declared partial, because NetGen adds the generated members of network '{1}' in another part of it; add the 'partial' modifier",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor SizeNotPositive = new(
+        id: "NG0002",
+        title: "Inputs and layer units must be greater than zero",
+        messageFormat: "{0} must be greater than zero, but is {1}; {2}",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor NoLayers = new(
+        id: "NG0003",
+        title: "A network needs at least one Dense layer",
+        messageFormat: "Network '{0}' declares no layers; add at least one [Dense(units, activation)] attribute to the class, the last one being the output layer",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor SoftmaxNotLast = new(
+        id: "NG0004",
+        title: "Softmax is only allowed on the last layer",
+        messageFormat: "Layer {0} of '{1}' uses Softmax, which is only allowed on the last (output) layer; use another activation here, or make Softmax the activation of the last [Dense]",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor LossNeedsOutputActivation = new(
+        id: "NG0005",
+        title: "The loss does not fit the output layer's activation",
+        messageFormat: "Loss.{0} needs a {1} output layer, but the last layer of '{2}' uses {3}; {4}",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor MultipleOptimizers = new(
+        id: "NG0006",
+        title: "A network has at most one optimizer",
+        messageFormat: "'{0}' declares more than one optimizer ([{1}] and [{2}]); keep exactly one optimizer attribute",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor LayersOnSeveralParts = new(
+        id: "NG0007",
+        title: "Layers must be declared on one part of a partial class",
+        messageFormat: "The layers of '{0}' are declared on more than one part of the partial class; move every [Dense] onto one declaration, so that their order is the order written",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor InvalidArgumentValue = new(
+        id: "NG0008",
+        title: "A numeric argument is out of range",
+        messageFormat: "{0} of [{1}] is {2}; it must be {3}",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor NotAClass = new(
+        id: "NG0009",
+        title: "A network must be a non-static class",
+        messageFormat: "'{0}' is {1}; [Network] goes on a non-static partial class or record class, which holds the network's parameters and buffers",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor UndefinedEnumValue = new(
+        id: "NG0010",
+        title: "An enum argument has no defined value",
+        messageFormat: "{0} is {1}, which is not a defined {2} value; use one of {3}",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor NetworkTooLarge = new(
+        id: "NG0011",
+        title: "The network has too many parameters",
+        messageFormat: "'{0}' would have {1} parameters, more than one array can hold ({2}); make the layers smaller",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor UnreadableAttribute = new(
+        id: "NG0012",
+        title: "A NetGen attribute could not be read",
+        messageFormat: "[{0}] could not be read, so '{1}' is not generated; fix the errors in this attribute's arguments",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor InternalError = new(
+        id: "NG0999",
+        title: "NetGen failed unexpectedly",
+        messageFormat: "NetGen could not generate '{0}' because of an internal error ({1}); please report it with this declaration",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+}

@@ -1,0 +1,451 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using NetGen.Generator.Model;
+
+namespace NetGen.Generator;
+
+public sealed partial class NetworkGenerator
+{
+    /// <summary>Turns one [Network] declaration into a <see cref="NetworkSpec"/> and the diagnostics it deserves.</summary>
+    internal static class Parser
+    {
+        private const string DenseAttributeName = "NetGen.DenseAttribute";
+
+        /// <summary>Every optimizer attribute; a network may carry one of them.</summary>
+        private static readonly ImmutableArray<string> OptimizerAttributeNames = ImmutableArray.Create("NetGen.SgdAttribute");
+
+        /// <summary>The largest number of elements one .NET array may hold (Array.MaxLength).</summary>
+        private const long MaxArrayLength = 0x7FFFFFC7;
+
+        public static NetworkParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+        {
+            var diagnostics = new List<DiagnosticInfo>();
+            var node = (TypeDeclarationSyntax)context.TargetNode;
+            try
+            {
+                NetworkSpec? spec = ParseNetwork(context, node, diagnostics, cancellationToken);
+                return new NetworkParseResult(diagnostics.Count == 0 ? spec : null, new EquatableArray<DiagnosticInfo>(diagnostics.ToArray()));
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(
+                    DiagnosticDescriptors.InternalError, node.Identifier.GetLocation(), node.Identifier.Text, exception.GetType().Name + ": " + exception.Message));
+                return new NetworkParseResult(null, new EquatableArray<DiagnosticInfo>(diagnostics.ToArray()));
+            }
+        }
+
+        private static NetworkSpec? ParseNetwork(GeneratorAttributeSyntaxContext context, TypeDeclarationSyntax node, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
+        {
+            var symbol = (INamedTypeSymbol)context.TargetSymbol;
+            string name = symbol.Name;
+
+            CheckDeclaration(node, symbol, diagnostics);
+            EquatableArray<TypeDeclarationSpec> containingTypes = ParseContainingTypes(node, name, diagnostics);
+
+            AttributeData networkAttribute = context.Attributes[0];
+            AttributeSyntax? networkSyntax = networkAttribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken) as AttributeSyntax;
+            if (networkAttribute.AttributeConstructor is null)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnreadableAttribute, networkSyntax?.GetLocation(), "Network", name));
+                return null;
+            }
+
+            int inputs = ParseInputs(networkAttribute, networkSyntax, diagnostics);
+            var loss = (LossKind)ParseEnum(networkAttribute, networkSyntax, "Loss", typeof(LossKind), (int)LossKind.MeanSquaredError, diagnostics);
+            var precision = (PrecisionKind)ParseEnum(networkAttribute, networkSyntax, "Precision", typeof(PrecisionKind), (int)PrecisionKind.Single, diagnostics);
+
+            ImmutableArray<AttributeData> attributes = symbol.GetAttributes();
+            List<(DenseLayerSpec Layer, AttributeSyntax? Syntax)> layers = ParseLayers(attributes, name, inputs, diagnostics, cancellationToken);
+            OptimizerSpec optimizer = ParseOptimizer(attributes, name, diagnostics, cancellationToken);
+
+            if (layers.Count == 0)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NoLayers, networkSyntax?.GetLocation() ?? node.Identifier.GetLocation(), name));
+                return null;
+            }
+
+            CheckActivations(layers, loss, name, diagnostics);
+
+            long parameterCount = layers.Sum(entry => (long)entry.Layer.Inputs * entry.Layer.Units + entry.Layer.Units);
+            if (inputs > 0 && parameterCount > MaxArrayLength)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(
+                    DiagnosticDescriptors.NetworkTooLarge,
+                    networkSyntax?.GetLocation() ?? node.Identifier.GetLocation(),
+                    name,
+                    parameterCount.ToString("N0", CultureInfo.InvariantCulture),
+                    MaxArrayLength.ToString("N0", CultureInfo.InvariantCulture)));
+            }
+
+            if (diagnostics.Count > 0)
+            {
+                return null;
+            }
+
+            return new NetworkSpec(
+                Namespace: symbol.ContainingNamespace.IsGlobalNamespace ? null : symbol.ContainingNamespace.ToDisplayString(),
+                ContainingTypes: containingTypes,
+                Type: DeclarationOf(node),
+                HintName: HintNameOf(symbol),
+                Inputs: inputs,
+                Loss: loss,
+                Precision: precision,
+                Layers: new EquatableArray<DenseLayerSpec>(layers.Select(entry => entry.Layer).ToArray()),
+                Optimizer: optimizer);
+        }
+
+        /// <summary>NG0009 for anything but a non-static class or record class; NG0001 when it is not partial.</summary>
+        private static void CheckDeclaration(TypeDeclarationSyntax node, INamedTypeSymbol symbol, List<DiagnosticInfo> diagnostics)
+        {
+            string? wrongKind = node switch
+            {
+                StructDeclarationSyntax => "a struct",
+                InterfaceDeclarationSyntax => "an interface",
+                RecordDeclarationSyntax record when record.ClassOrStructKeyword.IsKind(SyntaxKind.StructKeyword) => "a record struct",
+                _ when symbol.IsStatic => "a static class",
+                ClassDeclarationSyntax or RecordDeclarationSyntax => null,
+                _ => "not a class",
+            };
+            if (wrongKind is not null)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NotAClass, node.Identifier.GetLocation(), symbol.Name, wrongKind));
+            }
+
+            if (!node.Modifiers.Any(SyntaxKind.PartialKeyword))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NotPartial, node.Identifier.GetLocation(), symbol.Name, symbol.Name));
+            }
+        }
+
+        /// <summary>The types the network is nested in, outermost first; NG0001 for each that is not partial.</summary>
+        private static EquatableArray<TypeDeclarationSpec> ParseContainingTypes(TypeDeclarationSyntax node, string networkName, List<DiagnosticInfo> diagnostics)
+        {
+            var containing = new List<TypeDeclarationSpec>();
+            for (SyntaxNode? parent = node.Parent; parent is TypeDeclarationSyntax type; parent = parent.Parent)
+            {
+                if (!type.Modifiers.Any(SyntaxKind.PartialKeyword))
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NotPartial, type.Identifier.GetLocation(), type.Identifier.Text, networkName));
+                }
+
+                containing.Insert(0, DeclarationOf(type));
+            }
+
+            return new EquatableArray<TypeDeclarationSpec>(containing.ToArray());
+        }
+
+        private static int ParseInputs(AttributeData attribute, AttributeSyntax? syntax, List<DiagnosticInfo> diagnostics)
+        {
+            TypedConstant? value = NamedArgument(attribute, "Inputs");
+            if (value is not { Value: int inputs })
+            {
+                diagnostics.Add(DiagnosticInfo.Create(
+                    DiagnosticDescriptors.SizeNotPositive,
+                    syntax?.GetLocation(),
+                    "Inputs",
+                    "missing",
+                    "set [Network(Inputs = n)] to the number of values in one input sample"));
+                return 0;
+            }
+
+            if (inputs <= 0)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(
+                    DiagnosticDescriptors.SizeNotPositive,
+                    ArgumentLocation(syntax, "Inputs", -1),
+                    "Inputs",
+                    inputs.ToString(CultureInfo.InvariantCulture),
+                    "set it to the number of values in one input sample"));
+            }
+
+            return inputs;
+        }
+
+        private static List<(DenseLayerSpec Layer, AttributeSyntax? Syntax)> ParseLayers(
+            ImmutableArray<AttributeData> attributes, string networkName, int inputs, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
+        {
+            var layers = new List<(DenseLayerSpec, AttributeSyntax?)>();
+            SyntaxNode? layersDeclaration = null;
+            bool reportedSeveralParts = false;
+            int fanIn = inputs;
+            long offset = 0;
+            foreach (AttributeData attribute in attributes)
+            {
+                if (attribute.AttributeClass?.ToDisplayString() != DenseAttributeName)
+                {
+                    continue;
+                }
+
+                var syntax = attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken) as AttributeSyntax;
+                SyntaxNode? declaration = syntax?.Parent?.Parent;
+                if (layersDeclaration is null)
+                {
+                    layersDeclaration = declaration;
+                }
+                else if (declaration is not null && declaration != layersDeclaration && !reportedSeveralParts)
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LayersOnSeveralParts, syntax?.GetLocation(), networkName));
+                    reportedSeveralParts = true;
+                }
+
+                int index = layers.Count;
+                if (attribute.AttributeConstructor is null || attribute.ConstructorArguments.Length != 2)
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnreadableAttribute, syntax?.GetLocation(), "Dense", networkName));
+                    continue;
+                }
+
+                int units = attribute.ConstructorArguments[0].Value is int value ? value : 0;
+                if (units <= 0)
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(
+                        DiagnosticDescriptors.SizeNotPositive,
+                        ArgumentLocation(syntax, "units", 0),
+                        "units",
+                        units.ToString(CultureInfo.InvariantCulture),
+                        "give [Dense(units, …)] the number of outputs of layer " + index.ToString(CultureInfo.InvariantCulture)));
+                }
+
+                int activationValue = attribute.ConstructorArguments[1].Value is int activationInt ? activationInt : 0;
+                var activation = (ActivationKind)activationValue;
+                if (!Enum.IsDefined(typeof(ActivationKind), activation))
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(
+                        DiagnosticDescriptors.UndefinedEnumValue,
+                        ArgumentLocation(syntax, "activation", 1),
+                        "activation",
+                        activationValue.ToString(CultureInfo.InvariantCulture),
+                        "Activation",
+                        DefinedNames(typeof(ActivationKind), "Activation")));
+                }
+
+                double slope = 0.01;
+                if (NamedArgument(attribute, "Slope") is { Value: { } slopeValue })
+                {
+                    slope = Convert.ToDouble(slopeValue, CultureInfo.InvariantCulture);
+                    if (double.IsNaN(slope) || double.IsInfinity(slope) || slope < 0)
+                    {
+                        diagnostics.Add(DiagnosticInfo.Create(
+                            DiagnosticDescriptors.InvalidArgumentValue,
+                            ArgumentLocation(syntax, "Slope", -1),
+                            "Slope",
+                            "Dense",
+                            Format(slope),
+                            "a finite number ≥ 0 (the leaky ReLU's slope for negative inputs; 0.01 is PyTorch's default)"));
+                    }
+                }
+
+                // Offsets saturate rather than overflow: an oversized network is reported once, by its total (NG0011).
+                int weightOffset = (int)Math.Min(offset, int.MaxValue);
+                layers.Add((new DenseLayerSpec(index, fanIn, units, activation, slope, weightOffset), syntax));
+                offset += (long)Math.Max(fanIn, 0) * Math.Max(units, 0) + Math.Max(units, 0);
+                fanIn = units;
+            }
+
+            return layers;
+        }
+
+        private static void CheckActivations(List<(DenseLayerSpec Layer, AttributeSyntax? Syntax)> layers, LossKind loss, string networkName, List<DiagnosticInfo> diagnostics)
+        {
+            for (int i = 0; i < layers.Count - 1; i++)
+            {
+                if (layers[i].Layer.Activation == ActivationKind.Softmax)
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(
+                        DiagnosticDescriptors.SoftmaxNotLast,
+                        ArgumentLocation(layers[i].Syntax, "activation", 1),
+                        i.ToString(CultureInfo.InvariantCulture),
+                        networkName));
+                }
+            }
+
+            (DenseLayerSpec output, AttributeSyntax? outputSyntax) = layers[layers.Count - 1];
+            (ActivationKind required, string advice) = loss switch
+            {
+                LossKind.CrossEntropy => (ActivationKind.Softmax,
+                    "make the last layer [Dense(classes, Activation.Softmax)]; cross-entropy is computed from the softmax's logits, which keeps it finite and makes its gradient simply output − target. For any other output, use Loss.MeanSquaredError"),
+                LossKind.BinaryCrossEntropy => (ActivationKind.Sigmoid,
+                    "make the last layer [Dense(n, Activation.Sigmoid)]; binary cross-entropy is computed from the sigmoid's logits, which keeps it finite and makes its gradient simply output − target. For any other output, use Loss.MeanSquaredError"),
+                _ => (output.Activation, string.Empty),
+            };
+            if (output.Activation != required && Enum.IsDefined(typeof(ActivationKind), output.Activation))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(
+                    DiagnosticDescriptors.LossNeedsOutputActivation,
+                    ArgumentLocation(outputSyntax, "activation", 1),
+                    loss.ToString(),
+                    required.ToString(),
+                    networkName,
+                    output.Activation.ToString(),
+                    advice));
+            }
+        }
+
+        private static OptimizerSpec ParseOptimizer(ImmutableArray<AttributeData> attributes, string networkName, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
+        {
+            OptimizerSpec? optimizer = null;
+            string? firstName = null;
+            foreach (AttributeData attribute in attributes)
+            {
+                string? fullName = attribute.AttributeClass?.ToDisplayString();
+                if (fullName is null || !OptimizerAttributeNames.Contains(fullName))
+                {
+                    continue;
+                }
+
+                var syntax = attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken) as AttributeSyntax;
+                string shortName = attribute.AttributeClass!.Name.Substring(0, attribute.AttributeClass.Name.Length - "Attribute".Length);
+                if (firstName is not null)
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MultipleOptimizers, syntax?.GetLocation(), networkName, firstName, shortName));
+                    continue;
+                }
+
+                firstName = shortName;
+                if (attribute.AttributeConstructor is null)
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnreadableAttribute, syntax?.GetLocation(), shortName, networkName));
+                    continue;
+                }
+
+                double learningRate = ParsePositive(attribute, syntax, shortName, "LearningRate", 0.01, diagnostics);
+                optimizer = new SgdSpec(learningRate);
+            }
+
+            return optimizer ?? new SgdSpec(0.01);
+        }
+
+        private static double ParsePositive(AttributeData attribute, AttributeSyntax? syntax, string attributeName, string argumentName, double defaultValue, List<DiagnosticInfo> diagnostics)
+        {
+            if (NamedArgument(attribute, argumentName) is not { Value: { } boxed })
+            {
+                return defaultValue;
+            }
+
+            double value = Convert.ToDouble(boxed, CultureInfo.InvariantCulture);
+            if (double.IsNaN(value) || double.IsInfinity(value) || value <= 0)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(
+                    DiagnosticDescriptors.InvalidArgumentValue,
+                    ArgumentLocation(syntax, argumentName, -1),
+                    argumentName,
+                    attributeName,
+                    Format(value),
+                    "a finite number greater than zero"));
+            }
+
+            return value;
+        }
+
+        private static int ParseEnum(AttributeData attribute, AttributeSyntax? syntax, string argumentName, Type enumType, int defaultValue, List<DiagnosticInfo> diagnostics)
+        {
+            if (NamedArgument(attribute, argumentName) is not { Value: int value })
+            {
+                return defaultValue;
+            }
+
+            if (!Enum.IsDefined(enumType, value))
+            {
+                string typeName = argumentName;
+                diagnostics.Add(DiagnosticInfo.Create(
+                    DiagnosticDescriptors.UndefinedEnumValue,
+                    ArgumentLocation(syntax, argumentName, -1),
+                    argumentName,
+                    value.ToString(CultureInfo.InvariantCulture),
+                    typeName,
+                    DefinedNames(enumType, typeName)));
+                return defaultValue;
+            }
+
+            return value;
+        }
+
+        private static TypedConstant? NamedArgument(AttributeData attribute, string name)
+        {
+            foreach (KeyValuePair<string, TypedConstant> argument in attribute.NamedArguments)
+            {
+                if (argument.Key == name && argument.Value.Kind != TypedConstantKind.Error)
+                {
+                    return argument.Value;
+                }
+            }
+
+            return null;
+        }
+
+        /// <summary>
+        /// The location of one argument of an attribute: the named argument <paramref name="name"/> (property or
+        /// constructor parameter) when written so, else the positional one at <paramref name="position"/>; the whole
+        /// attribute when the argument is not written (a default value).
+        /// </summary>
+        private static Location? ArgumentLocation(AttributeSyntax? syntax, string name, int position)
+        {
+            if (syntax is null)
+            {
+                return null;
+            }
+
+            SeparatedSyntaxList<AttributeArgumentSyntax> arguments = syntax.ArgumentList?.Arguments ?? default;
+            int positional = 0;
+            foreach (AttributeArgumentSyntax argument in arguments)
+            {
+                string? argumentName = argument.NameEquals?.Name.Identifier.Text ?? argument.NameColon?.Name.Identifier.Text;
+                if (argumentName == name)
+                {
+                    return argument.GetLocation();
+                }
+
+                if (argumentName is null)
+                {
+                    if (positional == position)
+                    {
+                        return argument.GetLocation();
+                    }
+
+                    positional++;
+                }
+            }
+
+            return syntax.GetLocation();
+        }
+
+        private static TypeDeclarationSpec DeclarationOf(TypeDeclarationSyntax type)
+        {
+            string keyword = type switch
+            {
+                RecordDeclarationSyntax record when record.ClassOrStructKeyword.IsKind(SyntaxKind.StructKeyword) => "record struct",
+                RecordDeclarationSyntax => "record",
+                _ => type.Keyword.ValueText,
+            };
+            return new TypeDeclarationSpec(keyword, type.Identifier.ValueText + (type.TypeParameterList?.ToString() ?? string.Empty), type.Identifier.ValueText);
+        }
+
+        private static string HintNameOf(INamedTypeSymbol symbol)
+        {
+            var parts = new List<string>();
+            for (INamedTypeSymbol? type = symbol; type is not null; type = type.ContainingType)
+            {
+                parts.Insert(0, type.MetadataName.Replace('`', '_'));
+            }
+
+            if (!symbol.ContainingNamespace.IsGlobalNamespace)
+            {
+                parts.Insert(0, symbol.ContainingNamespace.ToDisplayString());
+            }
+
+            return string.Join(".", parts) + ".g.cs";
+        }
+
+        private static string DefinedNames(Type enumType, string typeName)
+            => string.Join(", ", Enum.GetNames(enumType).Select(name => typeName + "." + name));
+
+        private static string Format(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+    }
+}

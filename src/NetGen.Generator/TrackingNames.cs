@@ -1,0 +1,9 @@
+namespace NetGen.Generator;
+
+/// <summary>The names of the pipeline's steps, so tests can check what each step did on a second run.</summary>
+internal static class TrackingNames
+{
+    public const string NetworkParseResults = nameof(NetworkParseResults);
+    public const string NetworkSpecs = nameof(NetworkSpecs);
+    public const string NetworkDiagnostics = nameof(NetworkDiagnostics);
+}
