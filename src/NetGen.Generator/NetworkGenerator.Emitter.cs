@@ -645,7 +645,7 @@ public sealed partial class NetworkGenerator
             Spec = spec;
             IsDouble = spec.Precision == PrecisionKind.Double;
             T = IsDouble ? "double" : "float";
-            NameOf = "nameof(" + spec.Type.SimpleName + ")";
+            NameOf = "\"" + spec.Type.SimpleName + "\"";
             foreach (DenseLayerSpec layer in spec.Layers)
             {
                 if (PreActivationsOf(layer) != OutputsOf(layer.Index))
@@ -665,7 +665,7 @@ public sealed partial class NetworkGenerator
         /// <summary>float or double.</summary>
         public string T { get; }
 
-        /// <summary>The expression that names the network in exception messages.</summary>
+        /// <summary>The network's name as a string literal, for exception messages (nameof cannot name an unbound generic type).</summary>
         public string NameOf { get; }
 
         public IEnumerable<string> Buffers => _bufferWidths.Keys;
