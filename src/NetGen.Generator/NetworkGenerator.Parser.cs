@@ -67,7 +67,12 @@ public sealed partial class NetworkGenerator
 
             if (layers.Count == 0)
             {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NoLayers, networkSyntax?.GetLocation() ?? node.Identifier.GetLocation(), name));
+                // A [Dense] that could not be read has its own diagnostic (NG0012); "no layers" would mislead.
+                if (!attributes.Any(attribute => attribute.AttributeClass?.ToDisplayString() == DenseAttributeName))
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NoLayers, networkSyntax?.GetLocation() ?? node.Identifier.GetLocation(), name));
+                }
+
                 return null;
             }
 

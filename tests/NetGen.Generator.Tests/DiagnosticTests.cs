@@ -1,0 +1,225 @@
+using System.Threading.Tasks;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Testing;
+using Xunit;
+
+namespace NetGen.Generator.Tests;
+
+/// <summary>One test per NG diagnostic: the declaration mistake, the id, the exact span and the message.</summary>
+public sealed class DiagnosticTests
+{
+    private static DiagnosticResult Error(string id) => new DiagnosticResult(id, DiagnosticSeverity.Error).WithLocation(0);
+
+    private static Task VerifyAsync(string source, params DiagnosticResult[] expected)
+    {
+        var test = new GeneratorTest("using NetGen;\n" + source);
+        test.TestState.ExpectedDiagnostics.AddRange(expected);
+        return test.RunAsync();
+    }
+
+    [Fact]
+    public Task NG0001_a_network_class_that_is_not_partial()
+        => VerifyAsync(
+            """
+            [Network(Inputs = 2)]
+            [Dense(1)]
+            public class {|#0:Plain|} { }
+            """,
+            Error("NG0001").WithArguments("Plain", "Plain"));
+
+    [Fact]
+    public Task NG0001_a_containing_type_that_is_not_partial()
+        => VerifyAsync(
+            """
+            public class {|#0:Outer|}
+            {
+                [Network(Inputs = 2)]
+                [Dense(1)]
+                public partial class Inner { }
+            }
+            """,
+            Error("NG0001").WithArguments("Outer", "Inner"));
+
+    [Fact]
+    public Task NG0002_Inputs_missing()
+        => VerifyAsync(
+            """
+            [{|#0:Network|}]
+            [Dense(1)]
+            public partial class NoInputs { }
+            """,
+            Error("NG0002").WithArguments("Inputs", "missing", "set [Network(Inputs = n)] to the number of values in one input sample"));
+
+    [Fact]
+    public Task NG0002_Inputs_not_positive()
+        => VerifyAsync(
+            """
+            [Network({|#0:Inputs = 0|})]
+            [Dense(1)]
+            public partial class ZeroInputs { }
+            """,
+            Error("NG0002").WithArguments("Inputs", "0", "set it to the number of values in one input sample"));
+
+    [Fact]
+    public Task NG0002_units_not_positive()
+        => VerifyAsync(
+            """
+            [Network(Inputs = 2)]
+            [Dense(4, Activation.Tanh)]
+            [Dense({|#0:-3|}, Activation.ReLU)]
+            public partial class NegativeUnits { }
+            """,
+            Error("NG0002").WithArguments("units", "-3", "give [Dense(units, …)] the number of outputs of layer 1"));
+
+    [Fact]
+    public Task NG0003_no_layers()
+        => VerifyAsync(
+            """
+            [{|#0:Network(Inputs = 2)|}]
+            public partial class Empty { }
+            """,
+            Error("NG0003").WithArguments("Empty"));
+
+    [Fact]
+    public Task NG0004_softmax_on_a_hidden_layer()
+        => VerifyAsync(
+            """
+            [Network(Inputs = 2)]
+            [Dense(4, {|#0:Activation.Softmax|})]
+            [Dense(1)]
+            public partial class EarlySoftmax { }
+            """,
+            Error("NG0004").WithArguments("0", "EarlySoftmax"));
+
+    [Fact]
+    public Task NG0005_cross_entropy_without_a_softmax_output()
+        => VerifyAsync(
+            """
+            [Network(Inputs = 2, Loss = Loss.CrossEntropy)]
+            [Dense(3, {|#0:Activation.Sigmoid|})]
+            public partial class WrongOutput { }
+            """,
+            Error("NG0005").WithMessage(
+                "Loss.CrossEntropy needs a Softmax output layer, but the last layer of 'WrongOutput' uses Sigmoid; make the last layer " +
+                "[Dense(classes, Activation.Softmax)]; cross-entropy is computed from the softmax's logits, which keeps it finite and makes its " +
+                "gradient simply output − target. For any other output, use Loss.MeanSquaredError"));
+
+    [Fact]
+    public Task NG0005_binary_cross_entropy_without_a_sigmoid_output_declared_by_default()
+        => VerifyAsync(
+            """
+            [Network(Inputs = 2, Loss = Loss.BinaryCrossEntropy)]
+            [{|#0:Dense(1)|}]
+            public partial class IdentityOutput { }
+            """,
+            Error("NG0005").WithArguments("BinaryCrossEntropy", "Sigmoid", "IdentityOutput", "Identity",
+                "make the last layer [Dense(n, Activation.Sigmoid)]; binary cross-entropy is computed from the sigmoid's logits, which keeps it " +
+                "finite and makes its gradient simply output − target. For any other output, use Loss.MeanSquaredError"));
+
+    [Fact]
+    public Task NG0006_more_than_one_optimizer()
+        => VerifyAsync(
+            """
+            [Network(Inputs = 2)]
+            [Dense(1)]
+            [Sgd(LearningRate = 0.1)]
+            [{|#0:{|CS0579:Sgd|}(LearningRate = 0.2)|}]
+            public partial class TwoOptimizers { }
+            """,
+            Error("NG0006").WithArguments("TwoOptimizers", "Sgd", "Sgd"));
+
+    [Fact]
+    public Task NG0007_layers_on_two_parts_of_a_partial_class()
+        => VerifyAsync(
+            """
+            [Network(Inputs = 2)]
+            [Dense(3)]
+            public partial class Split { }
+
+            [{|#0:Dense(1)|}]
+            public partial class Split { }
+            """,
+            Error("NG0007").WithArguments("Split"));
+
+    [Fact]
+    public Task NG0008_a_learning_rate_that_is_not_positive()
+        => VerifyAsync(
+            """
+            [Network(Inputs = 2)]
+            [Dense(1)]
+            [Sgd({|#0:LearningRate = 0|})]
+            public partial class ZeroRate { }
+            """,
+            Error("NG0008").WithArguments("LearningRate", "Sgd", "0", "a finite number greater than zero"));
+
+    [Fact]
+    public Task NG0008_a_negative_leaky_ReLU_slope()
+        => VerifyAsync(
+            """
+            [Network(Inputs = 2)]
+            [Dense(3, Activation.LeakyReLU, {|#0:Slope = -0.5|})]
+            public partial class NegativeSlope { }
+            """,
+            Error("NG0008").WithArguments("Slope", "Dense", "-0.5", "a finite number ≥ 0 (the leaky ReLU's slope for negative inputs; 0.01 is PyTorch's default)"));
+
+    [Fact]
+    public Task NG0009_a_struct()
+        => VerifyAsync(
+            """
+            [{|CS0592:Network|}(Inputs = 2)]
+            [{|CS0592:Dense|}(1)]
+            public partial struct {|#0:ValueNet|} { }
+            """,
+            Error("NG0009").WithArguments("ValueNet", "a struct"));
+
+    [Fact]
+    public Task NG0009_a_static_class()
+        => VerifyAsync(
+            """
+            [Network(Inputs = 2)]
+            [Dense(1)]
+            public static partial class {|#0:StaticNet|} { }
+            """,
+            Error("NG0009").WithArguments("StaticNet", "a static class"));
+
+    [Fact]
+    public Task NG0010_an_activation_cast_from_an_undefined_number()
+        => VerifyAsync(
+            """
+            [Network(Inputs = 2)]
+            [Dense(3, {|#0:(Activation)42|})]
+            public partial class UnknownActivation { }
+            """,
+            Error("NG0010").WithArguments("activation", "42", "Activation",
+                "Activation.Identity, Activation.Sigmoid, Activation.Tanh, Activation.ReLU, Activation.LeakyReLU, Activation.Softmax"));
+
+    [Fact]
+    public Task NG0010_a_loss_cast_from_an_undefined_number()
+        => VerifyAsync(
+            """
+            [Network(Inputs = 2, {|#0:Loss = (Loss)7|})]
+            [Dense(1)]
+            public partial class UnknownLoss { }
+            """,
+            Error("NG0010").WithArguments("Loss", "7", "Loss", "Loss.MeanSquaredError, Loss.BinaryCrossEntropy, Loss.CrossEntropy"));
+
+    [Fact]
+    public Task NG0011_more_parameters_than_an_array_holds()
+        => VerifyAsync(
+            """
+            [{|#0:Network(Inputs = 100000)|}]
+            [Dense(100000)]
+            public partial class Huge { }
+            """,
+            Error("NG0011").WithArguments("Huge", "10,000,100,000", "2,147,483,591"));
+
+    [Fact]
+    public Task NG0012_an_attribute_the_compiler_cannot_bind()
+        => VerifyAsync(
+            """
+            [Network(Inputs = 2)]
+            [{|#0:Dense({|CS1503:"four"|})|}]
+            public partial class Unreadable { }
+            """,
+            Error("NG0012").WithArguments("Dense", "Unreadable"));
+}

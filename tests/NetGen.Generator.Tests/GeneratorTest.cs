@@ -1,0 +1,33 @@
+using System.IO;
+using System.Text;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Testing;
+using Microsoft.CodeAnalysis.Testing;
+using Microsoft.CodeAnalysis.Text;
+
+namespace NetGen.Generator.Tests;
+
+/// <summary>The generator under the Roslyn testing framework, compiling against .NET 8 and NetGen.Abstractions.</summary>
+internal sealed class GeneratorTest : CSharpSourceGeneratorTest<NetworkGenerator, DefaultVerifier>
+{
+    public GeneratorTest(string source)
+    {
+        ReferenceAssemblies = ReferenceAssemblies.Net.Net80;
+        TestState.Sources.Add(source);
+        TestState.AdditionalReferences.Add(MetadataReference.CreateFromFile(typeof(NetworkAttribute).Assembly.Location));
+    }
+
+    /// <summary>Expects the generator to add one file with the given text.</summary>
+    public GeneratorTest ExpectingSource(string hintName, string text)
+    {
+        TestState.GeneratedSources.Add((typeof(NetworkGenerator), hintName, SourceText.From(text, Encoding.UTF8)));
+        return this;
+    }
+
+    public static string ReadGolden(string fileName)
+    {
+        string text = File.ReadAllText(Path.Combine(System.AppContext.BaseDirectory, "Golden", fileName)).Replace("\r\n", "\n");
+        // The generator's version is scrubbed from the checked-in text.
+        return text.Replace("{{GeneratorVersion}}", typeof(NetworkGenerator).Assembly.GetName().Version!.ToString());
+    }
+}

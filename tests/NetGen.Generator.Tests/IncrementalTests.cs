@@ -1,0 +1,126 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Xunit;
+
+namespace NetGen.Generator.Tests;
+
+/// <summary>The pipeline caches: edits that do not touch a network's declaration regenerate nothing.</summary>
+public sealed class IncrementalTests
+{
+    private const string Networks = """
+        using NetGen;
+        namespace Demo;
+
+        [Network(Inputs = 2, Loss = Loss.BinaryCrossEntropy)]
+        [Dense(4, Activation.Tanh)]
+        [Dense(1, Activation.Sigmoid)]
+        public partial class XorNet { }
+
+        [Network(Inputs = 4, Loss = Loss.CrossEntropy)]
+        [Dense(16, Activation.ReLU)]
+        [Dense(3, Activation.Softmax)]
+        public partial class IrisNet { }
+        """;
+
+    private const string Unrelated = """
+        namespace Demo;
+        public static class Helpers { public static int Twice(int x) => x * 2; }
+        """;
+
+    [Fact]
+    public void An_edit_to_an_unrelated_method_body_leaves_every_step_cached_or_unchanged()
+    {
+        (GeneratorDriver driver, CSharpCompilation compilation) = RunOnce(Networks, Unrelated);
+        CSharpCompilation edited = compilation.ReplaceSyntaxTree(
+            compilation.SyntaxTrees.Last(),
+            CSharpSyntaxTree.ParseText(Unrelated.Replace("x * 2", "x + x"), Parse));
+
+        GeneratorRunResult result = driver.RunGenerators(edited).GetRunResult().Results.Single();
+
+        foreach (string step in new[] { TrackingNames.NetworkParseResults, TrackingNames.NetworkSpecs })
+        {
+            IEnumerable<IncrementalStepRunReason> reasons = result.TrackedSteps[step].SelectMany(run => run.Outputs).Select(output => output.Reason);
+            Assert.All(reasons, reason => Assert.True(reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, $"{step}: {reason}"));
+        }
+
+        Assert.All(result.TrackedOutputSteps.SelectMany(step => step.Value).SelectMany(run => run.Outputs),
+            output => Assert.Equal(IncrementalStepRunReason.Cached, output.Reason));
+    }
+
+    [Fact]
+    public void Changing_one_networks_layer_size_regenerates_only_that_network()
+    {
+        (GeneratorDriver driver, CSharpCompilation compilation) = RunOnce(Networks, Unrelated);
+        CSharpCompilation edited = compilation.ReplaceSyntaxTree(
+            compilation.SyntaxTrees.First(),
+            CSharpSyntaxTree.ParseText(Networks.Replace("[Dense(16, Activation.ReLU)]", "[Dense(32, Activation.ReLU)]"), Parse));
+
+        GeneratorRunResult result = driver.RunGenerators(edited).GetRunResult().Results.Single();
+
+        var reasons = result.TrackedSteps[TrackingNames.NetworkSpecs]
+            .SelectMany(run => run.Outputs)
+            .Select(output => (Name: ((NetGen.Generator.Model.NetworkSpec)output.Value).Type.SimpleName, output.Reason))
+            .ToList();
+        Assert.Equal(2, reasons.Count);
+        Assert.Contains(reasons, entry => entry.Name == "XorNet" && entry.Reason is IncrementalStepRunReason.Unchanged or IncrementalStepRunReason.Cached);
+        Assert.Contains(("IrisNet", IncrementalStepRunReason.Modified), reasons);
+    }
+
+    [Fact]
+    public void Output_compiles_under_a_culture_that_writes_minus_as_U2212()
+    {
+        CultureInfo original = CultureInfo.CurrentCulture;
+        try
+        {
+            CultureInfo.CurrentCulture = CultureInfo.GetCultureInfo("sv-SE");
+            Assert.Equal("\u22120,5", (-0.5).ToString(CultureInfo.CurrentCulture)); // the hazard is real in this culture
+            const string source = """
+                using NetGen;
+                [Network(Inputs = 3)]
+                [Dense(70, Activation.LeakyReLU, Slope = 0.0625)]
+                [Dense(2, Activation.LeakyReLU, Slope = 0.125)]
+                [Sgd(LearningRate = 1.5E-05)]
+                public partial class CultureNet { }
+                """;
+
+            (GeneratorDriver driver, CSharpCompilation compilation) = RunOnce(source);
+            driver.RunGeneratorsAndUpdateCompilation(compilation, out Compilation output, out ImmutableArray<Diagnostic> diagnostics);
+
+            Assert.Empty(diagnostics);
+            Assert.Empty(output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning));
+            string generated = output.SyntaxTrees.Last().ToString();
+            Assert.Contains("1.5E-05f", generated);
+            Assert.Contains("0.0625f", generated);
+        }
+        finally
+        {
+            CultureInfo.CurrentCulture = original;
+        }
+    }
+
+    private static readonly CSharpParseOptions Parse = new(LanguageVersion.Latest);
+
+    private static (GeneratorDriver Driver, CSharpCompilation Compilation) RunOnce(params string[] sources)
+    {
+        IEnumerable<MetadataReference> references = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!)
+            .Split(System.IO.Path.PathSeparator)
+            .Select(path => MetadataReference.CreateFromFile(path))
+            .Append(MetadataReference.CreateFromFile(typeof(NetworkAttribute).Assembly.Location));
+        CSharpCompilation compilation = CSharpCompilation.Create(
+            "Incremental",
+            sources.Select(source => CSharpSyntaxTree.ParseText(source, Parse)),
+            references,
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+        GeneratorDriver driver = CSharpGeneratorDriver.Create(
+            new[] { new NetworkGenerator().AsSourceGenerator() },
+            parseOptions: Parse,
+            driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
+        return (driver.RunGenerators(compilation, CancellationToken.None), compilation);
+    }
+}
