@@ -2,10 +2,10 @@ using NetGen;
 
 // Double-precision networks for the finite-difference gradient checks. Together they cover every allowed pairing of
 // output activation and loss, every hidden activation, one to three hidden layers of odd sizes, and both ways a layer
-// is generated: unrolled (at most 64 weights) and through the SIMD kernels (more than 64).
+// is generated: unrolled (at most 128 weights) and through the SIMD kernels (more than 128).
 namespace NetGen.Tests.Gradients;
 
-// Unrolled layers only.
+// Unrolled layers only (at most 128 weights each).
 [Network(Inputs = 3, Precision = Precision.Double)]
 [Dense(5, Activation.Tanh)]
 [Dense(7, Activation.Sigmoid)]
@@ -50,35 +50,35 @@ public partial class BceNet { }
 [Dense(3, Activation.Softmax)]
 public partial class CrossEntropyNet { }
 
-// Layers over 64 weights, through the kernels (mixed with unrolled ones where noted).
-[Network(Inputs = 9, Precision = Precision.Double)]
+// Layers over 128 weights, through the kernels (mixed with unrolled ones where noted).
+[Network(Inputs = 11, Precision = Precision.Double)]
 [Dense(13, Activation.Tanh)]
 [Dense(11, Activation.Sigmoid)]
-[Dense(7, Activation.Identity)]
+[Dense(7, Activation.Identity)] // unrolled after two kernel layers
 public partial class KernelMseNet { }
 
-[Network(Inputs = 5, Precision = Precision.Double)]
+[Network(Inputs = 11, Precision = Precision.Double)]
 [Dense(13, Activation.LeakyReLU, Slope = 0.1)]
-[Dense(3, Activation.ReLU)] // unrolled between two kernel layers
+[Dense(7, Activation.ReLU)] // unrolled between two kernel layers
 [Dense(23, Activation.Softmax)]
 public partial class KernelMseSoftmaxNet { }
 
-[Network(Inputs = 6, Precision = Precision.Double)]
+[Network(Inputs = 13, Precision = Precision.Double)]
 [Dense(12, Activation.Identity)]
-[Dense(9, Activation.Tanh)]
+[Dense(11, Activation.Tanh)]
 public partial class KernelTanhOutputNet { }
 
-[Network(Inputs = 11, Precision = Precision.Double)]
+[Network(Inputs = 15, Precision = Precision.Double)]
 [Dense(9, Activation.ReLU)]
-[Dense(11, Activation.LeakyReLU)]
+[Dense(15, Activation.LeakyReLU)]
 public partial class KernelLeakyOutputNet { }
 
-[Network(Inputs = 11, Loss = Loss.BinaryCrossEntropy, Precision = Precision.Double)]
+[Network(Inputs = 17, Loss = Loss.BinaryCrossEntropy, Precision = Precision.Double)]
 [Dense(9, Activation.ReLU)]
-[Dense(8, Activation.Sigmoid)]
+[Dense(16, Activation.Sigmoid)]
 public partial class KernelBceNet { }
 
-[Network(Inputs = 7, Loss = Loss.CrossEntropy, Precision = Precision.Double)]
+[Network(Inputs = 9, Loss = Loss.CrossEntropy, Precision = Precision.Double)]
 [Dense(17, Activation.Sigmoid)]
 [Dense(10, Activation.Softmax)]
 public partial class KernelCrossEntropyNet { }

@@ -201,26 +201,24 @@ namespace Demo
             for (int row = 0; row < rows; row++)
             {
                 global::System.ReadOnlySpan<float> x = inputs.Slice(row * 2, 2);
-                global::System.Span<float> y = new global::System.Span<float>(_layer0Outputs, row * 4, 4);
-                float z0 = p[8] + p[0] * x[0] + p[1] * x[1];
-                y[0] = global::System.MathF.Tanh(z0);
-                float z1 = p[9] + p[2] * x[0] + p[3] * x[1];
-                y[1] = global::System.MathF.Tanh(z1);
-                float z2 = p[10] + p[4] * x[0] + p[5] * x[1];
-                y[2] = global::System.MathF.Tanh(z2);
-                float z3 = p[11] + p[6] * x[0] + p[7] * x[1];
-                y[3] = global::System.MathF.Tanh(z3);
+                global::System.Span<float> z = new global::System.Span<float>(_layer0Outputs, row * 4, 4);
+                z[0] = p[8] + p[0] * x[0] + p[1] * x[1];
+                z[1] = p[9] + p[2] * x[0] + p[3] * x[1];
+                z[2] = p[10] + p[4] * x[0] + p[5] * x[1];
+                z[3] = p[11] + p[6] * x[0] + p[7] * x[1];
             }
+            // Tanh of every row at once, vectorised.
+            global::NetGen.Kernels.ActivationKernels.Tanh<float>(new global::System.Span<float>(_layer0Outputs, 0, rows * 4), new global::System.Span<float>(_layer0Outputs, 0, rows * 4));
 
             // Layer 1: Dense 4 → 1, Sigmoid, forward, unrolled
             for (int row = 0; row < rows; row++)
             {
                 global::System.ReadOnlySpan<float> x = new global::System.ReadOnlySpan<float>(_layer0Outputs, row * 4, 4);
                 global::System.Span<float> z = new global::System.Span<float>(_layer1Logits, row * 1, 1);
-                global::System.Span<float> y = new global::System.Span<float>(_layer1Outputs, row * 1, 1);
                 z[0] = p[16] + p[12] * x[0] + p[13] * x[1] + p[14] * x[2] + p[15] * x[3];
-                y[0] = 1f / (1f + global::System.MathF.Exp(-z[0]));
             }
+            // Sigmoid of every row at once, vectorised.
+            global::NetGen.Kernels.ActivationKernels.Sigmoid<float>(new global::System.Span<float>(_layer1Logits, 0, rows * 1), new global::System.Span<float>(_layer1Outputs, 0, rows * 1));
         }
 
         // Loss of the last forward pass, summed over its rows; with withGradient, also ∂loss/∂z of layer 1.
