@@ -93,7 +93,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor NetworkTooLarge = new(
         id: "NG0011",
         title: "The network has too many parameters",
-        messageFormat: "'{0}' would have {1} parameters, more than one array can hold ({2}); make the layers smaller",
+        messageFormat: "'{0}' needs an array of {1} values for its parameters (or for its optimizer's state vectors, which share one array), more than one array can hold ({2}); make the layers smaller",
         category: Category,
         defaultSeverity: DiagnosticSeverity.Error,
         isEnabledByDefault: true);

@@ -118,6 +118,9 @@ public sealed partial class NetworkGenerator
             writer.WriteBlock($$"""
                 private readonly {{t}}[] _parameters = DrawInitialParameters(global::NetGen.ParameterInitializer.DefaultSeed);
                 private readonly {{t}}[] _gradients = new {{t}}[ParameterCount];
+                private readonly {{t}}[] _optimizerState = {{network.OptimizerStateArray}};
+                private long _optimizerStep;
+                private double _learningRate = {{Double(spec.Optimizer.LearningRate)}};
 
                 // Per-sample buffers for _rowCapacity samples: each layer's outputs and the loss's gradient with respect
                 // to its pre-activations (and, where the loss needs them, the output layer's logits).
@@ -138,6 +141,28 @@ public sealed partial class NetworkGenerator
 
                 /// <summary>The gradient accumulated since the last update, laid out as <see cref="Parameters"/>.</summary>
                 public {{Span}}<{{t}}> Gradients => _gradients;
+
+                /// <summary>
+                /// The optimizer's state: {{network.OptimizerStateDescription}}.
+                /// Saved and restored with the parameters, it lets training resume exactly.
+                /// </summary>
+                public {{Span}}<{{t}}> OptimizerState => _optimizerState;
+
+                /// <summary>The number of optimizer steps applied so far.</summary>
+                public long OptimizerStep
+                {
+                    get => _optimizerStep;
+                    set => _optimizerStep = {{Arguments}}.RequireStepCount(value, {{network.NameOf}}, nameof(OptimizerStep));
+                }
+
+                /// <summary>The learning rate of the next update; {{Double(spec.Optimizer.LearningRate).TrimEnd('d')}} as declared. Schedules change it per epoch.</summary>
+                public double LearningRate
+                {
+                    get => _learningRate;
+                    set => _learningRate = {{Arguments}}.RequireLearningRate(value, {{network.NameOf}}, nameof(LearningRate));
+                }
+
+                global::NetGen.Loss global::NetGen.INetwork<{{t}}>.Loss => global::NetGen.Loss.{{spec.Loss}};
 
                 int global::NetGen.INetwork<{{t}}>.InputSize => InputSize;
 
@@ -170,7 +195,7 @@ public sealed partial class NetworkGenerator
                 writer.WriteLine(
                     $"global::NetGen.ParameterInitializer.InitializeDense<{t}>(new {Span}<{t}>(parameters, {Int(layer.WeightOffset)}, {Int(layer.WeightCount)}), " +
                     $"new {Span}<{t}>(parameters, {Int(layer.BiasOffset)}, {Int(layer.Units)}), {Int(layer.Inputs)}, {Int(layer.Units)}, " +
-                    $"global::NetGen.Activation.{layer.Activation}, {Double(layer.Slope)}, random);");
+                    $"global::NetGen.Activation.{layer.Activation}, {Double(layer.Slope)}, global::NetGen.Initializer.{layer.Initializer}, random);");
             }
 
             writer.WriteLine("return parameters;");
@@ -333,7 +358,6 @@ public sealed partial class NetworkGenerator
         private static void EmitGradientUpdate(SourceWriter writer, EmittedNetwork network)
         {
             string t = network.T;
-            var sgd = (SgdSpec)network.Spec.Optimizer;
             writer.WriteBlock($$"""
                 /// <summary>One optimizer step with <see cref="Gradients"/> divided by <paramref name="sampleCount"/>, then zeroes the gradients.</summary>
                 /// <param name="sampleCount">The number of samples the gradient was accumulated over; at least 1.</param>
@@ -357,9 +381,7 @@ public sealed partial class NetworkGenerator
                 public global::NetGen.TrainingHistory Fit({{t}}[] inputs, {{t}}[] targets, global::NetGen.TrainingOptions options)
                     => global::NetGen.Trainer.Fit(this, inputs, targets, options);
 
-                // SGD with learning rate {{sgd.LearningRate.ToString("R", CultureInfo.InvariantCulture)}}: θ ← θ − α·(g / sampleCount), then g ← 0, in one vectorised pass.
-                private void ApplyUpdate(int sampleCount)
-                    => {{Kernels}}.OptimizerKernels.Sgd<{{t}}>(_parameters, _gradients, {{network.Literal(sgd.LearningRate)}}, {{network.Literal(1)}} / sampleCount);
+                {{network.UpdateMethod()}}
 
                 """);
         }
@@ -680,6 +702,71 @@ public sealed partial class NetworkGenerator
         public string OutputsBuffer => OutputsOf(Spec.Layers.Count - 1);
 
         public int BufferWidth(string buffer) => _bufferWidths[buffer];
+
+        /// <summary>The optimizer state array's initializer: one parameter-sized vector per state vector.</summary>
+        public string OptimizerStateArray
+            => Spec.Optimizer.StateVectors switch
+            {
+                0 => $"global::System.Array.Empty<{T}>()",
+                1 => $"new {T}[ParameterCount]",
+                int vectors => $"new {T}[{Emitter.Int(vectors)} * ParameterCount]",
+            };
+
+        public string OptimizerStateDescription
+            => Spec.Optimizer.StateVectors == 0
+                ? "none, since plain SGD keeps no state"
+                : "its " + string.Join(", then ", Spec.Optimizer.StateNames) + ", each laid out as <see cref=\"Parameters\"/>";
+
+        /// <summary>ApplyUpdate: the averaged (and clipped) gradient scale, then the optimizer's fused kernel over every parameter.</summary>
+        public string UpdateMethod()
+        {
+            OptimizerSpec optimizer = Spec.Optimizer;
+            string kernels = "global::NetGen.Kernels.OptimizerKernels";
+            string rate = $"({T})_learningRate";
+            string State(int index) => $"state.Slice({(index == 0 ? "0" : Emitter.Int(index) + " * ParameterCount")}, ParameterCount)";
+            (string summary, string call) = optimizer switch
+            {
+                SgdSpec { Momentum: 0 } sgd => (
+                    $"SGD, weight decay {Plain(sgd.WeightDecay)}: θ ← θ − α·(g + λθ)",
+                    $"{kernels}.Sgd<{T}>(_parameters, _gradients, {rate}, {Literal(sgd.WeightDecay)}, scale);"),
+                SgdSpec sgd => (
+                    $"SGD with {(sgd.Nesterov ? "Nesterov " : string.Empty)}momentum {Plain(sgd.Momentum)}, weight decay {Plain(sgd.WeightDecay)} (see SgdAttribute)",
+                    $"{kernels}.SgdMomentum<{T}>(_parameters, _gradients, {State(0)}, {rate}, {Literal(sgd.Momentum)}, nesterov: {(sgd.Nesterov ? "true" : "false")}, {Literal(sgd.WeightDecay)}, scale);"),
+                AdamSpec adam => (
+                    $"{(adam.Decoupled ? "AdamW" : "Adam")}{(adam.Amsgrad ? " (AMSGrad)" : string.Empty)}, β₁ = {Plain(adam.Beta1)}, β₂ = {Plain(adam.Beta2)}, ε = {Plain(adam.Epsilon)}, " +
+                    $"{(adam.Decoupled ? "decoupled" : "L2")} weight decay {Plain(adam.WeightDecay)} (see {(adam.Decoupled ? "AdamWAttribute" : "AdamAttribute")})",
+                    $"{kernels}.Adam<{T}>(_parameters, _gradients, {State(0)}, {State(1)}, {(adam.Amsgrad ? State(2) : "default")}, {rate}, " +
+                    $"{Literal(adam.Beta1)}, {Literal(adam.Beta2)}, {Literal(adam.Epsilon)}, {Literal(adam.WeightDecay)}, decoupledWeightDecay: {(adam.Decoupled ? "true" : "false")}, _optimizerStep, scale);"),
+                RmsPropSpec rms => (
+                    $"RMSprop{(rms.Centered ? " (centered)" : string.Empty)}, α = {Plain(rms.Alpha)}, ε = {Plain(rms.Epsilon)}, momentum {Plain(rms.Momentum)}, weight decay {Plain(rms.WeightDecay)} (see RmsPropAttribute)",
+                    $"{kernels}.RmsProp<{T}>(_parameters, _gradients, {State(0)}, {(rms.Centered ? State(1) : "default")}, {(rms.Momentum > 0 ? State(rms.Centered ? 2 : 1) : "default")}, {rate}, " +
+                    $"{Literal(rms.Alpha)}, {Literal(rms.Epsilon)}, {Literal(rms.Momentum)}, {Literal(rms.WeightDecay)}, scale);"),
+                AdagradSpec adagrad => (
+                    $"Adagrad, ε = {Plain(adagrad.Epsilon)}, weight decay {Plain(adagrad.WeightDecay)}, learning-rate decay {Plain(adagrad.LearningRateDecay)} (see AdagradAttribute)",
+                    $"{kernels}.Adagrad<{T}>(_parameters, _gradients, {State(0)}, {rate}, {Literal(adagrad.Epsilon)}, {Literal(adagrad.WeightDecay)}, {Literal(adagrad.LearningRateDecay)}, _optimizerStep, scale);"),
+                _ => throw new System.InvalidOperationException("Unknown optimizer " + optimizer.GetType().Name),
+            };
+
+            var text = new StringBuilder();
+            text.Append("// ").Append(summary).Append(", at the learning rate LearningRate. One fused pass updates every parameter and clears the gradient.\n");
+            text.Append("private void ApplyUpdate(int sampleCount)\n{\n");
+            text.Append($"    {T} scale = {Literal(1)} / sampleCount;\n");
+            if (optimizer.GradientClipNorm > 0)
+            {
+                text.Append($"    scale = {kernels}.ClipGradientScale<{T}>(_gradients, scale, {Literal(optimizer.GradientClipNorm)});\n");
+            }
+
+            text.Append("    _optimizerStep++;\n");
+            if (optimizer.StateVectors > 0)
+            {
+                text.Append($"    global::System.Span<{T}> state = _optimizerState;\n");
+            }
+
+            text.Append("    ").Append(call).Append("\n}");
+            return text.ToString();
+        }
+
+        private static string Plain(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 
         /// <summary>A span over part of a buffer. Generated code names System members fully, so it cannot rely on the AsSpan extension.</summary>
         public string View(string buffer, string start, string length) => $"new global::System.Span<{T}>({buffer}, {start}, {length})";

@@ -18,8 +18,8 @@ public sealed partial class NetworkGenerator
     {
         private const string DenseAttributeName = "NetGen.DenseAttribute";
 
-        /// <summary>Every optimizer attribute; a network may carry one of them.</summary>
-        private static readonly ImmutableArray<string> OptimizerAttributeNames = ImmutableArray.Create("NetGen.SgdAttribute");
+        /// <summary>The base class of every optimizer attribute; a network may carry one of them.</summary>
+        private const string OptimizerAttributeBaseName = "NetGen.OptimizerAttribute";
 
         /// <summary>The largest number of elements one .NET array may hold (Array.MaxLength).</summary>
         private const long MaxArrayLength = 0x7FFFFFC7;
@@ -78,14 +78,15 @@ public sealed partial class NetworkGenerator
 
             CheckActivations(layers, loss, name, diagnostics);
 
+            // The optimizer keeps its state vectors in one array, so that array bounds the size as well.
             long parameterCount = layers.Sum(entry => (long)entry.Layer.Inputs * entry.Layer.Units + entry.Layer.Units);
-            if (inputs > 0 && parameterCount > MaxArrayLength)
+            if (inputs > 0 && parameterCount * Math.Max(1, optimizer.StateVectors) > MaxArrayLength)
             {
                 diagnostics.Add(DiagnosticInfo.Create(
                     DiagnosticDescriptors.NetworkTooLarge,
                     networkSyntax?.GetLocation() ?? node.Identifier.GetLocation(),
                     name,
-                    parameterCount.ToString("N0", CultureInfo.InvariantCulture),
+                    (parameterCount * Math.Max(1, optimizer.StateVectors)).ToString("N0", CultureInfo.InvariantCulture),
                     MaxArrayLength.ToString("N0", CultureInfo.InvariantCulture)));
             }
 
@@ -247,9 +248,25 @@ public sealed partial class NetworkGenerator
                     }
                 }
 
+                var initializer = InitializerKind.Default;
+                if (NamedArgument(attribute, "Init") is { Value: int initValue })
+                {
+                    initializer = (InitializerKind)initValue;
+                    if (!Enum.IsDefined(typeof(InitializerKind), initializer))
+                    {
+                        diagnostics.Add(DiagnosticInfo.Create(
+                            DiagnosticDescriptors.UndefinedEnumValue,
+                            ArgumentLocation(syntax, "Init", -1),
+                            "Init",
+                            initValue.ToString(CultureInfo.InvariantCulture),
+                            "Initializer",
+                            DefinedNames(typeof(InitializerKind), "Initializer")));
+                    }
+                }
+
                 // Offsets saturate rather than overflow: an oversized network is reported once, by its total (NG0011).
                 int weightOffset = (int)Math.Min(offset, int.MaxValue);
-                layers.Add((new DenseLayerSpec(index, fanIn, units, activation, slope, weightOffset), syntax));
+                layers.Add((new DenseLayerSpec(index, fanIn, units, activation, slope, initializer, weightOffset), syntax));
                 offset += (long)Math.Max(fanIn, 0) * Math.Max(units, 0) + Math.Max(units, 0);
                 fanIn = units;
             }
@@ -299,14 +316,13 @@ public sealed partial class NetworkGenerator
             string? firstName = null;
             foreach (AttributeData attribute in attributes)
             {
-                string? fullName = attribute.AttributeClass?.ToDisplayString();
-                if (fullName is null || !OptimizerAttributeNames.Contains(fullName))
+                if (attribute.AttributeClass?.BaseType?.ToDisplayString() != OptimizerAttributeBaseName)
                 {
                     continue;
                 }
 
                 var syntax = attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken) as AttributeSyntax;
-                string shortName = attribute.AttributeClass!.Name.Substring(0, attribute.AttributeClass.Name.Length - "Attribute".Length);
+                string shortName = attribute.AttributeClass.Name.Substring(0, attribute.AttributeClass.Name.Length - "Attribute".Length);
                 if (firstName is not null)
                 {
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MultipleOptimizers, syntax?.GetLocation(), networkName, firstName, shortName));
@@ -320,33 +336,83 @@ public sealed partial class NetworkGenerator
                     continue;
                 }
 
-                double learningRate = ParsePositive(attribute, syntax, shortName, "LearningRate", 0.01, diagnostics);
-                optimizer = new SgdSpec(learningRate);
+                var arguments = new OptimizerArguments(attribute, syntax, shortName, diagnostics);
+                double clip = arguments.Number("GradientClipNorm", 0, Range.NonNegative);
+                optimizer = shortName switch
+                {
+                    "Sgd" => ParseSgd(arguments, clip),
+                    "Adam" => new AdamSpec(
+                        arguments.Number("LearningRate", 1e-3, Range.Positive), arguments.Number("Beta1", 0.9, Range.UnitInterval),
+                        arguments.Number("Beta2", 0.999, Range.UnitInterval), arguments.Number("Epsilon", 1e-8, Range.Positive),
+                        arguments.Number("WeightDecay", 0, Range.NonNegative), arguments.Flag("Amsgrad"), Decoupled: false, clip),
+                    "AdamW" => new AdamSpec(
+                        arguments.Number("LearningRate", 1e-3, Range.Positive), arguments.Number("Beta1", 0.9, Range.UnitInterval),
+                        arguments.Number("Beta2", 0.999, Range.UnitInterval), arguments.Number("Epsilon", 1e-8, Range.Positive),
+                        arguments.Number("WeightDecay", 0.01, Range.NonNegative), arguments.Flag("Amsgrad"), Decoupled: true, clip),
+                    "RmsProp" => new RmsPropSpec(
+                        arguments.Number("LearningRate", 1e-2, Range.Positive), arguments.Number("Alpha", 0.99, Range.UnitInterval),
+                        arguments.Number("Epsilon", 1e-8, Range.Positive), arguments.Number("Momentum", 0, Range.UnitInterval),
+                        arguments.Number("WeightDecay", 0, Range.NonNegative), arguments.Flag("Centered"), clip),
+                    "Adagrad" => new AdagradSpec(
+                        arguments.Number("LearningRate", 1e-2, Range.Positive), arguments.Number("Epsilon", 1e-10, Range.Positive),
+                        arguments.Number("WeightDecay", 0, Range.NonNegative), arguments.Number("LearningRateDecay", 0, Range.NonNegative), clip),
+                    _ => null,
+                };
             }
 
-            return optimizer ?? new SgdSpec(0.01);
+            return optimizer ?? new SgdSpec(0.01, 0, false, 0, 0);
         }
 
-        private static double ParsePositive(AttributeData attribute, AttributeSyntax? syntax, string attributeName, string argumentName, double defaultValue, List<DiagnosticInfo> diagnostics)
+        private static SgdSpec ParseSgd(OptimizerArguments arguments, double clip)
         {
-            if (NamedArgument(attribute, argumentName) is not { Value: { } boxed })
+            double momentum = arguments.Number("Momentum", 0, Range.UnitInterval);
+            bool nesterov = arguments.Flag("Nesterov");
+            if (nesterov && momentum == 0)
             {
-                return defaultValue;
+                arguments.Report("Nesterov", "true without momentum", "used with a Momentum greater than zero (Nesterov momentum needs momentum), or left false");
             }
 
-            double value = Convert.ToDouble(boxed, CultureInfo.InvariantCulture);
-            if (double.IsNaN(value) || double.IsInfinity(value) || value <= 0)
+            return new SgdSpec(arguments.Number("LearningRate", 0.01, Range.Positive), momentum, nesterov, arguments.Number("WeightDecay", 0, Range.NonNegative), clip);
+        }
+
+        /// <summary>The ranges a hyperparameter may be required to lie in.</summary>
+        private enum Range
+        {
+            Positive,
+            NonNegative,
+            UnitInterval,
+        }
+
+        /// <summary>Reads an optimizer attribute's named arguments, reporting NG0008 at any that is out of range.</summary>
+        private sealed class OptimizerArguments(AttributeData attribute, AttributeSyntax? syntax, string attributeName, List<DiagnosticInfo> diagnostics)
+        {
+            public double Number(string name, double defaultValue, Range range)
             {
-                diagnostics.Add(DiagnosticInfo.Create(
-                    DiagnosticDescriptors.InvalidArgumentValue,
-                    ArgumentLocation(syntax, argumentName, -1),
-                    argumentName,
-                    attributeName,
-                    Format(value),
-                    "a finite number greater than zero"));
+                if (NamedArgument(attribute, name) is not { Value: { } boxed })
+                {
+                    return defaultValue;
+                }
+
+                double value = Convert.ToDouble(boxed, CultureInfo.InvariantCulture);
+                (bool valid, string requirement) = range switch
+                {
+                    Range.Positive => (value > 0 && !double.IsInfinity(value), "a finite number greater than zero"),
+                    Range.NonNegative => (value >= 0 && !double.IsInfinity(value), "a finite number ≥ 0"),
+                    _ => (value >= 0 && value < 1, "in [0, 1)"),
+                };
+                if (!valid)
+                {
+                    Report(name, Format(value), requirement);
+                }
+
+                return value;
             }
 
-            return value;
+            public bool Flag(string name) => NamedArgument(attribute, name) is { Value: true };
+
+            public void Report(string name, string value, string requirement)
+                => diagnostics.Add(DiagnosticInfo.Create(
+                    DiagnosticDescriptors.InvalidArgumentValue, ArgumentLocation(syntax, name, -1), name, attributeName, value, requirement));
         }
 
         private static int ParseEnum(AttributeData attribute, AttributeSyntax? syntax, string argumentName, Type enumType, int defaultValue, List<DiagnosticInfo> diagnostics)

@@ -95,7 +95,7 @@ public sealed class IncrementalTests
             Assert.Empty(diagnostics);
             Assert.Empty(output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning));
             string generated = output.SyntaxTrees.Last().ToString();
-            Assert.Contains("1.5E-05f", generated);
+            Assert.Contains("1.5E-05d", generated);
             Assert.Contains("0.0625f", generated);
         }
         finally

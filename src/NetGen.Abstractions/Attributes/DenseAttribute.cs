@@ -24,6 +24,9 @@ public sealed class DenseAttribute : Attribute
     /// <summary>The activation applied to every output.</summary>
     public Activation Activation { get; }
 
+    /// <summary>How the layer's weights are drawn; <see cref="Initializer.Default"/> picks by activation.</summary>
+    public Initializer Init { get; set; } = Initializer.Default;
+
     /// <summary>The slope for negative inputs of <see cref="NetGen.Activation.LeakyReLU"/>; 0.01 by default, as in PyTorch.</summary>
     public double Slope { get; set; } = 0.01;
 }

@@ -51,3 +51,31 @@ public enum Activation
     /// <summary>f(z)ₖ = e^zₖ / Σⱼ e^zⱼ over the layer's units. Only on the last layer.</summary>
     Softmax = 5,
 }
+
+/// <summary>
+/// How a layer's initial weights are drawn, as <c>torch.nn.init</c> defines each (fan-in n, fan-out m; gain
+/// √(2 / (1 + slope²)) for leaky ReLU and √2 otherwise). Biases always start at zero.
+/// </summary>
+public enum Initializer
+{
+    /// <summary><see cref="HeUniform"/> for ReLU and leaky ReLU, <see cref="GlorotUniform"/> for every other activation.</summary>
+    Default = 0,
+
+    /// <summary>U(−a, a) with a = √(6 / (n + m)) (<c>xavier_uniform_</c>).</summary>
+    GlorotUniform = 1,
+
+    /// <summary>N(0, σ²) with σ = √(2 / (n + m)) (<c>xavier_normal_</c>).</summary>
+    GlorotNormal = 2,
+
+    /// <summary>U(−a, a) with a = gain·√(3 / n) (<c>kaiming_uniform_</c>, fan-in mode).</summary>
+    HeUniform = 3,
+
+    /// <summary>N(0, σ²) with σ = gain / √n (<c>kaiming_normal_</c>, fan-in mode).</summary>
+    HeNormal = 4,
+
+    /// <summary>N(0, σ²) with σ = 1 / √n.</summary>
+    LeCunNormal = 5,
+
+    /// <summary>Every weight zero.</summary>
+    Zeros = 6,
+}

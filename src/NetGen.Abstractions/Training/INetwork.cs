@@ -31,6 +31,18 @@ public interface INetwork<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>The gradient accumulated so far, laid out as <see cref="Parameters"/>.</summary>
     Span<T> Gradients { get; }
 
+    /// <summary>The optimizer's state (moments, velocities), layer-aligned vectors of <see cref="ParameterCount"/> values one after another; empty for plain SGD.</summary>
+    Span<T> OptimizerState { get; }
+
+    /// <summary>The number of optimizer steps applied so far (t in Adam's bias correction).</summary>
+    long OptimizerStep { get; set; }
+
+    /// <summary>The learning rate of the next update; starts at the optimizer attribute's value. Must be finite and positive.</summary>
+    double LearningRate { get; set; }
+
+    /// <summary>The loss the network minimises.</summary>
+    Loss Loss { get; }
+
     /// <summary>Redraws every parameter from <paramref name="seed"/>, deterministically.</summary>
     void InitializeParameters(int seed);
 

@@ -78,4 +78,26 @@ public static class NetworkArguments
                 $"{parameterName} is {sampleCount}; {network} averages the accumulated gradient over it, so it must be at least 1.");
         }
     }
+
+    /// <summary>Returns a learning rate after checking it is finite and greater than zero.</summary>
+    public static double RequireLearningRate(double value, string network, string parameterName)
+    {
+        if (!(value > 0) || double.IsInfinity(value))
+        {
+            throw new ArgumentOutOfRangeException(parameterName, value, $"{parameterName} of {network} is {value}; it must be a finite number greater than zero.");
+        }
+
+        return value;
+    }
+
+    /// <summary>Returns an optimizer step count after checking it is not negative.</summary>
+    public static long RequireStepCount(long value, string network, string parameterName)
+    {
+        if (value < 0)
+        {
+            throw new ArgumentOutOfRangeException(parameterName, value, $"{parameterName} of {network} is {value}; it counts the updates applied, so it must be zero or more.");
+        }
+
+        return value;
+    }
 }

@@ -8,22 +8,25 @@ namespace NetGen;
 public static class Trainer
 {
     /// <summary>
-    /// The most samples one <see cref="INetwork{T}.AccumulateGradients"/> call sees. Larger batches are accumulated in
-    /// chunks of this size before their one update, so full-batch descent over a large set needs no more activation
-    /// memory than a mini-batch of this size.
+    /// The most samples one forward and backward pass holds in its buffers. Larger batches are processed in passes
+    /// of this size before their one update, so full-batch descent over a large set needs no more activation memory
+    /// than a mini-batch of this size.
     /// </summary>
     public const int MaxRowsPerPass = 256;
 
     /// <summary>
     /// Trains <paramref name="network"/> for <see cref="TrainingOptions.Epochs"/> epochs of batch, stochastic or
-    /// mini-batch gradient descent, as <see cref="TrainingOptions.BatchSize"/> says. The gradient accumulated before the
-    /// call is discarded. Each update averages the gradient over its batch.
+    /// mini-batch gradient descent, as <see cref="TrainingOptions.BatchSize"/> says. Each update averages the gradient
+    /// over its batch; the gradient accumulated before the call is discarded. After each epoch it measures the
+    /// validation data, reports progress, applies the learning-rate schedule and early stopping.
     /// </summary>
     /// <param name="network">The network to train.</param>
     /// <param name="inputs">The samples, <c>InputSize</c> values each, row-major.</param>
     /// <param name="targets">The targets, <c>OutputSize</c> values per sample, row-major.</param>
-    /// <param name="options">Epochs, batch size and shuffling.</param>
-    /// <returns>One report per epoch.</returns>
+    /// <param name="options">Epochs, batch size, shuffling, validation, schedule, early stopping, progress and cancellation.</param>
+    /// <returns>One report per completed epoch.</returns>
+    /// <exception cref="TrainingDivergedException">The loss became NaN or infinite; the network holds the last completed epoch's state.</exception>
+    /// <exception cref="OperationCanceledException">The token was cancelled; the network holds every update made before.</exception>
     public static TrainingHistory Fit<T>(INetwork<T> network, T[] inputs, T[] targets, TrainingOptions options)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -36,67 +39,283 @@ public static class Trainer
         string name = network.GetType().Name;
         int inputSize = network.InputSize;
         int outputSize = network.OutputSize;
-        int samples = NetworkArguments.SampleCount(inputs.Length, inputSize, name, nameof(inputs));
-        NetworkArguments.RequireRows(targets.Length, samples, outputSize, name, nameof(targets));
+        int totalSamples = NetworkArguments.SampleCount(inputs.Length, inputSize, name, nameof(inputs));
+        NetworkArguments.RequireRows(targets.Length, totalSamples, outputSize, name, nameof(targets));
+        (ReadOnlyMemory<T> validationInputs, ReadOnlyMemory<T> validationTargets, int samples) = SplitValidation(network, inputs, targets, totalSamples, options);
 
-        int batchSize = options.BatchSize == 0 ? samples : Math.Min(options.BatchSize, samples);
-        int rowsPerPass = Math.Min(batchSize, MaxRowsPerPass);
-        int[] order = new int[samples];
-        for (int i = 0; i < samples; i++)
-        {
-            order[i] = i;
-        }
-
-        // Shuffled rows are gathered into one staging buffer per pass; in order, the caller's arrays are sliced directly.
-        T[] stagedInputs = options.Shuffle ? new T[rowsPerPass * inputSize] : Array.Empty<T>();
-        T[] stagedTargets = options.Shuffle ? new T[rowsPerPass * outputSize] : Array.Empty<T>();
-        var random = new SeededRandom(options.Seed);
+        var run = new TrainingRun<T>(network, inputs, targets, samples, options);
+        double baseRate = network.LearningRate;
         var history = new TrainingHistory();
         var clock = Stopwatch.StartNew();
+        var lastEpoch = NetworkState<T>.Capture(network);
+        NetworkState<T>? best = null;
+        double bestLoss = double.PositiveInfinity;
+        int epochsWithoutImprovement = 0;
 
-        network.ZeroGradients();
-        for (int epoch = 1; epoch <= options.Epochs; epoch++)
+        try
         {
-            if (options.Shuffle)
+            network.ZeroGradients();
+            for (int epoch = 1; epoch <= options.Epochs; epoch++)
             {
-                random.Shuffle(order.AsSpan());
-            }
-
-            double lossSum = 0;
-            for (int batchStart = 0; batchStart < samples; batchStart += batchSize)
-            {
-                int batchEnd = Math.Min(batchStart + batchSize, samples);
-                for (int passStart = batchStart; passStart < batchEnd; passStart += rowsPerPass)
+                double rate = options.LearningRateSchedule?.LearningRate(baseRate, epoch) ?? baseRate;
+                network.LearningRate = rate;
+                double trainingLoss = run.Epoch(epoch, out int divergedBatch);
+                double? validationLoss = validationInputs.IsEmpty
+                    ? null
+                    : double.CreateTruncating(network.ComputeLoss(validationInputs.Span, validationTargets.Span));
+                if (divergedBatch > 0 || !double.IsFinite(validationLoss ?? 0))
                 {
-                    int rows = Math.Min(rowsPerPass, batchEnd - passStart);
-                    ReadOnlySpan<T> x, t;
-                    if (options.Shuffle)
-                    {
-                        for (int r = 0; r < rows; r++)
-                        {
-                            int sample = order[passStart + r];
-                            inputs.AsSpan(sample * inputSize, inputSize).CopyTo(stagedInputs.AsSpan(r * inputSize));
-                            targets.AsSpan(sample * outputSize, outputSize).CopyTo(stagedTargets.AsSpan(r * outputSize));
-                        }
-
-                        x = stagedInputs.AsSpan(0, rows * inputSize);
-                        t = stagedTargets.AsSpan(0, rows * outputSize);
-                    }
-                    else
-                    {
-                        x = inputs.AsSpan(passStart * inputSize, rows * inputSize);
-                        t = targets.AsSpan(passStart * outputSize, rows * outputSize);
-                    }
-
-                    lossSum += double.CreateTruncating(network.AccumulateGradients(x, t));
+                    NetworkState<T> restore = options.EarlyStopping is { RestoreBestWeights: true } && best is not null ? best : lastEpoch;
+                    restore.Restore(network);
+                    throw new TrainingDivergedException(epoch, divergedBatch, divergedBatch > 0 ? trainingLoss : validationLoss!.Value);
                 }
 
-                network.ApplyGradients(batchEnd - batchStart);
-            }
+                double? accuracy = validationInputs.IsEmpty
+                    ? run.Accuracy(inputs.AsMemory(0, samples * inputSize), targets.AsMemory(0, samples * outputSize))
+                    : run.Accuracy(validationInputs, validationTargets);
+                var report = new EpochReport(epoch, trainingLoss, validationLoss, accuracy, rate, clock.Elapsed);
+                history.Add(report);
+                options.Progress?.Report(report);
+                lastEpoch = NetworkState<T>.Capture(network, reuse: lastEpoch);
 
-            history.Add(new EpochReport(epoch, lossSum / samples, clock.Elapsed));
+                if (options.EarlyStopping is { } stopping)
+                {
+                    double monitored = validationLoss ?? trainingLoss;
+                    if (monitored < bestLoss - stopping.MinDelta)
+                    {
+                        bestLoss = monitored;
+                        epochsWithoutImprovement = 0;
+                        best = stopping.RestoreBestWeights ? NetworkState<T>.Capture(network, reuse: best) : null;
+                    }
+                    else if (++epochsWithoutImprovement >= stopping.Patience)
+                    {
+                        best?.Restore(network);
+                        break;
+                    }
+                }
+            }
+        }
+        finally
+        {
+            network.LearningRate = baseRate;
         }
 
         return history;
+    }
+
+    private static (ReadOnlyMemory<T> Inputs, ReadOnlyMemory<T> Targets, int TrainingSamples) SplitValidation<T>(
+        INetwork<T> network, T[] inputs, T[] targets, int samples, TrainingOptions options)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        string name = network.GetType().Name;
+        if (options.ValidationInputs is not null)
+        {
+            if (options.ValidationInputs is not T[] validationInputs || options.ValidationTargets is not T[] validationTargets)
+            {
+                throw new ArgumentException(
+                    $"ValidationInputs and ValidationTargets must be {typeof(T).Name}[] arrays, the precision of {name}.", nameof(options));
+            }
+
+            int validationSamples = NetworkArguments.SampleCount(validationInputs.Length, network.InputSize, name, nameof(options.ValidationInputs));
+            NetworkArguments.RequireRows(validationTargets.Length, validationSamples, network.OutputSize, name, nameof(options.ValidationTargets));
+            return (validationInputs, validationTargets, samples);
+        }
+
+        int heldOut = (int)(samples * options.ValidationSplit);
+        if (heldOut == 0)
+        {
+            return (ReadOnlyMemory<T>.Empty, ReadOnlyMemory<T>.Empty, samples);
+        }
+
+        if (heldOut == samples)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.ValidationSplit, $"ValidationSplit {options.ValidationSplit} leaves no sample of the {samples} to train on.");
+        }
+
+        int training = samples - heldOut;
+        return (
+            inputs.AsMemory(training * network.InputSize, heldOut * network.InputSize),
+            targets.AsMemory(training * network.OutputSize, heldOut * network.OutputSize),
+            training);
+    }
+
+    /// <summary>The buffers and the walk over the data of one Fit call.</summary>
+    private sealed class TrainingRun<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        private readonly INetwork<T> _network;
+        private readonly T[] _inputs, _targets;
+        private readonly int _samples, _batchSize, _rowsPerPass;
+        private readonly TrainingOptions _options;
+        private readonly int[] _order;
+        private readonly T[] _stagedInputs, _stagedTargets;
+        private readonly SeededRandom _random;
+        private T[] _predictions = Array.Empty<T>();
+
+        public TrainingRun(INetwork<T> network, T[] inputs, T[] targets, int samples, TrainingOptions options)
+        {
+            _network = network;
+            _inputs = inputs;
+            _targets = targets;
+            _samples = samples;
+            _options = options;
+            _batchSize = options.BatchSize == 0 ? samples : Math.Min(options.BatchSize, samples);
+            _rowsPerPass = Math.Min(_batchSize, MaxRowsPerPass);
+            _order = new int[samples];
+            for (int i = 0; i < samples; i++)
+            {
+                _order[i] = i;
+            }
+
+            // Shuffled rows are gathered into a staging buffer per pass; in order, the caller's arrays are sliced directly.
+            _stagedInputs = options.Shuffle ? new T[_rowsPerPass * network.InputSize] : Array.Empty<T>();
+            _stagedTargets = options.Shuffle ? new T[_rowsPerPass * network.OutputSize] : Array.Empty<T>();
+            _random = new SeededRandom(options.Seed);
+        }
+
+        /// <summary>One pass over the training samples. Returns the mean loss; <paramref name="divergedBatch"/> is the first batch (from 1) whose loss was not finite, else 0.</summary>
+        public double Epoch(int epoch, out int divergedBatch)
+        {
+            _ = epoch;
+            int inputSize = _network.InputSize, outputSize = _network.OutputSize;
+            if (_options.Shuffle)
+            {
+                _random.Shuffle(_order.AsSpan());
+            }
+
+            double lossSum = 0;
+            int batch = 0;
+            for (int batchStart = 0; batchStart < _samples; batchStart += _batchSize)
+            {
+                _options.CancellationToken.ThrowIfCancellationRequested();
+                batch++;
+                int batchEnd = Math.Min(batchStart + _batchSize, _samples);
+                double batchLoss = 0;
+                for (int passStart = batchStart; passStart < batchEnd; passStart += _rowsPerPass)
+                {
+                    int rows = Math.Min(_rowsPerPass, batchEnd - passStart);
+                    ReadOnlySpan<T> x, t;
+                    if (_options.Shuffle)
+                    {
+                        for (int r = 0; r < rows; r++)
+                        {
+                            int sample = _order[passStart + r];
+                            _inputs.AsSpan(sample * inputSize, inputSize).CopyTo(_stagedInputs.AsSpan(r * inputSize));
+                            _targets.AsSpan(sample * outputSize, outputSize).CopyTo(_stagedTargets.AsSpan(r * outputSize));
+                        }
+
+                        x = _stagedInputs.AsSpan(0, rows * inputSize);
+                        t = _stagedTargets.AsSpan(0, rows * outputSize);
+                    }
+                    else
+                    {
+                        x = _inputs.AsSpan(passStart * inputSize, rows * inputSize);
+                        t = _targets.AsSpan(passStart * outputSize, rows * outputSize);
+                    }
+
+                    batchLoss += double.CreateTruncating(_network.AccumulateGradients(x, t));
+                }
+
+                if (!double.IsFinite(batchLoss))
+                {
+                    _network.ZeroGradients();
+                    divergedBatch = batch;
+                    return batchLoss;
+                }
+
+                lossSum += batchLoss;
+                _network.ApplyGradients(batchEnd - batchStart);
+            }
+
+            divergedBatch = 0;
+            return lossSum / _samples;
+        }
+
+        /// <summary>
+        /// The fraction of correct predictions for a classification network, null for regression. Cross-entropy: the
+        /// largest output is the largest target. Binary cross-entropy: each output and its target fall on the same
+        /// side of 0.5.
+        /// </summary>
+        public double? Accuracy(ReadOnlyMemory<T> inputs, ReadOnlyMemory<T> targets)
+        {
+            if (_network.Loss == Loss.MeanSquaredError)
+            {
+                return null;
+            }
+
+            if (_predictions.Length != targets.Length)
+            {
+                _predictions = new T[targets.Length];
+            }
+
+            _network.PredictBatch(inputs.Span, _predictions);
+            ReadOnlySpan<T> expected = targets.Span;
+            int outputs = _network.OutputSize, rows = targets.Length / outputs;
+            T half = T.CreateTruncating(0.5);
+            long correct = 0, total = 0;
+            for (int row = 0; row < rows; row++)
+            {
+                ReadOnlySpan<T> predicted = _predictions.AsSpan(row * outputs, outputs);
+                ReadOnlySpan<T> target = expected.Slice(row * outputs, outputs);
+                if (_network.Loss == Loss.CrossEntropy)
+                {
+                    correct += ArgMax(predicted) == ArgMax(target) ? 1 : 0;
+                    total++;
+                    continue;
+                }
+
+                for (int k = 0; k < outputs; k++)
+                {
+                    correct += (predicted[k] >= half) == (target[k] >= half) ? 1 : 0;
+                    total++;
+                }
+            }
+
+            return (double)correct / total;
+        }
+
+        private static int ArgMax(ReadOnlySpan<T> values)
+        {
+            int best = 0;
+            for (int i = 1; i < values.Length; i++)
+            {
+                if (values[i] > values[best])
+                {
+                    best = i;
+                }
+            }
+
+            return best;
+        }
+    }
+
+    /// <summary>A copy of everything an update changes: parameters, optimizer state and step count.</summary>
+    private sealed class NetworkState<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        private readonly T[] _parameters;
+        private readonly T[] _optimizerState;
+        private long _optimizerStep;
+
+        private NetworkState(INetwork<T> network)
+        {
+            _parameters = new T[network.ParameterCount];
+            _optimizerState = new T[network.OptimizerState.Length];
+        }
+
+        public static NetworkState<T> Capture(INetwork<T> network, NetworkState<T>? reuse = null)
+        {
+            NetworkState<T> state = reuse ?? new NetworkState<T>(network);
+            network.Parameters.CopyTo(state._parameters);
+            network.OptimizerState.CopyTo(state._optimizerState);
+            state._optimizerStep = network.OptimizerStep;
+            return state;
+        }
+
+        public void Restore(INetwork<T> network)
+        {
+            _parameters.CopyTo(network.Parameters);
+            _optimizerState.CopyTo(network.OptimizerState);
+            network.OptimizerStep = _optimizerStep;
+            network.ZeroGradients();
+        }
     }
 }

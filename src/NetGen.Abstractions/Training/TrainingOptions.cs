@@ -1,4 +1,5 @@
 using System;
+using System.Threading;
 
 namespace NetGen;
 
@@ -21,6 +22,30 @@ public sealed class TrainingOptions
     /// <summary>The seed of the shuffling order, so a run repeats exactly. 0 by default.</summary>
     public int Seed { get; init; }
 
+    /// <summary>Held-out samples to measure after each epoch (row-major, as the training inputs); none by default.</summary>
+    public Array? ValidationInputs { get; init; }
+
+    /// <summary>The targets of <see cref="ValidationInputs"/>.</summary>
+    public Array? ValidationTargets { get; init; }
+
+    /// <summary>
+    /// The fraction of the training samples, taken from the end before any shuffling, held out for validation
+    /// instead of <see cref="ValidationInputs"/>; 0 (none) by default.
+    /// </summary>
+    public double ValidationSplit { get; init; }
+
+    /// <summary>Stops training when the monitored loss stops improving; off by default.</summary>
+    public EarlyStopping? EarlyStopping { get; init; }
+
+    /// <summary>How the learning rate changes per epoch; constant by default.</summary>
+    public LearningRateSchedule? LearningRateSchedule { get; init; }
+
+    /// <summary>Receives one report at the end of every epoch.</summary>
+    public IProgress<EpochReport>? Progress { get; init; }
+
+    /// <summary>Checked between batches; cancelling throws <see cref="OperationCanceledException"/> and leaves the network as of the last completed batch.</summary>
+    public CancellationToken CancellationToken { get; init; }
+
     internal void Validate()
     {
         if (Epochs < 0)
@@ -32,11 +57,35 @@ public sealed class TrainingOptions
         {
             throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "BatchSize must be 0 (full batch), 1 (stochastic) or a mini-batch size n > 1.");
         }
+
+        if (!(ValidationSplit >= 0 && ValidationSplit < 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(ValidationSplit), ValidationSplit, "ValidationSplit must lie in [0, 1).");
+        }
+
+        if (ValidationSplit > 0 && ValidationInputs is not null)
+        {
+            throw new ArgumentException("Give either ValidationInputs and ValidationTargets or a ValidationSplit, not both.", nameof(ValidationSplit));
+        }
+
+        if ((ValidationInputs is null) != (ValidationTargets is null))
+        {
+            throw new ArgumentException("ValidationInputs and ValidationTargets go together: give both or neither.", nameof(ValidationTargets));
+        }
+
+        EarlyStopping?.Validate();
+        LearningRateSchedule?.Validate();
     }
 }
 
 /// <summary>What one epoch of <see cref="Trainer.Fit{T}"/> achieved.</summary>
 /// <param name="Epoch">The epoch's number, from 1.</param>
 /// <param name="TrainingLoss">The mean over the epoch's samples of each sample's loss, taken before the update it contributed to.</param>
+/// <param name="ValidationLoss">The mean loss on the validation data after the epoch, or null without validation data.</param>
+/// <param name="Accuracy">
+/// For classification networks (cross-entropy and binary cross-entropy), the fraction of correct predictions after
+/// the epoch: on the validation data when there is some, else on the training data. Null for regression.
+/// </param>
+/// <param name="LearningRate">The learning rate used in this epoch.</param>
 /// <param name="Elapsed">The time since <c>Fit</c> started.</param>
-public sealed record EpochReport(int Epoch, double TrainingLoss, TimeSpan Elapsed);
+public sealed record EpochReport(int Epoch, double TrainingLoss, double? ValidationLoss, double? Accuracy, double LearningRate, TimeSpan Elapsed);

@@ -46,18 +46,78 @@ internal sealed record TypeDeclarationSpec(string Keyword, string Name, string S
 /// One fully connected layer and where its parameters sit in the flat parameter vector: weights
 /// <c>[Units × Inputs]</c> row-major at <see cref="WeightOffset"/>, then biases at <see cref="BiasOffset"/>.
 /// </summary>
-internal sealed record DenseLayerSpec(int Index, int Inputs, int Units, ActivationKind Activation, double Slope, int WeightOffset)
+internal sealed record DenseLayerSpec(int Index, int Inputs, int Units, ActivationKind Activation, double Slope, InitializerKind Initializer, int WeightOffset)
 {
     public int WeightCount => Inputs * Units;
 
     public int BiasOffset => WeightOffset + WeightCount;
 }
 
-/// <summary>The optimizer of a network. Each optimizer attribute maps to one derived record.</summary>
-internal abstract record OptimizerSpec;
+/// <summary>
+/// The optimizer of a network. Each optimizer attribute maps to one derived record. <see cref="StateVectors"/> is how
+/// many parameter-sized vectors of state it keeps (moments, velocities).
+/// </summary>
+internal abstract record OptimizerSpec(double LearningRate, double GradientClipNorm)
+{
+    public abstract int StateVectors { get; }
 
-/// <summary>Plain stochastic gradient descent: θ ← θ − α·g.</summary>
-internal sealed record SgdSpec(double LearningRate) : OptimizerSpec;
+    /// <summary>The names of the state vectors, in the order they sit in the optimizer state.</summary>
+    public abstract EquatableArray<string> StateNames { get; }
+}
+
+/// <summary>SGD, with optional momentum (Nesterov or not) and L2 weight decay.</summary>
+internal sealed record SgdSpec(double LearningRate, double Momentum, bool Nesterov, double WeightDecay, double GradientClipNorm)
+    : OptimizerSpec(LearningRate, GradientClipNorm)
+{
+    public override int StateVectors => Momentum > 0 ? 1 : 0;
+
+    public override EquatableArray<string> StateNames => new(Momentum > 0 ? new[] { "velocity" } : new string[0]);
+}
+
+/// <summary>Adam (L2 weight decay in the gradient) or, with <see cref="Decoupled"/>, AdamW.</summary>
+internal sealed record AdamSpec(double LearningRate, double Beta1, double Beta2, double Epsilon, double WeightDecay, bool Amsgrad, bool Decoupled, double GradientClipNorm)
+    : OptimizerSpec(LearningRate, GradientClipNorm)
+{
+    public override int StateVectors => Amsgrad ? 3 : 2;
+
+    public override EquatableArray<string> StateNames
+        => new(Amsgrad ? new[] { "first moments", "second moments", "maximum second moments" } : new[] { "first moments", "second moments" });
+}
+
+/// <summary>RMSprop, optionally centered and with momentum.</summary>
+internal sealed record RmsPropSpec(double LearningRate, double Alpha, double Epsilon, double Momentum, double WeightDecay, bool Centered, double GradientClipNorm)
+    : OptimizerSpec(LearningRate, GradientClipNorm)
+{
+    public override int StateVectors => 1 + (Centered ? 1 : 0) + (Momentum > 0 ? 1 : 0);
+
+    public override EquatableArray<string> StateNames
+    {
+        get
+        {
+            var names = new System.Collections.Generic.List<string> { "square averages" };
+            if (Centered)
+            {
+                names.Add("gradient averages");
+            }
+
+            if (Momentum > 0)
+            {
+                names.Add("velocity");
+            }
+
+            return new EquatableArray<string>(names.ToArray());
+        }
+    }
+}
+
+/// <summary>Adagrad, with optional learning-rate decay.</summary>
+internal sealed record AdagradSpec(double LearningRate, double Epsilon, double WeightDecay, double LearningRateDecay, double GradientClipNorm)
+    : OptimizerSpec(LearningRate, GradientClipNorm)
+{
+    public override int StateVectors => 1;
+
+    public override EquatableArray<string> StateNames => new(new[] { "sums of squares" });
+}
 
 /// <summary>Mirrors NetGen.Loss; the generator does not load the runtime assembly, so the values are repeated here.</summary>
 internal enum LossKind
@@ -83,4 +143,16 @@ internal enum ActivationKind
     ReLU = 3,
     LeakyReLU = 4,
     Softmax = 5,
+}
+
+/// <summary>Mirrors NetGen.Initializer.</summary>
+internal enum InitializerKind
+{
+    Default = 0,
+    GlorotUniform = 1,
+    GlorotNormal = 2,
+    HeUniform = 3,
+    HeNormal = 4,
+    LeCunNormal = 5,
+    Zeros = 6,
 }

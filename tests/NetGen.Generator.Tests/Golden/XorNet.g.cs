@@ -21,6 +21,9 @@ namespace Demo
         //   layer 1: weights [1 × 4] at 12, biases [1] at 16
         private readonly float[] _parameters = DrawInitialParameters(global::NetGen.ParameterInitializer.DefaultSeed);
         private readonly float[] _gradients = new float[ParameterCount];
+        private readonly float[] _optimizerState = global::System.Array.Empty<float>();
+        private long _optimizerStep;
+        private double _learningRate = 0.5d;
 
         // Per-sample buffers for _rowCapacity samples: each layer's outputs and the loss's gradient with respect
         // to its pre-activations (and, where the loss needs them, the output layer's logits).
@@ -40,6 +43,28 @@ namespace Demo
         /// <summary>The gradient accumulated since the last update, laid out as <see cref="Parameters"/>.</summary>
         public global::System.Span<float> Gradients => _gradients;
 
+        /// <summary>
+        /// The optimizer's state: none, since plain SGD keeps no state.
+        /// Saved and restored with the parameters, it lets training resume exactly.
+        /// </summary>
+        public global::System.Span<float> OptimizerState => _optimizerState;
+
+        /// <summary>The number of optimizer steps applied so far.</summary>
+        public long OptimizerStep
+        {
+            get => _optimizerStep;
+            set => _optimizerStep = global::NetGen.NetworkArguments.RequireStepCount(value, "XorNet", nameof(OptimizerStep));
+        }
+
+        /// <summary>The learning rate of the next update; 0.5 as declared. Schedules change it per epoch.</summary>
+        public double LearningRate
+        {
+            get => _learningRate;
+            set => _learningRate = global::NetGen.NetworkArguments.RequireLearningRate(value, "XorNet", nameof(LearningRate));
+        }
+
+        global::NetGen.Loss global::NetGen.INetwork<float>.Loss => global::NetGen.Loss.BinaryCrossEntropy;
+
         int global::NetGen.INetwork<float>.InputSize => InputSize;
 
         int global::NetGen.INetwork<float>.OutputSize => OutputSize;
@@ -57,8 +82,8 @@ namespace Demo
         {
             var parameters = new float[ParameterCount];
             var random = new global::NetGen.SeededRandom(seed);
-            global::NetGen.ParameterInitializer.InitializeDense<float>(new global::System.Span<float>(parameters, 0, 8), new global::System.Span<float>(parameters, 8, 4), 2, 4, global::NetGen.Activation.Tanh, 0.01d, random);
-            global::NetGen.ParameterInitializer.InitializeDense<float>(new global::System.Span<float>(parameters, 12, 4), new global::System.Span<float>(parameters, 16, 1), 4, 1, global::NetGen.Activation.Sigmoid, 0.01d, random);
+            global::NetGen.ParameterInitializer.InitializeDense<float>(new global::System.Span<float>(parameters, 0, 8), new global::System.Span<float>(parameters, 8, 4), 2, 4, global::NetGen.Activation.Tanh, 0.01d, global::NetGen.Initializer.Default, random);
+            global::NetGen.ParameterInitializer.InitializeDense<float>(new global::System.Span<float>(parameters, 12, 4), new global::System.Span<float>(parameters, 16, 1), 4, 1, global::NetGen.Activation.Sigmoid, 0.01d, global::NetGen.Initializer.Default, random);
             return parameters;
         }
 
@@ -188,9 +213,13 @@ namespace Demo
         public global::NetGen.TrainingHistory Fit(float[] inputs, float[] targets, global::NetGen.TrainingOptions options)
             => global::NetGen.Trainer.Fit(this, inputs, targets, options);
 
-        // SGD with learning rate 0.5: θ ← θ − α·(g / sampleCount), then g ← 0, in one vectorised pass.
+        // SGD, weight decay 0: θ ← θ − α·(g + λθ), at the learning rate LearningRate. One fused pass updates every parameter and clears the gradient.
         private void ApplyUpdate(int sampleCount)
-            => global::NetGen.Kernels.OptimizerKernels.Sgd<float>(_parameters, _gradients, 0.5f, 1f / sampleCount);
+        {
+            float scale = 1f / sampleCount;
+            _optimizerStep++;
+            global::NetGen.Kernels.OptimizerKernels.Sgd<float>(_parameters, _gradients, (float)_learningRate, 0f, scale);
+        }
 
         // Forward pass over the first rows samples of inputs: leaves every layer's outputs in its buffer.
         private void RunForward(global::System.ReadOnlySpan<float> inputs, int rows)
