@@ -222,4 +222,68 @@ public sealed class DiagnosticTests
             public partial class Unreadable { }
             """,
             Error("NG0012").WithArguments("Dense", "Unreadable"));
+
+    [Fact]
+    public Task NG0006_two_different_optimizers()
+        => VerifyAsync(
+            """
+            [Network(Inputs = 2)]
+            [Dense(1)]
+            [Adam]
+            [{|#0:RmsProp(LearningRate = 0.1)|}]
+            public partial class AdamAndRmsProp { }
+            """,
+            Error("NG0006").WithArguments("AdamAndRmsProp", "Adam", "RmsProp"));
+
+    [Theory]
+    [InlineData("Adam", "Beta1 = 1.0", "Beta1", "1", "in [0, 1)")]
+    [InlineData("AdamW", "Beta2 = -0.5", "Beta2", "-0.5", "in [0, 1)")]
+    [InlineData("Adam", "Epsilon = 0", "Epsilon", "0", "a finite number greater than zero")]
+    [InlineData("RmsProp", "WeightDecay = -0.01", "WeightDecay", "-0.01", "a finite number ≥ 0")]
+    [InlineData("Adagrad", "LearningRate = -1", "LearningRate", "-1", "a finite number greater than zero")]
+    [InlineData("Sgd", "Momentum = 1.5", "Momentum", "1.5", "in [0, 1)")]
+    [InlineData("Sgd", "GradientClipNorm = -2", "GradientClipNorm", "-2", "a finite number ≥ 0")]
+    public Task NG0008_an_optimizer_hyperparameter_out_of_range(string optimizer, string argument, string name, string value, string requirement)
+        => VerifyAsync(
+            $$"""
+            [Network(Inputs = 2)]
+            [Dense(1)]
+            [{{optimizer}}({|#0:{{argument}}|})]
+            public partial class BadHyperparameter { }
+            """,
+            Error("NG0008").WithArguments(name, optimizer, value, requirement));
+
+    [Fact]
+    public Task NG0008_Nesterov_without_momentum()
+        => VerifyAsync(
+            """
+            [Network(Inputs = 2)]
+            [Dense(1)]
+            [Sgd(LearningRate = 0.1, {|#0:Nesterov = true|})]
+            public partial class NesterovAlone { }
+            """,
+            Error("NG0008").WithArguments("Nesterov", "Sgd", "true without momentum",
+                "used with a Momentum greater than zero (Nesterov momentum needs momentum), or left false"));
+
+    [Fact]
+    public Task NG0010_an_initializer_cast_from_an_undefined_number()
+        => VerifyAsync(
+            """
+            [Network(Inputs = 2)]
+            [Dense(3, Activation.Tanh, {|#0:Init = (Initializer)9|})]
+            public partial class UnknownInit { }
+            """,
+            Error("NG0010").WithArguments("Init", "9", "Initializer",
+                "Initializer.Default, Initializer.GlorotUniform, Initializer.GlorotNormal, Initializer.HeUniform, Initializer.HeNormal, Initializer.LeCunNormal, Initializer.Zeros"));
+
+    [Fact]
+    public Task NG0011_optimizer_state_larger_than_an_array_holds()
+        => VerifyAsync(
+            """
+            [{|#0:Network(Inputs = 30000)|}]
+            [Dense(30000)]
+            [Adam(Amsgrad = true)]
+            public partial class HugeState { }
+            """,
+            Error("NG0011").WithArguments("HugeState", "2,700,090,000", "2,147,483,591"));
 }

@@ -59,7 +59,7 @@ public static class Trainer
             {
                 double rate = options.LearningRateSchedule?.LearningRate(baseRate, epoch) ?? baseRate;
                 network.LearningRate = rate;
-                double trainingLoss = run.Epoch(epoch, out int divergedBatch);
+                double trainingLoss = run.Epoch(out int divergedBatch);
                 double? validationLoss = validationInputs.IsEmpty
                     ? null
                     : double.CreateTruncating(network.ComputeLoss(validationInputs.Span, validationTargets.Span));
@@ -173,9 +173,8 @@ public static class Trainer
         }
 
         /// <summary>One pass over the training samples. Returns the mean loss; <paramref name="divergedBatch"/> is the first batch (from 1) whose loss was not finite, else 0.</summary>
-        public double Epoch(int epoch, out int divergedBatch)
+        public double Epoch(out int divergedBatch)
         {
-            _ = epoch;
             int inputSize = _network.InputSize, outputSize = _network.OutputSize;
             if (_options.Shuffle)
             {

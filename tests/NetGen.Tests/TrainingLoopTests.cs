@@ -1,0 +1,248 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+using NetGen.Tests.Convergence;
+using NetGen.Tests.Training;
+using Xunit;
+
+namespace NetGen.Tests;
+
+/// <summary>Trainer.Fit: schedules, early stopping, divergence, cancellation, progress, validation and determinism.</summary>
+public sealed class TrainingLoopTests
+{
+    private static readonly double[] FourSamples = [1, 2, 3, 4];
+
+    /// <summary>A synchronous IProgress: System.Progress would post to a thread-pool context.</summary>
+    private sealed class Recorder(Action<EpochReport>? onReport = null) : IProgress<EpochReport>
+    {
+        public List<EpochReport> Reports { get; } = new();
+
+        public void Report(EpochReport value)
+        {
+            Reports.Add(value);
+            onReport?.Invoke(value);
+        }
+    }
+
+    [Theory]
+    [InlineData(1, 0.1)]
+    [InlineData(3, 0.1)]
+    [InlineData(4, 0.05)]
+    [InlineData(9, 0.025)]
+    public void Step_decay_halves_every_three_epochs(int epoch, double expected)
+        => Assert.Equal(expected, new StepDecaySchedule(3, 0.5).LearningRate(0.1, epoch), 15);
+
+    [Theory]
+    [InlineData(1, 1.0)]
+    [InlineData(2, 0.9)]
+    [InlineData(5, 0.6561)]
+    public void Exponential_decay_is_base_times_gamma_to_the_epochs_elapsed(int epoch, double expected)
+        => Assert.Equal(expected, new ExponentialSchedule(0.9).LearningRate(1.0, epoch), 15);
+
+    [Fact]
+    public void Cosine_annealing_falls_from_the_base_rate_to_the_minimum_over_its_period()
+    {
+        var schedule = new CosineAnnealingSchedule(Period: 10, MinimumRate: 0.01);
+
+        Assert.Equal(0.1, schedule.LearningRate(0.1, 1), 15);
+        Assert.Equal(0.01 + 0.09 * (1 + Math.Cos(Math.PI * 5 / 10)) / 2, schedule.LearningRate(0.1, 6), 15);
+        Assert.Equal(0.01, schedule.LearningRate(0.1, 11), 15);
+    }
+
+    [Fact]
+    public void Linear_warmup_ramps_to_the_base_rate_then_the_schedule_starts_from_its_first_epoch()
+    {
+        var schedule = new StepDecaySchedule(2, 0.1) { WarmupEpochs = 4 };
+
+        Assert.Equal(0.25, schedule.LearningRate(1.0, 1), 15);
+        Assert.Equal(0.75, schedule.LearningRate(1.0, 3), 15);
+        Assert.Equal(1.0, schedule.LearningRate(1.0, 4), 15);
+        Assert.Equal(1.0, schedule.LearningRate(1.0, 6), 15);
+        Assert.Equal(0.1, schedule.LearningRate(1.0, 7), 15);
+    }
+
+    [Fact]
+    public void Fit_uses_the_scheduled_rate_each_epoch_and_restores_the_declared_rate_afterwards()
+    {
+        var network = new ScriptedNetwork(_ => 1);
+        var progress = new Recorder();
+
+        Trainer.Fit(network, FourSamples, FourSamples, new TrainingOptions
+        {
+            Epochs = 4,
+            BatchSize = 2,
+            LearningRateSchedule = new ExponentialSchedule(0.5),
+            Progress = progress,
+        });
+
+        Assert.Equal(new[] { 0.1, 0.05, 0.025, 0.0125 }, progress.Reports.ConvertAll(r => Math.Round(r.LearningRate, 15)));
+        Assert.Equal(0.1, network.LearningRate);
+    }
+
+    [Fact]
+    public void Early_stopping_stops_after_patience_epochs_without_improvement_and_restores_the_best_epoch()
+    {
+        // Validation losses by epoch: the best is epoch 3; epochs 4–6 fail to beat it by MinDelta = 0.1.
+        double[] curve = [5, 4, 3, 3.5, 2.95, 3.1, 1, 1];
+        var network = new ScriptedNetwork(epoch => curve[epoch - 1]);
+
+        TrainingHistory history = Trainer.Fit(network, FourSamples, FourSamples, new TrainingOptions
+        {
+            Epochs = 8,
+            BatchSize = 2,
+            ValidationInputs = FourSamples,
+            ValidationTargets = FourSamples,
+            EarlyStopping = new EarlyStopping { Patience = 3, MinDelta = 0.1 },
+        });
+
+        Assert.Equal(6, history.Epochs.Count);
+        Assert.Equal(3 * 2, network.Parameters[0]); // two updates per epoch: the parameter after epoch 3
+        Assert.Equal(3 * 2, network.OptimizerStep);
+    }
+
+    [Fact]
+    public void Early_stopping_without_restoring_keeps_the_last_epoch()
+    {
+        double[] curve = [3, 4, 5];
+        var network = new ScriptedNetwork(epoch => curve[epoch - 1]);
+
+        Trainer.Fit(network, FourSamples, FourSamples, new TrainingOptions
+        {
+            Epochs = 10,
+            BatchSize = 4,
+            ValidationInputs = FourSamples,
+            ValidationTargets = FourSamples,
+            EarlyStopping = new EarlyStopping { Patience = 2, RestoreBestWeights = false },
+        });
+
+        Assert.Equal(3, network.Parameters[0]);
+    }
+
+    [Fact]
+    public void A_NaN_loss_throws_naming_the_epoch_and_batch_and_leaves_the_last_completed_epoch()
+    {
+        // Two batches per epoch: the 7th accumulation is epoch 4, batch 1.
+        var network = new ScriptedNetwork(_ => 1) { NaNAtCall = 7 };
+
+        var exception = Assert.Throws<TrainingDivergedException>(() =>
+            Trainer.Fit(network, FourSamples, FourSamples, new TrainingOptions { Epochs = 10, BatchSize = 2, Shuffle = false }));
+
+        Assert.Equal(4, exception.Epoch);
+        Assert.Equal(1, exception.Batch);
+        Assert.Contains("epoch 4, batch 1", exception.Message);
+        Assert.Equal(6, network.Parameters[0]);
+        Assert.Equal(60, network.OptimizerState[0]);
+        Assert.Equal(6, network.OptimizerStep);
+        Assert.Equal(0, network.Gradients[0]);
+    }
+
+    [Fact]
+    public void A_real_network_driven_to_overflow_is_put_back_to_its_last_completed_epoch()
+    {
+        var network = new SineNet();
+        float[] inputs = [-3, -1, 0, 1, 3, 2, -2, 0.5f];
+        float[] targets = [30, -10, 0, 10, 30, 20, -20, 5];
+        float[] lastReported = network.Parameters.ToArray();
+        var progress = new Recorder(_ => lastReported = network.Parameters.ToArray());
+        network.LearningRate = 1e4; // far past stability: the loss overflows within a few epochs
+
+        var exception = Assert.Throws<TrainingDivergedException>(() =>
+            network.Fit(inputs, targets, new TrainingOptions { Epochs = 50, BatchSize = 4, Progress = progress }));
+
+        Assert.Equal(progress.Reports.Count + 1, exception.Epoch);
+        Assert.Equal(lastReported, network.Parameters.ToArray());
+        Assert.All(network.Parameters.ToArray(), p => Assert.True(float.IsFinite(p)));
+        Assert.Equal(1e4, network.LearningRate);
+    }
+
+    [Fact]
+    public void Cancelling_stops_between_batches_with_every_completed_update_kept()
+    {
+        using var cancellation = new CancellationTokenSource();
+        var network = new ScriptedNetwork(_ => 1);
+        var progress = new Recorder(report =>
+        {
+            if (report.Epoch == 2)
+            {
+                cancellation.Cancel();
+            }
+        });
+
+        Assert.ThrowsAny<OperationCanceledException>(() => Trainer.Fit(network, FourSamples, FourSamples, new TrainingOptions
+        {
+            Epochs = 10,
+            BatchSize = 2,
+            Progress = progress,
+            CancellationToken = cancellation.Token,
+        }));
+
+        Assert.Equal(2, progress.Reports.Count);
+        Assert.Equal(4, network.Parameters[0]);
+        Assert.Equal(0, network.Gradients[0]);
+    }
+
+    [Fact]
+    public void Progress_is_reported_exactly_once_per_epoch_in_order()
+    {
+        var progress = new Recorder();
+        (float[] x, float[] y) = ConvergenceTests.Blobs(60, seed: 4);
+
+        new BlobsAdam().Fit(x, y, new TrainingOptions { Epochs = 7, BatchSize = 8, ValidationSplit = 0.25, Progress = progress });
+
+        Assert.Equal(new[] { 1, 2, 3, 4, 5, 6, 7 }, progress.Reports.ConvertAll(r => r.Epoch));
+        Assert.All(progress.Reports, r =>
+        {
+            Assert.NotNull(r.ValidationLoss);
+            Assert.InRange(r.Accuracy!.Value, 0, 1);
+            Assert.True(r.Elapsed > TimeSpan.Zero);
+        });
+    }
+
+    [Fact]
+    public void ValidationSplit_holds_out_the_last_samples_and_trains_on_the_rest()
+    {
+        var network = new ScriptedNetwork(_ => 1);
+
+        Trainer.Fit(network, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], new double[10], new TrainingOptions { Epochs = 1, BatchSize = 1, ValidationSplit = 0.3 });
+
+        Assert.Equal(7, network.AccumulateCalls);
+    }
+
+    [Fact]
+    public void Regression_networks_report_no_accuracy()
+    {
+        var progress = new Recorder();
+        new SineNet().Fit([0f, 1f], [0f, 0.8f], new TrainingOptions { Epochs = 1, Progress = progress });
+
+        Assert.Null(progress.Reports[0].Accuracy);
+        Assert.Null(progress.Reports[0].ValidationLoss);
+    }
+
+    [Fact]
+    public void Two_fits_with_the_same_seed_are_bit_identical_with_Adam_shuffling_and_validation()
+    {
+        (float[] x, float[] y) = ConvergenceTests.Blobs(90, seed: 5);
+        float[] Run(int seed)
+        {
+            var network = new BlobsAdam();
+            network.InitializeParameters(seed);
+            network.Fit(x, y, new TrainingOptions { Epochs = 5, BatchSize = 7, Seed = seed, ValidationSplit = 0.2 });
+            return [.. network.Parameters, .. network.OptimizerState];
+        }
+
+        Assert.Equal(Run(11), Run(11));
+        Assert.NotEqual(Run(11), Run(12));
+    }
+
+    [Fact]
+    public void Invalid_options_are_rejected_with_the_option_named()
+    {
+        var network = new XorNet();
+        float[] x = [0, 0, 1, 1], y = [0, 1];
+
+        Assert.Contains("ValidationSplit", Assert.Throws<ArgumentOutOfRangeException>(() => network.Fit(x, y, new TrainingOptions { ValidationSplit = 1 })).Message);
+        Assert.Contains("Patience", Assert.Throws<ArgumentOutOfRangeException>(() => network.Fit(x, y, new TrainingOptions { EarlyStopping = new EarlyStopping { Patience = 0 } })).Message);
+        Assert.Contains("Gamma", Assert.Throws<ArgumentOutOfRangeException>(() => network.Fit(x, y, new TrainingOptions { LearningRateSchedule = new ExponentialSchedule(1.5) })).Message);
+        Assert.Contains("Single[]", Assert.Throws<ArgumentException>(() => network.Fit(x, y, new TrainingOptions { ValidationInputs = new double[2], ValidationTargets = new double[1] })).Message);
+    }
+}
