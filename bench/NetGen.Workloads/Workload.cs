@@ -27,7 +27,8 @@ public sealed record Workload(
     double LearningRate,
     double Momentum,
     int BatchSize,
-    Func<INetwork<float>> CreateNetwork)
+    Func<INetwork<float>> CreateNetwork,
+    Func<INetwork<double>>? CreateDoubleNetwork = null)
 {
     public int Outputs => Layers[^1].Units;
 
@@ -78,20 +79,20 @@ public static class Workloads
     private static readonly LayerDefinition[] Mnist = [new(128, Activation.ReLU), new(10, Activation.Softmax)];
 
     public static readonly Workload Xor = new(
-        "xor", 2, [new(4, Activation.Tanh), new(1, Activation.Sigmoid)], Loss.BinaryCrossEntropy, OptimizerKind.Sgd, 0.1, 0, 1, () => new XorWorkloadNet());
+        "xor", 2, [new(4, Activation.Tanh), new(1, Activation.Sigmoid)], Loss.BinaryCrossEntropy, OptimizerKind.Sgd, 0.1, 0, 1, () => new XorWorkloadNet(), () => new XorWorkloadNet64());
 
     public static readonly Workload Iris = new(
-        "iris", 4, [new(16, Activation.ReLU), new(3, Activation.Softmax)], Loss.CrossEntropy, OptimizerKind.Adam, 1e-3, 0, 16, () => new IrisWorkloadNet());
+        "iris", 4, [new(16, Activation.ReLU), new(3, Activation.Softmax)], Loss.CrossEntropy, OptimizerKind.Adam, 1e-3, 0, 16, () => new IrisWorkloadNet(), () => new IrisWorkloadNet64());
 
     public static readonly Workload MnistBatch64 = new(
-        "mnist-b64", 784, Mnist, Loss.CrossEntropy, OptimizerKind.Sgd, 0.01, 0, 64, () => new MnistWorkloadNet());
+        "mnist-b64", 784, Mnist, Loss.CrossEntropy, OptimizerKind.Sgd, 0.01, 0, 64, () => new MnistWorkloadNet(), () => new MnistWorkloadNet64());
 
     public static readonly Workload MnistBatch1 = new(
-        "mnist-b1", 784, Mnist, Loss.CrossEntropy, OptimizerKind.Sgd, 0.01, 0, 1, () => new MnistWorkloadNet());
+        "mnist-b1", 784, Mnist, Loss.CrossEntropy, OptimizerKind.Sgd, 0.01, 0, 1, () => new MnistWorkloadNet(), () => new MnistWorkloadNet64());
 
     public static readonly Workload Deep = new(
         "deep", 784, [new(256, Activation.ReLU), new(256, Activation.ReLU), new(10, Activation.Softmax)], Loss.CrossEntropy, OptimizerKind.Adam, 1e-3, 0, 128,
-        () => new DeepWorkloadNet());
+        () => new DeepWorkloadNet(), () => new DeepWorkloadNet64());
 
     public static readonly Workload MnistEndToEnd = new(
         "mnist-e2e", 784, Mnist, Loss.CrossEntropy, OptimizerKind.Sgd, 0.05, 0.9, 64, () => new MnistEndToEndNet());

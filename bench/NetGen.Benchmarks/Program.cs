@@ -1,0 +1,1 @@
+return NetGen.Benchmarks.Verification.Run();

@@ -1,0 +1,111 @@
+using System;
+using NetGen.Benchmarks.Engines;
+using NetGen.Workloads;
+
+namespace NetGen.Benchmarks;
+
+/// <summary>
+/// <c>verify</c>: NetGen and TorchSharp, from the same weights on the same batches, must train alike. For each
+/// workload it runs 10 steps in both engines twice, in float64 and in float32, and prints the largest relative
+/// difference of loss and parameters (max |a − b| / max |a| over the parameter vector).
+/// <list type="bullet">
+/// <item>float64 checks the formulas: the engines must agree to 10⁻⁹.</item>
+/// <item>
+/// float32 is the precision the workloads run in: the engines must agree to 10⁻⁴, or, where float32's own rounding
+/// is larger, to within TorchSharp's float32-against-float64 difference. Adam divides by √v, so it turns the
+/// rounding of near-zero gradients into full-size steps; there the rounding floor can exceed 10⁻⁴.
+/// </item>
+/// </list>
+/// </summary>
+public static class Verification
+{
+    public const double Float32Tolerance = 1e-4;
+    public const double Float64Tolerance = 1e-9;
+    private const int Steps = 10;
+
+    public static int Run()
+    {
+        if (TorchSharpAvailability.UnavailableReason is { } reason)
+        {
+            Console.Error.WriteLine($"TorchSharp is unavailable, so there is nothing to verify against: {reason}");
+            return 2;
+        }
+
+        bool passed = true;
+        Console.WriteLine("Largest relative difference after 10 steps, NetGen against TorchSharp (1 thread):");
+        Console.WriteLine($"{"workload",-10} {"f64 loss",10} {"f64 params",11} {"f32 loss",10} {"f32 params",11} {"f32 floor",10}  verdict");
+        foreach (Workload workload in Workloads.Workloads.Standard)
+        {
+            var data = new WorkloadData(workload, batches: Steps, seed: 7);
+            float[] initial = workload.CreateNetwork().Parameters.ToArray();
+
+            // float64: NetGen's double network and TorchSharp in float64.
+            INetwork<double> netgen64 = workload.CreateDoubleNetwork!();
+            Array.ConvertAll(initial, p => (double)p).CopyTo(netgen64.Parameters);
+            using var torch64 = new TorchSharpEngine(workload, data, initial, threads: 1, doublePrecision: true);
+            double loss64 = 0;
+            for (int step = 0; step < Steps; step++)
+            {
+                double expected = workload.BatchSize == 1
+                    ? netgen64.TrainStep(ToDouble(data.InputsOf(step)), ToDouble(data.TargetsOf(step)))
+                    : netgen64.TrainBatch(ToDouble(data.InputsOf(step)), ToDouble(data.TargetsOf(step)));
+                loss64 = Math.Max(loss64, Relative(expected, torch64.TrainStepPrecise(step)));
+            }
+
+            double[] exact = netgen64.Parameters.ToArray();
+            double params64 = LargestRelativeDifference(exact, torch64.FlatParametersPrecise());
+
+            // float32: the generated network and TorchSharp as benchmarked; the floor is TorchSharp's own float32 rounding.
+            using var netgen32 = new NetGenEngine(workload, data);
+            using var torch32 = new TorchSharpEngine(workload, data, initial, threads: 1);
+            double loss32 = 0;
+            for (int step = 0; step < Steps; step++)
+            {
+                loss32 = Math.Max(loss32, Relative(netgen32.TrainStep(step), torch32.TrainStep(step)));
+            }
+
+            float[] torchParameters = torch32.FlatParameters();
+            double params32 = LargestRelativeDifference(ToDouble(netgen32.FlatParameters()), ToDouble(torchParameters));
+            double floor = LargestRelativeDifference(exact, ToDouble(torchParameters));
+
+            bool formulas = loss64 <= Float64Tolerance && params64 <= Float64Tolerance;
+            bool float32 = loss32 <= Float32Tolerance && params32 <= Math.Max(Float32Tolerance, floor);
+            passed &= formulas && float32;
+            string verdict = !formulas ? "FAILED (float64)" : !float32 ? "FAILED (float32)" : params32 > Float32Tolerance ? "ok (within float32 rounding)" : "ok";
+            Console.WriteLine($"{workload.Name,-10} {loss64,10:E1} {params64,11:E1} {loss32,10:E1} {params32,11:E1} {floor,10:E1}  {verdict}");
+        }
+
+        return passed ? 0 : 1;
+    }
+
+    /// <summary>max |a − b| over the vector, relative to max |a|.</summary>
+    public static double LargestRelativeDifference(double[] expected, double[] actual)
+    {
+        if (expected.Length != actual.Length)
+        {
+            throw new InvalidOperationException($"The engines hold {expected.Length} and {actual.Length} parameters.");
+        }
+
+        double largest = 0, scale = 0;
+        for (int i = 0; i < expected.Length; i++)
+        {
+            largest = Math.Max(largest, Math.Abs(expected[i] - actual[i]));
+            scale = Math.Max(scale, Math.Abs(expected[i]));
+        }
+
+        return largest / scale;
+    }
+
+    private static double Relative(double expected, double actual) => Math.Abs(expected - actual) / Math.Max(Math.Abs(expected), 1e-300);
+
+    private static double[] ToDouble(ReadOnlySpan<float> values)
+    {
+        var result = new double[values.Length];
+        for (int i = 0; i < values.Length; i++)
+        {
+            result[i] = values[i];
+        }
+
+        return result;
+    }
+}
