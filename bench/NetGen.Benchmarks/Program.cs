@@ -1,1 +1,79 @@
-return NetGen.Benchmarks.Verification.Run();
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Diagnosers;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Reports;
+using BenchmarkDotNet.Running;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
+using NetGen.Benchmarks;
+
+// Modes:
+//   verify                    NetGen against TorchSharp after 10 steps of every workload (exit code 1 on a mismatch)
+//   e2e netgen|graph|torch    one mnist-e2e run in this process (used by the report; times from process start)
+//   first-step netgen|torch   one time-to-first-step run in this process (used by the report)
+//   [--quick] [BenchmarkDotNet arguments, e.g. --filter '*']
+//                             the benchmarks, then docs/benchmarks.md from this run
+switch (args)
+{
+    case ["verify"]:
+        return Verification.Run();
+    case ["e2e", string engine]:
+        return EndToEnd.Run(engine);
+    case ["first-step", string engine]:
+        return FirstStep.Run(engine);
+}
+
+bool quick = args.Contains("--quick");
+string[] benchmarkArguments = args.Where(a => a != "--quick").ToArray();
+if (benchmarkArguments.Length == 0)
+{
+    benchmarkArguments = ["--filter", "*"];
+}
+
+// In process: TorchSharp's native library is loaded (and, on older Linux, patched) in this build's output only.
+Job job = (quick ? Job.ShortRun : Job.Default).WithToolchain(InProcessEmitToolchain.Instance);
+IConfig config = DefaultConfig.Instance.AddJob(job).AddDiagnoser(MemoryDiagnoser.Default).WithOptions(ConfigOptions.JoinSummary);
+IEnumerable<Summary> summaries = BenchmarkSwitcher.FromAssembly(typeof(StepBenchmarks).Assembly).Run(benchmarkArguments, config);
+IReadOnlyList<Report.Measurement> measurements = Report.FromSummaries(summaries);
+if (measurements.Count == 0)
+{
+    Console.Error.WriteLine("No benchmark ran, so docs/benchmarks.md is left as it was.");
+    return 1;
+}
+
+Console.WriteLine("Measuring the FMA peak, time to first step and mnist-e2e…");
+var peak = FmaPeak.Measure();
+int repeats = quick ? 1 : 3;
+var firstSteps = new List<Report.ProcessResult>();
+foreach (string engine in new[] { "netgen", "torch" })
+{
+    for (int i = 0; i < repeats; i++)
+    {
+        firstSteps.Add(Report.RunChild("first-step", engine));
+    }
+}
+
+var endToEnd = new[] { "netgen", "graph", "torch" }.Select(engine => Report.RunChild("e2e", engine)).ToList();
+string command = "dotnet run -c Release --project bench/NetGen.Benchmarks -- " + string.Join(' ', args.Select(a => a.Contains('*') || a.Contains(' ') ? $"'{a}'" : a));
+string markdown = Report.Write(measurements, peak, firstSteps, endToEnd, command.Trim(), quick);
+string path = Path.Combine(RepositoryRoot(), "docs", "benchmarks.md");
+File.WriteAllText(path, markdown);
+Console.WriteLine($"Wrote {path}");
+Console.WriteLine(markdown);
+return 0;
+
+static string RepositoryRoot()
+{
+    for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+    {
+        if (File.Exists(Path.Combine(directory.FullName, "NetGen.sln")))
+        {
+            return directory.FullName;
+        }
+    }
+
+    throw new DirectoryNotFoundException("NetGen.sln was not found above the bench's output folder; run the bench from the repository.");
+}

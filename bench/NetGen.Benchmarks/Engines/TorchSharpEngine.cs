@@ -25,11 +25,11 @@ public sealed class TorchSharpEngine : ITrainingEngine
     private readonly bool _double;
 
     /// <param name="workload">The workload.</param>
-    /// <param name="data">Its batches.</param>
+    /// <param name="data">Its batches, made into tensors now; null for an engine fed through <see cref="TrainOn"/>.</param>
     /// <param name="initialParameters">The starting weights, in NetGen's flat layout.</param>
     /// <param name="threads">libtorch's intra-op thread count.</param>
     /// <param name="doublePrecision">Run in float64 instead of float32 (for <c>verify</c>).</param>
-    public TorchSharpEngine(Workload workload, WorkloadData data, ReadOnlySpan<float> initialParameters, int threads, bool doublePrecision = false)
+    public TorchSharpEngine(Workload workload, WorkloadData? data, ReadOnlySpan<float> initialParameters, int threads, bool doublePrecision = false)
     {
         _workload = workload;
         _double = doublePrecision;
@@ -80,6 +80,13 @@ public sealed class TorchSharpEngine : ITrainingEngine
             ? optim.Adam(_model.parameters(), workload.LearningRate)
             : optim.SGD(_model.parameters(), workload.LearningRate, workload.Momentum);
 
+        if (data is null)
+        {
+            _inputs = _targets = Array.Empty<Tensor>();
+            _single = zeros(1, workload.Inputs);
+            return;
+        }
+
         _inputs = new Tensor[data.Batches];
         _targets = new Tensor[data.Batches];
         for (int batch = 0; batch < data.Batches; batch++)
@@ -109,6 +116,29 @@ public sealed class TorchSharpEngine : ITrainingEngine
         loss.backward();
         _optimizer.step();
         return _double ? loss.item<double>() : loss.item<float>();
+    }
+
+    /// <summary>A training step on a batch given as spans, made into tensors on each call, as a user's training loop does.</summary>
+    public float TrainOn(ReadOnlySpan<float> inputs, ReadOnlySpan<int> labels)
+    {
+        using DisposeScope scope = NewDisposeScope();
+        Tensor x = Values(inputs, [labels.Length, _workload.Inputs]);
+        Tensor y = tensor(Array.ConvertAll(labels.ToArray(), l => (long)l), [labels.Length]);
+        _optimizer.zero_grad();
+        Tensor loss = _loss.forward(_model.forward(x), y);
+        loss.backward();
+        _optimizer.step();
+        return loss.item<float>();
+    }
+
+    /// <summary>The most probable class of each sample.</summary>
+    public int[] PredictClasses(ReadOnlySpan<float> inputs)
+    {
+        using DisposeScope scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        int rows = inputs.Length / _workload.Inputs;
+        Tensor classes = _model.forward(Values(inputs, [rows, _workload.Inputs])).argmax(1);
+        return Array.ConvertAll(classes.data<long>().ToArray(), c => (int)c);
     }
 
     public float PredictOne()

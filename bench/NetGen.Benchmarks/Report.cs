@@ -1,0 +1,251 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Text;
+using BenchmarkDotNet.Reports;
+using NetGen.Benchmarks.Engines;
+using NetGen.Workloads;
+
+namespace NetGen.Benchmarks;
+
+/// <summary>
+/// Writes docs/benchmarks.md from one run: the BenchmarkDotNet summary, the FMA peak, time to first step and
+/// mnist-e2e, each measured in this run. The file is never edited by hand.
+/// </summary>
+public static class Report
+{
+    private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
+
+    public sealed record Measurement(string Workload, string Engine, string Method, double Nanoseconds, long? BytesPerOperation);
+
+    public sealed record ProcessResult(string Engine, double Value, double? Accuracy, string? Problem);
+
+    public static IReadOnlyList<Measurement> FromSummaries(IEnumerable<Summary> summaries)
+        => summaries.SelectMany(summary => summary.Reports
+                .Where(report => report.ResultStatistics is not null)
+                .Select(report => new Measurement(
+                    (string)report.BenchmarkCase.Parameters[nameof(StepBenchmarks.Workload)],
+                    (string)report.BenchmarkCase.Parameters[nameof(StepBenchmarks.Engine)],
+                    report.BenchmarkCase.Descriptor.WorkloadMethod.Name,
+                    report.ResultStatistics!.Median,
+                    report.GcStats.GetBytesAllocatedPerOperation(report.BenchmarkCase))))
+            .ToList();
+
+    /// <summary>Runs this program again as a child ("e2e torch", "first-step netgen"…) and parses its last line.</summary>
+    public static ProcessResult RunChild(string mode, string engine)
+    {
+        var start = new ProcessStartInfo(Environment.ProcessPath!)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        if (Path.GetFileNameWithoutExtension(Environment.ProcessPath!) == "dotnet")
+        {
+            start.ArgumentList.Add(typeof(Report).Assembly.Location);
+        }
+
+        start.ArgumentList.Add(mode);
+        start.ArgumentList.Add(engine);
+        using Process child = Process.Start(start)!;
+        string output = child.StandardOutput.ReadToEnd();
+        string error = child.StandardError.ReadToEnd();
+        child.WaitForExit();
+        string[] last = output.Trim().Split('\n')[^1].Split(' ');
+        if (child.ExitCode != 0 || last.Length < 2 || !double.TryParse(last[0], Invariant, out double value))
+        {
+            string reason = (error.Trim().Split('\n').FirstOrDefault(line => line.Contains("Exception", StringComparison.Ordinal)) ?? error.Trim().Split('\n')[0]).Trim();
+            return new ProcessResult(engine, double.NaN, null, string.IsNullOrEmpty(reason) ? $"exit code {child.ExitCode}" : reason);
+        }
+
+        return new ProcessResult(engine, value, double.Parse(last[1], Invariant), null);
+    }
+
+    public static string Write(
+        IReadOnlyList<Measurement> measurements,
+        (double OneCore, double AllCores, string Instructions) peak,
+        IReadOnlyList<ProcessResult> firstSteps,
+        IReadOnlyList<ProcessResult> endToEnd,
+        string command,
+        bool quick)
+    {
+        var md = new StringBuilder();
+        md.AppendLine("# Benchmarks");
+        md.AppendLine();
+        md.AppendLine($"Written by the bench itself (`{command}`) on {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; do not edit by hand.");
+        md.AppendLine(quick
+            ? "This was a **quick** run (BenchmarkDotNet short job): fewer iterations, wider error bars."
+            : "BenchmarkDotNet default job, in process. Times are medians.");
+        md.AppendLine();
+        md.AppendLine("## Machine");
+        md.AppendLine();
+        md.AppendLine($"- CPU: {CpuName()}, {Environment.ProcessorCount} logical cores");
+        md.AppendLine($"- {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}");
+        md.AppendLine($"- Vectors: Vector512 {(Vector512.IsHardwareAccelerated ? "accelerated" : "not accelerated")}, " +
+                      $"Vector256 {(Vector256.IsHardwareAccelerated ? "accelerated" : "not accelerated")}");
+        md.AppendLine($"- Measured FP32 FMA peak ({peak.Instructions} chains): **{F(peak.OneCore)} GFLOP/s on one core**, {F(peak.AllCores)} on all {Environment.ProcessorCount}");
+        md.AppendLine($"- TorchSharp: {TorchSharpAvailability.UnavailableReason ?? "libtorch CPU, loaded"}");
+        md.AppendLine("- Threads: NetGen and the runtime graph use one thread; TorchSharp runs with 1 thread (the same) and with 2 (all cores).");
+        md.AppendLine();
+
+        md.AppendLine("## One training step and one prediction");
+        md.AppendLine();
+        md.AppendLine("Ratio: the engine's time over NetGen's (above 1 means NetGen is faster). Bytes: allocated per operation.");
+        md.AppendLine();
+        foreach (Workload workload in Workloads.Workloads.Standard)
+        {
+            md.AppendLine($"### {workload.Name}: {Describe(workload)}");
+            md.AppendLine();
+            md.AppendLine("| engine | µs per step | ratio | bytes per step | µs per prediction | ratio | bytes per prediction |");
+            md.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+            Measurement? baseStep = Find(measurements, workload.Name, StepBenchmarks.NetGen, nameof(StepBenchmarks.TrainStep));
+            Measurement? basePredict = Find(measurements, workload.Name, StepBenchmarks.NetGen, nameof(StepBenchmarks.Predict));
+            foreach (string engine in new[] { StepBenchmarks.NetGen, StepBenchmarks.RuntimeGraph, StepBenchmarks.TorchSharp1, StepBenchmarks.TorchSharp2 })
+            {
+                Measurement? step = Find(measurements, workload.Name, engine, nameof(StepBenchmarks.TrainStep));
+                Measurement? predict = Find(measurements, workload.Name, engine, nameof(StepBenchmarks.Predict));
+                if (step is null && predict is null)
+                {
+                    string reason = engine.StartsWith("TorchSharp", StringComparison.Ordinal) && TorchSharpAvailability.UnavailableReason is { } why
+                        ? $"unavailable: {why}"
+                        : "not run";
+                    md.AppendLine($"| {engine} | {reason} | | | | | |");
+                    continue;
+                }
+
+                md.AppendLine($"| {engine} | {Micro(step)} | {Ratio(step, baseStep)} | {Bytes(step)} | {Micro(predict)} | {Ratio(predict, basePredict)} | {Bytes(predict)} |");
+            }
+
+            md.AppendLine();
+        }
+
+        md.AppendLine("## GEMM throughput");
+        md.AppendLine();
+        md.AppendLine("The floating-point operations of a training step's matrix products (forward X·Wᵀ, weight gradients dZᵀ·X and input " +
+                      "gradients dZ·W below the first layer) divided by the whole step's median time, so everything else in the step " +
+                      "counts against it. Percentages are of the measured one-core peak (all-core peak for TorchSharp with 2 threads).");
+        md.AppendLine();
+        md.AppendLine("| workload | GFLOP per step | engine | GFLOP/s | % of peak |");
+        md.AppendLine("| --- | ---: | --- | ---: | ---: |");
+        foreach (Workload workload in new[] { Workloads.Workloads.MnistBatch64, Workloads.Workloads.Deep })
+        {
+            foreach (string engine in new[] { StepBenchmarks.NetGen, StepBenchmarks.RuntimeGraph, StepBenchmarks.TorchSharp1, StepBenchmarks.TorchSharp2 })
+            {
+                if (Find(measurements, workload.Name, engine, nameof(StepBenchmarks.TrainStep)) is not { } step)
+                {
+                    continue;
+                }
+
+                double gflops = workload.TrainingGemmFlops / step.Nanoseconds;
+                double reference = engine == StepBenchmarks.TorchSharp2 ? peak.AllCores : peak.OneCore;
+                md.AppendLine($"| {workload.Name} | {F(workload.TrainingGemmFlops / 1e9, 4)} | {engine} | {F(gflops)} | {F(100 * gflops / reference)}% |");
+            }
+        }
+
+        md.AppendLine();
+        md.AppendLine("## Time to first step");
+        md.AppendLine();
+        md.AppendLine("From process start to one completed mnist-b64 training step (runtime start, loading, JIT or libtorch initialisation " +
+                      "included); the median of the runs, each in a fresh process.");
+        md.AppendLine();
+        md.AppendLine("| engine | milliseconds |");
+        md.AppendLine("| --- | ---: |");
+        foreach (IGrouping<string, ProcessResult> runs in firstSteps.GroupBy(r => r.Engine))
+        {
+            md.AppendLine($"| {EngineLabel(runs.Key)} | {MedianOrProblem(runs, value => F(value, 0))} |");
+        }
+
+        md.AppendLine();
+        md.AppendLine("## mnist-e2e");
+        md.AppendLine();
+        md.AppendLine($"784-128-10 (ReLU, softmax, cross-entropy), SGD 0.05 with momentum 0.9, mini-batches of {EndToEnd.BatchSize}, " +
+                      $"{EndToEnd.Epochs} epochs on {EndToEnd.TrainCount:N0} real digits shuffled with a fixed seed, tested on the other 2,000. " +
+                      "Wall time from process start, each engine in its own process, one thread each.");
+        md.AppendLine();
+        md.AppendLine("| engine | seconds | ratio to NetGen | test accuracy |");
+        md.AppendLine("| --- | ---: | ---: | ---: |");
+        double netgenSeconds = endToEnd.FirstOrDefault(r => r.Engine == "netgen")?.Value ?? double.NaN;
+        foreach (ProcessResult run in endToEnd)
+        {
+            md.AppendLine(run.Problem is null
+                ? $"| {EngineLabel(run.Engine)} | {F(run.Value, 2)} | {F(run.Value / netgenSeconds, 2)} | {run.Accuracy!.Value * 100:F2}% |"
+                : $"| {EngineLabel(run.Engine)} | unavailable: {run.Problem} | | |");
+        }
+
+        md.AppendLine();
+        md.AppendLine("## Against the goals");
+        md.AppendLine();
+        md.AppendLine("TorchSharp's time over NetGen's at the same thread count (1), as the performance issue sets them.");
+        md.AppendLine();
+        md.AppendLine("| goal | measured | met |");
+        md.AppendLine("| --- | ---: | :---: |");
+        Goal(md, measurements, "xor step ≥ 1000×", "xor", nameof(StepBenchmarks.TrainStep), 1000);
+        Goal(md, measurements, "iris step ≥ 300× (Adam)", "iris", nameof(StepBenchmarks.TrainStep), 300);
+        Goal(md, measurements, "mnist-b64 step ≥ 2.5×", "mnist-b64", nameof(StepBenchmarks.TrainStep), 2.5);
+        Goal(md, measurements, "mnist-b1 step ≥ 15×", "mnist-b1", nameof(StepBenchmarks.TrainStep), 15);
+        Goal(md, measurements, "deep step ≥ 2×", "deep", nameof(StepBenchmarks.TrainStep), 2);
+        Goal(md, measurements, "prediction 784-128-10 ≥ 5×", "mnist-b1", nameof(StepBenchmarks.Predict), 5);
+        ProcessResult? torchEndToEnd = endToEnd.FirstOrDefault(r => r.Engine == "torch" && r.Problem is null);
+        double e2eRatio = torchEndToEnd is null ? double.NaN : torchEndToEnd.Value / netgenSeconds;
+        md.AppendLine($"| mnist-e2e wall time ≥ 4× | {F(e2eRatio, 2)}× | {(e2eRatio >= 4 ? "yes" : "no")} |");
+        long maxBytes = measurements.Where(m => m.Engine == StepBenchmarks.NetGen && m.Method == nameof(StepBenchmarks.TrainStep)).Max(m => m.BytesPerOperation ?? 0);
+        md.AppendLine($"| 0 bytes allocated per step | {maxBytes} B at most | {(maxBytes == 0 ? "yes" : "no")} |");
+        return md.ToString();
+    }
+
+    private static void Goal(StringBuilder md, IReadOnlyList<Measurement> measurements, string goal, string workload, string method, double target)
+    {
+        Measurement? netgen = Find(measurements, workload, StepBenchmarks.NetGen, method);
+        Measurement? torch = Find(measurements, workload, StepBenchmarks.TorchSharp1, method);
+        double ratio = netgen is null || torch is null ? double.NaN : torch.Nanoseconds / netgen.Nanoseconds;
+        md.AppendLine($"| {goal} | {F(ratio, 2)}× | {(ratio >= target ? "yes" : "no")} |");
+    }
+
+    private static Measurement? Find(IReadOnlyList<Measurement> measurements, string workload, string engine, string method)
+        => measurements.FirstOrDefault(m => m.Workload == workload && m.Engine == engine && m.Method == method);
+
+    private static string Describe(Workload workload)
+        => $"{workload.Inputs}-{string.Join("-", workload.Layers.Select(l => l.Units))}, " +
+           $"{string.Join("/", workload.Layers.Select(l => l.Activation).Distinct())}, {workload.Loss}, " +
+           $"{workload.Optimizer} {workload.LearningRate.ToString(Invariant)}, batch {workload.BatchSize}";
+
+    private static string EngineLabel(string engine) => engine switch
+    {
+        "netgen" => "NetGen",
+        "graph" => "RuntimeGraph",
+        "torch" => "TorchSharp (1 thread)",
+        _ => engine,
+    };
+
+    private static string MedianOrProblem(IEnumerable<ProcessResult> runs, Func<double, string> format)
+    {
+        var values = runs.Where(r => r.Problem is null).Select(r => r.Value).OrderBy(v => v).ToList();
+        return values.Count == 0 ? $"unavailable: {runs.First().Problem}" : format(values[values.Count / 2]);
+    }
+
+    private static string Micro(Measurement? m) => m is null ? "–" : F(m.Nanoseconds / 1000, m.Nanoseconds < 10_000 ? 3 : 1);
+
+    private static string Ratio(Measurement? m, Measurement? baseline) => m is null || baseline is null ? "–" : F(m.Nanoseconds / baseline.Nanoseconds, 2) + "×";
+
+    private static string Bytes(Measurement? m) => m?.BytesPerOperation is { } bytes ? bytes.ToString("N0", Invariant) : "–";
+
+    private static string F(double value, int decimals = 1) => double.IsNaN(value) ? "–" : value.ToString("F" + decimals, Invariant);
+
+    private static string CpuName()
+    {
+        try
+        {
+            string? line = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal));
+            return line?.Split(':', 2)[1].Trim() ?? RuntimeInformation.ProcessArchitecture.ToString();
+        }
+        catch (IOException)
+        {
+            return RuntimeInformation.ProcessArchitecture.ToString();
+        }
+    }
+}
