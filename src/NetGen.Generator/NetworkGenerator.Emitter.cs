@@ -69,6 +69,7 @@ public sealed partial class NetworkGenerator
             }
 
             EmitGradientUpdate(writer, network);
+            EmitFiles(writer);
             EmitForward(writer, network);
             EmitOutputLoss(writer, network, labels: false);
             if (spec.Loss == LossKind.CrossEntropy)
@@ -163,6 +164,11 @@ public sealed partial class NetworkGenerator
                 }
 
                 global::NetGen.Loss global::NetGen.INetwork<{{t}}>.Loss => global::NetGen.Loss.{{spec.Loss}};
+
+                /// <summary>The declared shape: inputs, layers, loss, precision and optimizer.</summary>
+                public static global::NetGen.NetworkArchitecture Architecture { get; } = {{network.ArchitectureExpression()}};
+
+                global::NetGen.NetworkArchitecture global::NetGen.INetwork<{{t}}>.Architecture => Architecture;
 
                 int global::NetGen.INetwork<{{t}}>.InputSize => InputSize;
 
@@ -351,6 +357,58 @@ public sealed partial class NetworkGenerator
 
                     return loss;
                 }
+
+                """);
+        }
+
+        private static void EmitFiles(SourceWriter writer)
+        {
+            writer.WriteBlock("""
+                /// <summary>Writes the parameters as safetensors: <c>layers.{i}.weight</c> [units, inputs] and <c>layers.{i}.bias</c> [units].</summary>
+                /// <param name="stream">The stream to write to.</param>
+                public void Save(global::System.IO.Stream stream) => global::NetGen.NetworkFiles.Save(this, stream);
+
+                /// <summary>Writes the parameters as safetensors to <paramref name="path"/>, atomically: the previous file survives any failure.</summary>
+                /// <param name="path">The file to write.</param>
+                public void Save(string path) => global::NetGen.NetworkFiles.Save(this, path);
+
+                /// <summary>Reads parameters saved by <see cref="Save(global::System.IO.Stream)"/> or by any safetensors writer, after validating the whole file.</summary>
+                /// <param name="stream">The stream to read.</param>
+                /// <exception cref="global::NetGen.NetGenFormatException">The file is malformed or made for another network; nothing changed.</exception>
+                public void Load(global::System.IO.Stream stream) => global::NetGen.NetworkFiles.Load(this, stream);
+
+                /// <summary>Reads parameters from a safetensors file, after validating all of it.</summary>
+                /// <param name="path">The file to read.</param>
+                /// <exception cref="global::NetGen.NetGenFormatException">The file is malformed or made for another network; nothing changed.</exception>
+                public void Load(string path) => global::NetGen.NetworkFiles.Load(this, path);
+
+                /// <summary>Writes parameters, optimizer state and <paramref name="epochsCompleted"/>, to resume training exactly.</summary>
+                /// <param name="stream">The stream to write to.</param>
+                /// <param name="epochsCompleted">The epochs trained so far; pass it back as TrainingOptions.InitialEpoch.</param>
+                public void SaveCheckpoint(global::System.IO.Stream stream, int epochsCompleted) => global::NetGen.NetworkFiles.SaveCheckpoint(this, stream, epochsCompleted);
+
+                /// <summary>Writes a checkpoint to <paramref name="path"/>, atomically.</summary>
+                /// <param name="path">The file to write.</param>
+                /// <param name="epochsCompleted">The epochs trained so far; pass it back as TrainingOptions.InitialEpoch.</param>
+                public void SaveCheckpoint(string path, int epochsCompleted) => global::NetGen.NetworkFiles.SaveCheckpoint(this, path, epochsCompleted);
+
+                /// <summary>Restores parameters, optimizer state and step count from a checkpoint.</summary>
+                /// <param name="stream">The stream to read.</param>
+                /// <returns>The epochs the checkpoint had completed.</returns>
+                public int LoadCheckpoint(global::System.IO.Stream stream) => global::NetGen.NetworkFiles.LoadCheckpoint(this, stream);
+
+                /// <summary>Restores parameters, optimizer state and step count from a checkpoint file.</summary>
+                /// <param name="path">The file to read.</param>
+                /// <returns>The epochs the checkpoint had completed.</returns>
+                public int LoadCheckpoint(string path) => global::NetGen.NetworkFiles.LoadCheckpoint(this, path);
+
+                /// <summary>Writes the inference graph as an ONNX model (opset 13): input "input" [batch, InputSize], output "output".</summary>
+                /// <param name="stream">The stream to write to.</param>
+                public void ExportOnnx(global::System.IO.Stream stream) => global::NetGen.OnnxExport.Export(this, stream);
+
+                /// <summary>Writes the inference graph as an ONNX model to <paramref name="path"/>, atomically.</summary>
+                /// <param name="path">The file to write.</param>
+                public void ExportOnnx(string path) => global::NetGen.OnnxExport.Export(this, path);
 
                 """);
         }
@@ -716,6 +774,25 @@ public sealed partial class NetworkGenerator
             => Spec.Optimizer.StateVectors == 0
                 ? "none, since plain SGD keeps no state"
                 : "its " + string.Join(", then ", Spec.Optimizer.StateNames) + ", each laid out as <see cref=\"Parameters\"/>";
+
+        /// <summary>The NetworkArchitecture initializer describing this network to the runtime.</summary>
+        public string ArchitectureExpression()
+        {
+            string layers = string.Join(", ", Spec.Layers.Select(layer =>
+                $"new global::NetGen.LayerArchitecture({Emitter.Int(layer.Inputs)}, {Emitter.Int(layer.Units)}, global::NetGen.Activation.{layer.Activation}, {Emitter.Double(layer.Slope)})"));
+            string states = string.Join(", ", Spec.Optimizer.StateNames.Select(name => "\"" + name.Replace(' ', '_') + "\""));
+            string optimizer = Spec.Optimizer switch
+            {
+                SgdSpec => "Sgd",
+                AdamSpec { Decoupled: true } => "AdamW",
+                AdamSpec => "Adam",
+                RmsPropSpec => "RmsProp",
+                _ => "Adagrad",
+            };
+            return $"new global::NetGen.NetworkArchitecture(\"{Spec.Type.SimpleName}\", {Emitter.Int(Spec.Inputs)}, " +
+                   $"new global::NetGen.LayerArchitecture[] {{ {layers} }}, global::NetGen.Loss.{Spec.Loss}, " +
+                   $"global::NetGen.Precision.{(IsDouble ? "Double" : "Single")}, \"{optimizer}\", new string[] {{ {states} }})";
+        }
 
         /// <summary>ApplyUpdate: the averaged (and clipped) gradient scale, then the optimizer's fused kernel over every parameter.</summary>
         public string UpdateMethod()

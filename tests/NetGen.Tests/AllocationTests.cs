@@ -1,4 +1,5 @@
 using System;
+using System.Threading;
 using NetGen.Tests.Training;
 using Xunit;
 
@@ -7,21 +8,40 @@ namespace NetGen.Tests;
 /// <summary>Steady-state training and prediction allocate nothing: buffers are allocated once and reused.</summary>
 public sealed class AllocationTests
 {
+    /// <summary>
+    /// The bytes this thread allocates across <paramref name="calls"/> calls of <paramref name="action"/>, once the
+    /// code is in its final form: tiered compilation promotes hot methods in the background, and installing that code
+    /// can run class constructors on this thread, which would be counted against the network.
+    /// </summary>
+    private static long AllocatedBytes(int calls, Action action)
+    {
+        for (int i = 0; i < 2000; i++)
+        {
+            action();
+        }
+
+        Thread.Sleep(300);
+        for (int i = 0; i < 100; i++)
+        {
+            action();
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < calls; i++)
+        {
+            action();
+        }
+
+        return GC.GetAllocatedBytesForCurrentThread() - before;
+    }
+
     [Fact]
     public void TrainStep_allocates_nothing_across_1000_calls_on_an_unrolled_network()
     {
         var network = new XorNet();
         float[] input = [1, 0];
         float[] target = [1];
-        network.TrainStep(input, target);
-
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 1000; i++)
-        {
-            network.TrainStep(input, target);
-        }
-
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(0, AllocatedBytes(1000, () => network.TrainStep(input, target)));
     }
 
     [Fact]
@@ -31,17 +51,11 @@ public sealed class AllocationTests
         float[] input = new float[784];
         input.AsSpan(100, 200).Fill(0.5f);
         float[] output = new float[10];
-        network.TrainStep(input, 3);
-        network.Predict(input, output);
-
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 1000; i++)
+        Assert.Equal(0, AllocatedBytes(1000, () =>
         {
             network.TrainStep(input, 3);
             network.Predict(input, output);
-        }
-
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        }));
     }
 
     [Fact]
@@ -62,16 +76,12 @@ public sealed class AllocationTests
             targets[s * 10 + s % 10] = 1;
         }
 
+        // The first call at this batch size grows the buffers; none after it allocates.
         network.TrainBatch(inputs, targets);
-        network.PredictBatch(inputs, outputs);
-
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 100; i++)
+        Assert.Equal(0, AllocatedBytes(100, () =>
         {
             network.TrainBatch(inputs, targets);
             network.PredictBatch(inputs, outputs);
-        }
-
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        }));
     }
 }

@@ -41,6 +41,9 @@ internal sealed class ScriptedNetwork(Func<int, double> validationLossOfEpoch) :
 
     public Loss Loss => Loss.MeanSquaredError;
 
+    public NetworkArchitecture Architecture { get; } =
+        new("ScriptedNetwork", 1, [new LayerArchitecture(1, 1, Activation.Identity, 0.01)], Loss.MeanSquaredError, Precision.Double, "Scripted", ["state"]);
+
     public void InitializeParameters(int seed) => _parameters[0] = 0;
 
     public void Predict(ReadOnlySpan<double> input, Span<double> output) => output[0] = _parameters[0];

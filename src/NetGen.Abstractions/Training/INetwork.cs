@@ -43,6 +43,9 @@ public interface INetwork<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>The loss the network minimises.</summary>
     Loss Loss { get; }
 
+    /// <summary>The declared shape: inputs, layers, loss, precision and optimizer.</summary>
+    NetworkArchitecture Architecture { get; }
+
     /// <summary>Redraws every parameter from <paramref name="seed"/>, deterministically.</summary>
     void InitializeParameters(int seed);
 

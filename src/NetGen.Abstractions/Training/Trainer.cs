@@ -55,11 +55,11 @@ public static class Trainer
         try
         {
             network.ZeroGradients();
-            for (int epoch = 1; epoch <= options.Epochs; epoch++)
+            for (int epoch = options.InitialEpoch + 1; epoch <= options.Epochs; epoch++)
             {
                 double rate = options.LearningRateSchedule?.LearningRate(baseRate, epoch) ?? baseRate;
                 network.LearningRate = rate;
-                double trainingLoss = run.Epoch(out int divergedBatch);
+                double trainingLoss = run.Epoch(epoch, out int divergedBatch);
                 double? validationLoss = validationInputs.IsEmpty
                     ? null
                     : double.CreateTruncating(network.ComputeLoss(validationInputs.Span, validationTargets.Span));
@@ -70,9 +70,7 @@ public static class Trainer
                     throw new TrainingDivergedException(epoch, divergedBatch, divergedBatch > 0 ? trainingLoss : validationLoss!.Value);
                 }
 
-                double? accuracy = validationInputs.IsEmpty
-                    ? run.Accuracy(inputs.AsMemory(0, samples * inputSize), targets.AsMemory(0, samples * outputSize))
-                    : run.Accuracy(validationInputs, validationTargets);
+                double? accuracy = validationInputs.IsEmpty ? null : run.Accuracy(validationInputs, validationTargets);
                 var report = new EpochReport(epoch, trainingLoss, validationLoss, accuracy, rate, clock.Elapsed);
                 history.Add(report);
                 options.Progress?.Report(report);
@@ -101,6 +99,21 @@ public static class Trainer
         }
 
         return history;
+    }
+
+    /// <summary>
+    /// Puts <paramref name="order"/> (0, 1, …, n − 1) into the order in which <c>Fit</c> visits the samples in
+    /// <paramref name="epoch"/> (from 1) with shuffling seed <paramref name="seed"/>. Each epoch's order depends on the
+    /// seed and the epoch alone, so a run resumed at any epoch visits the samples exactly as an uninterrupted one.
+    /// </summary>
+    public static void EpochOrder(Span<int> order, int seed, int epoch)
+    {
+        for (int i = 0; i < order.Length; i++)
+        {
+            order[i] = i;
+        }
+
+        new SeededRandom(((long)seed << 32) ^ (uint)epoch).Shuffle(order);
     }
 
     private static (ReadOnlyMemory<T> Inputs, ReadOnlyMemory<T> Targets, int TrainingSamples) SplitValidation<T>(
@@ -148,7 +161,6 @@ public static class Trainer
         private readonly TrainingOptions _options;
         private readonly int[] _order;
         private readonly T[] _stagedInputs, _stagedTargets;
-        private readonly SeededRandom _random;
         private T[] _predictions = Array.Empty<T>();
 
         public TrainingRun(INetwork<T> network, T[] inputs, T[] targets, int samples, TrainingOptions options)
@@ -160,25 +172,20 @@ public static class Trainer
             _options = options;
             _batchSize = options.BatchSize == 0 ? samples : Math.Min(options.BatchSize, samples);
             _rowsPerPass = Math.Min(_batchSize, MaxRowsPerPass);
-            _order = new int[samples];
-            for (int i = 0; i < samples; i++)
-            {
-                _order[i] = i;
-            }
+            _order = options.Shuffle ? new int[samples] : Array.Empty<int>(); // filled by EpochOrder each epoch
 
             // Shuffled rows are gathered into a staging buffer per pass; in order, the caller's arrays are sliced directly.
             _stagedInputs = options.Shuffle ? new T[_rowsPerPass * network.InputSize] : Array.Empty<T>();
             _stagedTargets = options.Shuffle ? new T[_rowsPerPass * network.OutputSize] : Array.Empty<T>();
-            _random = new SeededRandom(options.Seed);
         }
 
         /// <summary>One pass over the training samples. Returns the mean loss; <paramref name="divergedBatch"/> is the first batch (from 1) whose loss was not finite, else 0.</summary>
-        public double Epoch(out int divergedBatch)
+        public double Epoch(int epoch, out int divergedBatch)
         {
             int inputSize = _network.InputSize, outputSize = _network.OutputSize;
             if (_options.Shuffle)
             {
-                _random.Shuffle(_order.AsSpan());
+                EpochOrder(_order, _options.Seed, epoch);
             }
 
             double lossSum = 0;

@@ -16,6 +16,12 @@ public sealed class TrainingOptions
     /// <summary>Samples per update: 0 for full batch, 1 for stochastic, n for mini-batch. 32 by default.</summary>
     public int BatchSize { get; init; } = 32;
 
+    /// <summary>
+    /// Epochs already completed, for resuming from a checkpoint: training runs epochs InitialEpoch + 1 to
+    /// <see cref="Epochs"/>, with the same shuffling and learning rates as an uninterrupted run. 0 by default.
+    /// </summary>
+    public int InitialEpoch { get; init; }
+
     /// <summary>Whether each epoch visits the samples in a fresh random order; true by default.</summary>
     public bool Shuffle { get; init; } = true;
 
@@ -53,6 +59,11 @@ public sealed class TrainingOptions
             throw new ArgumentOutOfRangeException(nameof(Epochs), Epochs, "Epochs must be zero or more.");
         }
 
+        if (InitialEpoch < 0 || InitialEpoch > Epochs)
+        {
+            throw new ArgumentOutOfRangeException(nameof(InitialEpoch), InitialEpoch, $"InitialEpoch must lie in [0, Epochs = {Epochs}].");
+        }
+
         if (BatchSize < 0)
         {
             throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "BatchSize must be 0 (full batch), 1 (stochastic) or a mini-batch size n > 1.");
@@ -83,8 +94,9 @@ public sealed class TrainingOptions
 /// <param name="TrainingLoss">The mean over the epoch's samples of each sample's loss, taken before the update it contributed to.</param>
 /// <param name="ValidationLoss">The mean loss on the validation data after the epoch, or null without validation data.</param>
 /// <param name="Accuracy">
-/// For classification networks (cross-entropy and binary cross-entropy), the fraction of correct predictions after
-/// the epoch: on the validation data when there is some, else on the training data. Null for regression.
+/// For classification networks (cross-entropy and binary cross-entropy), the fraction of the validation data predicted
+/// correctly after the epoch. Null for regression and without validation data (measuring the training set would cost
+/// an extra forward pass over it every epoch).
 /// </param>
 /// <param name="LearningRate">The learning rate used in this epoch.</param>
 /// <param name="Elapsed">The time since <c>Fit</c> started.</param>

@@ -65,6 +65,11 @@ namespace Demo
 
         global::NetGen.Loss global::NetGen.INetwork<float>.Loss => global::NetGen.Loss.BinaryCrossEntropy;
 
+        /// <summary>The declared shape: inputs, layers, loss, precision and optimizer.</summary>
+        public static global::NetGen.NetworkArchitecture Architecture { get; } = new global::NetGen.NetworkArchitecture("XorNet", 2, new global::NetGen.LayerArchitecture[] { new global::NetGen.LayerArchitecture(2, 4, global::NetGen.Activation.Tanh, 0.01d), new global::NetGen.LayerArchitecture(4, 1, global::NetGen.Activation.Sigmoid, 0.01d) }, global::NetGen.Loss.BinaryCrossEntropy, global::NetGen.Precision.Single, "Sgd", new string[] {  });
+
+        global::NetGen.NetworkArchitecture global::NetGen.INetwork<float>.Architecture => Architecture;
+
         int global::NetGen.INetwork<float>.InputSize => InputSize;
 
         int global::NetGen.INetwork<float>.OutputSize => OutputSize;
@@ -220,6 +225,52 @@ namespace Demo
             _optimizerStep++;
             global::NetGen.Kernels.OptimizerKernels.Sgd<float>(_parameters, _gradients, (float)_learningRate, 0f, scale);
         }
+
+        /// <summary>Writes the parameters as safetensors: <c>layers.{i}.weight</c> [units, inputs] and <c>layers.{i}.bias</c> [units].</summary>
+        /// <param name="stream">The stream to write to.</param>
+        public void Save(global::System.IO.Stream stream) => global::NetGen.NetworkFiles.Save(this, stream);
+
+        /// <summary>Writes the parameters as safetensors to <paramref name="path"/>, atomically: the previous file survives any failure.</summary>
+        /// <param name="path">The file to write.</param>
+        public void Save(string path) => global::NetGen.NetworkFiles.Save(this, path);
+
+        /// <summary>Reads parameters saved by <see cref="Save(global::System.IO.Stream)"/> or by any safetensors writer, after validating the whole file.</summary>
+        /// <param name="stream">The stream to read.</param>
+        /// <exception cref="global::NetGen.NetGenFormatException">The file is malformed or made for another network; nothing changed.</exception>
+        public void Load(global::System.IO.Stream stream) => global::NetGen.NetworkFiles.Load(this, stream);
+
+        /// <summary>Reads parameters from a safetensors file, after validating all of it.</summary>
+        /// <param name="path">The file to read.</param>
+        /// <exception cref="global::NetGen.NetGenFormatException">The file is malformed or made for another network; nothing changed.</exception>
+        public void Load(string path) => global::NetGen.NetworkFiles.Load(this, path);
+
+        /// <summary>Writes parameters, optimizer state and <paramref name="epochsCompleted"/>, to resume training exactly.</summary>
+        /// <param name="stream">The stream to write to.</param>
+        /// <param name="epochsCompleted">The epochs trained so far; pass it back as TrainingOptions.InitialEpoch.</param>
+        public void SaveCheckpoint(global::System.IO.Stream stream, int epochsCompleted) => global::NetGen.NetworkFiles.SaveCheckpoint(this, stream, epochsCompleted);
+
+        /// <summary>Writes a checkpoint to <paramref name="path"/>, atomically.</summary>
+        /// <param name="path">The file to write.</param>
+        /// <param name="epochsCompleted">The epochs trained so far; pass it back as TrainingOptions.InitialEpoch.</param>
+        public void SaveCheckpoint(string path, int epochsCompleted) => global::NetGen.NetworkFiles.SaveCheckpoint(this, path, epochsCompleted);
+
+        /// <summary>Restores parameters, optimizer state and step count from a checkpoint.</summary>
+        /// <param name="stream">The stream to read.</param>
+        /// <returns>The epochs the checkpoint had completed.</returns>
+        public int LoadCheckpoint(global::System.IO.Stream stream) => global::NetGen.NetworkFiles.LoadCheckpoint(this, stream);
+
+        /// <summary>Restores parameters, optimizer state and step count from a checkpoint file.</summary>
+        /// <param name="path">The file to read.</param>
+        /// <returns>The epochs the checkpoint had completed.</returns>
+        public int LoadCheckpoint(string path) => global::NetGen.NetworkFiles.LoadCheckpoint(this, path);
+
+        /// <summary>Writes the inference graph as an ONNX model (opset 13): input "input" [batch, InputSize], output "output".</summary>
+        /// <param name="stream">The stream to write to.</param>
+        public void ExportOnnx(global::System.IO.Stream stream) => global::NetGen.OnnxExport.Export(this, stream);
+
+        /// <summary>Writes the inference graph as an ONNX model to <paramref name="path"/>, atomically.</summary>
+        /// <param name="path">The file to write.</param>
+        public void ExportOnnx(string path) => global::NetGen.OnnxExport.Export(this, path);
 
         // Forward pass over the first rows samples of inputs: leaves every layer's outputs in its buffer.
         private void RunForward(global::System.ReadOnlySpan<float> inputs, int rows)
