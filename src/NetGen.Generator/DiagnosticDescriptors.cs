@@ -106,6 +106,78 @@ internal static class DiagnosticDescriptors
         defaultSeverity: DiagnosticSeverity.Error,
         isEnabledByDefault: true);
 
+    public static readonly DiagnosticDescriptor DifferentiableNotStatic = new(
+        id: "NG0100",
+        title: "A [Differentiable] method must be static",
+        messageFormat: "'{0}' is not static; [Differentiable] differentiates static functions of their parameters, so make it static",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor DifferentiableTypeNotPartial = new(
+        id: "NG0101",
+        title: "The type holding a [Differentiable] method must be partial",
+        messageFormat: "'{0}' must be declared partial, because NetGen adds the gradient of '{1}' in another part of it; add the 'partial' modifier",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor DifferentiableUnsupportedType = new(
+        id: "NG0102",
+        title: "A [Differentiable] method computes in float or double",
+        messageFormat: "{0} has type '{1}'; a [Differentiable] method returns float or double and takes values of that type, int, or ReadOnlySpan of that type",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor DifferentiableWhileLoop = new(
+        id: "NG0103",
+        title: "while and do loops cannot be differentiated",
+        messageFormat: "'{0}' loops are not supported in a [Differentiable] method; write a for loop (for example over a ReadOnlySpan parameter's Length)",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor DifferentiableUnknownCall = new(
+        id: "NG0104",
+        title: "Only Math functions and [Differentiable] methods can be called",
+        messageFormat: "'{0}' cannot be differentiated; call Math or MathF functions (Sin, Cos, Tan, Exp, Log, Log10, Sqrt, Pow, Abs, Tanh, Sinh, Cosh, Atan, Asin, Acos, Max, Min) or methods marked [Differentiable]",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor DifferentiableWritesState = new(
+        id: "NG0105",
+        title: "A [Differentiable] method may only assign its locals and parameters",
+        messageFormat: "Assigning '{0}' is not supported in a [Differentiable] method: a gradient is a function of the parameters, so write only to locals and parameters",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor DifferentiableRefParameter = new(
+        id: "NG0106",
+        title: "ref, out and in parameters cannot be differentiated",
+        messageFormat: "Parameter '{0}' is passed by reference ({1}); a [Differentiable] method takes its inputs by value and returns its result",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor DifferentiableRecursion = new(
+        id: "NG0107",
+        title: "A [Differentiable] method cannot call itself",
+        messageFormat: "'{0}' calls itself; recursion cannot be differentiated at compile time, so write it as a for loop",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor DifferentiableUnsupportedConstruct = new(
+        id: "NG0108",
+        title: "A construct in a [Differentiable] method is not supported",
+        messageFormat: "{0} is not supported in a [Differentiable] method; {1}",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
     public static readonly DiagnosticDescriptor InternalError = new(
         id: "NG0999",
         title: "NetGen failed unexpectedly",

@@ -47,7 +47,7 @@ public sealed partial class NetworkGenerator
             string name = symbol.Name;
 
             CheckDeclaration(node, symbol, diagnostics);
-            EquatableArray<TypeDeclarationSpec> containingTypes = ParseContainingTypes(node, name, diagnostics);
+            EquatableArray<TypeDeclarationSpec> containingTypes = TypeDeclarations.Enclosing(node, diagnostics, DiagnosticDescriptors.NotPartial, name);
 
             AttributeData networkAttribute = context.Attributes[0];
             AttributeSyntax? networkSyntax = networkAttribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken) as AttributeSyntax;
@@ -98,8 +98,8 @@ public sealed partial class NetworkGenerator
             return new NetworkSpec(
                 Namespace: symbol.ContainingNamespace.IsGlobalNamespace ? null : symbol.ContainingNamespace.ToDisplayString(),
                 ContainingTypes: containingTypes,
-                Type: DeclarationOf(node),
-                HintName: HintNameOf(symbol),
+                Type: TypeDeclarations.Describe(node),
+                HintName: TypeDeclarations.HintName(symbol) + ".g.cs",
                 Inputs: inputs,
                 Loss: loss,
                 Precision: precision,
@@ -128,23 +128,6 @@ public sealed partial class NetworkGenerator
             {
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NotPartial, node.Identifier.GetLocation(), symbol.Name, symbol.Name));
             }
-        }
-
-        /// <summary>The types the network is nested in, outermost first; NG0001 for each that is not partial.</summary>
-        private static EquatableArray<TypeDeclarationSpec> ParseContainingTypes(TypeDeclarationSyntax node, string networkName, List<DiagnosticInfo> diagnostics)
-        {
-            var containing = new List<TypeDeclarationSpec>();
-            for (SyntaxNode? parent = node.Parent; parent is TypeDeclarationSyntax type; parent = parent.Parent)
-            {
-                if (!type.Modifiers.Any(SyntaxKind.PartialKeyword))
-                {
-                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NotPartial, type.Identifier.GetLocation(), type.Identifier.Text, networkName));
-                }
-
-                containing.Insert(0, DeclarationOf(type));
-            }
-
-            return new EquatableArray<TypeDeclarationSpec>(containing.ToArray());
         }
 
         private static int ParseInputs(AttributeData attribute, AttributeSyntax? syntax, List<DiagnosticInfo> diagnostics)
@@ -485,33 +468,6 @@ public sealed partial class NetworkGenerator
             }
 
             return syntax.GetLocation();
-        }
-
-        private static TypeDeclarationSpec DeclarationOf(TypeDeclarationSyntax type)
-        {
-            string keyword = type switch
-            {
-                RecordDeclarationSyntax record when record.ClassOrStructKeyword.IsKind(SyntaxKind.StructKeyword) => "record struct",
-                RecordDeclarationSyntax => "record",
-                _ => type.Keyword.ValueText,
-            };
-            return new TypeDeclarationSpec(keyword, type.Identifier.ValueText + (type.TypeParameterList?.ToString() ?? string.Empty), type.Identifier.ValueText);
-        }
-
-        private static string HintNameOf(INamedTypeSymbol symbol)
-        {
-            var parts = new List<string>();
-            for (INamedTypeSymbol? type = symbol; type is not null; type = type.ContainingType)
-            {
-                parts.Insert(0, type.MetadataName.Replace('`', '_'));
-            }
-
-            if (!symbol.ContainingNamespace.IsGlobalNamespace)
-            {
-                parts.Insert(0, symbol.ContainingNamespace.ToDisplayString());
-            }
-
-            return string.Join(".", parts) + ".g.cs";
         }
 
         private static string DefinedNames(Type enumType, string typeName)

@@ -38,6 +38,22 @@ internal sealed class SourceWriter
         }
     }
 
+    /// <summary>Writes text produced by another writer, each of its lines at this writer's indentation.</summary>
+    public void WriteIndented(string text)
+    {
+        foreach (string line in text.TrimEnd('\n').Split('\n'))
+        {
+            if (line.Length == 0)
+            {
+                WriteLine();
+            }
+            else
+            {
+                WriteLine(line);
+            }
+        }
+    }
+
     /// <summary>Indents the following lines one level, for a brace already written by <see cref="WriteBlock"/>.</summary>
     public void Indent() => _indent++;
 

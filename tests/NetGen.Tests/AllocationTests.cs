@@ -13,7 +13,7 @@ public sealed class AllocationTests
     /// code is in its final form: tiered compilation promotes hot methods in the background, and installing that code
     /// can run class constructors on this thread, which would be counted against the network.
     /// </summary>
-    private static long AllocatedBytes(int calls, Action action)
+    internal static long AllocatedBytes(int calls, Action action)
     {
         for (int i = 0; i < 2000; i++)
         {
