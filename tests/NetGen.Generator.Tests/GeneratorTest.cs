@@ -7,8 +7,14 @@ using Microsoft.CodeAnalysis.Text;
 
 namespace NetGen.Generator.Tests;
 
-/// <summary>The generator under the Roslyn testing framework, compiling against .NET 8 and NetGen.Abstractions.</summary>
-internal sealed class GeneratorTest : CSharpSourceGeneratorTest<NetworkGenerator, DefaultVerifier>
+/// <summary>The network generator under the Roslyn testing framework.</summary>
+internal sealed class GeneratorTest(string source) : GeneratorTest<NetworkGenerator>(source)
+{
+}
+
+/// <summary>A generator under the Roslyn testing framework, compiling against .NET 8 and NetGen.Abstractions.</summary>
+internal class GeneratorTest<TGenerator> : CSharpSourceGeneratorTest<TGenerator, DefaultVerifier>
+    where TGenerator : new()
 {
     public GeneratorTest(string source)
     {
@@ -18,9 +24,9 @@ internal sealed class GeneratorTest : CSharpSourceGeneratorTest<NetworkGenerator
     }
 
     /// <summary>Expects the generator to add one file with the given text.</summary>
-    public GeneratorTest ExpectingSource(string hintName, string text)
+    public GeneratorTest<TGenerator> ExpectingSource(string hintName, string text)
     {
-        TestState.GeneratedSources.Add((typeof(NetworkGenerator), hintName, SourceText.From(text, Encoding.UTF8)));
+        TestState.GeneratedSources.Add((typeof(TGenerator), hintName, SourceText.From(text, Encoding.UTF8)));
         return this;
     }
 
