@@ -178,6 +178,14 @@ internal static class DiagnosticDescriptors
         defaultSeverity: DiagnosticSeverity.Error,
         isEnabledByDefault: true);
 
+    public static readonly DiagnosticDescriptor InvalidCustomActivation = new(
+        id: "NG0013",
+        title: "A custom activation must be a [Differentiable] function of one value",
+        messageFormat: "CustomActivation '{0}' of layer {1} cannot be used: {2}",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
     public static readonly DiagnosticDescriptor InternalError = new(
         id: "NG0999",
         title: "NetGen failed unexpectedly",

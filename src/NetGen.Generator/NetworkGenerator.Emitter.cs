@@ -486,7 +486,7 @@ public sealed partial class NetworkGenerator
 
             // ReLU-type activations are a compare and a select, cheap inline. Sigmoid, tanh and softmax need exp or
             // tanh, which the vectorised kernel computes over the whole batch far faster than scalar calls per unit.
-            bool elementwise = layer.Activation is ActivationKind.Identity or ActivationKind.ReLU or ActivationKind.LeakyReLU;
+            bool elementwise = layer.CustomActivation is null && (layer.Activation is ActivationKind.Identity or ActivationKind.ReLU or ActivationKind.LeakyReLU);
             writer.WriteLine("for (int row = 0; row < rows; row++)");
             writer.OpenBrace();
             writer.WriteLine($"{ReadOnlySpan}<{t}> x = {network.Rows(source, layer.Inputs)};");
@@ -532,7 +532,7 @@ public sealed partial class NetworkGenerator
             writer.CloseBrace();
             if (!elementwise)
             {
-                writer.WriteLine($"// {layer.Activation} of every row at once, vectorised.");
+                writer.WriteLine(layer.CustomActivation is null ? $"// {layer.Activation} of every row at once, vectorised." : $"// {layer.CustomActivation} of every value, the custom activation.");
                 string width = Int(layer.Units);
                 EmitActivationCall(writer, network, layer, $"new {Span}<{t}>({preActivations}, 0, rows * {width})", $"new {Span}<{t}>({outputs}, 0, rows * {width})");
             }
@@ -541,6 +541,16 @@ public sealed partial class NetworkGenerator
         private static void EmitActivationCall(SourceWriter writer, EmittedNetwork network, DenseLayerSpec layer, string z, string y)
         {
             string t = network.T;
+            if (layer.CustomActivation is { } custom)
+            {
+                string pre = network.PreActivationsOf(layer), outputs = network.OutputsOf(layer.Index);
+                writer.WriteLine($"for (int k = 0; k < rows * {Int(layer.Units)}; k++)");
+                writer.OpenBrace();
+                writer.WriteLine($"{outputs}[k] = {custom}({pre}[k]);");
+                writer.CloseBrace();
+                return;
+            }
+
             string call = layer.Activation switch
             {
                 ActivationKind.Identity => string.Empty,
@@ -589,7 +599,7 @@ public sealed partial class NetworkGenerator
                     {
                         writer.WriteLine("if (withGradient)");
                         writer.OpenBrace();
-                        writer.WriteLine(backward);
+                        writer.WriteBlock(backward);
                         writer.CloseBrace();
                     }
 
@@ -637,7 +647,7 @@ public sealed partial class NetworkGenerator
                     string? backward = ActivationBackwardCall(network, below, x, dx);
                     if (backward is not null)
                     {
-                        writer.WriteLine(backward);
+                        writer.WriteBlock(backward);
                     }
                 }
             }
@@ -675,7 +685,10 @@ public sealed partial class NetworkGenerator
                     string sum = string.Join(" + ", Enumerable.Range(0, layer.Units)
                         .Select(unit => $"dz[{Int(unit)}] * p[{Int(layer.WeightOffset + unit * layer.Inputs + input)}]"));
                     writer.WriteLine($"{t} dx{i} = {sum};");
-                    writer.WriteLine($"dx[{i}] = {network.DerivativeExpression(below, $"dx{i}", $"x[{i}]")};");
+                    string derivative = below.CustomActivation is { } custom
+                        ? $"dx{i} * {custom}Derivative({network.PreActivationsOf(below)}[row * {Int(layer.Inputs)} + {i}])"
+                        : network.DerivativeExpression(below, $"dx{i}", $"x[{i}]");
+                    writer.WriteLine($"dx[{i}] = {derivative};");
                 }
             }
 
@@ -686,6 +699,13 @@ public sealed partial class NetworkGenerator
         private static string? ActivationBackwardCall(EmittedNetwork network, DenseLayerSpec layer, string outputs, string gradient)
         {
             string t = network.T;
+            if (layer.CustomActivation is { } custom)
+            {
+                // The derivative at the kept pre-activations, element by element, from the custom function's generated gradient.
+                string buffer = network.GradientsOf(layer.Index), pre = network.PreActivationsOf(layer);
+                return $"for (int k = 0; k < rows * {Int(layer.Units)}; k++)\n{{\n    {buffer}[k] *= {custom}Derivative({pre}[k]);\n}}";
+            }
+
             return layer.Activation switch
             {
                 ActivationKind.Identity => null,
@@ -700,6 +720,17 @@ public sealed partial class NetworkGenerator
         private static void EmitBuffers(SourceWriter writer, EmittedNetwork network)
         {
             string t = network.T;
+            foreach (string custom in network.Spec.Layers.Select(l => l.CustomActivation).OfType<string>().Distinct())
+            {
+                writer.WriteLine($"// The derivative of the custom activation {custom} at z, from its generated gradient.");
+                writer.WriteLine($"private static {t} {custom}Derivative({t} z)");
+                writer.OpenBrace();
+                writer.WriteLine($"{custom}Gradient(z, out {t} derivative);");
+                writer.WriteLine("return derivative;");
+                writer.CloseBrace();
+                writer.WriteLine();
+            }
+
             writer.WriteLine("// Grows the per-sample buffers to hold at least rows samples; they never shrink, so steady training allocates nothing.");
             writer.WriteLine("private void EnsureRowCapacity(int rows)");
             writer.OpenBrace();
@@ -779,7 +810,8 @@ public sealed partial class NetworkGenerator
         public string ArchitectureExpression()
         {
             string layers = string.Join(", ", Spec.Layers.Select(layer =>
-                $"new global::NetGen.LayerArchitecture({Emitter.Int(layer.Inputs)}, {Emitter.Int(layer.Units)}, global::NetGen.Activation.{layer.Activation}, {Emitter.Double(layer.Slope)})"));
+                $"new global::NetGen.LayerArchitecture({Emitter.Int(layer.Inputs)}, {Emitter.Int(layer.Units)}, global::NetGen.Activation.{layer.Activation}, {Emitter.Double(layer.Slope)}" +
+                (layer.CustomActivation is { } custom ? $", \"{custom}\")" : ")")));
             string states = string.Join(", ", Spec.Optimizer.StateNames.Select(name => "\"" + name.Replace(' ', '_') + "\""));
             string optimizer = Spec.Optimizer switch
             {
@@ -861,13 +893,16 @@ public sealed partial class NetworkGenerator
         public string GradientsOf(int layer) => "_layer" + Emitter.Int(layer) + "Gradients";
 
         /// <summary>
-        /// Where a layer's pre-activations z go. The output layer keeps them apart from its outputs when the loss is
-        /// computed from logits (cross-entropy, binary cross-entropy); every other layer applies its activation in place.
+        /// Where a layer's pre-activations z go. A custom activation keeps them, since its derivative is taken at z; the
+        /// output layer keeps them apart from its outputs when the loss is computed from logits (cross-entropy, binary
+        /// cross-entropy); every other layer applies its activation in place.
         /// </summary>
         public string PreActivationsOf(DenseLayerSpec layer)
-            => layer.Index == Spec.Layers.Count - 1 && Spec.Loss != LossKind.MeanSquaredError
-                ? "_layer" + Emitter.Int(layer.Index) + "Logits"
-                : OutputsOf(layer.Index);
+            => layer.CustomActivation is not null
+                ? "_layer" + Emitter.Int(layer.Index) + "PreActivations"
+                : layer.Index == Spec.Layers.Count - 1 && Spec.Loss != LossKind.MeanSquaredError
+                    ? "_layer" + Emitter.Int(layer.Index) + "Logits"
+                    : OutputsOf(layer.Index);
 
         public string Literal(double value)
             => IsDouble
@@ -895,7 +930,7 @@ public sealed partial class NetworkGenerator
             };
 
         public string DescribeLayer(DenseLayerSpec layer)
-            => $"Dense {Emitter.Int(layer.Inputs)} → {Emitter.Int(layer.Units)}, {layer.Activation}";
+            => $"Dense {Emitter.Int(layer.Inputs)} → {Emitter.Int(layer.Units)}, {layer.CustomActivation ?? layer.Activation.ToString()}";
 
         public string Describe()
         {
@@ -903,7 +938,7 @@ public sealed partial class NetworkGenerator
             text.Append(Emitter.Int(Spec.Inputs)).Append(" inputs");
             foreach (DenseLayerSpec layer in Spec.Layers)
             {
-                text.Append(" → Dense(").Append(Emitter.Int(layer.Units)).Append(", ").Append(layer.Activation).Append(')');
+                text.Append(" → Dense(").Append(Emitter.Int(layer.Units)).Append(", ").Append(layer.CustomActivation ?? layer.Activation.ToString()).Append(')');
             }
 
             text.Append("; loss ").Append(Spec.Loss).Append("; ").Append(T).Append('.');

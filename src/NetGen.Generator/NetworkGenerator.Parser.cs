@@ -62,7 +62,7 @@ public sealed partial class NetworkGenerator
             var precision = (PrecisionKind)ParseEnum(networkAttribute, networkSyntax, "Precision", typeof(PrecisionKind), (int)PrecisionKind.Single, diagnostics);
 
             ImmutableArray<AttributeData> attributes = symbol.GetAttributes();
-            List<(DenseLayerSpec Layer, AttributeSyntax? Syntax)> layers = ParseLayers(attributes, name, inputs, diagnostics, cancellationToken);
+            List<(DenseLayerSpec Layer, AttributeSyntax? Syntax)> layers = ParseLayers(attributes, symbol, precision, inputs, diagnostics, cancellationToken);
             OptimizerSpec optimizer = ParseOptimizer(attributes, name, diagnostics, cancellationToken);
 
             if (layers.Count == 0)
@@ -158,8 +158,9 @@ public sealed partial class NetworkGenerator
         }
 
         private static List<(DenseLayerSpec Layer, AttributeSyntax? Syntax)> ParseLayers(
-            ImmutableArray<AttributeData> attributes, string networkName, int inputs, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
+            ImmutableArray<AttributeData> attributes, INamedTypeSymbol network, PrecisionKind precision, int inputs, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
         {
+            string networkName = network.Name;
             var layers = new List<(DenseLayerSpec, AttributeSyntax?)>();
             SyntaxNode? layersDeclaration = null;
             bool reportedSeveralParts = false;
@@ -247,14 +248,54 @@ public sealed partial class NetworkGenerator
                     }
                 }
 
+                string? custom = NamedArgument(attribute, "CustomActivation") is { Value: string customName } ? customName : null;
+                if (custom is not null && CustomActivationProblem(network, custom, precision, activation) is { } problem)
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(
+                        DiagnosticDescriptors.InvalidCustomActivation,
+                        ArgumentLocation(syntax, "CustomActivation", -1),
+                        custom,
+                        index.ToString(CultureInfo.InvariantCulture),
+                        problem));
+                }
+
                 // Offsets saturate rather than overflow: an oversized network is reported once, by its total (NG0011).
                 int weightOffset = (int)Math.Min(offset, int.MaxValue);
-                layers.Add((new DenseLayerSpec(index, fanIn, units, activation, slope, initializer, weightOffset), syntax));
+                layers.Add((new DenseLayerSpec(index, fanIn, units, activation, slope, initializer, weightOffset, custom), syntax));
                 offset += (long)Math.Max(fanIn, 0) * Math.Max(units, 0) + Math.Max(units, 0);
                 fanIn = units;
             }
 
             return layers;
+        }
+
+        /// <summary>Why a custom activation cannot be used, or null when it can.</summary>
+        private static string? CustomActivationProblem(INamedTypeSymbol network, string name, PrecisionKind precision, ActivationKind activation)
+        {
+            string type = precision == PrecisionKind.Double ? "double" : "float";
+            SpecialType real = precision == PrecisionKind.Double ? SpecialType.System_Double : SpecialType.System_Single;
+            IMethodSymbol[] candidates = network.GetMembers(name).OfType<IMethodSymbol>().ToArray();
+            if (candidates.Length == 0)
+            {
+                return $"'{network.Name}' has no method of that name; declare [Differentiable] static {type} {name}({type} x) in the network class";
+            }
+
+            IMethodSymbol? method = candidates.FirstOrDefault(m =>
+                m.IsStatic && m.Parameters.Length == 1 && m.Parameters[0].RefKind == RefKind.None
+                && m.Parameters[0].Type.SpecialType == real && m.ReturnType.SpecialType == real);
+            if (method is null)
+            {
+                return $"it must be a static method taking one {type} and returning {type}, the network's precision";
+            }
+
+            if (!method.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == DifferentiableGenerator.DifferentiableAttributeName))
+            {
+                return "it must be marked [Differentiable], so that NetGen can generate the derivative the backward pass needs";
+            }
+
+            return activation == ActivationKind.Identity
+                ? null
+                : $"it replaces the activation, so leave the activation argument out instead of Activation.{activation}";
         }
 
         private static void CheckActivations(List<(DenseLayerSpec Layer, AttributeSyntax? Syntax)> layers, LossKind loss, string networkName, List<DiagnosticInfo> diagnostics)

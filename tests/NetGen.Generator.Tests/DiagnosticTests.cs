@@ -286,4 +286,41 @@ public sealed class DiagnosticTests
             public partial class HugeState { }
             """,
             Error("NG0011").WithArguments("HugeState", "2,700,090,000", "2,147,483,591"));
+
+    [Fact]
+    public Task NG0013_a_custom_activation_that_does_not_exist()
+        => VerifyAsync(
+            """
+            [Network(Inputs = 2)]
+            [Dense(3, {|#0:CustomActivation = "Mish"|})]
+            public partial class MissingActivation { }
+            """,
+            Error("NG0013").WithArguments("Mish", "0", "'MissingActivation' has no method of that name; declare [Differentiable] static float Mish(float x) in the network class"));
+
+    [Fact]
+    public Task NG0013_a_custom_activation_that_is_not_differentiable()
+        => VerifyAsync(
+            """
+            [Network(Inputs = 2)]
+            [Dense(3, {|#0:CustomActivation = nameof(Cube)|})]
+            public partial class PlainActivation
+            {
+                public static float Cube(float x) => x * x * x;
+            }
+            """,
+            Error("NG0013").WithArguments("Cube", "0", "it must be marked [Differentiable], so that NetGen can generate the derivative the backward pass needs"));
+
+    [Fact]
+    public Task NG0013_a_custom_activation_with_the_wrong_signature()
+        => VerifyAsync(
+            """
+            [Network(Inputs = 2, Precision = Precision.Double)]
+            [Dense(3, {|#0:CustomActivation = nameof(Scaled)|})]
+            public partial class WrongSignature
+            {
+                [Differentiable]
+                public static double Scaled(double x, double scale) => x * scale;
+            }
+            """,
+            Error("NG0013").WithArguments("Scaled", "0", "it must be a static method taking one double and returning double, the network's precision"));
 }

@@ -82,3 +82,16 @@ public partial class KernelBceNet { }
 [Dense(17, Activation.Sigmoid)]
 [Dense(10, Activation.Softmax)]
 public partial class KernelCrossEntropyNet { }
+
+// A custom activation: Swish and its generated gradient, below an unrolled layer (5 → 13), below a kernel layer
+// (13 → 11, 143 weights) and on the output.
+[Network(Inputs = 3, Precision = Precision.Double)]
+[Dense(5, CustomActivation = nameof(Swish))]
+[Dense(13, CustomActivation = nameof(Swish))]
+[Dense(11, Activation.Tanh)]
+[Dense(2, CustomActivation = nameof(Swish))]
+public partial class SwishNet
+{
+    [Differentiable]
+    public static double Swish(double x) => x / (1 + System.Math.Exp(-x));
+}

@@ -43,7 +43,12 @@ public sealed class GradientCheckTests
             new ReferenceNetwork(17, Loss.BinaryCrossEntropy, (9, Activation.ReLU, Slope), (16, Activation.Sigmoid, Slope)));
         yield return Case("kernels: CE, softmax output", () => new KernelCrossEntropyNet(),
             new ReferenceNetwork(9, Loss.CrossEntropy, (17, Activation.Sigmoid, Slope), (10, Activation.Softmax, Slope)));
+        yield return Case("custom Swish activation, unrolled, kernel and output layers", () => new SwishNet(),
+            new ReferenceNetwork(3, Loss.MeanSquaredError, (5, Swish, Slope), (13, Swish, Slope), (11, Activation.Tanh, Slope), (2, Swish, Slope)));
     }
+
+    /// <summary>Marks a reference layer as Swish, x·σ(x), computed by the reference itself.</summary>
+    internal const Activation Swish = (Activation)100;
 
     private static object[] Case(string name, Func<INetwork<double>> create, ReferenceNetwork reference)
         => [name, new NetworkFactory(create), reference];

@@ -170,6 +170,7 @@ public sealed class ReferenceNetwork(int inputs, Loss loss, params (int Units, A
                 Activation.Tanh => Math.Tanh(z[k]),
                 Activation.ReLU => Math.Max(z[k], 0),
                 Activation.LeakyReLU => z[k] > 0 ? z[k] : slope * z[k],
+                GradientCheckTests.Swish => z[k] / (1 + Math.Exp(-z[k])),
                 _ => throw new ArgumentOutOfRangeException(nameof(activation)),
             };
         }

@@ -27,6 +27,13 @@ public sealed class DenseAttribute : Attribute
     /// <summary>How the layer's weights are drawn; <see cref="Initializer.Default"/> picks by activation.</summary>
     public Initializer Init { get; set; } = Initializer.Default;
 
+    /// <summary>
+    /// The name of a <c>[Differentiable] static T f(T x)</c> method of the network class to use as this layer's
+    /// activation, e.g. <c>CustomActivation = nameof(Swish)</c>; its generated gradient gives the derivative in the
+    /// backward pass. It replaces <see cref="Activation"/>, which must then be left as Identity.
+    /// </summary>
+    public string? CustomActivation { get; set; }
+
     /// <summary>The slope for negative inputs of <see cref="NetGen.Activation.LeakyReLU"/>; 0.01 by default, as in PyTorch.</summary>
     public double Slope { get; set; } = 0.01;
 }

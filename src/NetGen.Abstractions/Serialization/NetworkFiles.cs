@@ -287,7 +287,7 @@ public static class NetworkFiles
             {
                 writer.WriteStartObject();
                 writer.WriteNumber("units", layer.Units);
-                writer.WriteString("activation", layer.Activation.ToString());
+                writer.WriteString("activation", layer.ActivationName);
                 writer.WriteEndObject();
             }
 

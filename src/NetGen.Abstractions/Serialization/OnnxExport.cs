@@ -40,6 +40,15 @@ public static class OnnxExport
         graph.Input.Add(Value("input", elementType, architecture.Inputs));
         graph.Output.Add(Value("output", elementType, architecture.Layers[^1].Units));
 
+        foreach (LayerArchitecture layer in architecture.Layers)
+        {
+            if (layer.CustomActivation is { } custom)
+            {
+                throw new NotSupportedException(
+                    $"{architecture.Name} uses the custom activation {custom}, which has no ONNX operator; ONNX export needs the built-in activations.");
+            }
+        }
+
         ReadOnlySpan<T> parameters = network.Parameters;
         string current = "input";
         int offset = 0;

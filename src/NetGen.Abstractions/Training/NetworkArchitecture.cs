@@ -7,7 +7,12 @@ namespace NetGen;
 /// <param name="Units">Outputs of the layer.</param>
 /// <param name="Activation">Its activation.</param>
 /// <param name="Slope">The leaky ReLU's slope (0.01 unless declared).</param>
-public sealed record LayerArchitecture(int Inputs, int Units, Activation Activation, double Slope);
+/// <param name="CustomActivation">The [Differentiable] method used as the activation, or null for <paramref name="Activation"/>.</param>
+public sealed record LayerArchitecture(int Inputs, int Units, Activation Activation, double Slope, string? CustomActivation = null)
+{
+    /// <summary>The activation's name as files record it: the custom method's name, or the built-in activation's.</summary>
+    public string ActivationName => CustomActivation ?? Activation.ToString();
+}
 
 /// <summary>
 /// The declared shape of a generated network, for everything written once in the runtime that must know it: file

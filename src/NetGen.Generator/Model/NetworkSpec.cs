@@ -46,7 +46,8 @@ internal sealed record TypeDeclarationSpec(string Keyword, string Name, string S
 /// One fully connected layer and where its parameters sit in the flat parameter vector: weights
 /// <c>[Units × Inputs]</c> row-major at <see cref="WeightOffset"/>, then biases at <see cref="BiasOffset"/>.
 /// </summary>
-internal sealed record DenseLayerSpec(int Index, int Inputs, int Units, ActivationKind Activation, double Slope, InitializerKind Initializer, int WeightOffset)
+internal sealed record DenseLayerSpec(
+    int Index, int Inputs, int Units, ActivationKind Activation, double Slope, InitializerKind Initializer, int WeightOffset, string? CustomActivation = null)
 {
     public int WeightCount => Inputs * Units;
 
