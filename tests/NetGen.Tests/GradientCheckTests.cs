@@ -60,6 +60,7 @@ public sealed class GradientCheckTests
         _ = name;
         INetwork<double> network = factory.Create();
         Assert.Equal(reference.ParameterCount, network.ParameterCount);
+        RandomizeParameters(network, seed: 13); // biases too: a fresh network's are all zero, which hides bias bugs
         (double[] inputs, double[] targets) = RandomBatch(reference, samples: 5, seed: 11);
 
         double summedLoss = network.AccumulateGradients(inputs, targets);
@@ -75,6 +76,7 @@ public sealed class GradientCheckTests
     {
         _ = name;
         INetwork<double> network = factory.Create();
+        RandomizeParameters(network, seed: 17);
         (double[] inputs, double[] targets) = RandomBatch(reference, samples: 4, seed: 5);
         double[] parameters = network.Parameters.ToArray();
 
@@ -147,6 +149,15 @@ public sealed class GradientCheckTests
 
         Assert.True(Math.Sqrt(differenceNorm) <= 1e-6 * Math.Sqrt(sumNorm), "relative error of the whole gradient exceeds 1e-6");
         Assert.Contains(actual, value => value != 0); // a gradient that is all zeros proves nothing
+    }
+
+    private static void RandomizeParameters(INetwork<double> network, int seed)
+    {
+        var random = new Random(seed);
+        for (int i = 0; i < network.ParameterCount; i++)
+        {
+            network.Parameters[i] = random.NextDouble() - 0.5;
+        }
     }
 
     internal static (double[] Inputs, double[] Targets) RandomBatch(ReferenceNetwork reference, int samples, int seed)

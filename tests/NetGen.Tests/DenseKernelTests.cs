@@ -1,0 +1,92 @@
+using System;
+using NetGen.Kernels;
+using Xunit;
+
+namespace NetGen.Tests;
+
+/// <summary>The dense-layer kernels against the textbook triple loops, over shapes that hit every block and tail.</summary>
+public sealed class DenseKernelTests
+{
+    public static TheoryData<int, int, int> Shapes()
+    {
+        var shapes = new TheoryData<int, int, int>();
+        foreach (int rows in new[] { 1, 2, 3, 4, 7 })
+        {
+            foreach ((int inputs, int outputs) in new[] { (5, 3), (8, 4), (13, 9), (24, 5), (37, 11), (64, 10), (100, 7) })
+            {
+                shapes.Add(rows, inputs, outputs);
+            }
+        }
+
+        return shapes;
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void Float_kernels_match_the_definitions(int rows, int inputs, int outputs) => Check<float>(rows, inputs, outputs, 1e-5);
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void Double_kernels_match_the_definitions(int rows, int inputs, int outputs) => Check<double>(rows, inputs, outputs, 1e-12);
+
+    private static void Check<T>(int rows, int inputs, int outputs, double tolerance) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        var random = new Random(rows * 1000 + inputs * 10 + outputs);
+        T[] Random(int n) => Array.ConvertAll(new T[n], _ => T.CreateTruncating(random.NextDouble() * 2 - 1));
+        T[] w = Random(outputs * inputs), b = Random(outputs), x = Random(rows * inputs), dz = Random(rows * outputs);
+        T[] dwStart = Random(outputs * inputs), dbStart = Random(outputs);
+
+        var z = new T[rows * outputs];
+        DenseKernels.Forward<T>(w, b, x, z, rows, inputs, outputs);
+        T[] dw = (T[])dwStart.Clone(), db = (T[])dbStart.Clone();
+        DenseKernels.AccumulateParameterGradients<T>(dz, x, dw, db, rows, inputs, outputs);
+        var dx = Random(rows * inputs); // overwritten, not accumulated
+        DenseKernels.BackpropagateInputs<T>(dz, w, dx, rows, inputs, outputs);
+
+        for (int r = 0; r < rows; r++)
+        {
+            for (int o = 0; o < outputs; o++)
+            {
+                double expected = double.CreateTruncating(b[o]);
+                for (int k = 0; k < inputs; k++)
+                {
+                    expected += double.CreateTruncating(x[r * inputs + k]) * double.CreateTruncating(w[o * inputs + k]);
+                }
+
+                Assert.Equal(expected, double.CreateTruncating(z[r * outputs + o]), tolerance * inputs);
+            }
+
+            for (int k = 0; k < inputs; k++)
+            {
+                double expected = 0;
+                for (int o = 0; o < outputs; o++)
+                {
+                    expected += double.CreateTruncating(dz[r * outputs + o]) * double.CreateTruncating(w[o * inputs + k]);
+                }
+
+                Assert.Equal(expected, double.CreateTruncating(dx[r * inputs + k]), tolerance * outputs);
+            }
+        }
+
+        for (int o = 0; o < outputs; o++)
+        {
+            double expectedBias = double.CreateTruncating(dbStart[o]);
+            for (int r = 0; r < rows; r++)
+            {
+                expectedBias += double.CreateTruncating(dz[r * outputs + o]);
+            }
+
+            Assert.Equal(expectedBias, double.CreateTruncating(db[o]), tolerance * rows);
+            for (int k = 0; k < inputs; k++)
+            {
+                double expected = double.CreateTruncating(dwStart[o * inputs + k]);
+                for (int r = 0; r < rows; r++)
+                {
+                    expected += double.CreateTruncating(dz[r * outputs + o]) * double.CreateTruncating(x[r * inputs + k]);
+                }
+
+                Assert.Equal(expected, double.CreateTruncating(dw[o * inputs + k]), tolerance * rows);
+            }
+        }
+    }
+}
