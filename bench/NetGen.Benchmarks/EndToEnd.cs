@@ -59,9 +59,7 @@ public static class EndToEnd
 
     private static int[] TrainGraph(Workload workload, float[] initial, float[] trainX, int[] trainLabels, float[] testX)
     {
-        var network = new GraphNetwork(
-            784, workload.Layers.Select(l => (l.Units, l.Activation)).ToArray(), workload.Loss,
-            parameters => new SgdMomentum(parameters, (float)workload.LearningRate, (float)workload.Momentum));
+        GraphNetwork network = workload.CreateGraphNetwork();
         network.LoadParameters(initial);
         var x = new float[BatchSize * 784];
         var y = new float[BatchSize * 10];

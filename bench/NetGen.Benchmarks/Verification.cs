@@ -11,9 +11,10 @@ namespace NetGen.Benchmarks;
 /// <list type="bullet">
 /// <item>float64 checks the formulas: the engines must agree to 10⁻⁹.</item>
 /// <item>
-/// float32 is the precision the workloads run in: the engines must agree to 10⁻⁴, or, where float32's own rounding
-/// is larger, to within TorchSharp's float32-against-float64 difference. Adam divides by √v, so it turns the
-/// rounding of near-zero gradients into full-size steps; there the rounding floor can exceed 10⁻⁴.
+/// float32 is the precision the workloads run in: the engines must agree to 10⁻⁴, or, where float32's own rounding is
+/// larger, NetGen's float32 result must be at least as close to the exact (float64) training as TorchSharp's, within a
+/// factor of 2. Adam divides by √v, so it turns the rounding of near-zero gradients into full-size steps; there each
+/// engine's float32 error can exceed 10⁻⁴ on its own.
 /// </item>
 /// </list>
 /// </summary>
@@ -33,7 +34,7 @@ public static class Verification
 
         bool passed = true;
         Console.WriteLine("Largest relative difference after 10 steps, NetGen against TorchSharp (1 thread):");
-        Console.WriteLine($"{"workload",-10} {"f64 loss",10} {"f64 params",11} {"f32 loss",10} {"f32 params",11} {"f32 floor",10}  verdict");
+        Console.WriteLine($"{"workload",-10} {"f64 loss",10} {"f64 params",11} {"f32 loss",10} {"f32 params",11} {"NetGen f32 err",15} {"Torch f32 err",14}  verdict");
         foreach (Workload workload in Workloads.Workloads.Standard)
         {
             var data = new WorkloadData(workload, batches: Steps, seed: 7);
@@ -55,7 +56,7 @@ public static class Verification
             double[] exact = netgen64.Parameters.ToArray();
             double params64 = LargestRelativeDifference(exact, torch64.FlatParametersPrecise());
 
-            // float32: the generated network and TorchSharp as benchmarked; the floor is TorchSharp's own float32 rounding.
+            // float32: the generated network and TorchSharp as benchmarked; each one's error is its distance to the float64 training.
             using var netgen32 = new NetGenEngine(workload, data);
             using var torch32 = new TorchSharpEngine(workload, data, initial, threads: 1);
             double loss32 = 0;
@@ -64,15 +65,17 @@ public static class Verification
                 loss32 = Math.Max(loss32, Relative(netgen32.TrainStep(step), torch32.TrainStep(step)));
             }
 
-            float[] torchParameters = torch32.FlatParameters();
-            double params32 = LargestRelativeDifference(ToDouble(netgen32.FlatParameters()), ToDouble(torchParameters));
-            double floor = LargestRelativeDifference(exact, ToDouble(torchParameters));
+            double[] netgenParameters = ToDouble(netgen32.FlatParameters()), torchParameters = ToDouble(torch32.FlatParameters());
+            double params32 = LargestRelativeDifference(netgenParameters, torchParameters);
+            double netgenError = LargestRelativeDifference(exact, netgenParameters);
+            double torchError = LargestRelativeDifference(exact, torchParameters);
 
             bool formulas = loss64 <= Float64Tolerance && params64 <= Float64Tolerance;
-            bool float32 = loss32 <= Float32Tolerance && params32 <= Math.Max(Float32Tolerance, floor);
-            passed &= formulas && float32;
-            string verdict = !formulas ? "FAILED (float64)" : !float32 ? "FAILED (float32)" : params32 > Float32Tolerance ? "ok (within float32 rounding)" : "ok";
-            Console.WriteLine($"{workload.Name,-10} {loss64,10:E1} {params64,11:E1} {loss32,10:E1} {params32,11:E1} {floor,10:E1}  {verdict}");
+            bool agree = loss32 <= Float32Tolerance && params32 <= Float32Tolerance;
+            bool asAccurate = loss32 <= Float32Tolerance && netgenError <= Math.Max(Float32Tolerance, 2 * torchError);
+            passed &= formulas && (agree || asAccurate);
+            string verdict = !formulas ? "FAILED (float64)" : agree ? "ok" : asAccurate ? "ok (float32 rounding; NetGen as accurate as TorchSharp)" : "FAILED (float32)";
+            Console.WriteLine($"{workload.Name,-10} {loss64,10:E1} {params64,11:E1} {loss32,10:E1} {params32,11:E1} {netgenError,15:E1} {torchError,14:E1}  {verdict}");
         }
 
         return passed ? 0 : 1;

@@ -1,6 +1,8 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using NetGen;
+using NetGen.RuntimeGraph;
 
 namespace NetGen.Workloads;
 
@@ -69,6 +71,18 @@ public sealed record Workload(
             return flops;
         }
     }
+
+    /// <summary>The same architecture, loss and optimizer in the runtime-graph engine, with its own (unloaded) weights.</summary>
+    public GraphNetwork CreateGraphNetwork()
+        => new(
+            Inputs,
+            Layers.Select(l => (l.Units, l.Activation)).ToArray(),
+            Loss,
+            parameters => Optimizer == OptimizerKind.Adam
+                ? new Adam(parameters, (float)LearningRate)
+                : Momentum > 0
+                    ? new SgdMomentum(parameters, (float)LearningRate, (float)Momentum)
+                    : new Sgd(parameters, (float)LearningRate));
 
     public override string ToString() => Name;
 }

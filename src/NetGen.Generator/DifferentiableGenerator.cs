@@ -24,39 +24,15 @@ public sealed partial class DifferentiableGenerator : IIncrementalGenerator
                 transform: static (syntaxContext, cancellationToken) => Parser.Parse(syntaxContext, cancellationToken))
             .WithTrackingName(TrackingNames.DifferentiableParseResults);
 
-        IncrementalValuesProvider<DifferentiableFunctionSpec> specs = results
-            .Where(static result => result.Spec is not null)
-            .Select(static (result, _) => result.Spec!)
-            .WithTrackingName(TrackingNames.DifferentiableSpecs);
-
-        IncrementalValuesProvider<EquatableArray<DiagnosticInfo>> diagnostics = results
-            .Select(static (result, _) => result.Diagnostics)
-            .Where(static diagnostics => diagnostics.Count > 0)
-            .WithTrackingName(TrackingNames.DifferentiableDiagnostics);
-
-        context.RegisterSourceOutput(specs, static (productionContext, spec) =>
-        {
-            string source;
-            try
-            {
-                source = Emitter.Emit(spec);
-            }
-            catch (System.Exception exception) when (exception is not System.OperationCanceledException)
-            {
-                productionContext.ReportDiagnostic(Diagnostic.Create(
-                    DiagnosticDescriptors.InternalError, Location.None, spec.Name, exception.GetType().Name + ": " + exception.Message));
-                return;
-            }
-
-            productionContext.AddSource(spec.HintName, source);
-        });
-
-        context.RegisterSourceOutput(diagnostics, static (productionContext, diagnosticInfos) =>
-        {
-            foreach (DiagnosticInfo info in diagnosticInfos)
-            {
-                productionContext.ReportDiagnostic(info.ToDiagnostic());
-            }
-        });
+        GeneratorOutput.Register(
+            context,
+            results,
+            static result => result.Spec,
+            static result => result.Diagnostics,
+            static spec => spec.HintName,
+            static spec => spec.Name,
+            Emitter.Emit,
+            TrackingNames.DifferentiableSpecs,
+            TrackingNames.DifferentiableDiagnostics);
     }
 }

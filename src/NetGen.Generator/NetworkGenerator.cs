@@ -24,40 +24,15 @@ public sealed partial class NetworkGenerator : IIncrementalGenerator
                 transform: static (syntaxContext, cancellationToken) => Parser.Parse(syntaxContext, cancellationToken))
             .WithTrackingName(TrackingNames.NetworkParseResults);
 
-        IncrementalValuesProvider<NetworkSpec> specs = results
-            .Where(static result => result.Spec is not null)
-            .Select(static (result, _) => result.Spec!)
-            .WithTrackingName(TrackingNames.NetworkSpecs);
-
-        IncrementalValuesProvider<EquatableArray<DiagnosticInfo>> diagnostics = results
-            .Select(static (result, _) => result.Diagnostics)
-            .Where(static diagnostics => diagnostics.Count > 0)
-            .WithTrackingName(TrackingNames.NetworkDiagnostics);
-
-        context.RegisterSourceOutput(specs, static (productionContext, spec) =>
-        {
-            string source;
-            try
-            {
-                source = Emitter.Emit(spec);
-            }
-            catch (System.Exception exception) when (exception is not System.OperationCanceledException)
-            {
-                // A generator that throws is silently dropped by the compiler (CS8785); say what happened instead.
-                productionContext.ReportDiagnostic(Diagnostic.Create(
-                    DiagnosticDescriptors.InternalError, Location.None, spec.Type.SimpleName, exception.GetType().Name + ": " + exception.Message));
-                return;
-            }
-
-            productionContext.AddSource(spec.HintName, source);
-        });
-
-        context.RegisterSourceOutput(diagnostics, static (productionContext, diagnosticInfos) =>
-        {
-            foreach (DiagnosticInfo info in diagnosticInfos)
-            {
-                productionContext.ReportDiagnostic(info.ToDiagnostic());
-            }
-        });
+        GeneratorOutput.Register(
+            context,
+            results,
+            static result => result.Spec,
+            static result => result.Diagnostics,
+            static spec => spec.HintName,
+            static spec => spec.Type.SimpleName,
+            Emitter.Emit,
+            TrackingNames.NetworkSpecs,
+            TrackingNames.NetworkDiagnostics);
     }
 }

@@ -21,7 +21,7 @@ public sealed class RuntimeGraphEquivalenceTests
     {
         Workload workload = Workloads.Workloads.ByName(name);
         INetwork<float> generated = workload.CreateNetwork();
-        GraphNetwork graph = CreateGraph(workload);
+        GraphNetwork graph = workload.CreateGraphNetwork();
         graph.LoadParameters(generated.Parameters);
         var data = new WorkloadData(workload, batches: 10, seed: 7);
 
@@ -45,7 +45,7 @@ public sealed class RuntimeGraphEquivalenceTests
     {
         Workload workload = Workloads.Workloads.Deep;
         INetwork<float> generated = workload.CreateNetwork();
-        GraphNetwork graph = CreateGraph(workload);
+        GraphNetwork graph = workload.CreateGraphNetwork();
         graph.LoadParameters(generated.Parameters);
         var data = new WorkloadData(workload, batches: 1, seed: 3);
         var expected = new float[workload.BatchSize * workload.Outputs];
@@ -59,15 +59,4 @@ public sealed class RuntimeGraphEquivalenceTests
             Assert.Equal(expected[i], actual[i], 1e-5f);
         }
     }
-
-    internal static GraphNetwork CreateGraph(Workload workload)
-        => new(
-            workload.Inputs,
-            workload.Layers.Select(l => (l.Units, l.Activation)).ToArray(),
-            workload.Loss,
-            parameters => workload.Optimizer == OptimizerKind.Adam
-                ? new Adam(parameters, (float)workload.LearningRate)
-                : workload.Momentum > 0
-                    ? new SgdMomentum(parameters, (float)workload.LearningRate, (float)workload.Momentum)
-                    : new Sgd(parameters, (float)workload.LearningRate));
 }

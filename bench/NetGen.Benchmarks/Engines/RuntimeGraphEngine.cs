@@ -18,15 +18,7 @@ public sealed class RuntimeGraphEngine : ITrainingEngine
         _workload = workload;
         _data = data;
         _output = new float[workload.Outputs];
-        _network = new GraphNetwork(
-            workload.Inputs,
-            workload.Layers.Select(l => (l.Units, l.Activation)).ToArray(),
-            workload.Loss,
-            parameters => workload.Optimizer == OptimizerKind.Adam
-                ? new Adam(parameters, (float)workload.LearningRate)
-                : workload.Momentum > 0
-                    ? new SgdMomentum(parameters, (float)workload.LearningRate, (float)workload.Momentum)
-                    : new Sgd(parameters, (float)workload.LearningRate));
+        _network = workload.CreateGraphNetwork();
         _network.LoadParameters(initialParameters);
     }
 
