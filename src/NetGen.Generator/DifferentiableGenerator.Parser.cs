@@ -95,7 +95,7 @@ public sealed partial class DifferentiableGenerator
                 return new DifferentiableFunctionSpec(
                     Namespace: _symbol.ContainingNamespace.IsGlobalNamespace ? null : _symbol.ContainingNamespace.ToDisplayString(),
                     ContainingTypes: containing,
-                    HintName: $"{TypeDeclarations.HintName(_symbol.ContainingType)}.{name}_{_symbol.Parameters.Length}.Gradient.g.cs",
+                    HintName: $"{TypeDeclarations.HintName(_symbol.ContainingType)}.{name}({SignatureForFileName()}).Gradient.g.cs",
                     Name: name,
                     Modifiers: modifiers,
                     RealType: _real == SpecialType.System_Double ? "double" : "float",
@@ -104,6 +104,11 @@ public sealed partial class DifferentiableGenerator
                     Body: new EquatableArray<Statement>(body.ToArray()),
                     Result: result);
             }
+
+            /// <summary>The parameter types, so that overloads get files of their own, e.g. "double,ReadOnlySpan_double_".</summary>
+            private string SignatureForFileName()
+                => string.Join(",", _symbol.Parameters.Select(p => new string(p.Type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat)
+                    .Select(c => char.IsLetterOrDigit(c) ? c : '_').ToArray())));
 
             /// <summary>The statements and the returned expression. A final if/else whose branches both return becomes an assignment to a result local.</summary>
             private (List<Statement> Body, Expression? Result) LowerBody()

@@ -36,19 +36,15 @@ internal static class GeneratorOutput
 
         context.RegisterSourceOutput(specs, (productionContext, value) =>
         {
-            string source;
             try
             {
-                source = emit(value);
+                productionContext.AddSource(hintName(value), emit(value));
             }
             catch (Exception exception) when (exception is not OperationCanceledException)
             {
                 productionContext.ReportDiagnostic(Diagnostic.Create(
                     DiagnosticDescriptors.InternalError, Location.None, displayName(value), exception.GetType().Name + ": " + exception.Message));
-                return;
             }
-
-            productionContext.AddSource(hintName(value), source);
         });
 
         context.RegisterSourceOutput(reported, static (productionContext, infos) =>

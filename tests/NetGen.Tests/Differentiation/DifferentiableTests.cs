@@ -169,6 +169,16 @@ public sealed class DifferentiableTests
         }));
     }
 
+    [Fact]
+    public void Overloads_of_one_name_each_get_their_gradient()
+    {
+        Overloads.ScaleGradient(3, out double d1);
+        Overloads.ScaleGradient(3, 5, out double dx, out double dFactor);
+        Overloads.ScaleGradient(3, 4, out double dTimes);
+
+        Assert.Equal((2.0, 5.0, 3.0, 4.0), (d1, dx, dFactor, dTimes));
+    }
+
     private static double CentralDifference(Scalar f, double[] x, int i)
     {
         const double h = 1e-5;

@@ -267,3 +267,16 @@ public static partial class Functions
     [Differentiable]
     public static float SingleTrig(float x, float y) => MathF.Sin(x) * MathF.Cos(y) + MathF.Sqrt(x * x + 1);
 }
+
+/// <summary>Overloads of one name, each with its own generated gradient.</summary>
+public static partial class Overloads
+{
+    [Differentiable]
+    public static double Scale(double x) => 2 * x;
+
+    [Differentiable]
+    public static double Scale(double x, double factor) => factor * x;
+
+    [Differentiable]
+    public static double Scale(double x, int times) => times * x;
+}
