@@ -1,0 +1,209 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using System.Text;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Xunit;
+
+namespace NetGen.Generator.Tests;
+
+/// <summary>
+/// 2,000 declarations drawn from a fixed seed, valid and malformed alike. The generators must never throw; every
+/// declaration with a mistake must get an NG diagnostic; every valid one must compile without a single warning.
+/// </summary>
+public sealed class FuzzedDeclarationTests
+{
+    private static readonly CSharpParseOptions Parse = new(LanguageVersion.Latest);
+
+    private static readonly ImmutableArray<MetadataReference> References = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!)
+        .Split(System.IO.Path.PathSeparator)
+        .Select(path => (MetadataReference)MetadataReference.CreateFromFile(path))
+        .Append(MetadataReference.CreateFromFile(typeof(NetworkAttribute).Assembly.Location))
+        .ToImmutableArray();
+
+    [Fact]
+    public void Two_thousand_fuzzed_declarations_never_crash_the_build_and_are_diagnosed_or_compile_cleanly()
+    {
+        var random = new Random(20261126);
+        var failures = new List<string>();
+        int valid = 0;
+        for (int i = 0; i < 2000; i++)
+        {
+            (string source, bool isValid) = i % 4 == 3 ? Differentiable(random) : Network(random);
+            valid += isValid ? 1 : 0;
+            CSharpCompilation compilation = CSharpCompilation.Create(
+                $"Fuzz{i}",
+                [CSharpSyntaxTree.ParseText(source, Parse)],
+                References,
+                new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+            GeneratorDriver driver = CSharpGeneratorDriver.Create(
+                [new NetworkGenerator().AsSourceGenerator(), new DifferentiableGenerator().AsSourceGenerator()], parseOptions: Parse);
+            driver = driver.RunGeneratorsAndUpdateCompilation(compilation, out Compilation output, out ImmutableArray<Diagnostic> generatorDiagnostics);
+            GeneratorDriverRunResult run = driver.GetRunResult();
+
+            if (run.Results.Any(r => r.Exception is not null) || generatorDiagnostics.Any(d => d.Id is "CS8785" or "AD0001" or "NG0999"))
+            {
+                failures.Add($"#{i} crashed a generator:\n{source}\n{string.Join("\n", generatorDiagnostics)}");
+                continue;
+            }
+
+            bool diagnosed = generatorDiagnostics.Any(d => d.Id.StartsWith("NG", StringComparison.Ordinal));
+            if (!isValid && !diagnosed)
+            {
+                failures.Add($"#{i} is invalid but got no NG diagnostic:\n{source}");
+            }
+            else if (isValid)
+            {
+                Diagnostic[] problems = generatorDiagnostics.Concat(output.GetDiagnostics()).Where(d => d.Severity >= DiagnosticSeverity.Warning).ToArray();
+                if (problems.Length > 0)
+                {
+                    failures.Add($"#{i} is valid but does not compile cleanly:\n{source}\n{string.Join("\n", problems.Take(3))}");
+                }
+            }
+        }
+
+        Assert.True(failures.Count == 0, $"{failures.Count} of 2000 failed; first:\n{string.Join("\n\n", failures.Take(3))}");
+        Assert.InRange(valid, 300, 1700); // both kinds are well represented
+    }
+
+    /// <summary>A network declaration; each draw is either right or one of the mistakes a user makes.</summary>
+    private static (string Source, bool Valid) Network(Random random)
+    {
+        bool valid = true;
+        string Pick(params (string Text, bool Valid)[] options)
+        {
+            // Three draws in four come from the valid options, so that valid declarations are common enough to test.
+            (string Text, bool Valid)[] pool = random.Next(4) > 0 && options.Any(o => o.Valid) ? options.Where(o => o.Valid).ToArray() : options;
+            (string text, bool ok) = pool[random.Next(pool.Length)];
+            valid &= ok;
+            return text;
+        }
+
+        var attributes = new StringBuilder();
+        string inputs = Pick(("Inputs = 2", true), ("Inputs = 5", true), ("Inputs = 784", true), ("Inputs = 100000", true), ("Inputs = 0", false), ("Inputs = -3", false), ("", false), ("Inputs = \"two\"", false));
+        string loss = Pick(("", true), ("Loss = Loss.MeanSquaredError", true), ("Loss = (Loss)7", false));
+        string precision = Pick(("", true), ("Precision = Precision.Double", true), ("Precision = Precision.Single", true), ("Precision = (Precision)9", false));
+        attributes.Append($"[Network({string.Join(", ", new[] { inputs, loss, precision }.Where(a => a.Length > 0))})]\n");
+
+        // The parameter count decides NG0011 (more than one array holds), so the fuzzer keeps it too.
+        long fanIn = long.TryParse(inputs.Replace("Inputs = ", string.Empty, StringComparison.Ordinal), out long declared) && declared > 0 ? declared : 1;
+        long parameters = 0;
+        int layers = random.Next(0, 4);
+        if (layers == 0)
+        {
+            valid = false;
+        }
+
+        bool needsSwish = false;
+        for (int layer = 0; layer < layers; layer++)
+        {
+            string units = Pick(("1", true), ("3", true), ("16", true), ("129", true), ("100000", true), ("0", false), ("-7", false));
+            bool last = layer == layers - 1;
+            string activation = Pick(
+                ("Activation.Tanh", true), ("Activation.ReLU", true), ("Activation.Sigmoid", true), ("Activation.Identity", true),
+                ("Activation.LeakyReLU, Slope = 0.2", true), ("Activation.LeakyReLU, Slope = -1", false), ("(Activation)42", false),
+                ("Activation.Softmax", last), ("Activation.Identity, CustomActivation = nameof(Swish)", true), ("Activation.Tanh, CustomActivation = nameof(Swish)", false),
+                ("Activation.Identity, CustomActivation = \"Missing\"", false), ("Activation.ReLU, Init = Initializer.HeNormal", true), ("Activation.ReLU, Init = (Initializer)11", false));
+            needsSwish |= activation.Contains("nameof(Swish)", StringComparison.Ordinal);
+            long unitCount = Math.Max(1, long.Parse(units, System.Globalization.CultureInfo.InvariantCulture));
+            parameters += fanIn * unitCount + unitCount;
+            fanIn = unitCount;
+            attributes.Append($"[Dense({units}, {activation})]\n");
+        }
+
+        int optimizers = random.Next(0, 3);
+        int stateVectors = 0;
+        for (int o = 0; o < optimizers; o++)
+        {
+            if (o == 1)
+            {
+                valid = false; // a second optimizer
+            }
+
+            string optimizer = Pick(
+                ("[Sgd(LearningRate = 0.1, Momentum = 0.9)]", true), ("[Adam(LearningRate = 0.001)]", true), ("[AdamW]", true),
+                ("[RmsProp(Centered = true, Momentum = 0.5)]", true), ("[Adagrad(LearningRateDecay = 0.1)]", true), ("[Sgd(LearningRate = 0)]", false),
+                ("[Adam(Beta1 = 1.5)]", false), ("[Sgd(Nesterov = true)]", false), ("[Adam(GradientClipNorm = 1)]", true));
+            attributes.Append(optimizer).Append('\n');
+            if (o == 0)
+            {
+                stateVectors = optimizer.StartsWith("[RmsProp", StringComparison.Ordinal) ? 3
+                    : optimizer.StartsWith("[Adam", StringComparison.Ordinal) ? 2
+                    : optimizer.Contains("Momentum", StringComparison.Ordinal) || optimizer.StartsWith("[Adagrad", StringComparison.Ordinal) ? 1
+                    : 0;
+            }
+        }
+
+        valid &= parameters * Math.Max(1, stateVectors) <= 0x7FFFFFC7;
+
+        bool isDouble = precision.Contains("Double", StringComparison.Ordinal);
+        string t = isDouble ? "double" : "float";
+        string swish = needsSwish ? $"    [Differentiable] public static {t} Swish({t} x) => x / (1 + {(isDouble ? "Math" : "MathF")}.Exp(-x));\n" : string.Empty;
+        (string open, string close, bool shapeValid) = random.Next(9) switch
+        {
+            0 => ("public partial class Net { \n" + swish, "}", true),
+            1 => ("namespace Deep.Nested;\npublic partial class Net {\n" + swish, "}", true),
+            2 => ("public static partial class Outer { public partial class Inner {}\n", "public partial class Net {\n" + swish + "} }", true),
+            3 => ("public partial class Net<TTag> {\n" + swish, "}", true),
+            4 => ("public partial record Net(int Id) {\n" + swish, "}", true),
+            5 => ("public partial struct Net {\n" + swish, "}", false),
+            6 => ("public class Net {\n" + swish, "}", false),
+            7 => ("public static partial class Net {\n" + swish, "}", false),
+            _ => ("internal sealed partial class Net {\n" + swish, "}", true),
+        };
+        valid &= shapeValid;
+
+        // Outer (case 2) carries the network on its nested type; put the attributes just before "public partial class Net".
+        string body = open.Contains("Outer", StringComparison.Ordinal)
+            ? open + close.Replace("public partial class Net {", attributes + "public partial class Net {", StringComparison.Ordinal)
+            : open.StartsWith("namespace", StringComparison.Ordinal)
+                ? open.Replace("public partial class Net", attributes + "public partial class Net", StringComparison.Ordinal) + close
+                : attributes + open + close;
+
+        return ("using System;\nusing NetGen;\n" + body, valid);
+    }
+
+    /// <summary>A [Differentiable] method: a supported body, or one of the unsupported constructs.</summary>
+    private static (string Source, bool Valid) Differentiable(Random random)
+    {
+        (string body, bool valid) = random.Next(12) switch
+        {
+            0 => ("=> x * y + Math.Sin(x);", true),
+            1 => ("{ double s = 0; for (int i = 0; i < 3; i++) { s += x * i; } return s + y; }", true),
+            2 => ("{ if (x > y) { return x * x; } else { return Math.Exp(y); } }", true),
+            3 => ("=> x > 0 ? Math.Pow(x, y) : Math.Abs(y);", true),
+            4 => ("{ double r = x; r *= y; r /= 1 + x * x; return Math.Max(r, Math.Min(x, y)); }", true),
+            5 => ("{ while (x > 1) { x = x / 2; } return x; }", false),
+            6 => ("{ Console.WriteLine(x); return x; }", false),
+            7 => ("{ Field = x; return x; }", false),
+            8 => ("=> x > 1 ? F(x / 2, y) : y;", false),
+            9 => ("{ foreach (var c in \"ab\") { x += c; } return x; }", false),
+            10 => ("=> Helper(x) + y;", false),
+            _ => ("{ if (x < 0) { return 0; } return x; }", false),
+        };
+        (string modifiers, string parameters, bool signatureValid) = random.Next(5) switch
+        {
+            0 => ("public static", "double x, double y", true),
+            1 => ("internal static", "double x, double y", true),
+            2 => ("public", "double x, double y", false),
+            3 => ("public static", "ref double x, double y", false),
+            _ => ("public static", "double x, decimal y", false),
+        };
+        string partial = random.Next(6) == 0 ? "" : "partial ";
+        bool ok = valid && signatureValid && partial.Length > 0;
+        string source = $$"""
+            using System;
+            using NetGen;
+            public static {{partial}}class Functions
+            {
+                public static double Field;
+                public static double Helper(double v) => v;
+                [Differentiable]
+                {{modifiers}} double F({{parameters}}) {{body}}
+            }
+            """;
+        return (source, ok);
+    }
+}
