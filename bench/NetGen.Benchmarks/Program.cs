@@ -37,6 +37,7 @@ if (benchmarkArguments.Length == 0)
 Job job = (quick ? Job.ShortRun : Job.Default).WithToolchain(InProcessEmitToolchain.Instance);
 IConfig config = DefaultConfig.Instance.AddJob(job).AddDiagnoser(MemoryDiagnoser.Default).WithOptions(ConfigOptions.JoinSummary);
 IEnumerable<Summary> summaries = BenchmarkSwitcher.FromAssembly(typeof(StepBenchmarks).Assembly).Run(benchmarkArguments, config);
+summaries = summaries.ToList();
 IReadOnlyList<Report.Measurement> measurements = Report.FromSummaries(summaries);
 if (measurements.Count == 0)
 {
@@ -58,7 +59,7 @@ foreach (string engine in new[] { "netgen", "torch" })
 
 var endToEnd = new[] { "netgen", "graph", "torch" }.Select(engine => Report.RunChild("e2e", engine)).ToList();
 string command = "dotnet run -c Release --project bench/NetGen.Benchmarks -- " + string.Join(' ', args.Select(a => a.Contains('*') || a.Contains(' ') ? $"'{a}'" : a));
-string markdown = Report.Write(measurements, peak, firstSteps, endToEnd, command.Trim(), quick);
+string markdown = Report.Write(measurements, peak, firstSteps, endToEnd, Report.GeneratorTimes(summaries), command.Trim(), quick);
 string path = Path.Combine(RepositoryRoot(), "docs", "benchmarks.md");
 File.WriteAllText(path, markdown);
 Console.WriteLine($"Wrote {path}");

@@ -27,13 +27,21 @@ public static class Report
 
     public static IReadOnlyList<Measurement> FromSummaries(IEnumerable<Summary> summaries)
         => summaries.SelectMany(summary => summary.Reports
-                .Where(report => report.ResultStatistics is not null)
+                .Where(report => report.ResultStatistics is not null && report.BenchmarkCase.Descriptor.Type == typeof(StepBenchmarks))
                 .Select(report => new Measurement(
                     (string)report.BenchmarkCase.Parameters[nameof(StepBenchmarks.Workload)],
                     (string)report.BenchmarkCase.Parameters[nameof(StepBenchmarks.Engine)],
                     report.BenchmarkCase.Descriptor.WorkloadMethod.Name,
                     report.ResultStatistics!.Median,
                     report.GcStats.GetBytesAllocatedPerOperation(report.BenchmarkCase))))
+            .ToList();
+
+    /// <summary>The generator's median time per run, by the number of networks in the compilation.</summary>
+    public static IReadOnlyList<(int Networks, double Nanoseconds)> GeneratorTimes(IEnumerable<Summary> summaries)
+        => summaries.SelectMany(summary => summary.Reports)
+            .Where(report => report.ResultStatistics is not null && report.BenchmarkCase.Descriptor.Type == typeof(GeneratorBenchmarks))
+            .Select(report => ((int)report.BenchmarkCase.Parameters[nameof(GeneratorBenchmarks.Networks)], report.ResultStatistics!.Median))
+            .OrderBy(entry => entry.Item1)
             .ToList();
 
     /// <summary>Runs this program again as a child ("e2e torch", "first-step netgen"…) and parses its last line.</summary>
@@ -71,6 +79,7 @@ public static class Report
         (double OneCore, double AllCores, string Instructions) peak,
         IReadOnlyList<ProcessResult> firstSteps,
         IReadOnlyList<ProcessResult> endToEnd,
+        IReadOnlyList<(int Networks, double Nanoseconds)> generatorTimes,
         string command,
         bool quick)
     {
@@ -175,6 +184,20 @@ public static class Report
             md.AppendLine(run.Problem is null
                 ? $"| {EngineLabel(run.Engine)} | {F(run.Value, 2)} | {F(run.Value / netgenSeconds, 2)} | {run.Accuracy!.Value * 100:F2}% |"
                 : $"| {EngineLabel(run.Engine)} | unavailable: {run.Problem} | | |");
+        }
+
+        md.AppendLine();
+        md.AppendLine("## Generator time");
+        md.AppendLine();
+        md.AppendLine("The network generator on a compilation declaring 1, 10 or 100 networks (a third each xor-sized, mnist-sized and " +
+                      "three-layer), cold: a new driver with nothing cached, from the attributes to the emitted source. Goal: under 50 ms per network.");
+        md.AppendLine();
+        md.AppendLine("| networks | ms per run | ms per network | under 50 ms |");
+        md.AppendLine("| ---: | ---: | ---: | :---: |");
+        foreach ((int networks, double nanoseconds) in generatorTimes)
+        {
+            double perNetwork = nanoseconds / 1e6 / networks;
+            md.AppendLine($"| {networks} | {F(nanoseconds / 1e6, 2)} | {F(perNetwork, 3)} | {(perNetwork < 50 ? "yes" : "no")} |");
         }
 
         md.AppendLine();
