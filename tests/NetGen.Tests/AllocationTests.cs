@@ -84,4 +84,24 @@ public sealed class AllocationTests
             network.PredictBatch(inputs, outputs);
         }));
     }
+
+    [Fact]
+    public void Adam_with_clipping_allocates_nothing_per_batch_on_a_kernel_network()
+    {
+        var network = new AdamKernelNet();
+        float[] inputs = new float[32 * 64];
+        int[] labels = new int[32];
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            inputs[i] = (i % 7) * 0.1f;
+        }
+
+        for (int s = 0; s < labels.Length; s++)
+        {
+            labels[s] = s % 10;
+        }
+
+        network.TrainBatch(inputs, labels);
+        Assert.Equal(0, AllocatedBytes(100, () => network.TrainBatch(inputs, labels)));
+    }
 }

@@ -25,3 +25,10 @@ public partial class DigitsNet { }
 [Dense(10, Activation.Softmax)]
 [Sgd(LearningRate = 0.01)]
 public partial class MnistNet { }
+
+[Network(Inputs = 64, Loss = Loss.CrossEntropy)]
+[Dense(40, Activation.ReLU)]
+[Dense(40, Activation.ReLU)]
+[Dense(10, Activation.Softmax)]
+[Adam(LearningRate = 1e-3, GradientClipNorm = 5)]
+public partial class AdamKernelNet { }
