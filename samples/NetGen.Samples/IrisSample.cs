@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
+using System.Linq;
 using NetGen;
 
 namespace NetGen.Samples;
@@ -14,8 +15,9 @@ public static class IrisSample
 {
     private static readonly string[] Species = ["setosa", "versicolor", "virginica"];
 
-    public static void Run()
+    public static void Run(SampleContext context)
     {
+        var output = context.Out;
         (float[] features, int[] labels) = Load(Path.Combine(AppContext.BaseDirectory, "Data", "iris.csv"));
         Standardize(features, IrisNet.InputSize);
 
@@ -37,27 +39,45 @@ public static class IrisSample
             trainY[i * IrisNet.OutputSize + labels[order[i]]] = 1;
         }
 
-        Console.WriteLine("Iris, 4-16-3 (ReLU, softmax), cross-entropy, SGD 0.1, mini-batches of 16");
+        output.WriteLine("Iris, 4-16-3 (ReLU, softmax), cross-entropy, SGD 0.1, mini-batches of 16");
         var network = new IrisNet();
-        TrainingHistory history = network.Fit(trainX, trainY, new TrainingOptions { Epochs = 100, BatchSize = 16, Seed = 3 });
+        TrainingHistory history = network.Fit(trainX, trainY, new TrainingOptions { Epochs = context.Fast ? 25 : 100, BatchSize = 16, Seed = 3 });
         foreach (EpochReport report in history.Epochs)
         {
             if (report.Epoch is 1 or 5 or 10 or 25 or 50 or 100)
             {
-                Console.WriteLine($"  epoch {report.Epoch,3}: loss {report.TrainingLoss:F4}");
+                output.WriteLine($"  epoch {report.Epoch,3}: loss {report.TrainingLoss:F4}");
             }
         }
 
         int correct = 0;
+        var confusion = new int[3, 3];
         Span<float> probabilities = stackalloc float[IrisNet.OutputSize];
         for (int i = trainCount; i < count; i++)
         {
             network.Predict(features.AsSpan(order[i] * IrisNet.InputSize, IrisNet.InputSize), probabilities);
             int predicted = probabilities.IndexOf(TensorMax(probabilities));
             correct += predicted == labels[order[i]] ? 1 : 0;
+            confusion[labels[order[i]], predicted]++;
         }
 
-        Console.WriteLine($"  test accuracy: {correct}/{count - trainCount} ({100.0 * correct / (count - trainCount):F1}%)");
+        output.WriteLine($"  test accuracy: {correct}/{count - trainCount} ({100.0 * correct / (count - trainCount):F1}%)");
+        output.WriteLine("  confusion matrix (rows: true species, columns: predicted):");
+        output.WriteLine($"  {"",12}{Species[0],12}{Species[1],12}{Species[2],12}");
+        for (int t = 0; t < 3; t++)
+        {
+            output.WriteLine($"  {Species[t],12}{confusion[t, 0],12}{confusion[t, 1],12}{confusion[t, 2],12}");
+        }
+    }
+
+    /// <summary>Test accuracy after full training; the tests check it.</summary>
+    public static double Accuracy(bool fast)
+    {
+        using var text = new System.IO.StringWriter();
+        Run(new SampleContext(text, System.IO.Path.GetTempPath(), fast));
+        string line = text.ToString().Split('\n').First(l => l.Contains("test accuracy", StringComparison.Ordinal));
+        string[] counts = line.Split(':')[1].Trim().Split(' ')[0].Split('/');
+        return double.Parse(counts[0], CultureInfo.InvariantCulture) / double.Parse(counts[1], CultureInfo.InvariantCulture);
     }
 
     private static float TensorMax(ReadOnlySpan<float> values)

@@ -1,6 +1,4 @@
 using System;
 using NetGen.Samples;
 
-XorSample.Run();
-Console.WriteLine();
-IrisSample.Run();
+return SampleRunner.Run(args, Console.Out);

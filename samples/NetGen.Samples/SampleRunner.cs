@@ -1,0 +1,73 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+
+namespace NetGen.Samples;
+
+/// <summary>Where a sample writes and how long it trains.</summary>
+/// <param name="Out">Where it prints.</param>
+/// <param name="OutputFolder">Where its PNG files go.</param>
+/// <param name="Fast">A few epochs only (the tests run every command this way).</param>
+public sealed record SampleContext(TextWriter Out, string OutputFolder, bool Fast)
+{
+    /// <summary>The path of an output file, announced as it is written.</summary>
+    public string OutputFile(string name)
+    {
+        string path = Path.Combine(OutputFolder, name);
+        Out.WriteLine($"  → {path}");
+        return path;
+    }
+}
+
+/// <summary>
+/// The sample's commands. With no command it runs a short tour of all of them; with one it runs that one.
+/// <c>--fast</c> trains for a few epochs only; <c>--output DIR</c> chooses where the PNG plots go (./netgen-output by default).
+/// </summary>
+public static class SampleRunner
+{
+    private static readonly (string Name, string Summary, Action<SampleContext> Run)[] Commands =
+    [
+        ("xor", "XOR in the three modes of gradient descent, with their loss curves", XorSample.Run),
+        ("iris", "Fisher's Iris flowers: train/test split, accuracy and confusion matrix", IrisSample.Run),
+        ("gradient", "the gradient chapter: ∇u, descent on convex and non-convex surfaces, batch vs stochastic vs mini-batch", GradientSample.Run),
+    ];
+
+    public static int Run(string[] args, TextWriter output)
+    {
+        var arguments = new List<string>(args);
+        bool fast = arguments.Remove("--fast");
+        string folder = Path.GetFullPath("netgen-output");
+        int outputIndex = arguments.IndexOf("--output");
+        if (outputIndex >= 0 && outputIndex + 1 < arguments.Count)
+        {
+            folder = Path.GetFullPath(arguments[outputIndex + 1]);
+            arguments.RemoveRange(outputIndex, 2);
+        }
+
+        var selected = arguments.Count == 0 ? Commands : Commands.Where(c => arguments.Contains(c.Name)).ToArray();
+        if (selected.Length == 0 || selected.Length != arguments.Count && arguments.Count > 0)
+        {
+            output.WriteLine($"Unknown command '{string.Join(" ", arguments)}'. Commands:");
+            foreach ((string name, string summary, _) in Commands)
+            {
+                output.WriteLine($"  {name,-9} {summary}");
+            }
+
+            output.WriteLine("Options: --fast (a few epochs), --output DIR (where plots go; ./netgen-output by default)");
+            return 2;
+        }
+
+        Directory.CreateDirectory(folder);
+        output.WriteLine($"NetGen samples; plots go to {folder}");
+        var context = new SampleContext(output, folder, fast);
+        foreach ((string name, string summary, Action<SampleContext> run) in selected)
+        {
+            output.WriteLine();
+            output.WriteLine($"== {name}: {summary}");
+            run(context);
+        }
+
+        return 0;
+    }
+}

@@ -1,0 +1,57 @@
+using System;
+using System.IO;
+using NetGen.Samples;
+using Xunit;
+
+namespace NetGen.Tests;
+
+/// <summary>The main sample's commands run, in fast mode, and write real PNG images.</summary>
+public sealed class SampleTests : IDisposable
+{
+    private static readonly byte[] PngSignature = [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A];
+    private readonly string _folder = Directory.CreateTempSubdirectory("netgen-samples-").FullName;
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    [Theory]
+    [InlineData("xor", new[] { "xor-modes.png" })]
+    [InlineData("iris", new string[0])]
+    [InlineData("gradient", new[] { "gradient-bowl.png", "gradient-bumpy.png", "modes-by-updates.png", "modes-by-time.png" })]
+    public void Each_command_exits_zero_and_writes_its_plots(string command, string[] pngs)
+    {
+        using var output = new StringWriter();
+
+        int exitCode = SampleRunner.Run([command, "--fast", "--output", _folder], output);
+
+        Assert.Equal(0, exitCode);
+        foreach (string png in pngs)
+        {
+            byte[] bytes = File.ReadAllBytes(Path.Combine(_folder, png));
+            Assert.True(bytes.AsSpan().StartsWith(PngSignature), $"{png} is not a PNG");
+            Assert.True(bytes.Length > 10_000, $"{png} has only {bytes.Length} bytes");
+        }
+    }
+
+    [Fact]
+    public void The_gradient_command_prints_the_chapters_gradient()
+    {
+        using var output = new StringWriter();
+
+        SampleRunner.Run(["gradient", "--fast", "--output", _folder], output);
+
+        Assert.Contains("∇u = (4, 4, 2)", output.ToString());
+    }
+
+    [Fact]
+    public void An_unknown_command_lists_the_commands_and_exits_2()
+    {
+        using var output = new StringWriter();
+
+        Assert.Equal(2, SampleRunner.Run(["spiralz"], output));
+        Assert.Contains("gradient", output.ToString());
+    }
+
+    [Fact]
+    public void Iris_reaches_at_least_90_percent_test_accuracy_at_full_length()
+        => Assert.True(IrisSample.Accuracy(fast: false) >= 0.9);
+}
