@@ -15,3 +15,39 @@ public partial class XorNet { }
 [Dense(3, Activation.Softmax)]
 [Sgd(LearningRate = 0.1)]
 public partial class IrisNet { }
+
+/// <summary>Handwritten digits: 784 pixels to 10 classes.</summary>
+[Network(Inputs = 784, Loss = Loss.CrossEntropy)]
+[Dense(128, Activation.ReLU)]
+[Dense(10, Activation.Softmax)]
+[Sgd(LearningRate = 0.05, Momentum = 0.9)]
+public partial class DigitsNet { }
+
+/// <summary>Two interleaved spirals: no straight line separates them.</summary>
+[Network(Inputs = 2, Loss = Loss.CrossEntropy)]
+[Dense(32, Activation.Tanh)]
+[Dense(32, Activation.Tanh)]
+[Dense(2, Activation.Softmax)]
+[Adam(LearningRate = 0.01)]
+public partial class SpiralNet { }
+
+/// <summary>Regression of sin(x) on [−π, π].</summary>
+[Network(Inputs = 1)]
+[Dense(16, Activation.Tanh)]
+[Dense(16, Activation.Tanh)]
+[Dense(1)]
+[Adam(LearningRate = 0.01)]
+public partial class SineNet { }
+
+// The same 2-16-3 classifier with four optimizers, for the optimizers command.
+[Network(Inputs = 2, Loss = Loss.CrossEntropy)] [Dense(16, Activation.Tanh)] [Dense(3, Activation.Softmax)] [Sgd(LearningRate = 0.05)]
+public partial class PlainSgdNet { }
+
+[Network(Inputs = 2, Loss = Loss.CrossEntropy)] [Dense(16, Activation.Tanh)] [Dense(3, Activation.Softmax)] [Sgd(LearningRate = 0.05, Momentum = 0.9)]
+public partial class MomentumNet { }
+
+[Network(Inputs = 2, Loss = Loss.CrossEntropy)] [Dense(16, Activation.Tanh)] [Dense(3, Activation.Softmax)] [RmsProp(LearningRate = 0.005)]
+public partial class RmsPropNet { }
+
+[Network(Inputs = 2, Loss = Loss.CrossEntropy)] [Dense(16, Activation.Tanh)] [Dense(3, Activation.Softmax)] [Adam(LearningRate = 0.01)]
+public partial class AdamNet { }

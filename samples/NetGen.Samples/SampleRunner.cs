@@ -11,6 +11,25 @@ namespace NetGen.Samples;
 /// <param name="Fast">A few epochs only (the tests run every command this way).</param>
 public sealed record SampleContext(TextWriter Out, string OutputFolder, bool Fast)
 {
+    /// <summary>
+    /// Progress for a long training run: one plain line every few epochs. (The tests pass their own writer, so the
+    /// lines never assume a console.)
+    /// </summary>
+    public IProgress<NetGen.EpochReport> Progress(string name, int epochs)
+        => new LineProgress(Out, name, Math.Max(1, epochs / 5), epochs);
+
+    private sealed class LineProgress(TextWriter output, string name, int every, int epochs) : IProgress<NetGen.EpochReport>
+    {
+        public void Report(NetGen.EpochReport report)
+        {
+            if (report.Epoch % every == 0 || report.Epoch == epochs)
+            {
+                double remaining = report.Elapsed.TotalSeconds / report.Epoch * (epochs - report.Epoch);
+                output.WriteLine($"  {name} epoch {report.Epoch}/{epochs}: loss {report.TrainingLoss:F4}, {report.Elapsed.TotalSeconds:F1} s, about {remaining:F1} s to go");
+            }
+        }
+    }
+
     /// <summary>The path of an output file, announced as it is written.</summary>
     public string OutputFile(string name)
     {
@@ -30,7 +49,11 @@ public static class SampleRunner
     [
         ("xor", "XOR in the three modes of gradient descent, with their loss curves", XorSample.Run),
         ("iris", "Fisher's Iris flowers: train/test split, accuracy and confusion matrix", IrisSample.Run),
+        ("mnist", "real handwritten digits: 8,000 to train on, 2,000 to test, a confusion matrix and the mistakes", MnistSample.Run),
+        ("spiral", "two interleaved spirals and the decision boundary between them", SpiralSample.Run),
+        ("sine", "regression of sin(x), with the fit along the way", SineSample.Run),
         ("gradient", "the gradient chapter: ∇u, descent on convex and non-convex surfaces, batch vs stochastic vs mini-batch", GradientSample.Run),
+        ("optimizers", "SGD, momentum, RMSprop and Adam on the same network and data", OptimizersSample.Run),
     ];
 
     public static int Run(string[] args, TextWriter output)

@@ -16,7 +16,11 @@ public sealed class SampleTests : IDisposable
     [Theory]
     [InlineData("xor", new[] { "xor-modes.png" })]
     [InlineData("iris", new string[0])]
+    [InlineData("mnist", new[] { "mnist-mistakes.png" })]
+    [InlineData("spiral", new[] { "spiral-boundary.png" })]
+    [InlineData("sine", new[] { "sine-fit.png" })]
     [InlineData("gradient", new[] { "gradient-bowl.png", "gradient-bumpy.png", "modes-by-updates.png", "modes-by-time.png" })]
+    [InlineData("optimizers", new[] { "optimizers.png" })]
     public void Each_command_exits_zero_and_writes_its_plots(string command, string[] pngs)
     {
         using var output = new StringWriter();
