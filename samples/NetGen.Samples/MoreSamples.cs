@@ -25,7 +25,8 @@ public static class MnistSample
         context.Out.WriteLine($"MNIST, 784-128-10 (ReLU, softmax), SGD 0.05 with momentum 0.9, mini-batches of 64, {epochs} epochs on 8,000 digits");
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var network = new DigitsNet();
-        network.Fit(trainX, trainY, new TrainingOptions { Epochs = epochs, BatchSize = 64, Seed = 1, Progress = context.Progress("mnist", epochs) });
+        context.Train("mnist", epochs, progress =>
+            network.Fit(trainX, trainY, new TrainingOptions { Epochs = epochs, BatchSize = 64, Seed = 1, Progress = progress }));
         var outputs = new float[testLabels.Length * 10];
         network.PredictBatch(testX, outputs);
         int[] predicted = Enumerable.Range(0, testLabels.Length).Select(i => ArgMax(outputs.AsSpan(i * 10, 10))).ToArray();
@@ -109,7 +110,8 @@ public static class SpiralSample
         (float[] x, float[] y) = Spirals(200, noise: 0.25, seed: 3);
         int epochs = context.Fast ? 30 : 400;
         var network = new SpiralNet();
-        TrainingHistory history = network.Fit(x, y, new TrainingOptions { Epochs = epochs, BatchSize = 32, Seed = 2, Progress = context.Progress("spiral", epochs) });
+        TrainingHistory history = context.Train("spiral", epochs, progress =>
+            network.Fit(x, y, new TrainingOptions { Epochs = epochs, BatchSize = 32, Seed = 2, Progress = progress }));
         var outputs = new float[y.Length];
         network.PredictBatch(x, outputs);
         int correct = Enumerable.Range(0, y.Length / 2).Count(i => (outputs[2 * i + 1] > 0.5f) == (y[2 * i + 1] > 0.5f));

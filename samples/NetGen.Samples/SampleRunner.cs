@@ -2,6 +2,8 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using NetGen;
+using Spectre.Console;
 
 namespace NetGen.Samples;
 
@@ -12,15 +14,39 @@ namespace NetGen.Samples;
 public sealed record SampleContext(TextWriter Out, string OutputFolder, bool Fast)
 {
     /// <summary>
-    /// Progress for a long training run: one plain line every few epochs. (The tests pass their own writer, so the
-    /// lines never assume a console.)
+    /// Runs a training run with progress: a live bar (epoch, loss, time left) on an interactive console, and one plain
+    /// line every few epochs when the output is redirected or captured.
     /// </summary>
-    public IProgress<NetGen.EpochReport> Progress(string name, int epochs)
-        => new LineProgress(Out, name, Math.Max(1, epochs / 5), epochs);
-
-    private sealed class LineProgress(TextWriter output, string name, int every, int epochs) : IProgress<NetGen.EpochReport>
+    public TrainingHistory Train(string name, int epochs, Func<IProgress<EpochReport>, TrainingHistory> train)
     {
-        public void Report(NetGen.EpochReport report)
+        if (!ReferenceEquals(Out, Console.Out) || Console.IsOutputRedirected)
+        {
+            return train(new LineProgress(Out, name, Math.Max(1, epochs / 5), epochs));
+        }
+
+        return AnsiConsole.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+            .Start(progress =>
+            {
+                ProgressTask task = progress.AddTask(name, maxValue: epochs);
+                TrainingHistory history = train(new BarProgress(task, name));
+                task.StopTask();
+                return history;
+            });
+    }
+
+    private sealed class BarProgress(ProgressTask task, string name) : IProgress<EpochReport>
+    {
+        public void Report(EpochReport report)
+        {
+            task.Value = report.Epoch;
+            task.Description = $"{name}: epoch {report.Epoch}, loss {report.TrainingLoss:F4}";
+        }
+    }
+
+    private sealed class LineProgress(TextWriter output, string name, int every, int epochs) : IProgress<EpochReport>
+    {
+        public void Report(EpochReport report)
         {
             if (report.Epoch % every == 0 || report.Epoch == epochs)
             {
