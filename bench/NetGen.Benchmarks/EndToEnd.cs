@@ -2,6 +2,7 @@ using System;
 using System.Diagnostics;
 using System.IO;
 using System.Linq;
+using System.Numerics.Tensors;
 using NetGen.Benchmarks.Engines;
 using NetGen.Data;
 using NetGen.RuntimeGraph;
@@ -54,7 +55,7 @@ public static class EndToEnd
         network.Fit(trainX, targets, new TrainingOptions { Epochs = Epochs, BatchSize = BatchSize, Shuffle = true, Seed = ShuffleSeed });
         var outputs = new float[testX.Length / 784 * 10];
         network.PredictBatch(testX, outputs);
-        return Enumerable.Range(0, outputs.Length / 10).Select(i => ArgMax(outputs.AsSpan(i * 10, 10))).ToArray();
+        return Enumerable.Range(0, outputs.Length / 10).Select(i => TensorPrimitives.IndexOfMax<float>(outputs.AsSpan(i * 10, 10))).ToArray();
     }
 
     private static int[] TrainGraph(Workload workload, float[] initial, float[] trainX, int[] trainLabels, float[] testX)
@@ -76,7 +77,7 @@ public static class EndToEnd
         });
         var outputs = new float[testX.Length / 784 * 10];
         network.Predict(testX, outputs);
-        return Enumerable.Range(0, outputs.Length / 10).Select(i => ArgMax(outputs.AsSpan(i * 10, 10))).ToArray();
+        return Enumerable.Range(0, outputs.Length / 10).Select(i => TensorPrimitives.IndexOfMax<float>(outputs.AsSpan(i * 10, 10))).ToArray();
     }
 
     private static int[] TrainTorch(Workload workload, float[] initial, float[] trainX, int[] trainLabels, float[] testX)
@@ -129,20 +130,6 @@ public static class EndToEnd
 
         int[] train = order[..TrainCount], test = order[TrainCount..];
         return (Gather(train), train.Select(i => digits.Labels[i]).ToArray(), Gather(test), test.Select(i => digits.Labels[i]).ToArray());
-    }
-
-    private static int ArgMax(ReadOnlySpan<float> values)
-    {
-        int best = 0;
-        for (int i = 1; i < values.Length; i++)
-        {
-            if (values[i] > values[best])
-            {
-                best = i;
-            }
-        }
-
-        return best;
     }
 }
 

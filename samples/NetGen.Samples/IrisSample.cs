@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
+using System.Numerics.Tensors;
 using NetGen;
 
 namespace NetGen.Samples;
@@ -60,7 +61,7 @@ public static class IrisSample
         for (int i = trainCount; i < count; i++)
         {
             network.Predict(features.AsSpan(order[i] * IrisNet.InputSize, IrisNet.InputSize), probabilities);
-            int predicted = probabilities.IndexOf(TensorMax(probabilities));
+            int predicted = TensorPrimitives.IndexOfMax<float>(probabilities);
             correct += predicted == labels[order[i]] ? 1 : 0;
             confusion[labels[order[i]], predicted]++;
         }
@@ -74,17 +75,6 @@ public static class IrisSample
         }
 
         return (double)correct / (count - trainCount);
-    }
-
-    private static float TensorMax(ReadOnlySpan<float> values)
-    {
-        float max = values[0];
-        foreach (float value in values)
-        {
-            max = Math.Max(max, value);
-        }
-
-        return max;
     }
 
     private static (float[] Features, int[] Labels) Load(string path)

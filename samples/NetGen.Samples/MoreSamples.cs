@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using System.Numerics.Tensors;
 using NetGen;
 using NetGen.Data;
 using ScottPlot;
@@ -29,7 +30,7 @@ public static class MnistSample
             network.Fit(trainX, trainY, new TrainingOptions { Epochs = epochs, BatchSize = 64, Seed = 1, Progress = progress }));
         var outputs = new float[testLabels.Length * 10];
         network.PredictBatch(testX, outputs);
-        int[] predicted = Enumerable.Range(0, testLabels.Length).Select(i => ArgMax(outputs.AsSpan(i * 10, 10))).ToArray();
+        int[] predicted = Enumerable.Range(0, testLabels.Length).Select(i => TensorPrimitives.IndexOfMax<float>(outputs.AsSpan(i * 10, 10))).ToArray();
         int correct = predicted.Zip(testLabels, (p, t) => p == t ? 1 : 0).Sum();
         context.Out.WriteLine($"  trained in {clock.Elapsed.TotalSeconds:F1} s; test accuracy {correct}/{testLabels.Length} ({100.0 * correct / testLabels.Length:F1}%)");
 
@@ -88,17 +89,6 @@ public static class MnistSample
         }
 
         return (pixels, oneHot);
-    }
-
-    internal static int ArgMax(ReadOnlySpan<float> values)
-    {
-        int best = 0;
-        for (int i = 1; i < values.Length; i++)
-        {
-            best = values[i] > values[best] ? i : best;
-        }
-
-        return best;
     }
 }
 

@@ -17,12 +17,6 @@ public sealed class FuzzedDeclarationTests
 {
     private static readonly CSharpParseOptions Parse = new(LanguageVersion.Latest);
 
-    private static readonly ImmutableArray<MetadataReference> References = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!)
-        .Split(System.IO.Path.PathSeparator)
-        .Select(path => (MetadataReference)MetadataReference.CreateFromFile(path))
-        .Append(MetadataReference.CreateFromFile(typeof(NetworkAttribute).Assembly.Location))
-        .ToImmutableArray();
-
     [Fact]
     public void Two_thousand_fuzzed_declarations_never_crash_the_build_and_are_diagnosed_or_compile_cleanly()
     {
@@ -36,7 +30,7 @@ public sealed class FuzzedDeclarationTests
             CSharpCompilation compilation = CSharpCompilation.Create(
                 $"Fuzz{i}",
                 [CSharpSyntaxTree.ParseText(source, Parse)],
-                References,
+                TestReferences.Runtime,
                 new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
             GeneratorDriver driver = CSharpGeneratorDriver.Create(
                 [new NetworkGenerator().AsSourceGenerator(), new DifferentiableGenerator().AsSourceGenerator()], parseOptions: Parse);

@@ -1,4 +1,7 @@
+using System;
+using System.Collections.Immutable;
 using System.IO;
+using System.Linq;
 using System.Text;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Testing;
@@ -6,6 +9,16 @@ using Microsoft.CodeAnalysis.Testing;
 using Microsoft.CodeAnalysis.Text;
 
 namespace NetGen.Generator.Tests;
+
+/// <summary>What the tests that drive the generators directly compile against: this runtime's assemblies and NetGen.Abstractions.</summary>
+internal static class TestReferences
+{
+    public static readonly ImmutableArray<MetadataReference> Runtime = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!)
+        .Split(Path.PathSeparator)
+        .Select(path => (MetadataReference)MetadataReference.CreateFromFile(path))
+        .Append(MetadataReference.CreateFromFile(typeof(NetworkAttribute).Assembly.Location))
+        .ToImmutableArray();
+}
 
 /// <summary>The network generator under the Roslyn testing framework.</summary>
 internal sealed class GeneratorTest(string source) : GeneratorTest<NetworkGenerator>(source)

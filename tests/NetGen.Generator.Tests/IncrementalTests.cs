@@ -199,14 +199,10 @@ public sealed class IncrementalTests
 
     private static (GeneratorDriver Driver, CSharpCompilation Compilation) RunOnce(params string[] sources)
     {
-        IEnumerable<MetadataReference> references = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!)
-            .Split(System.IO.Path.PathSeparator)
-            .Select(path => MetadataReference.CreateFromFile(path))
-            .Append(MetadataReference.CreateFromFile(typeof(NetworkAttribute).Assembly.Location));
         CSharpCompilation compilation = CSharpCompilation.Create(
             "Incremental",
             sources.Select(source => CSharpSyntaxTree.ParseText(source, Parse)),
-            references,
+            TestReferences.Runtime,
             new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
         GeneratorDriver driver = CSharpGeneratorDriver.Create(
             new[] { new NetworkGenerator().AsSourceGenerator(), new DifferentiableGenerator().AsSourceGenerator() },

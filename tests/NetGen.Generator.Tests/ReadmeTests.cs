@@ -60,7 +60,7 @@ public sealed partial class ReadmeTests
         CSharpCompilation compilation = CSharpCompilation.Create(
             $"Readme{index}",
             [CSharpSyntaxTree.ParseText(GlobalUsings, parse), CSharpSyntaxTree.ParseText(source, parse)],
-            References(),
+            TestReferences.Runtime,
             new CSharpCompilationOptions(declaresTypes && HasStatements(code) ? OutputKind.ConsoleApplication : OutputKind.DynamicallyLinkedLibrary,
                 nullableContextOptions: NullableContextOptions.Enable));
         GeneratorDriver driver = CSharpGeneratorDriver.Create(
@@ -103,11 +103,4 @@ public sealed partial class ReadmeTests
 
         throw new FileNotFoundException("README.md was not found above the test's output folder.");
     }
-
-    private static ImmutableArray<MetadataReference> References()
-        => ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!)
-            .Split(Path.PathSeparator)
-            .Select(path => (MetadataReference)MetadataReference.CreateFromFile(path))
-            .Append(MetadataReference.CreateFromFile(typeof(NetworkAttribute).Assembly.Location))
-            .ToImmutableArray();
 }

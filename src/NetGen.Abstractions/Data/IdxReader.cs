@@ -72,16 +72,13 @@ public static class IdxReader
 
     private static void ReadExactly(Stream stream, Span<byte> buffer, string name, string what)
     {
-        int total = 0;
-        while (total < buffer.Length)
+        try
         {
-            int read = stream.Read(buffer[total..]);
-            if (read == 0)
-            {
-                throw new InvalidDataException($"{name} ends before {what}.");
-            }
-
-            total += read;
+            stream.ReadExactly(buffer);
+        }
+        catch (EndOfStreamException exception)
+        {
+            throw new InvalidDataException($"{name} ends before {what}.", exception);
         }
     }
 }

@@ -276,16 +276,13 @@ public static class Safetensors
 
     private static void ReadExactly(Stream stream, Span<byte> buffer, string what)
     {
-        int total = 0;
-        while (total < buffer.Length)
+        try
         {
-            int read = stream.Read(buffer[total..]);
-            if (read == 0)
-            {
-                throw new NetGenFormatException($"The file ends before {what}.");
-            }
-
-            total += read;
+            stream.ReadExactly(buffer);
+        }
+        catch (EndOfStreamException exception)
+        {
+            throw new NetGenFormatException($"The file ends before {what}.", exception);
         }
     }
 }

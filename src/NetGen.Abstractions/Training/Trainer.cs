@@ -1,6 +1,7 @@
 using System;
 using System.Diagnostics;
 using System.Numerics;
+using System.Numerics.Tensors;
 
 namespace NetGen;
 
@@ -264,7 +265,7 @@ public static class Trainer
                 ReadOnlySpan<T> target = expected.Slice(row * outputs, outputs);
                 if (_network.Loss == Loss.CrossEntropy)
                 {
-                    correct += ArgMax(predicted) == ArgMax(target) ? 1 : 0;
+                    correct += TensorPrimitives.IndexOfMax(predicted) == TensorPrimitives.IndexOfMax(target) ? 1 : 0;
                     total++;
                     continue;
                 }
@@ -277,20 +278,6 @@ public static class Trainer
             }
 
             return (double)correct / total;
-        }
-
-        private static int ArgMax(ReadOnlySpan<T> values)
-        {
-            int best = 0;
-            for (int i = 1; i < values.Length; i++)
-            {
-                if (values[i] > values[best])
-                {
-                    best = i;
-                }
-            }
-
-            return best;
         }
     }
 
