@@ -20,7 +20,7 @@ public sealed class Tensor
     public static Tensor Parameter(int rows, int columns)
         => new(new float[rows * columns], rows, columns, isParameter: true) { GradientStorage = new float[rows * columns] };
 
-    public int Rows { get; internal set; }
+    public int Rows { get; }
 
     public int Columns { get; }
 

@@ -432,16 +432,16 @@ public sealed partial class NetworkGenerator
             {
                 writer.WriteLine();
                 writer.WriteLine($"// Layer {Int(layer.Index)}: {network.DescribeLayer(layer)}, forward{(network.IsUnrolled(layer) ? ", unrolled" : string.Empty)}");
-                string source = layer.Index == 0 ? "inputs" : network.View(network.OutputsOf(layer.Index - 1), "0", $"rows * {Int(layer.Inputs)}");
-                string preActivations = network.PreActivationsOf(layer);
-                string outputs = network.OutputsOf(layer.Index);
-                string width = Int(layer.Units);
                 if (network.IsUnrolled(layer))
                 {
                     EmitUnrolledForward(writer, network, layer, layer.Index == 0 ? "inputs" : network.OutputsOf(layer.Index - 1));
                 }
                 else
                 {
+                    string source = layer.Index == 0 ? "inputs" : network.View(network.OutputsOf(layer.Index - 1), "0", $"rows * {Int(layer.Inputs)}");
+                    string preActivations = network.PreActivationsOf(layer);
+                    string outputs = network.OutputsOf(layer.Index);
+                    string width = Int(layer.Units);
                     writer.WriteLine(
                         $"{Kernels}.DenseKernels.Forward<{t}>(p.Slice({Int(layer.WeightOffset)}, {Int(layer.WeightCount)}), p.Slice({Int(layer.BiasOffset)}, {width}), " +
                         $"{source}, new {Span}<{t}>({preActivations}, 0, rows * {width}), rows, {Int(layer.Inputs)}, {width});");
