@@ -10,13 +10,17 @@ public sealed class DenseKernelTests
     public static TheoryData<int, int, int> Shapes()
     {
         var shapes = new TheoryData<int, int, int>();
-        foreach (int rows in new[] { 1, 2, 3, 4, 7 })
+        // Rows: every tail of the 6-row tile on both sides of the forward pass's GEMM threshold. Sizes: shorter than a
+        // vector, exactly one and two vectors, panels with and without a tail, and reductions longer than one depth block.
+        foreach (int rows in new[] { 1, 2, 3, 4, 5, 6, 7, 13 })
         {
-            foreach ((int inputs, int outputs) in new[] { (5, 3), (8, 4), (13, 9), (24, 5), (37, 11), (64, 10), (100, 7) })
+            foreach ((int inputs, int outputs) in new[] { (5, 3), (8, 4), (13, 9), (16, 16), (24, 5), (33, 17), (37, 11), (64, 10), (100, 7), (300, 40), (20, 270) })
             {
                 shapes.Add(rows, inputs, outputs);
             }
         }
+
+        shapes.Add(263, 40, 19); // dW reduces over the rows: more than one depth block
 
         return shapes;
     }

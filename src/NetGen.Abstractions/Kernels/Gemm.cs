@@ -1,0 +1,344 @@
+using System;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using static NetGen.Kernels.VectorMath;
+
+namespace NetGen.Kernels;
+
+/// <summary>
+/// C (+)= A·B on Vector256 with FMA, single-threaded, in the BLIS shape: the product is cut into tiles of
+/// <see cref="TileRows"/> rows × two vectors of columns (6×16 floats, 6×8 doubles), and each tile is one call of a
+/// micro-kernel that keeps its 12 accumulators in registers across a block of <see cref="DepthBlock"/> steps of the
+/// reduction. Per step the micro-kernel loads two vectors of B, broadcasts six scalars of A and issues 12 FMAs,
+/// which is 15 of the 16 AVX2 registers.
+/// <para>
+/// A is read in place through a row and a column stride, so Aᵀ costs nothing. B is read in place when its rows are
+/// contiguous; a transposed B, and the last panel of fewer than two vectors of columns, are first copied into a
+/// zero-padded panel of <c>depth × 2 vectors</c> that stays in L1 while every tile of rows uses it.
+/// </para>
+/// </summary>
+internal static class Gemm
+{
+    /// <summary>Rows of C per micro-kernel call: 12 accumulators + 2 B vectors + 1 broadcast = 15 YMM registers.</summary>
+    public const int TileRows = 6;
+
+    /// <summary>Reduction steps per panel: 256 × 16 floats = 16 KB, half of L1, with A's six rows beside it.</summary>
+    public const int DepthBlock = 256;
+
+    /// <summary>Whether this machine runs the blocked kernels (else callers use their TensorPrimitives loops).</summary>
+    public static bool IsSupported<T>() => Vector256.IsHardwareAccelerated && (typeof(T) == typeof(float) || typeof(T) == typeof(double));
+
+    /// <summary>
+    /// C = bias + A·B, or C += A·B when <paramref name="accumulate"/>, where A is <c>m × k</c> with
+    /// A(i, p) = a[i·aRowStride + p·aColumnStride], B is <c>k × n</c> with B(p, j) = b[p·bRowStride + j], or
+    /// b[j·bRowStride + p] when <paramref name="bTransposed"/>, and C(i, j) = c[i·cRowStride + j].
+    /// <paramref name="bias"/> (n values, added to every row) is a null reference for none, and is not used when accumulating.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Multiply<T>(
+        int m, int n, int k,
+        ref T a, nint aRowStride, nint aColumnStride,
+        ref T b, nint bRowStride, bool bTransposed,
+        ref T c, nint cRowStride,
+        bool accumulate, ref T bias)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int panelWidth = 2 * Vector256<T>.Count;
+        Span<T> scratch = Scratch<T>.Get(DepthBlock * panelWidth + TileRows * panelWidth + panelWidth);
+        ref T packed = ref scratch[0];
+        ref T tile = ref scratch[DepthBlock * panelWidth];
+        ref T paddedBias = ref scratch[DepthBlock * panelWidth + TileRows * panelWidth];
+
+        for (int p0 = 0; p0 < k; p0 += DepthBlock)
+        {
+            int depth = Math.Min(DepthBlock, k - p0);
+            bool add = accumulate || p0 > 0;
+            for (int j0 = 0; j0 < n; j0 += panelWidth)
+            {
+                int columns = Math.Min(panelWidth, n - j0);
+                scoped ref T panel = ref packed;
+                nint panelStride = panelWidth;
+                if (!bTransposed && columns == panelWidth)
+                {
+                    panel = ref Unsafe.Add(ref b, p0 * bRowStride + j0);
+                    panelStride = bRowStride;
+                }
+                else if (bTransposed)
+                {
+                    PackTransposed(ref Unsafe.Add(ref b, j0 * bRowStride + p0), bRowStride, depth, columns, ref packed, panelWidth);
+                }
+                else
+                {
+                    PackRows(ref Unsafe.Add(ref b, p0 * bRowStride + j0), bRowStride, depth, columns, ref packed, panelWidth);
+                }
+
+                scoped ref T init = ref Unsafe.NullRef<T>();
+                if (!add && !Unsafe.IsNullRef(ref bias))
+                {
+                    if (columns == panelWidth)
+                    {
+                        init = ref Unsafe.Add(ref bias, j0);
+                    }
+                    else
+                    {
+                        Pad(ref Unsafe.Add(ref bias, j0), columns, ref paddedBias, panelWidth);
+                        init = ref paddedBias;
+                    }
+                }
+
+                ref T aBlock = ref Unsafe.Add(ref a, p0 * aColumnStride);
+                if (columns == panelWidth)
+                {
+                    Rows(m, depth, ref aBlock, aRowStride, aColumnStride, ref panel, panelStride, ref Unsafe.Add(ref c, j0), cRowStride, ref init, add);
+                }
+                else
+                {
+                    // The last panel: each tile goes to scratch and only its real columns reach C.
+                    for (int i0 = 0; i0 < m; i0 += TileRows)
+                    {
+                        int rows = Math.Min(TileRows, m - i0);
+                        Rows(rows, depth, ref Unsafe.Add(ref aBlock, i0 * aRowStride), aRowStride, aColumnStride, ref panel, panelStride, ref tile, panelWidth, ref init, false);
+                        for (int i = 0; i < rows; i++)
+                        {
+                            ref T source = ref Unsafe.Add(ref tile, i * panelWidth);
+                            ref T target = ref Unsafe.Add(ref c, (i0 + i) * cRowStride + j0);
+                            for (int j = 0; j < columns; j++)
+                            {
+                                Unsafe.Add(ref target, j) = add ? Unsafe.Add(ref target, j) + Unsafe.Add(ref source, j) : Unsafe.Add(ref source, j);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>All row tiles of one panel: full tiles of six rows, then one tile of the rows left.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Rows<T>(int m, int depth, ref T a, nint aRowStride, nint aColumnStride, ref T panel, nint panelStride, ref T c, nint cRowStride, ref T init, bool add)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int i0 = 0;
+        for (; i0 + TileRows <= m; i0 += TileRows)
+        {
+            Tile<T, Six>(depth, ref Unsafe.Add(ref a, i0 * aRowStride), aRowStride, aColumnStride, ref panel, panelStride, ref Unsafe.Add(ref c, i0 * cRowStride), cRowStride, ref init, add);
+        }
+
+        ref T aRest = ref Unsafe.Add(ref a, i0 * aRowStride);
+        ref T cRest = ref Unsafe.Add(ref c, i0 * cRowStride);
+        switch (m - i0)
+        {
+            case 1: Tile<T, One>(depth, ref aRest, aRowStride, aColumnStride, ref panel, panelStride, ref cRest, cRowStride, ref init, add); break;
+            case 2: Tile<T, Two>(depth, ref aRest, aRowStride, aColumnStride, ref panel, panelStride, ref cRest, cRowStride, ref init, add); break;
+            case 3: Tile<T, Three>(depth, ref aRest, aRowStride, aColumnStride, ref panel, panelStride, ref cRest, cRowStride, ref init, add); break;
+            case 4: Tile<T, Four>(depth, ref aRest, aRowStride, aColumnStride, ref panel, panelStride, ref cRest, cRowStride, ref init, add); break;
+            case 5: Tile<T, Five>(depth, ref aRest, aRowStride, aColumnStride, ref panel, panelStride, ref cRest, cRowStride, ref init, add); break;
+        }
+    }
+
+    /// <summary>
+    /// The micro-kernel: rows 0..TRows of C, two vectors wide, (+)= Σ_p A(·, p) ⊗ B(p, ·). The row count is a type
+    /// argument so that each instantiation is compiled with exactly its accumulators and no branches in the loop.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Tile<T, TRows>(int depth, ref T a, nint aRowStride, nint aColumnStride, ref T b, nint bRowStride, ref T c, nint cRowStride, ref T init, bool add)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TRows : struct, IRowCount
+    {
+        nuint width = (nuint)Vector256<T>.Count;
+        Vector256<T> c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
+        if (Unsafe.IsNullRef(ref init))
+        {
+            c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = c50 = c51 = Vector256<T>.Zero;
+        }
+        else
+        {
+            c00 = c10 = c20 = c30 = c40 = c50 = Vector256.LoadUnsafe(ref init);
+            c01 = c11 = c21 = c31 = c41 = c51 = Vector256.LoadUnsafe(ref init, width);
+        }
+
+        // Rows 3..5 are addressed from their own base so that every broadcast is base + 0, 1 or 2 strides.
+        ref T a3 = ref Unsafe.Add(ref a, 3 * aRowStride);
+        for (int p = 0; p < depth; p++)
+        {
+            Vector256<T> b0 = Vector256.LoadUnsafe(ref b);
+            Vector256<T> b1 = Vector256.LoadUnsafe(ref b, width);
+            Vector256<T> x = Vector256.Create(a);
+            c00 = MultiplyAdd(x, b0, c00);
+            c01 = MultiplyAdd(x, b1, c01);
+            if (TRows.Count > 1)
+            {
+                x = Vector256.Create(Unsafe.Add(ref a, aRowStride));
+                c10 = MultiplyAdd(x, b0, c10);
+                c11 = MultiplyAdd(x, b1, c11);
+            }
+
+            if (TRows.Count > 2)
+            {
+                x = Vector256.Create(Unsafe.Add(ref a, 2 * aRowStride));
+                c20 = MultiplyAdd(x, b0, c20);
+                c21 = MultiplyAdd(x, b1, c21);
+            }
+
+            if (TRows.Count > 3)
+            {
+                x = Vector256.Create(a3);
+                c30 = MultiplyAdd(x, b0, c30);
+                c31 = MultiplyAdd(x, b1, c31);
+            }
+
+            if (TRows.Count > 4)
+            {
+                x = Vector256.Create(Unsafe.Add(ref a3, aRowStride));
+                c40 = MultiplyAdd(x, b0, c40);
+                c41 = MultiplyAdd(x, b1, c41);
+            }
+
+            if (TRows.Count > 5)
+            {
+                x = Vector256.Create(Unsafe.Add(ref a3, 2 * aRowStride));
+                c50 = MultiplyAdd(x, b0, c50);
+                c51 = MultiplyAdd(x, b1, c51);
+            }
+
+            a = ref Unsafe.Add(ref a, aColumnStride);
+            a3 = ref Unsafe.Add(ref a3, aColumnStride);
+            b = ref Unsafe.Add(ref b, bRowStride);
+        }
+
+        Store(ref c, c00, c01, width, add);
+        if (TRows.Count > 1) Store(ref Unsafe.Add(ref c, cRowStride), c10, c11, width, add);
+        if (TRows.Count > 2) Store(ref Unsafe.Add(ref c, 2 * cRowStride), c20, c21, width, add);
+        if (TRows.Count > 3) Store(ref Unsafe.Add(ref c, 3 * cRowStride), c30, c31, width, add);
+        if (TRows.Count > 4) Store(ref Unsafe.Add(ref c, 4 * cRowStride), c40, c41, width, add);
+        if (TRows.Count > 5) Store(ref Unsafe.Add(ref c, 5 * cRowStride), c50, c51, width, add);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store<T>(ref T c, Vector256<T> low, Vector256<T> high, nuint width, bool add) where T : unmanaged
+    {
+        if (add)
+        {
+            low += Vector256.LoadUnsafe(ref c);
+            high += Vector256.LoadUnsafe(ref c, width);
+        }
+
+        low.StoreUnsafe(ref c);
+        high.StoreUnsafe(ref c, width);
+    }
+
+    /// <summary>panel(p, j) = B(p, j) for j &lt; columns, else 0, from rows of B <paramref name="stride"/> apart.</summary>
+    private static void PackRows<T>(ref T source, nint stride, int depth, int columns, ref T panel, int panelWidth) where T : unmanaged
+    {
+        for (int p = 0; p < depth; p++)
+        {
+            Pad(ref Unsafe.Add(ref source, p * stride), columns, ref Unsafe.Add(ref panel, p * panelWidth), panelWidth);
+        }
+    }
+
+    /// <summary>panel(p, j) = source[j·stride + p] for j &lt; columns, else 0: the transpose of <paramref name="columns"/> rows.</summary>
+    private static void PackTransposed<T>(ref T source, nint stride, int depth, int columns, ref T panel, int panelWidth) where T : unmanaged
+    {
+        int p = 0;
+        if (typeof(T) == typeof(float) && Avx.IsSupported && columns == panelWidth)
+        {
+            // Whole 8×8 blocks go through registers; only the last depth % 8 steps are copied one by one.
+            for (; p + 8 <= depth; p += 8)
+            {
+                for (int j = 0; j < panelWidth; j += 8)
+                {
+                    Transpose8x8(
+                        ref Unsafe.As<T, float>(ref Unsafe.Add(ref source, j * stride + p)), stride,
+                        ref Unsafe.As<T, float>(ref Unsafe.Add(ref panel, p * panelWidth + j)), panelWidth);
+                }
+            }
+        }
+
+        for (int j = 0; j < panelWidth; j++)
+        {
+            ref T row = ref Unsafe.Add(ref source, j * stride);
+            for (int q = p; q < depth; q++)
+            {
+                Unsafe.Add(ref panel, q * panelWidth + j) = j < columns ? Unsafe.Add(ref row, q) : default;
+            }
+        }
+    }
+
+    /// <summary>target[q·targetStride + i] = source[i·sourceStride + q] for an 8×8 block of floats.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose8x8(ref float source, nint sourceStride, ref float target, nint targetStride)
+    {
+        Vector256<float> r0 = Vector256.LoadUnsafe(ref source);
+        Vector256<float> r1 = Vector256.LoadUnsafe(ref Unsafe.Add(ref source, sourceStride));
+        Vector256<float> r2 = Vector256.LoadUnsafe(ref Unsafe.Add(ref source, 2 * sourceStride));
+        Vector256<float> r3 = Vector256.LoadUnsafe(ref Unsafe.Add(ref source, 3 * sourceStride));
+        Vector256<float> r4 = Vector256.LoadUnsafe(ref Unsafe.Add(ref source, 4 * sourceStride));
+        Vector256<float> r5 = Vector256.LoadUnsafe(ref Unsafe.Add(ref source, 5 * sourceStride));
+        Vector256<float> r6 = Vector256.LoadUnsafe(ref Unsafe.Add(ref source, 6 * sourceStride));
+        Vector256<float> r7 = Vector256.LoadUnsafe(ref Unsafe.Add(ref source, 7 * sourceStride));
+
+        // Interleave pairs of rows, then pairs of pairs (within each 128-bit lane), then swap the lanes' halves.
+        Vector256<float> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1);
+        Vector256<float> t2 = Avx.UnpackLow(r2, r3), t3 = Avx.UnpackHigh(r2, r3);
+        Vector256<float> t4 = Avx.UnpackLow(r4, r5), t5 = Avx.UnpackHigh(r4, r5);
+        Vector256<float> t6 = Avx.UnpackLow(r6, r7), t7 = Avx.UnpackHigh(r6, r7);
+        Vector256<float> u0 = Avx.Shuffle(t0, t2, 0x44), u1 = Avx.Shuffle(t0, t2, 0xEE);
+        Vector256<float> u2 = Avx.Shuffle(t1, t3, 0x44), u3 = Avx.Shuffle(t1, t3, 0xEE);
+        Vector256<float> u4 = Avx.Shuffle(t4, t6, 0x44), u5 = Avx.Shuffle(t4, t6, 0xEE);
+        Vector256<float> u6 = Avx.Shuffle(t5, t7, 0x44), u7 = Avx.Shuffle(t5, t7, 0xEE);
+
+        Avx.Permute2x128(u0, u4, 0x20).StoreUnsafe(ref target);
+        Avx.Permute2x128(u1, u5, 0x20).StoreUnsafe(ref Unsafe.Add(ref target, targetStride));
+        Avx.Permute2x128(u2, u6, 0x20).StoreUnsafe(ref Unsafe.Add(ref target, 2 * targetStride));
+        Avx.Permute2x128(u3, u7, 0x20).StoreUnsafe(ref Unsafe.Add(ref target, 3 * targetStride));
+        Avx.Permute2x128(u0, u4, 0x31).StoreUnsafe(ref Unsafe.Add(ref target, 4 * targetStride));
+        Avx.Permute2x128(u1, u5, 0x31).StoreUnsafe(ref Unsafe.Add(ref target, 5 * targetStride));
+        Avx.Permute2x128(u2, u6, 0x31).StoreUnsafe(ref Unsafe.Add(ref target, 6 * targetStride));
+        Avx.Permute2x128(u3, u7, 0x31).StoreUnsafe(ref Unsafe.Add(ref target, 7 * targetStride));
+    }
+
+    private static void Pad<T>(ref T source, int count, ref T target, int width) where T : unmanaged
+    {
+        for (int j = 0; j < width; j++)
+        {
+            Unsafe.Add(ref target, j) = j < count ? Unsafe.Add(ref source, j) : default;
+        }
+    }
+
+    /// <summary>The per-thread scratch of the packed panel and the edge tile; allocated once per thread and type.</summary>
+    private static class Scratch<T>
+    {
+        [ThreadStatic]
+        private static T[]? s_buffer;
+
+        public static Span<T> Get(int length)
+        {
+            T[]? buffer = s_buffer;
+            if (buffer is null || buffer.Length < length)
+            {
+                s_buffer = buffer = new T[length];
+            }
+
+            return buffer;
+        }
+    }
+
+    internal interface IRowCount
+    {
+        static abstract int Count { get; }
+    }
+
+    private struct One : IRowCount { public static int Count => 1; }
+
+    private struct Two : IRowCount { public static int Count => 2; }
+
+    private struct Three : IRowCount { public static int Count => 3; }
+
+    private struct Four : IRowCount { public static int Count => 4; }
+
+    private struct Five : IRowCount { public static int Count => 5; }
+
+    private struct Six : IRowCount { public static int Count => 6; }
+}
