@@ -62,7 +62,12 @@ public sealed partial class NetworkGenerator
                 EmitOutputLoss(writer, network, labels: true);
             }
 
-            EmitBackward(writer, network);
+            EmitBackward(writer, network, fused: false);
+            if (network.FusesSgd)
+            {
+                EmitBackward(writer, network, fused: true);
+            }
+
             EmitBuffers(writer, network);
 
             writer.CloseBrace();
@@ -109,6 +114,19 @@ public sealed partial class NetworkGenerator
                 writer.WriteLine($"private {t}[] {buffer} = new {t}[{Int(network.BufferWidth(buffer))}];");
             }
 
+            if (network.FusesSgd)
+            {
+                writer.WriteBlock("""
+
+                    // Whether _gradients is known to hold only zeros. Then TrainStep and TrainBatch apply plain SGD to the weights
+                    // of the kernel layers straight from the batch (DenseKernels.SgdWeightStep): their gradient is never stored.
+                    private bool _gradientsClean = true;
+                    """);
+            }
+
+            string gradientsProperty = network.FusesSgd
+                ? $"public {Span}<{t}> Gradients\n{{\n    get\n    {{\n        _gradientsClean = false; // the caller may write into it\n        return _gradients;\n    }}\n}}"
+                : $"public {Span}<{t}> Gradients => _gradients;";
             writer.WriteBlock($$"""
 
                 /// <summary>
@@ -118,7 +136,7 @@ public sealed partial class NetworkGenerator
                 public {{Span}}<{{t}}> Parameters => _parameters;
 
                 /// <summary>The gradient accumulated since the last update, laid out as <see cref="Parameters"/>.</summary>
-                public {{Span}}<{{t}}> Gradients => _gradients;
+                {{gradientsProperty}}
 
                 /// <summary>
                 /// The optimizer's state: {{network.OptimizerStateDescription}}.
@@ -242,6 +260,14 @@ public sealed partial class NetworkGenerator
                 : $"{Arguments}.RequireRows(targets.Length, samples, OutputSize, {name}, nameof(targets));";
             string targetSlice = labels ? "labels.Slice(start, rows)" : "targets.Slice(start * OutputSize, rows * OutputSize)";
 
+            // With plain SGD, a step over one pass of samples and a clean gradient runs TrainFused instead. These statements
+            // open a method body, so every line after their first carries the body's indentation.
+            string fusedTrainStep = network.FusesSgd ? $"if (_gradientsClean)\n    {{\n        return TrainFused(input, {target}, 1);\n    }}\n\n    " : string.Empty;
+            string fusedTrainBatch = network.FusesSgd
+                ? $"if (_gradientsClean && samples <= {RowsPerPass})\n    {{\n        return TrainFused(inputs, {targets}, samples) / samples;\n    }}\n\n    "
+                : string.Empty;
+            string markGradientsUsed = network.FusesSgd ? "_gradientsClean = false;\n    " : string.Empty;
+
             if (labels)
             {
                 writer.WriteBlock($$"""
@@ -266,7 +292,7 @@ public sealed partial class NetworkGenerator
                     {{(labels
                         ? $"{Arguments}.RequireLabels(label, 1, OutputSize, {name}, nameof(label));"
                         : $"{Arguments}.RequireSample(target.Length, OutputSize, {name}, nameof(OutputSize), nameof(target));")}}
-                    {{t}} loss = AccumulateGradientsCore(input, {{target}}, 1);
+                    {{fusedTrainStep}}{{t}} loss = AccumulateGradientsCore(input, {{target}}, 1);
                     ApplyUpdate(1);
                     return loss;
                 }
@@ -279,7 +305,7 @@ public sealed partial class NetworkGenerator
                 {
                     int samples = {{Arguments}}.SampleCount(inputs.Length, InputSize, {{name}}, nameof(inputs));
                     {{checkTargets}}
-                    {{t}} loss = AccumulateGradientsCore(inputs, {{targets}}, samples);
+                    {{fusedTrainBatch}}{{t}} loss = AccumulateGradientsCore(inputs, {{targets}}, samples);
                     ApplyUpdate(samples);
                     return loss / samples;
                 }
@@ -295,7 +321,7 @@ public sealed partial class NetworkGenerator
                 {
                     int samples = {{Arguments}}.SampleCount(inputs.Length, InputSize, {{name}}, nameof(inputs));
                     {{checkTargets}}
-                    return AccumulateGradientsCore(inputs, {{targets}}, samples);
+                    {{markGradientsUsed}}return AccumulateGradientsCore(inputs, {{targets}}, samples);
                 }
 
                 /// <summary>The mean loss over a batch, without training.</summary>
@@ -336,6 +362,22 @@ public sealed partial class NetworkGenerator
                 }
 
                 """);
+            if (network.FusesSgd)
+            {
+                writer.WriteBlock($$"""
+                    // One pass over at most MaxRowsPerPass samples with a clean gradient: forward, loss, then backward with the
+                    // SGD step fused into the weight products (RunBackwardAndDescend). Returns the summed loss.
+                    private {{t}} TrainFused({{ReadOnlySpan}}<{{t}}> inputs, {{targetType}} {{targets}}, int samples)
+                    {
+                        EnsureRowCapacity(samples);
+                        RunForward(inputs, samples);
+                        {{t}} loss = ComputeOutputLoss({{targets}}, samples, withGradient: true);
+                        RunBackwardAndDescend(inputs, samples);
+                        return loss;
+                    }
+
+                    """);
+            }
         }
 
         private static void EmitFiles(SourceWriter writer)
@@ -403,7 +445,9 @@ public sealed partial class NetworkGenerator
                 }
 
                 /// <summary>Sets every accumulated gradient to zero.</summary>
-                public void ZeroGradients() => global::System.Array.Clear(_gradients, 0, _gradients.Length);
+                {{(network.FusesSgd
+                    ? "public void ZeroGradients()\n{\n    global::System.Array.Clear(_gradients, 0, _gradients.Length);\n    _gradientsClean = true;\n}"
+                    : "public void ZeroGradients() => global::System.Array.Clear(_gradients, 0, _gradients.Length);")}}
 
                 /// <summary>
                 /// Trains for <see cref="global::NetGen.TrainingOptions.Epochs"/> epochs of batch, stochastic or mini-batch gradient
@@ -588,13 +632,32 @@ public sealed partial class NetworkGenerator
             writer.WriteLine();
         }
 
-        private static void EmitBackward(SourceWriter writer, EmittedNetwork network)
+        /// <summary>
+        /// RunBackward, or with <paramref name="fused"/> RunBackwardAndDescend: the same pass, except that each kernel
+        /// layer first hands its gradient down (with the weights not yet changed) and then takes its SGD step on the
+        /// weights from dZ and X directly; the biases and unrolled layers accumulate as usual and are updated at the end.
+        /// </summary>
+        private static void EmitBackward(SourceWriter writer, EmittedNetwork network, bool fused)
         {
             string t = network.T;
-            writer.WriteLine("// Backward pass: from ∂loss/∂z of the last layer, adds every layer's weight and bias gradients into _gradients");
-            writer.WriteLine("// and hands ∂loss/∂z on to the layer below (the chain rule through each activation's derivative).");
-            writer.WriteLine($"private void RunBackward({ReadOnlySpan}<{t}> inputs, int rows)");
-            writer.OpenBrace();
+            if (fused)
+            {
+                writer.WriteLine("// Backward pass and plain SGD step at once (the gradient must be clean): each kernel layer hands ∂loss/∂z down,");
+                writer.WriteLine("// then updates its weights from the batch; biases and unrolled layers accumulate into _gradients and are");
+                writer.WriteLine("// updated at the end, which leaves _gradients clean again.");
+                writer.WriteLine($"private void RunBackwardAndDescend({ReadOnlySpan}<{t}> inputs, int rows)");
+                writer.OpenBrace();
+                writer.WriteLine($"{t} scale = {network.Literal(1)} / rows;");
+                writer.WriteLine($"{t} rate = ({t})_learningRate;");
+            }
+            else
+            {
+                writer.WriteLine("// Backward pass: from ∂loss/∂z of the last layer, adds every layer's weight and bias gradients into _gradients");
+                writer.WriteLine("// and hands ∂loss/∂z on to the layer below (the chain rule through each activation's derivative).");
+                writer.WriteLine($"private void RunBackward({ReadOnlySpan}<{t}> inputs, int rows)");
+                writer.OpenBrace();
+            }
+
             writer.WriteLine($"{ReadOnlySpan}<{t}> p = _parameters;");
             writer.WriteLine($"{Span}<{t}> g = _gradients;");
             for (int index = network.Spec.Layers.Count - 1; index >= 0; index--)
@@ -612,9 +675,13 @@ public sealed partial class NetworkGenerator
                 string outWidth = Int(layer.Units);
                 string x = index == 0 ? "inputs" : $"new {Span}<{t}>({network.OutputsOf(index - 1)}, 0, rows * {inWidth})";
                 string dz = $"new {Span}<{t}>({network.GradientsOf(index)}, 0, rows * {outWidth})";
-                writer.WriteLine(
-                    $"{Kernels}.DenseKernels.AccumulateParameterGradients<{t}>({dz}, {x}, g.Slice({Int(layer.WeightOffset)}, {Int(layer.WeightCount)}), " +
-                    $"g.Slice({Int(layer.BiasOffset)}, {outWidth}), rows, {inWidth}, {outWidth});");
+                if (!fused)
+                {
+                    writer.WriteLine(
+                        $"{Kernels}.DenseKernels.AccumulateParameterGradients<{t}>({dz}, {x}, g.Slice({Int(layer.WeightOffset)}, {Int(layer.WeightCount)}), " +
+                        $"g.Slice({Int(layer.BiasOffset)}, {outWidth}), rows, {inWidth}, {outWidth});");
+                }
+
                 if (index > 0)
                 {
                     DenseLayerSpec below = network.Spec.Layers[index - 1];
@@ -626,6 +693,29 @@ public sealed partial class NetworkGenerator
                     {
                         writer.WriteBlock(backward);
                     }
+                }
+
+                if (fused)
+                {
+                    var sgd = (SgdSpec)network.Spec.Optimizer;
+                    writer.WriteLine($"{Kernels}.DenseKernels.AccumulateBiasGradients<{t}>({dz}, g.Slice({Int(layer.BiasOffset)}, {outWidth}), rows, {outWidth});");
+                    writer.WriteLine(
+                        $"{Kernels}.DenseKernels.SgdWeightStep<{t}>({dz}, {x}, new {Span}<{t}>(_parameters, {Int(layer.WeightOffset)}, {Int(layer.WeightCount)}), " +
+                        $"rows, {inWidth}, {outWidth}, rate, {network.Literal(sgd.WeightDecay)}, scale);");
+                }
+            }
+
+            if (fused)
+            {
+                var sgd = (SgdSpec)network.Spec.Optimizer;
+                writer.WriteLine();
+                writer.WriteLine("// SGD on every parameter whose gradient was accumulated: biases and unrolled layers.");
+                writer.WriteLine("_optimizerStep++;");
+                foreach ((int start, int length) in network.AccumulatedParameterRanges())
+                {
+                    writer.WriteLine(
+                        $"{Kernels}.OptimizerKernels.Sgd<{t}>(new {Span}<{t}>(_parameters, {Int(start)}, {Int(length)}), new {Span}<{t}>(_gradients, {Int(start)}, {Int(length)}), " +
+                        $"rate, {network.Literal(sgd.WeightDecay)}, scale);");
                 }
             }
 
@@ -848,7 +938,13 @@ public sealed partial class NetworkGenerator
                 text.Append($"    global::System.Span<{T}> state = _optimizerState;\n");
             }
 
-            text.Append("    ").Append(call).Append("\n}");
+            text.Append("    ").Append(call).Append('\n');
+            if (FusesSgd)
+            {
+                text.Append("    _gradientsClean = true;\n");
+            }
+
+            text.Append('}');
             return text.ToString();
         }
 
@@ -864,6 +960,37 @@ public sealed partial class NetworkGenerator
                 : $"new global::System.ReadOnlySpan<{T}>({source}, row * {Emitter.Int(width)}, {Emitter.Int(width)})";
 
         public bool IsUnrolled(DenseLayerSpec layer) => layer.WeightCount <= Emitter.UnrollWeightLimit;
+
+        /// <summary>
+        /// Whether training steps fuse the optimizer into the weight products of the kernel layers: only for plain SGD
+        /// (no momentum, no clipping, whose global norm would need every gradient first) and only when a layer is large
+        /// enough to run on the kernels.
+        /// </summary>
+        public bool FusesSgd => Spec.Optimizer is SgdSpec { Momentum: 0, GradientClipNorm: <= 0 } && Spec.Layers.Any(layer => !IsUnrolled(layer));
+
+        /// <summary>The parameters the fused step leaves to the optimizer kernel, as merged [start, start + length) ranges: everything but kernel-layer weights.</summary>
+        public IEnumerable<(int Start, int Length)> AccumulatedParameterRanges()
+        {
+            int start = -1, end = -1;
+            foreach (DenseLayerSpec layer in Spec.Layers)
+            {
+                int first = IsUnrolled(layer) ? layer.WeightOffset : layer.BiasOffset;
+                if (first != end && start >= 0)
+                {
+                    yield return (start, end - start);
+                    start = -1;
+                }
+
+                if (start < 0)
+                {
+                    start = first;
+                }
+
+                end = layer.BiasOffset + layer.Units;
+            }
+
+            yield return (start, end - start);
+        }
 
         public string OutputsOf(int layer) => "_layer" + Emitter.Int(layer) + "Outputs";
 

@@ -92,5 +92,25 @@ public sealed class DenseKernelTests
                 Assert.Equal(expected, double.CreateTruncating(dw[o * inputs + k]), tolerance * rows);
             }
         }
+
+        // The fused SGD step, with weight decay: W ← W − α·(s·dZᵀX + λW).
+        const double rate = 0.3, decay = 0.01;
+        double scale = 1.0 / rows;
+        T[] stepped = (T[])w.Clone();
+        DenseKernels.SgdWeightStep<T>(dz, x, stepped, rows, inputs, outputs, T.CreateTruncating(rate), T.CreateTruncating(decay), T.CreateTruncating(scale));
+        for (int o = 0; o < outputs; o++)
+        {
+            for (int k = 0; k < inputs; k++)
+            {
+                double gradient = 0;
+                for (int r = 0; r < rows; r++)
+                {
+                    gradient += double.CreateTruncating(dz[r * outputs + o]) * double.CreateTruncating(x[r * inputs + k]);
+                }
+
+                double weight = double.CreateTruncating(w[o * inputs + k]);
+                Assert.Equal(weight - rate * (scale * gradient + decay * weight), double.CreateTruncating(stepped[o * inputs + k]), tolerance);
+            }
+        }
     }
 }

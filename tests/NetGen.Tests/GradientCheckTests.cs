@@ -151,7 +151,7 @@ public sealed class GradientCheckTests
         Assert.Contains(actual, value => value != 0); // a gradient that is all zeros proves nothing
     }
 
-    private static void RandomizeParameters(INetwork<double> network, int seed)
+    internal static void RandomizeParameters(INetwork<double> network, int seed)
     {
         var random = new Random(seed);
         for (int i = 0; i < network.ParameterCount; i++)
@@ -173,7 +173,7 @@ public sealed class GradientCheckTests
         return (inputs, targets);
     }
 
-    private static double[] RandomValues(Random random, int count)
+    internal static double[] RandomValues(Random random, int count)
     {
         var values = new double[count];
         for (int i = 0; i < count; i++)

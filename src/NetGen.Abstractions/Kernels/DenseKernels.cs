@@ -51,7 +51,7 @@ public static class DenseKernels
         ref T b = ref MemoryMarshal.GetReference(bias);
         if (rows >= MinimumGemmRows)
         {
-            Gemm.Multiply(rows, outputSize, inputSize, ref x0, inputSize, 1, ref w, inputSize, bTransposed: true, ref z, outputSize, accumulate: false, ref b);
+            Gemm.Multiply(rows, outputSize, inputSize, ref x0, inputSize, 1, ref w, inputSize, bTransposed: true, ref z, outputSize, T.One, T.Zero, ref b);
             return;
         }
 
@@ -75,11 +75,7 @@ public static class DenseKernels
     public static void AccumulateParameterGradients<T>(ReadOnlySpan<T> outputGradients, ReadOnlySpan<T> inputs, Span<T> weightGradients, Span<T> biasGradients, int rows, int inputSize, int outputSize)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        for (int row = 0; row < rows; row++)
-        {
-            TensorPrimitives.Add(biasGradients, outputGradients.Slice(row * outputSize, outputSize), biasGradients);
-        }
-
+        AccumulateBiasGradients(outputGradients, biasGradients, rows, outputSize);
         if (!Gemm.IsSupported<T>())
         {
             for (int row = 0; row < rows; row++)
@@ -102,7 +98,66 @@ public static class DenseKernels
             ref MemoryMarshal.GetReference(outputGradients), 1, outputSize,
             ref MemoryMarshal.GetReference(inputs), inputSize, bTransposed: false,
             ref MemoryMarshal.GetReference(weightGradients), inputSize,
-            accumulate: true, ref Unsafe.NullRef<T>());
+            T.One, T.One, ref Unsafe.NullRef<T>());
+    }
+
+    /// <summary>db += the column sums of dZ.</summary>
+    public static void AccumulateBiasGradients<T>(ReadOnlySpan<T> outputGradients, Span<T> biasGradients, int rows, int outputSize)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int row = 0; row < rows; row++)
+        {
+            TensorPrimitives.Add(biasGradients, outputGradients.Slice(row * outputSize, outputSize), biasGradients);
+        }
+    }
+
+    /// <summary>
+    /// Plain SGD on the weights straight from the batch, W ← W − α·(s·dZᵀ·X + λ·W) = (1 − αλ)·W − αs·dZᵀ·X, in the
+    /// epilogue of the dW product: the weight gradient is never stored, and W is read and written once instead of
+    /// dW being written, read, cleared and W updated in a second pass. This is <see cref="OptimizerKernels.Sgd{T}"/>
+    /// applied to the gradient <see cref="AccumulateParameterGradients{T}"/> would have added to a zero buffer.
+    /// </summary>
+    /// <param name="outputGradients">dZ, <c>[rows × outputSize]</c>.</param>
+    /// <param name="inputs">X, <c>[rows × inputSize]</c>.</param>
+    /// <param name="weights">W, <c>[outputSize × inputSize]</c>, updated in place.</param>
+    /// <param name="rows">The samples in the batch.</param>
+    /// <param name="inputSize">The layer's inputs.</param>
+    /// <param name="outputSize">The layer's units.</param>
+    /// <param name="learningRate">α.</param>
+    /// <param name="weightDecay">λ.</param>
+    /// <param name="gradientScale">s, the factor that turns the summed gradient into the mean (1 / samples).</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void SgdWeightStep<T>(ReadOnlySpan<T> outputGradients, ReadOnlySpan<T> inputs, Span<T> weights, int rows, int inputSize, int outputSize, T learningRate, T weightDecay, T gradientScale)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T keep = T.One - learningRate * weightDecay;
+        T step = -learningRate * gradientScale;
+        if (!Gemm.IsSupported<T>())
+        {
+            if (keep != T.One)
+            {
+                TensorPrimitives.Multiply(weights, keep, weights);
+            }
+
+            for (int row = 0; row < rows; row++)
+            {
+                ReadOnlySpan<T> x = inputs.Slice(row * inputSize, inputSize);
+                for (int unit = 0; unit < outputSize; unit++)
+                {
+                    Span<T> w = weights.Slice(unit * inputSize, inputSize);
+                    TensorPrimitives.MultiplyAdd(x, step * outputGradients[row * outputSize + unit], w, w);
+                }
+            }
+
+            return;
+        }
+
+        Gemm.Multiply(
+            outputSize, inputSize, rows,
+            ref MemoryMarshal.GetReference(outputGradients), 1, outputSize,
+            ref MemoryMarshal.GetReference(inputs), inputSize, bTransposed: false,
+            ref MemoryMarshal.GetReference(weights), inputSize,
+            step, keep, ref Unsafe.NullRef<T>());
     }
 
     /// <summary>dX = dZ·W (overwrites <paramref name="inputGradients"/>).</summary>
@@ -131,7 +186,7 @@ public static class DenseKernels
             ref MemoryMarshal.GetReference(outputGradients), outputSize, 1,
             ref MemoryMarshal.GetReference(weights), inputSize, bTransposed: false,
             ref MemoryMarshal.GetReference(inputGradients), inputSize,
-            accumulate: false, ref Unsafe.NullRef<T>());
+            T.One, T.Zero, ref Unsafe.NullRef<T>());
     }
 
     /// <summary>Four dot products of one row of X against weight rows u..u+3.</summary>

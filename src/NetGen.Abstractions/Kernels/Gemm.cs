@@ -31,10 +31,10 @@ internal static class Gemm
     public static bool IsSupported<T>() => Vector256.IsHardwareAccelerated && (typeof(T) == typeof(float) || typeof(T) == typeof(double));
 
     /// <summary>
-    /// C = bias + A·B, or C += A·B when <paramref name="accumulate"/>, where A is <c>m × k</c> with
-    /// A(i, p) = a[i·aRowStride + p·aColumnStride], B is <c>k × n</c> with B(p, j) = b[p·bRowStride + j], or
-    /// b[j·bRowStride + p] when <paramref name="bTransposed"/>, and C(i, j) = c[i·cRowStride + j].
-    /// <paramref name="bias"/> (n values, added to every row) is a null reference for none, and is not used when accumulating.
+    /// C = β·C + α·A·B, where A is <c>m × k</c> with A(i, p) = a[i·aRowStride + p·aColumnStride], B is <c>k × n</c>
+    /// with B(p, j) = b[p·bRowStride + j], or b[j·bRowStride + p] when <paramref name="bTransposed"/>, and
+    /// C(i, j) = c[i·cRowStride + j]. With β = 0, C is only written (what it held, even NaN, does not matter), and
+    /// <paramref name="bias"/> (n values added to every row, or a null reference for none) may be given, with α = 1.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Multiply<T>(
@@ -42,7 +42,7 @@ internal static class Gemm
         ref T a, nint aRowStride, nint aColumnStride,
         ref T b, nint bRowStride, bool bTransposed,
         ref T c, nint cRowStride,
-        bool accumulate, ref T bias)
+        T alpha, T beta, ref T bias)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int panelWidth = 2 * Vector256<T>.Count;
@@ -54,7 +54,7 @@ internal static class Gemm
         for (int p0 = 0; p0 < k; p0 += DepthBlock)
         {
             int depth = Math.Min(DepthBlock, k - p0);
-            bool add = accumulate || p0 > 0;
+            T blockBeta = p0 == 0 ? beta : T.One; // later depth blocks add to what the first one wrote
             for (int j0 = 0; j0 < n; j0 += panelWidth)
             {
                 int columns = Math.Min(panelWidth, n - j0);
@@ -75,7 +75,7 @@ internal static class Gemm
                 }
 
                 scoped ref T init = ref Unsafe.NullRef<T>();
-                if (!add && !Unsafe.IsNullRef(ref bias))
+                if (blockBeta == T.Zero && !Unsafe.IsNullRef(ref bias))
                 {
                     if (columns == panelWidth)
                     {
@@ -91,7 +91,7 @@ internal static class Gemm
                 ref T aBlock = ref Unsafe.Add(ref a, p0 * aColumnStride);
                 if (columns == panelWidth)
                 {
-                    Rows(m, depth, ref aBlock, aRowStride, aColumnStride, ref panel, panelStride, ref Unsafe.Add(ref c, j0), cRowStride, ref init, add);
+                    Rows(m, depth, ref aBlock, aRowStride, aColumnStride, ref panel, panelStride, ref Unsafe.Add(ref c, j0), cRowStride, ref init, alpha, blockBeta);
                 }
                 else
                 {
@@ -99,14 +99,14 @@ internal static class Gemm
                     for (int i0 = 0; i0 < m; i0 += TileRows)
                     {
                         int rows = Math.Min(TileRows, m - i0);
-                        Rows(rows, depth, ref Unsafe.Add(ref aBlock, i0 * aRowStride), aRowStride, aColumnStride, ref panel, panelStride, ref tile, panelWidth, ref init, false);
+                        Rows(rows, depth, ref Unsafe.Add(ref aBlock, i0 * aRowStride), aRowStride, aColumnStride, ref panel, panelStride, ref tile, panelWidth, ref init, alpha, T.Zero);
                         for (int i = 0; i < rows; i++)
                         {
                             ref T source = ref Unsafe.Add(ref tile, i * panelWidth);
                             ref T target = ref Unsafe.Add(ref c, (i0 + i) * cRowStride + j0);
                             for (int j = 0; j < columns; j++)
                             {
-                                Unsafe.Add(ref target, j) = add ? Unsafe.Add(ref target, j) + Unsafe.Add(ref source, j) : Unsafe.Add(ref source, j);
+                                Unsafe.Add(ref target, j) = blockBeta == T.Zero ? Unsafe.Add(ref source, j) : blockBeta * Unsafe.Add(ref target, j) + Unsafe.Add(ref source, j);
                             }
                         }
                     }
@@ -117,24 +117,24 @@ internal static class Gemm
 
     /// <summary>All row tiles of one panel: full tiles of six rows, then one tile of the rows left.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Rows<T>(int m, int depth, ref T a, nint aRowStride, nint aColumnStride, ref T panel, nint panelStride, ref T c, nint cRowStride, ref T init, bool add)
+    private static void Rows<T>(int m, int depth, ref T a, nint aRowStride, nint aColumnStride, ref T panel, nint panelStride, ref T c, nint cRowStride, ref T init, T alpha, T beta)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int i0 = 0;
         for (; i0 + TileRows <= m; i0 += TileRows)
         {
-            Tile<T, Six>(depth, ref Unsafe.Add(ref a, i0 * aRowStride), aRowStride, aColumnStride, ref panel, panelStride, ref Unsafe.Add(ref c, i0 * cRowStride), cRowStride, ref init, add);
+            Tile<T, Six>(depth, ref Unsafe.Add(ref a, i0 * aRowStride), aRowStride, aColumnStride, ref panel, panelStride, ref Unsafe.Add(ref c, i0 * cRowStride), cRowStride, ref init, alpha, beta);
         }
 
         ref T aRest = ref Unsafe.Add(ref a, i0 * aRowStride);
         ref T cRest = ref Unsafe.Add(ref c, i0 * cRowStride);
         switch (m - i0)
         {
-            case 1: Tile<T, One>(depth, ref aRest, aRowStride, aColumnStride, ref panel, panelStride, ref cRest, cRowStride, ref init, add); break;
-            case 2: Tile<T, Two>(depth, ref aRest, aRowStride, aColumnStride, ref panel, panelStride, ref cRest, cRowStride, ref init, add); break;
-            case 3: Tile<T, Three>(depth, ref aRest, aRowStride, aColumnStride, ref panel, panelStride, ref cRest, cRowStride, ref init, add); break;
-            case 4: Tile<T, Four>(depth, ref aRest, aRowStride, aColumnStride, ref panel, panelStride, ref cRest, cRowStride, ref init, add); break;
-            case 5: Tile<T, Five>(depth, ref aRest, aRowStride, aColumnStride, ref panel, panelStride, ref cRest, cRowStride, ref init, add); break;
+            case 1: Tile<T, One>(depth, ref aRest, aRowStride, aColumnStride, ref panel, panelStride, ref cRest, cRowStride, ref init, alpha, beta); break;
+            case 2: Tile<T, Two>(depth, ref aRest, aRowStride, aColumnStride, ref panel, panelStride, ref cRest, cRowStride, ref init, alpha, beta); break;
+            case 3: Tile<T, Three>(depth, ref aRest, aRowStride, aColumnStride, ref panel, panelStride, ref cRest, cRowStride, ref init, alpha, beta); break;
+            case 4: Tile<T, Four>(depth, ref aRest, aRowStride, aColumnStride, ref panel, panelStride, ref cRest, cRowStride, ref init, alpha, beta); break;
+            case 5: Tile<T, Five>(depth, ref aRest, aRowStride, aColumnStride, ref panel, panelStride, ref cRest, cRowStride, ref init, alpha, beta); break;
         }
     }
 
@@ -143,7 +143,7 @@ internal static class Gemm
     /// argument so that each instantiation is compiled with exactly its accumulators and no branches in the loop.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Tile<T, TRows>(int depth, ref T a, nint aRowStride, nint aColumnStride, ref T b, nint bRowStride, ref T c, nint cRowStride, ref T init, bool add)
+    private static void Tile<T, TRows>(int depth, ref T a, nint aRowStride, nint aColumnStride, ref T b, nint bRowStride, ref T c, nint cRowStride, ref T init, T alpha, T beta)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TRows : struct, IRowCount
     {
@@ -208,21 +208,33 @@ internal static class Gemm
             b = ref Unsafe.Add(ref b, bRowStride);
         }
 
-        Store(ref c, c00, c01, width, add);
-        if (TRows.Count > 1) Store(ref Unsafe.Add(ref c, cRowStride), c10, c11, width, add);
-        if (TRows.Count > 2) Store(ref Unsafe.Add(ref c, 2 * cRowStride), c20, c21, width, add);
-        if (TRows.Count > 3) Store(ref Unsafe.Add(ref c, 3 * cRowStride), c30, c31, width, add);
-        if (TRows.Count > 4) Store(ref Unsafe.Add(ref c, 4 * cRowStride), c40, c41, width, add);
-        if (TRows.Count > 5) Store(ref Unsafe.Add(ref c, 5 * cRowStride), c50, c51, width, add);
+        Store(ref c, c00, c01, width, alpha, beta);
+        if (TRows.Count > 1) Store(ref Unsafe.Add(ref c, cRowStride), c10, c11, width, alpha, beta);
+        if (TRows.Count > 2) Store(ref Unsafe.Add(ref c, 2 * cRowStride), c20, c21, width, alpha, beta);
+        if (TRows.Count > 3) Store(ref Unsafe.Add(ref c, 3 * cRowStride), c30, c31, width, alpha, beta);
+        if (TRows.Count > 4) Store(ref Unsafe.Add(ref c, 4 * cRowStride), c40, c41, width, alpha, beta);
+        if (TRows.Count > 5) Store(ref Unsafe.Add(ref c, 5 * cRowStride), c50, c51, width, alpha, beta);
     }
 
+    /// <summary>One row of a tile: C = β·C + α·accumulators, reading C only when β ≠ 0.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store<T>(ref T c, Vector256<T> low, Vector256<T> high, nuint width, bool add) where T : unmanaged
+    private static void Store<T>(ref T c, Vector256<T> low, Vector256<T> high, nuint width, T alpha, T beta) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (add)
+        if (alpha != T.One)
+        {
+            low *= alpha;
+            high *= alpha;
+        }
+
+        if (beta == T.One)
         {
             low += Vector256.LoadUnsafe(ref c);
             high += Vector256.LoadUnsafe(ref c, width);
+        }
+        else if (beta != T.Zero)
+        {
+            low = MultiplyAdd(Vector256.Create(beta), Vector256.LoadUnsafe(ref c), low);
+            high = MultiplyAdd(Vector256.Create(beta), Vector256.LoadUnsafe(ref c, width), high);
         }
 
         low.StoreUnsafe(ref c);
