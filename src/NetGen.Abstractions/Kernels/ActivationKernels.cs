@@ -1,6 +1,7 @@
 using System;
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace NetGen.Kernels;
@@ -29,15 +30,18 @@ public static class ActivationKernels
         => ElementwiseLoop.Apply(z, y, new LeakyReLUForward<T>(slope));
 
     /// <summary>Softmax of each of the <paramref name="rows"/> rows of <paramref name="columns"/> values, shifted by the row's maximum so no exponent overflows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Softmax<T>(ReadOnlySpan<T> z, Span<T> y, int rows, int columns) where T : unmanaged, IFloatingPointIeee754<T>
     {
         for (int row = 0; row < rows; row++)
         {
             ReadOnlySpan<T> logits = z.Slice(row * columns, columns);
             Span<T> probabilities = y.Slice(row * columns, columns);
-            TensorPrimitives.Subtract(logits, TensorPrimitives.Max(logits), probabilities);
-            TensorPrimitives.Exp(probabilities, probabilities);
-            TensorPrimitives.Divide(probabilities, TensorPrimitives.Sum<T>(probabilities), probabilities);
+            T sum = RowMath.ExpShifted(logits, RowMath.Max(logits), probabilities);
+            for (int k = 0; k < columns; k++)
+            {
+                probabilities[k] /= sum;
+            }
         }
     }
 
@@ -61,15 +65,18 @@ public static class ActivationKernels
     /// Replaces each row's gradient g with respect to the softmax output y by the gradient with respect to its logits:
     /// yᵢ·(gᵢ − Σⱼ gⱼyⱼ), the product with the softmax's Jacobian.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void SoftmaxBackward<T>(ReadOnlySpan<T> y, Span<T> gradient, int rows, int columns) where T : unmanaged, IFloatingPointIeee754<T>
     {
         for (int row = 0; row < rows; row++)
         {
             ReadOnlySpan<T> probabilities = y.Slice(row * columns, columns);
             Span<T> g = gradient.Slice(row * columns, columns);
-            T weightedSum = TensorPrimitives.Dot(g, probabilities);
-            TensorPrimitives.Subtract(g, weightedSum, g);
-            TensorPrimitives.Multiply(g, probabilities, g);
+            T weightedSum = RowMath.Dot<T>(g, probabilities);
+            for (int k = 0; k < columns; k++)
+            {
+                g[k] = (g[k] - weightedSum) * probabilities[k];
+            }
         }
     }
 

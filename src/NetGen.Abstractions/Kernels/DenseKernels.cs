@@ -102,12 +102,13 @@ public static class DenseKernels
     }
 
     /// <summary>db += the column sums of dZ.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AccumulateBiasGradients<T>(ReadOnlySpan<T> outputGradients, Span<T> biasGradients, int rows, int outputSize)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         for (int row = 0; row < rows; row++)
         {
-            TensorPrimitives.Add(biasGradients, outputGradients.Slice(row * outputSize, outputSize), biasGradients);
+            RowMath.AddTo(outputGradients.Slice(row * outputSize, outputSize), biasGradients);
         }
     }
 

@@ -242,6 +242,7 @@ internal static class Gemm
     }
 
     /// <summary>panel(p, j) = B(p, j) for j &lt; columns, else 0, from rows of B <paramref name="stride"/> apart.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackRows<T>(ref T source, nint stride, int depth, int columns, ref T panel, int panelWidth) where T : unmanaged
     {
         for (int p = 0; p < depth; p++)
@@ -251,6 +252,7 @@ internal static class Gemm
     }
 
     /// <summary>panel(p, j) = source[j·stride + p] for j &lt; columns, else 0: the transpose of <paramref name="columns"/> rows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackTransposed<T>(ref T source, nint stride, int depth, int columns, ref T panel, int panelWidth) where T : unmanaged
     {
         int p = 0;
@@ -311,6 +313,7 @@ internal static class Gemm
         Avx.Permute2x128(u3, u7, 0x31).StoreUnsafe(ref Unsafe.Add(ref target, 7 * targetStride));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Pad<T>(ref T source, int count, ref T target, int width) where T : unmanaged
     {
         for (int j = 0; j < width; j++)

@@ -1,6 +1,7 @@
 using System;
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 
 namespace NetGen.Kernels;
 
@@ -15,6 +16,7 @@ public static class LossKernels
     /// Mean squared error: a sample's loss is (1/C)·Σₖ(yₖ − tₖ)². The gradient written is with respect to the outputs,
     /// 2(y − t)/C; the caller multiplies in the output activation's derivative.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static T MeanSquaredError<T>(ReadOnlySpan<T> outputs, ReadOnlySpan<T> targets, Span<T> gradient, int columns)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -45,6 +47,7 @@ public static class LossKernels
     /// finite where y rounds to 0 or 1. The gradient written is with respect to the logits, (y − t)/C: the sigmoid's
     /// derivative cancels against the loss's, so no 0/0 can arise.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static T SigmoidBinaryCrossEntropy<T>(ReadOnlySpan<T> logits, ReadOnlySpan<T> outputs, ReadOnlySpan<T> targets, Span<T> gradient, int columns)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -70,6 +73,7 @@ public static class LossKernels
     /// evaluated as Σₖ tₖ·(logsumexp(z) − zₖ). The gradient written is with respect to the logits, y·Σₖtₖ − t, which is
     /// y − t for targets that sum to one.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static T SoftmaxCrossEntropy<T>(ReadOnlySpan<T> logits, ReadOnlySpan<T> outputs, ReadOnlySpan<T> targets, Span<T> gradient, int columns)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -79,13 +83,16 @@ public static class LossKernels
         {
             ReadOnlySpan<T> z = logits.Slice(row * columns, columns);
             ReadOnlySpan<T> t = targets.Slice(row * columns, columns);
-            T targetMass = TensorPrimitives.Sum(t);
-            sum += targetMass * LogSumExp(z) - TensorPrimitives.Dot(t, z);
+            T targetMass = RowMath.Sum(t);
+            sum += targetMass * LogSumExp(z) - RowMath.Dot(t, z);
             if (!gradient.IsEmpty)
             {
                 Span<T> g = gradient.Slice(row * columns, columns);
-                TensorPrimitives.Multiply(outputs.Slice(row * columns, columns), targetMass, g);
-                TensorPrimitives.Subtract(g, t, g);
+                ReadOnlySpan<T> y = outputs.Slice(row * columns, columns);
+                for (int k = 0; k < columns; k++)
+                {
+                    g[k] = y[k] * targetMass - t[k];
+                }
             }
         }
 
@@ -96,6 +103,7 @@ public static class LossKernels
     /// Cross-entropy of softmax outputs against class indices: a sample's loss is logsumexp(z) − z[label]. The gradient
     /// written is with respect to the logits, y − onehot(label). Labels must already be checked to lie in [0, C).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static T SoftmaxCrossEntropy<T>(ReadOnlySpan<T> logits, ReadOnlySpan<T> outputs, ReadOnlySpan<int> labels, Span<T> gradient, int columns)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -117,9 +125,10 @@ public static class LossKernels
     }
 
     /// <summary>ln Σₖ e^zₖ, shifted by the maximum so that no exponent overflows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static T LogSumExp<T>(ReadOnlySpan<T> z) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        T max = TensorPrimitives.Max(z);
+        T max = RowMath.Max(z);
         T sum = T.Zero;
         for (int k = 0; k < z.Length; k++)
         {

@@ -22,6 +22,7 @@ public static unsafe class OptimizerKernels
     /// g = s·G is rescaled by min(1, maxNorm / (‖g‖₂ + 10⁻⁶)). Returns <paramref name="gradientScale"/> unchanged when
     /// <paramref name="maxNorm"/> is 0 (off).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static T ClipGradientScale<T>(ReadOnlySpan<T> gradients, T gradientScale, T maxNorm) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (maxNorm <= T.Zero)
@@ -159,8 +160,10 @@ public static unsafe class OptimizerKernels
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector<T> LoadVector<T>(T* source, nuint offset) where T : unmanaged => Unsafe.ReadUnaligned<Vector<T>>(source + offset);
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void StoreVector<T>(T* destination, nuint offset, Vector<T> value) where T : unmanaged => Unsafe.WriteUnaligned(destination + offset, value);
 
     private struct SgdUpdate<T> : IParameterUpdate<T, SgdUpdate<T>.Result> where T : unmanaged, IFloatingPointIeee754<T>
@@ -173,18 +176,21 @@ public static unsafe class OptimizerKernels
             public Vector<T> P;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public readonly Result Compute(nuint i)
         {
             Vector<T> p = LoadVector(P, i);
             return new Result { P = p + new Vector<T>(-Rate) * (LoadVector(G, i) * new Vector<T>(Scale) + new Vector<T>(Decay) * p) };
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public readonly void Store(nuint i, in Result result)
         {
             StoreVector(P, i, result.P);
             StoreVector(G, i, Vector<T>.Zero);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public readonly void Scalar(nuint i)
         {
             P[i] += -Rate * (G[i] * Scale + Decay * P[i]);
@@ -203,6 +209,7 @@ public static unsafe class OptimizerKernels
             public Vector<T> P, B;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public readonly Result Compute(nuint i)
         {
             Vector<T> p = LoadVector(P, i);
@@ -212,6 +219,7 @@ public static unsafe class OptimizerKernels
             return new Result { P = p + new Vector<T>(-Rate) * direction, B = b };
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public readonly void Store(nuint i, in Result result)
         {
             StoreVector(P, i, result.P);
@@ -219,6 +227,7 @@ public static unsafe class OptimizerKernels
             StoreVector(G, i, Vector<T>.Zero);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public readonly void Scalar(nuint i)
         {
             T g = G[i] * Scale + Decay * P[i];
@@ -240,6 +249,7 @@ public static unsafe class OptimizerKernels
             public Vector<T> P, M, V, VMax;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public readonly Result Compute(nuint i)
         {
             Vector<T> p = LoadVector(P, i) * new Vector<T>(Shrink);
@@ -252,6 +262,7 @@ public static unsafe class OptimizerKernels
             return new Result { P = p + new Vector<T>(-StepSize) * (m / denominator), M = m, V = v, VMax = vMax };
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public readonly void Store(nuint i, in Result result)
         {
             StoreVector(P, i, result.P);
@@ -265,6 +276,7 @@ public static unsafe class OptimizerKernels
             StoreVector(G, i, Vector<T>.Zero);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public readonly void Scalar(nuint i)
         {
             T p = P[i] * Shrink;
@@ -295,6 +307,7 @@ public static unsafe class OptimizerKernels
             public Vector<T> P, S, A, B;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public readonly Result Compute(nuint i)
         {
             Vector<T> p = LoadVector(P, i);
@@ -324,6 +337,7 @@ public static unsafe class OptimizerKernels
             return new Result { P = p + new Vector<T>(-Rate) * step, S = s, A = a, B = b };
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public readonly void Store(nuint i, in Result result)
         {
             StoreVector(P, i, result.P);
@@ -341,6 +355,7 @@ public static unsafe class OptimizerKernels
             StoreVector(G, i, Vector<T>.Zero);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public readonly void Scalar(nuint i)
         {
             T p = P[i];
@@ -378,6 +393,7 @@ public static unsafe class OptimizerKernels
             public Vector<T> P, S;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public readonly Result Compute(nuint i)
         {
             Vector<T> p = LoadVector(P, i);
@@ -386,6 +402,7 @@ public static unsafe class OptimizerKernels
             return new Result { P = p + new Vector<T>(-Rate) * (g / (Vector.SquareRoot(s) + new Vector<T>(Epsilon))), S = s };
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public readonly void Store(nuint i, in Result result)
         {
             StoreVector(P, i, result.P);
@@ -393,6 +410,7 @@ public static unsafe class OptimizerKernels
             StoreVector(G, i, Vector<T>.Zero);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public readonly void Scalar(nuint i)
         {
             T p = P[i];
@@ -425,6 +443,8 @@ internal static class UpdateLoop
     /// Runs <paramref name="update"/> over <paramref name="length"/> elements in whole vectors. The last vector ends
     /// at the last element and overlaps the main loop; it is computed from the original values before the loop writes
     /// anything and stored after it, so every element is updated exactly once and no scalar tail is needed.
+    /// The updates' Compute, Store and Scalar are AggressiveInlining: called instead, they would run as tier-0 code,
+    /// once per vector, for the hundreds of steps it takes tiered compilation to replace them.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run<T, TUpdate, TResult>(ref TUpdate update, int length)
