@@ -45,6 +45,25 @@ public sealed class AllocationTests
     }
 
     [Fact]
+    public void TrainBatch_allocates_nothing_when_its_products_are_split_over_threads()
+    {
+        var network = new MnistNet();
+        var random = new Random(2);
+        float[] inputs = Array.ConvertAll(new float[64 * 784], _ => (float)random.NextDouble());
+        int[] labels = Array.ConvertAll(new int[64], _ => random.Next(10));
+        int threads = Kernels.KernelThreads.MaxThreads;
+        Kernels.KernelThreads.MaxThreads = 2; // split even where the machine has one core
+        try
+        {
+            Assert.Equal(0, AllocatedBytes(200, () => network.TrainBatch(inputs, labels)));
+        }
+        finally
+        {
+            Kernels.KernelThreads.MaxThreads = threads;
+        }
+    }
+
+    [Fact]
     public void TrainStep_and_Predict_allocate_nothing_on_a_kernel_network()
     {
         var network = new MnistNet();

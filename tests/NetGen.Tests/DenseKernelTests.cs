@@ -33,6 +33,63 @@ public sealed class DenseKernelTests
     [MemberData(nameof(Shapes))]
     public void Double_kernels_match_the_definitions(int rows, int inputs, int outputs) => Check<double>(rows, inputs, outputs, 1e-12);
 
+    /// <summary>Products big enough to be split over threads: three parts, so that at least one holds a panel tail.</summary>
+    public static TheoryData<int, int, int> SplitShapes() => new() { { 64, 300, 270 }, { 50, 784, 37 }, { 7, 1000, 500 }, { 130, 256, 100 } };
+
+    [Theory]
+    [MemberData(nameof(SplitShapes))]
+    public void Products_split_over_threads_match_the_definitions(int rows, int inputs, int outputs)
+    {
+        int threads = KernelThreads.MaxThreads;
+        KernelThreads.MaxThreads = 3;
+        try
+        {
+            Assert.True(KernelThreads.PartsFor(2.0 * rows * inputs * outputs, (Math.Min(inputs, outputs) + 15) / 16) > 1, "the shape must be large enough to split");
+            Check<float>(rows, inputs, outputs, 1e-5);
+            Check<double>(rows, inputs, outputs, 1e-12);
+        }
+        finally
+        {
+            KernelThreads.MaxThreads = threads;
+        }
+    }
+
+    [Fact]
+    public void A_split_product_equals_the_serial_one_bit_for_bit()
+    {
+        // Each element of C is summed by one thread in the same order either way, so threads change nothing but the time.
+        var random = new Random(5);
+        float[] Random(int n) => Array.ConvertAll(new float[n], _ => (float)(random.NextDouble() * 2 - 1));
+        float[] w = Random(270 * 300), b = Random(270), x = Random(64 * 300), dz = Random(64 * 270);
+        float[] Run(int threads)
+        {
+            int saved = KernelThreads.MaxThreads;
+            KernelThreads.MaxThreads = threads;
+            try
+            {
+                var z = new float[64 * 270];
+                var dw = new float[270 * 300];
+                var dx = new float[64 * 300];
+                float[] stepped = (float[])w.Clone();
+                DenseKernels.Forward<float>(w, b, x, z, 64, 300, 270);
+                DenseKernels.AccumulateParameterGradients<float>(dz, x, dw, new float[270], 64, 300, 270);
+                DenseKernels.BackpropagateInputs<float>(dz, w, dx, 64, 300, 270);
+                DenseKernels.SgdWeightStep<float>(dz, x, stepped, 64, 300, 270, 0.1f, 0.01f, 1f / 64);
+                return [.. z, .. dw, .. dx, .. stepped];
+            }
+            finally
+            {
+                KernelThreads.MaxThreads = saved;
+            }
+        }
+
+        Assert.Equal(Run(1), Run(3));
+    }
+
+    [Fact]
+    public void MaxThreads_rejects_less_than_one_thread()
+        => Assert.Throws<ArgumentOutOfRangeException>(() => KernelThreads.MaxThreads = 0);
+
     private static void Check<T>(int rows, int inputs, int outputs, double tolerance) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         var random = new Random(rows * 1000 + inputs * 10 + outputs);

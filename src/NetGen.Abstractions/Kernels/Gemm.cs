@@ -36,8 +36,39 @@ internal static class Gemm
     /// C(i, j) = c[i·cRowStride + j]. With β = 0, C is only written (what it held, even NaN, does not matter), and
     /// <paramref name="bias"/> (n values added to every row, or a null reference for none) may be given, with α = 1.
     /// </summary>
+    /// <remarks>
+    /// A product large enough for <see cref="KernelThreads"/> is cut into column blocks, whole panels each, that run
+    /// on separate threads: every block reads all of A and its own columns of B and writes its own columns of C.
+    /// </remarks>
+    public static unsafe void Multiply<T>(
+        int m, int n, int k,
+        ref T a, nint aRowStride, nint aColumnStride,
+        ref T b, nint bRowStride, bool bTransposed,
+        ref T c, nint cRowStride,
+        T alpha, T beta, ref T bias)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int parts = KernelThreads.PartsFor(2.0 * m * n * k, Panels<T>(n));
+        if (parts == 1)
+        {
+            MultiplyColumns(m, n, k, ref a, aRowStride, aColumnStride, ref b, bRowStride, bTransposed, ref c, cRowStride, alpha, beta, ref bias);
+            return;
+        }
+
+        // The workers get raw pointers, so every operand stays pinned until the last part is done.
+        fixed (T* pa = &a, pb = &b, pc = &c, pBias = &bias)
+        {
+            GemmJob<T> job = GemmJob<T>.OfThisThread;
+            job.Set(m, n, k, pa, aRowStride, aColumnStride, pb, bRowStride, bTransposed, pc, cRowStride, alpha, beta, pBias);
+            KernelThreads.Run(parts, job);
+        }
+    }
+
+    private static int Panels<T>(int n) => (n + 2 * Vector256<T>.Count - 1) / (2 * Vector256<T>.Count);
+
+    /// <summary>One thread's share of <see cref="Multiply{T}"/>, or all of it.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Multiply<T>(
+    private static void MultiplyColumns<T>(
         int m, int n, int k,
         ref T a, nint aRowStride, nint aColumnStride,
         ref T b, nint bRowStride, bool bTransposed,
@@ -319,6 +350,51 @@ internal static class Gemm
         for (int j = 0; j < width; j++)
         {
             Unsafe.Add(ref target, j) = j < count ? Unsafe.Add(ref source, j) : default;
+        }
+    }
+
+    /// <summary>A split product: the operands as pointers, and which whole panels of columns part p of n computes.</summary>
+    private sealed unsafe class GemmJob<T> : KernelJob where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        [ThreadStatic]
+        private static GemmJob<T>? t_job;
+
+        private int _m, _n, _k;
+        private T* _a, _b, _c, _bias;
+        private nint _aRowStride, _aColumnStride, _bRowStride, _cRowStride;
+        private bool _bTransposed;
+        private T _alpha, _beta;
+
+        /// <summary>The calling thread's job, made once: a product started from a worker must not overwrite its caller's.</summary>
+        public static GemmJob<T> OfThisThread => t_job ??= new GemmJob<T>();
+
+        public void Set(int m, int n, int k, T* a, nint aRowStride, nint aColumnStride, T* b, nint bRowStride, bool bTransposed, T* c, nint cRowStride, T alpha, T beta, T* bias)
+        {
+            (_m, _n, _k, _aRowStride, _aColumnStride) = (m, n, k, aRowStride, aColumnStride);
+            (_bRowStride, _bTransposed, _cRowStride, _alpha, _beta) = (bRowStride, bTransposed, cRowStride, alpha, beta);
+            _a = a;
+            _b = b;
+            _c = c;
+            _bias = bias;
+        }
+
+        public override void Execute(int part, int parts)
+        {
+            int panelWidth = 2 * Vector256<T>.Count, panels = Panels<T>(_n);
+            int first = panels * part / parts * panelWidth;
+            int last = Math.Min(_n, panels * (part + 1) / parts * panelWidth);
+            if (first >= last)
+            {
+                return;
+            }
+
+            T* b = _b + (_bTransposed ? first * _bRowStride : first);
+            MultiplyColumns(
+                _m, last - first, _k,
+                ref Unsafe.AsRef<T>(_a), _aRowStride, _aColumnStride,
+                ref Unsafe.AsRef<T>(b), _bRowStride, _bTransposed,
+                ref Unsafe.AsRef<T>(_c + first), _cRowStride,
+                _alpha, _beta, ref _bias == null ? ref Unsafe.NullRef<T>() : ref Unsafe.AsRef<T>(_bias + first));
         }
     }
 
