@@ -5,6 +5,7 @@ using System.Linq;
 using System.Numerics.Tensors;
 using NetGen.Benchmarks.Engines;
 using NetGen.Data;
+using NetGen.Kernels;
 using NetGen.RuntimeGraph;
 using NetGen.Workloads;
 
@@ -13,15 +14,23 @@ namespace NetGen.Benchmarks;
 /// <summary>
 /// mnist-e2e, the user's view: from process start to a trained 784-128-10 network on 8,000 real digits (10 epochs,
 /// SGD 0.05 with momentum 0.9, mini-batches of 64, shuffled with a fixed seed), then its accuracy on the other
-/// 2,000. Loading, JIT and the first steps are included. Each engine runs in a process of its own.
+/// 2,000. Loading, JIT and the first steps are included. Each engine runs in a process of its own, with 1 thread
+/// (netgen, graph, torch) or 2 (netgen-2t, torch-2t).
 /// </summary>
 public static class EndToEnd
 {
     public const int Epochs = 10, TrainCount = 8000, BatchSize = 64, ShuffleSeed = 1, SplitSeed = 2024;
 
-    /// <summary>Runs one engine (netgen, graph or torch) and prints "seconds accuracy" as its last line.</summary>
+    /// <summary>The engines, each a child process of the report.</summary>
+    public static readonly string[] Engines = ["netgen", "netgen-2t", "graph", "torch", "torch-2t"];
+
+    /// <summary>The threads an engine trains with.</summary>
+    public static int Threads(string engine) => engine.EndsWith("-2t", StringComparison.Ordinal) ? 2 : 1;
+
+    /// <summary>Runs one engine of <see cref="Engines"/> and prints "seconds accuracy" as its last line.</summary>
     public static int Run(string engine)
     {
+        KernelThreads.MaxThreads = Threads(engine); // also the runtime graph's, which runs on NetGen's kernels
         Workload workload = Workloads.Workloads.MnistEndToEnd;
         string dataFolder = Path.Combine(AppContext.BaseDirectory, "Data");
         DigitImages digits = DigitImages.Load(
@@ -31,10 +40,10 @@ public static class EndToEnd
 
         int[] predicted = engine switch
         {
-            "netgen" => TrainNetGen(trainX, trainLabels, testX),
+            "netgen" or "netgen-2t" => TrainNetGen(trainX, trainLabels, testX),
             "graph" => TrainGraph(workload, initial, trainX, trainLabels, testX),
-            "torch" => TrainTorch(workload, initial, trainX, trainLabels, testX),
-            _ => throw new ArgumentException($"Unknown engine '{engine}'; use netgen, graph or torch."),
+            "torch" or "torch-2t" => TrainTorch(workload, initial, trainX, trainLabels, testX, Threads(engine)),
+            _ => throw new ArgumentException($"Unknown engine '{engine}'; use {string.Join(", ", Engines)}."),
         };
 
         double seconds = (DateTime.Now - Process.GetCurrentProcess().StartTime).TotalSeconds;
@@ -80,9 +89,9 @@ public static class EndToEnd
         return Enumerable.Range(0, outputs.Length / 10).Select(i => TensorPrimitives.IndexOfMax<float>(outputs.AsSpan(i * 10, 10))).ToArray();
     }
 
-    private static int[] TrainTorch(Workload workload, float[] initial, float[] trainX, int[] trainLabels, float[] testX)
+    private static int[] TrainTorch(Workload workload, float[] initial, float[] trainX, int[] trainLabels, float[] testX, int threads)
     {
-        using var network = new TorchSharpEngine(workload, data: null, initial, threads: 1);
+        using var network = new TorchSharpEngine(workload, data: null, initial, threads);
         var x = new float[BatchSize * 784];
         var labels = new int[BatchSize];
         ForEachBatch(trainLabels.Length, (indices) =>
@@ -140,6 +149,7 @@ public static class FirstStep
     {
         Workload workload = Workloads.Workloads.MnistBatch64;
         var data = new WorkloadData(workload, batches: 1, seed: 7);
+        KernelThreads.MaxThreads = 1;
         using ITrainingEngine trainer = engine switch
         {
             "netgen" => new NetGenEngine(workload, data),

@@ -12,7 +12,8 @@ using NetGen.Benchmarks;
 
 // Modes:
 //   verify                    NetGen against TorchSharp after 10 steps of every workload (exit code 1 on a mismatch)
-//   e2e netgen|graph|torch    one mnist-e2e run in this process (used by the report; times from process start)
+//   e2e ENGINE                one mnist-e2e run in this process: netgen, netgen-2t, graph, torch or torch-2t
+//                             (used by the report; times from process start)
 //   first-step netgen|torch   one time-to-first-step run in this process (used by the report)
 //   [--quick] [BenchmarkDotNet arguments, e.g. --filter '*']
 //                             the benchmarks, then docs/benchmarks.md from this run
@@ -57,7 +58,7 @@ foreach (string engine in new[] { "netgen", "torch" })
     }
 }
 
-var endToEnd = new[] { "netgen", "graph", "torch" }.Select(engine => Report.RunChild("e2e", engine)).ToList();
+var endToEnd = EndToEnd.Engines.Select(engine => Report.RunChild("e2e", engine)).ToList();
 string command = "dotnet run -c Release --project bench/NetGen.Benchmarks -- " + string.Join(' ', args.Select(a => a.Contains('*') || a.Contains(' ') ? $"'{a}'" : a));
 string markdown = Report.Write(measurements, peak, firstSteps, endToEnd, Report.GeneratorTimes(summaries), command.Trim(), quick);
 string path = Path.Combine(RepositoryRoot(), "docs", "benchmarks.md");
