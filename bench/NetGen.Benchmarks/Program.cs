@@ -60,7 +60,7 @@ foreach (string engine in new[] { "netgen", "torch" })
 
 var endToEnd = EndToEnd.Engines.Select(engine => Report.RunChild("e2e", engine)).ToList();
 string command = "dotnet run -c Release --project bench/NetGen.Benchmarks -- " + string.Join(' ', args.Select(a => a.Contains('*') || a.Contains(' ') ? $"'{a}'" : a));
-string markdown = Report.Write(measurements, peak, firstSteps, endToEnd, Report.GeneratorTimes(summaries), command.Trim(), quick);
+string markdown = Report.Write(measurements, peak, firstSteps, endToEnd, Report.GeneratorTimes(summaries), Report.GemmTimes(summaries), command.Trim(), quick);
 string path = Path.Combine(RepositoryRoot(), "docs", "benchmarks.md");
 File.WriteAllText(path, markdown);
 Console.WriteLine($"Wrote {path}");

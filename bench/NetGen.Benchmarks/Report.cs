@@ -44,6 +44,13 @@ public static class Report
             .OrderBy(entry => entry.Item1)
             .ToList();
 
+    /// <summary>The dense-layer products alone: layer, product and median time.</summary>
+    public static IReadOnlyList<(string Layer, string Product, double Nanoseconds)> GemmTimes(IEnumerable<Summary> summaries)
+        => summaries.SelectMany(summary => summary.Reports)
+            .Where(report => report.ResultStatistics is not null && report.BenchmarkCase.Descriptor.Type == typeof(GemmBenchmarks))
+            .Select(report => ((string)report.BenchmarkCase.Parameters[nameof(GemmBenchmarks.Layer)], report.BenchmarkCase.Descriptor.WorkloadMethod.Name, report.ResultStatistics!.Median))
+            .ToList();
+
     /// <summary>Runs this program again as a child ("e2e torch", "first-step netgen"…) and parses its last line.</summary>
     public static ProcessResult RunChild(string mode, string engine)
     {
@@ -80,6 +87,7 @@ public static class Report
         IReadOnlyList<ProcessResult> firstSteps,
         IReadOnlyList<ProcessResult> endToEnd,
         IReadOnlyList<(int Networks, double Nanoseconds)> generatorTimes,
+        IReadOnlyList<(string Layer, string Product, double Nanoseconds)> gemmTimes,
         string command,
         bool quick)
     {
@@ -158,6 +166,21 @@ public static class Report
         }
 
         md.AppendLine();
+        md.AppendLine("### The products alone");
+        md.AppendLine();
+        md.AppendLine("Each of a dense layer's three products by itself (`GemmBenchmarks`), NetGen on one thread, against the one-core peak. " +
+                      "The goal is at least 75% for the forward and backward products.");
+        md.AppendLine();
+        md.AppendLine("| layer (rows × inputs → units) | product | µs | GFLOP/s | % of peak |");
+        md.AppendLine("| --- | --- | ---: | ---: | ---: |");
+        foreach ((string layer, string product, double nanoseconds) in gemmTimes)
+        {
+            (int rows, int inputs, int units) = GemmBenchmarks.ShapeOf(layer);
+            double gflops = GemmBenchmarks.FlopsOf(layer) / nanoseconds;
+            md.AppendLine($"| {layer} ({rows} × {inputs} → {units}) | {product} | {F(nanoseconds / 1000, 1)} | {F(gflops)} | {F(100 * gflops / peak.OneCore)}% |");
+        }
+
+        md.AppendLine();
         md.AppendLine("## Time to first step");
         md.AppendLine();
         md.AppendLine("From process start to one completed mnist-b64 training step (runtime start, loading, JIT or libtorch initialisation " +
@@ -219,6 +242,8 @@ public static class Report
         md.AppendLine($"| mnist-e2e wall time ≥ 4× | {F(e2eOne, 2)}× | {Met(e2eOne, 4)} | {F(e2eTwo, 2)}× | {Met(e2eTwo, 4)} |");
         long maxBytes = measurements.Where(m => m.Engine.StartsWith("NetGen", StringComparison.Ordinal) && m.Method == nameof(StepBenchmarks.TrainStep)).Max(m => m.BytesPerOperation ?? 0);
         md.AppendLine($"| 0 bytes allocated per step | {maxBytes} B at most | {(maxBytes == 0 ? "yes" : "no")} | | |");
+        md.AppendLine();
+        md.AppendLine("Why the goals that are not met are not, and what would close them: [performance.md](performance.md).");
         return md.ToString();
     }
 
