@@ -32,6 +32,12 @@ public sealed partial class NetworkGenerator
         private const string Arguments = "global::NetGen.NetworkArguments";
         private const string RowsPerPass = "global::NetGen.Trainer.MaxRowsPerPass";
 
+        /// <summary>
+        /// On the passes, which hold the unrolled arithmetic: compiled fully optimized at the first call, instead of
+        /// running as tier-0 code until tiered compilation replaces them some hundreds of steps later.
+        /// </summary>
+        private const string FullyOptimized = "[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]";
+
         private static readonly string GeneratorVersion = typeof(Emitter).Assembly.GetName().Version?.ToString() ?? "0.0.0.0";
 
         public static string Emit(NetworkSpec spec)
@@ -469,6 +475,7 @@ public sealed partial class NetworkGenerator
         {
             string t = network.T;
             writer.WriteLine("// Forward pass over the first rows samples of inputs: leaves every layer's outputs in its buffer.");
+            writer.WriteLine(FullyOptimized);
             writer.WriteLine($"private void RunForward({ReadOnlySpan}<{t}> inputs, int rows)");
             writer.OpenBrace();
             writer.WriteLine($"{ReadOnlySpan}<{t}> p = _parameters;");
@@ -645,6 +652,7 @@ public sealed partial class NetworkGenerator
                 writer.WriteLine("// Backward pass and plain SGD step at once (the gradient must be clean): each kernel layer hands ∂loss/∂z down,");
                 writer.WriteLine("// then updates its weights from the batch; biases and unrolled layers accumulate into _gradients and are");
                 writer.WriteLine("// updated at the end, which leaves _gradients clean again.");
+                writer.WriteLine(FullyOptimized);
                 writer.WriteLine($"private void RunBackwardAndDescend({ReadOnlySpan}<{t}> inputs, int rows)");
                 writer.OpenBrace();
                 writer.WriteLine($"{t} scale = {network.Literal(1)} / rows;");
@@ -654,6 +662,7 @@ public sealed partial class NetworkGenerator
             {
                 writer.WriteLine("// Backward pass: from ∂loss/∂z of the last layer, adds every layer's weight and bias gradients into _gradients");
                 writer.WriteLine("// and hands ∂loss/∂z on to the layer below (the chain rule through each activation's derivative).");
+                writer.WriteLine(FullyOptimized);
                 writer.WriteLine($"private void RunBackward({ReadOnlySpan}<{t}> inputs, int rows)");
                 writer.OpenBrace();
             }

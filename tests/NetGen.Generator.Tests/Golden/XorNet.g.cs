@@ -273,6 +273,7 @@ namespace Demo
         public void ExportOnnx(string path) => global::NetGen.OnnxExport.Export(this, path);
 
         // Forward pass over the first rows samples of inputs: leaves every layer's outputs in its buffer.
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private void RunForward(global::System.ReadOnlySpan<float> inputs, int rows)
         {
             global::System.ReadOnlySpan<float> p = _parameters;
@@ -311,6 +312,7 @@ namespace Demo
 
         // Backward pass: from ∂loss/∂z of the last layer, adds every layer's weight and bias gradients into _gradients
         // and hands ∂loss/∂z on to the layer below (the chain rule through each activation's derivative).
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private void RunBackward(global::System.ReadOnlySpan<float> inputs, int rows)
         {
             global::System.ReadOnlySpan<float> p = _parameters;
