@@ -76,6 +76,12 @@ internal static class Gemm
         T alpha, T beta, ref T bias)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (k == 1 && !bTransposed)
+        {
+            RankOne(m, n, ref a, aRowStride, ref b, ref c, cRowStride, alpha, beta, ref bias);
+            return;
+        }
+
         int panelWidth = 2 * Vector256<T>.Count;
         Span<T> scratch = Scratch<T>.Get(DepthBlock * panelWidth + TileRows * panelWidth + panelWidth);
         ref T packed = ref scratch[0];
@@ -142,6 +148,40 @@ internal static class Gemm
                         }
                     }
                 }
+            }
+        }
+    }
+
+    /// <summary>
+    /// A reduction of length one, C = β·C + α·a ⊗ b (the weight update of a single sample): a stream over C in which
+    /// each element is read, updated with one FMA and written, instead of tiles that would spend more on their set-up
+    /// and epilogue than on their single step. The last n mod width columns of each row are done one by one.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void RankOne<T>(int m, int n, ref T a, nint aRowStride, ref T b, ref T c, nint cRowStride, T alpha, T beta, ref T bias)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        bool withBias = beta == T.Zero && !Unsafe.IsNullRef(ref bias);
+        int width = Vector256<T>.Count;
+        for (int i = 0; i < m; i++)
+        {
+            T scale = alpha * Unsafe.Add(ref a, i * aRowStride);
+            ref T row = ref Unsafe.Add(ref c, i * cRowStride);
+            Vector256<T> vectorScale = Vector256.Create(scale), vectorBeta = Vector256.Create(beta);
+            int j = 0;
+            for (; j <= n - width; j += width)
+            {
+                Vector256<T> start = withBias ? Vector256.LoadUnsafe(ref bias, (nuint)j)
+                    : beta == T.Zero ? Vector256<T>.Zero
+                    : beta == T.One ? Vector256.LoadUnsafe(ref row, (nuint)j)
+                    : vectorBeta * Vector256.LoadUnsafe(ref row, (nuint)j);
+                MultiplyAdd(vectorScale, Vector256.LoadUnsafe(ref b, (nuint)j), start).StoreUnsafe(ref row, (nuint)j);
+            }
+
+            for (; j < n; j++)
+            {
+                T start = withBias ? Unsafe.Add(ref bias, j) : beta == T.Zero ? T.Zero : beta * Unsafe.Add(ref row, j);
+                Unsafe.Add(ref row, j) = start + scale * Unsafe.Add(ref b, j);
             }
         }
     }
