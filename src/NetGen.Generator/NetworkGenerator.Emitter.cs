@@ -530,12 +530,9 @@ public sealed partial class NetworkGenerator
 
             for (int unit = 0; unit < layer.Units; unit++)
             {
-                var sum = new StringBuilder($"p[{Int(layer.BiasOffset + unit)}]");
-                for (int input = 0; input < layer.Inputs; input++)
-                {
-                    sum.Append($" + p[{Int(layer.WeightOffset + unit * layer.Inputs + input)}] * x[{Int(input)}]");
-                }
-
+                string sum = PairwiseSum(Enumerable.Range(0, layer.Inputs)
+                    .Select(input => $"p[{Int(layer.WeightOffset + unit * layer.Inputs + input)}] * x[{Int(input)}]")
+                    .Prepend($"p[{Int(layer.BiasOffset + unit)}]"));
                 string u = Int(unit);
                 if (!elementwise)
                 {
@@ -732,6 +729,35 @@ public sealed partial class NetworkGenerator
             writer.WriteLine();
         }
 
+        /// <summary>
+        /// a + b + (c + d) + …: the terms added in pairs, then pairs of pairs. Written left to right, a sum of n terms is a
+        /// chain of n dependent additions; in pairs it is log₂ n deep, so the unrolled dot products of different units
+        /// overlap in the CPU instead of waiting on each other's adds. Parentheses appear only where the order differs
+        /// from left to right.
+        /// </summary>
+        internal static string PairwiseSum(IEnumerable<string> terms)
+        {
+            var level = terms.Select(term => (Text: term, Compound: false)).ToList();
+            while (level.Count > 1)
+            {
+                var next = new List<(string Text, bool Compound)>((level.Count + 1) / 2);
+                for (int i = 0; i + 1 < level.Count; i += 2)
+                {
+                    string right = level[i + 1].Compound ? "(" + level[i + 1].Text + ")" : level[i + 1].Text;
+                    next.Add((level[i].Text + " + " + right, true));
+                }
+
+                if (level.Count % 2 == 1)
+                {
+                    next.Add(level[level.Count - 1]);
+                }
+
+                level = next;
+            }
+
+            return level[0].Text;
+        }
+
         private static void EmitUnrolledBackward(SourceWriter writer, EmittedNetwork network, DenseLayerSpec layer)
         {
             string t = network.T;
@@ -758,7 +784,7 @@ public sealed partial class NetworkGenerator
                 for (int input = 0; input < layer.Inputs; input++)
                 {
                     string i = Int(input);
-                    string sum = string.Join(" + ", Enumerable.Range(0, layer.Units)
+                    string sum = PairwiseSum(Enumerable.Range(0, layer.Units)
                         .Select(unit => $"dz[{Int(unit)}] * p[{Int(layer.WeightOffset + unit * layer.Inputs + input)}]"));
                     writer.WriteLine($"{t} dx{i} = {sum};");
                     string derivative = below.CustomActivation is { } custom

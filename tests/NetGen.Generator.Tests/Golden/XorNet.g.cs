@@ -296,7 +296,7 @@ namespace Demo
             {
                 global::System.ReadOnlySpan<float> x = new global::System.ReadOnlySpan<float>(_layer0Outputs, row * 4, 4);
                 global::System.Span<float> z = new global::System.Span<float>(_layer1Logits, row * 1, 1);
-                z[0] = p[16] + p[12] * x[0] + p[13] * x[1] + p[14] * x[2] + p[15] * x[3];
+                z[0] = p[16] + p[12] * x[0] + (p[13] * x[1] + p[14] * x[2]) + p[15] * x[3];
             }
             // Sigmoid of every row at once, vectorised.
             global::NetGen.Kernels.ActivationKernels.Sigmoid<float>(new global::System.Span<float>(_layer1Logits, 0, rows * 1), new global::System.Span<float>(_layer1Outputs, 0, rows * 1));
