@@ -45,7 +45,7 @@ public sealed class AllocationTests
     }
 
     [Fact]
-    public void TrainBatch_allocates_nothing_when_its_products_are_split_over_threads()
+    public void TrainBatch_allocates_nothing_when_its_products_and_update_are_split_over_threads()
     {
         var network = new MnistNet();
         var random = new Random(2);
@@ -53,9 +53,11 @@ public sealed class AllocationTests
         int[] labels = Array.ConvertAll(new int[64], _ => random.Next(10));
         int threads = Kernels.KernelThreads.MaxThreads;
         Kernels.KernelThreads.MaxThreads = 2; // split even where the machine has one core
+        var deep = new NetGen.Workloads.DeepWorkloadNet(); // Adam over 269,322 parameters: the update is split too
         try
         {
             Assert.Equal(0, AllocatedBytes(200, () => network.TrainBatch(inputs, labels)));
+            Assert.Equal(0, AllocatedBytes(20, () => deep.TrainBatch(inputs.AsSpan(0, 8 * 784), labels.AsSpan(0, 8))));
         }
         finally
         {

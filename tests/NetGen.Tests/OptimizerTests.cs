@@ -121,3 +121,55 @@ public sealed class OptimizerTests
         public override string ToString() => typeof(T).Name;
     }
 }
+
+/// <summary>
+/// Updates of more parameters than one thread takes (<see cref="Kernels.KernelThreads.MinimumElementsPerThread"/>)
+/// run in ranges on several threads. Every element is updated by the same vector formula either way, so the result
+/// must equal the one-thread update bit for bit; the formulas themselves are checked by <see cref="OptimizerTests"/>.
+/// </summary>
+public sealed class SplitOptimizerTests
+{
+    private const int Length = 3 * Kernels.KernelThreads.MinimumElementsPerThread + 13; // three parts, and a tail
+
+    public static TheoryData<string> Optimizers() => new() { "sgd", "momentum", "adam", "rmsprop", "adagrad" };
+
+    [Theory]
+    [MemberData(nameof(Optimizers))]
+    public void A_split_update_equals_the_one_thread_update(string optimizer)
+    {
+        Assert.Equal(Update(optimizer, threads: 1), Update(optimizer, threads: 3));
+    }
+
+    private static float[] Update(string optimizer, int threads)
+    {
+        var random = new Random(9);
+        float[] Random() => Array.ConvertAll(new float[Length], _ => (float)random.NextDouble() - 0.5f);
+        float[] p = Random(), g = Random(), a = Random(), b = Random(), c = Random();
+        for (int i = 0; i < Length; i++)
+        {
+            b[i] = Math.Abs(b[i]); // second moments and sums of squares are never negative
+            c[i] = Math.Abs(c[i]);
+        }
+
+        int saved = Kernels.KernelThreads.MaxThreads;
+        Kernels.KernelThreads.MaxThreads = threads;
+        try
+        {
+            switch (optimizer)
+            {
+                case "sgd": Kernels.OptimizerKernels.Sgd<float>(p, g, 0.1f, 0.01f, 0.5f); break;
+                case "momentum": Kernels.OptimizerKernels.SgdMomentum<float>(p, g, a, 0.1f, 0.9f, nesterov: true, 0.01f, 0.5f); break;
+                case "adam": Kernels.OptimizerKernels.Adam<float>(p, g, a, b, c, 0.01f, 0.9f, 0.999f, 1e-8f, 0.01f, decoupledWeightDecay: false, step: 3, 0.5f); break;
+                case "rmsprop": Kernels.OptimizerKernels.RmsProp<float>(p, g, b, a, c, 0.01f, 0.99f, 1e-8f, 0.5f, 0.01f, 0.5f); break;
+                default: Kernels.OptimizerKernels.Adagrad<float>(p, g, b, 0.1f, 1e-10f, 0.01f, 0.1f, step: 2, 0.5f); break;
+            }
+        }
+        finally
+        {
+            Kernels.KernelThreads.MaxThreads = saved;
+        }
+
+        Assert.True(Array.TrueForAll(g, value => value == 0), "the update clears the gradient");
+        return [.. p, .. a, .. b, .. c];
+    }
+}

@@ -85,6 +85,15 @@ public static class KernelThreads
         }
     }
 
+    /// <summary>
+    /// Below this many parameters per thread, an optimizer update stays on one thread. Updates are bound by memory
+    /// bandwidth, not arithmetic; a split pays off once each thread streams a few hundred kilobytes.
+    /// </summary>
+    public const int MinimumElementsPerThread = 65_536;
+
+    /// <summary>How many parts an elementwise pass over <paramref name="elements"/> elements is cut into.</summary>
+    internal static int PartsForElements(int elements) => Math.Max(1, Math.Min(s_maxThreads, elements / MinimumElementsPerThread));
+
     /// <summary>How many parts a product of <paramref name="flops"/> operations over <paramref name="blocks"/> independent column blocks is cut into.</summary>
     internal static int PartsFor(double flops, int blocks)
         => (int)Math.Max(1, Math.Min(Math.Min(s_maxThreads, blocks), flops / MinimumFlopsPerThread));

@@ -446,15 +446,35 @@ internal static class UpdateLoop
     /// The updates' Compute, Store and Scalar are AggressiveInlining: called instead, they would run as tier-0 code,
     /// once per vector, for the hundreds of steps it takes tiered compilation to replace them.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    /// <remarks>
+    /// An update of at least two threads' worth of <see cref="KernelThreads.MinimumElementsPerThread"/> elements is
+    /// cut into ranges, one per thread, each a whole number of vectors but the last; every range runs the loop above.
+    /// </remarks>
     public static void Run<T, TUpdate, TResult>(ref TUpdate update, int length)
         where T : unmanaged
         where TUpdate : struct, IParameterUpdate<T, TResult>
     {
-        int width = Vector<T>.Count;
-        if (!Vector.IsHardwareAccelerated || length < width)
+        int parts = KernelThreads.PartsForElements(length);
+        if (parts == 1)
         {
-            for (nuint i = 0; i < (nuint)length; i++)
+            RunRange<T, TUpdate, TResult>(ref update, 0, length);
+            return;
+        }
+
+        UpdateJob<T, TUpdate, TResult> job = UpdateJob<T, TUpdate, TResult>.OfThisThread;
+        job.Set(update, length);
+        KernelThreads.Run(parts, job);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void RunRange<T, TUpdate, TResult>(ref TUpdate update, int start, int end)
+        where T : unmanaged
+        where TUpdate : struct, IParameterUpdate<T, TResult>
+    {
+        int width = Vector<T>.Count;
+        if (!Vector.IsHardwareAccelerated || end - start < width)
+        {
+            for (nuint i = (nuint)start; i < (nuint)end; i++)
             {
                 update.Scalar(i);
             }
@@ -462,13 +482,42 @@ internal static class UpdateLoop
             return;
         }
 
-        nuint last = (nuint)(length - width);
+        nuint last = (nuint)(end - width);
         TResult tail = update.Compute(last);
-        for (nuint i = 0; i < last; i += (nuint)width)
+        for (nuint i = (nuint)start; i < last; i += (nuint)width)
         {
             update.Store(i, update.Compute(i));
         }
 
         update.Store(last, tail);
+    }
+
+    /// <summary>A split update: each part runs the loop over its own range of elements (the update holds pinned pointers).</summary>
+    private sealed class UpdateJob<T, TUpdate, TResult> : KernelJob
+        where T : unmanaged
+        where TUpdate : struct, IParameterUpdate<T, TResult>
+    {
+        [ThreadStatic]
+        private static UpdateJob<T, TUpdate, TResult>? t_job;
+
+        private TUpdate _update;
+        private int _length;
+
+        public static UpdateJob<T, TUpdate, TResult> OfThisThread => t_job ??= new UpdateJob<T, TUpdate, TResult>();
+
+        public void Set(TUpdate update, int length)
+        {
+            _update = update;
+            _length = length;
+        }
+
+        public override void Execute(int part, int parts)
+        {
+            int vectors = _length / Vector<T>.Count;
+            int start = vectors * part / parts * Vector<T>.Count;
+            int end = part == parts - 1 ? _length : vectors * (part + 1) / parts * Vector<T>.Count;
+            TUpdate update = _update;
+            RunRange<T, TUpdate, TResult>(ref update, start, end);
+        }
     }
 }
