@@ -14,7 +14,7 @@ internal sealed class ScriptedNetwork(Func<int, double> validationLossOfEpoch) :
     private int _validationCalls;
     private double _learningRate = 0.1;
 
-    /// <summary>When set, AccumulateGradients returns NaN at this update (from 1).</summary>
+    /// <summary>When set, AccumulateGradients (and so TrainBatch) returns NaN at this call (from 1).</summary>
     public int? NaNAtCall { get; init; }
 
     public int AccumulateCalls { get; private set; }
@@ -52,7 +52,13 @@ internal sealed class ScriptedNetwork(Func<int, double> validationLossOfEpoch) :
 
     public double TrainStep(ReadOnlySpan<double> input, ReadOnlySpan<double> target) => throw new NotSupportedException();
 
-    public double TrainBatch(ReadOnlySpan<double> inputs, ReadOnlySpan<double> targets) => throw new NotSupportedException();
+    /// <summary>What a generated network's TrainBatch does: accumulate, then update (even after a NaN loss).</summary>
+    public double TrainBatch(ReadOnlySpan<double> inputs, ReadOnlySpan<double> targets)
+    {
+        double loss = AccumulateGradients(inputs, targets);
+        ApplyGradients(inputs.Length);
+        return loss / inputs.Length;
+    }
 
     public double AccumulateGradients(ReadOnlySpan<double> inputs, ReadOnlySpan<double> targets)
     {

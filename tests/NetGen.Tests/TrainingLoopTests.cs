@@ -61,6 +61,20 @@ public sealed class TrainingLoopTests
         Assert.Equal(0.1, schedule.LearningRate(1.0, 7), 15);
     }
 
+    [Theory]
+    [InlineData(100, 6, 6)] // one pass per batch: TrainBatch, which a network may fuse
+    [InlineData(300, 2, 4)] // 300 > Trainer.MaxRowsPerPass: two accumulated passes, then one update
+    public void Each_batch_is_one_update_however_many_passes_it_takes(int batchSize, int updates, int passes)
+    {
+        var network = new ScriptedNetwork(_ => 1);
+        double[] samples = new double[600];
+
+        Trainer.Fit(network, samples, samples, new TrainingOptions { Epochs = 1, BatchSize = batchSize });
+
+        Assert.Equal(updates, network.OptimizerStep);
+        Assert.Equal(passes, network.AccumulateCalls);
+    }
+
     [Fact]
     public void Fit_uses_the_scheduled_rate_each_epoch_and_restores_the_declared_rate_afterwards()
     {

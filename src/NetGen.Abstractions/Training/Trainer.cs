@@ -196,29 +196,27 @@ public static class Trainer
                 _options.CancellationToken.ThrowIfCancellationRequested();
                 batch++;
                 int batchEnd = Math.Min(batchStart + _batchSize, _samples);
+                if (batchEnd - batchStart <= _rowsPerPass)
+                {
+                    // One pass: TrainBatch, which networks may fuse (plain SGD updates the weights inside the backward
+                    // pass). A non-finite loss still ends the epoch here, and Fit restores the last completed epoch.
+                    Stage(batchStart, batchEnd - batchStart, inputSize, outputSize, out ReadOnlySpan<T> x, out ReadOnlySpan<T> t);
+                    double loss = double.CreateTruncating(_network.TrainBatch(x, t)) * (batchEnd - batchStart);
+                    if (!double.IsFinite(loss))
+                    {
+                        divergedBatch = batch;
+                        return loss;
+                    }
+
+                    lossSum += loss;
+                    continue;
+                }
+
                 double batchLoss = 0;
                 for (int passStart = batchStart; passStart < batchEnd; passStart += _rowsPerPass)
                 {
                     int rows = Math.Min(_rowsPerPass, batchEnd - passStart);
-                    ReadOnlySpan<T> x, t;
-                    if (_options.Shuffle)
-                    {
-                        for (int r = 0; r < rows; r++)
-                        {
-                            int sample = _order[passStart + r];
-                            _inputs.AsSpan(sample * inputSize, inputSize).CopyTo(_stagedInputs.AsSpan(r * inputSize));
-                            _targets.AsSpan(sample * outputSize, outputSize).CopyTo(_stagedTargets.AsSpan(r * outputSize));
-                        }
-
-                        x = _stagedInputs.AsSpan(0, rows * inputSize);
-                        t = _stagedTargets.AsSpan(0, rows * outputSize);
-                    }
-                    else
-                    {
-                        x = _inputs.AsSpan(passStart * inputSize, rows * inputSize);
-                        t = _targets.AsSpan(passStart * outputSize, rows * outputSize);
-                    }
-
+                    Stage(passStart, rows, inputSize, outputSize, out ReadOnlySpan<T> x, out ReadOnlySpan<T> t);
                     batchLoss += double.CreateTruncating(_network.AccumulateGradients(x, t));
                 }
 
@@ -235,6 +233,27 @@ public static class Trainer
 
             divergedBatch = 0;
             return lossSum / _samples;
+        }
+
+        /// <summary>Samples [first, first + rows) in the epoch's order: copied into the staging buffers when shuffling, else slices of the data.</summary>
+        private void Stage(int first, int rows, int inputSize, int outputSize, out ReadOnlySpan<T> inputs, out ReadOnlySpan<T> targets)
+        {
+            if (!_options.Shuffle)
+            {
+                inputs = _inputs.AsSpan(first * inputSize, rows * inputSize);
+                targets = _targets.AsSpan(first * outputSize, rows * outputSize);
+                return;
+            }
+
+            for (int r = 0; r < rows; r++)
+            {
+                int sample = _order[first + r];
+                _inputs.AsSpan(sample * inputSize, inputSize).CopyTo(_stagedInputs.AsSpan(r * inputSize));
+                _targets.AsSpan(sample * outputSize, outputSize).CopyTo(_stagedTargets.AsSpan(r * outputSize));
+            }
+
+            inputs = _stagedInputs.AsSpan(0, rows * inputSize);
+            targets = _stagedTargets.AsSpan(0, rows * outputSize);
         }
 
         /// <summary>
