@@ -46,7 +46,7 @@ if (measurements.Count == 0)
     return 1;
 }
 
-Console.WriteLine("Measuring the FMA peak, time to first step and mnist-e2e…");
+Console.WriteLine("Measuring the FMA peak, allocations, time to first step and mnist-e2e…");
 var peak = FmaPeak.Measure();
 int repeats = quick ? 1 : 3;
 var firstSteps = new List<Report.ProcessResult>();
@@ -58,9 +58,10 @@ foreach (string engine in new[] { "netgen", "torch" })
     }
 }
 
+var allocations = Allocations.Measure();
 var endToEnd = EndToEnd.Engines.Select(engine => Report.RunChild("e2e", engine)).ToList();
 string command = "dotnet run -c Release --project bench/NetGen.Benchmarks -- " + string.Join(' ', args.Select(a => a.Contains('*') || a.Contains(' ') ? $"'{a}'" : a));
-string markdown = Report.Write(measurements, peak, firstSteps, endToEnd, Report.GeneratorTimes(summaries), Report.GemmTimes(summaries), command.Trim(), quick);
+string markdown = Report.Write(measurements, peak, firstSteps, endToEnd, Report.GeneratorTimes(summaries), Report.GemmTimes(summaries), allocations, command.Trim(), quick);
 string path = Path.Combine(RepositoryRoot(), "docs", "benchmarks.md");
 File.WriteAllText(path, markdown);
 Console.WriteLine($"Wrote {path}");
