@@ -88,6 +88,20 @@ public sealed class DenseKernelTests
     }
 
     [Fact]
+    public void Every_kernel_rejects_spans_shorter_than_its_shape_before_touching_memory()
+    {
+        float[] w = new float[12], b = new float[4], x = new float[6], z = new float[8], dz = new float[8], dx = new float[6];
+        float[] shortWeights = new float[11];
+        Assert.Throws<ArgumentException>("weights", () => DenseKernels.Forward<float>(shortWeights, b, x, z, 2, 3, 4));
+        Assert.Throws<ArgumentException>("outputs", () => DenseKernels.Forward<float>(w, b, x, new float[7], 2, 3, 4));
+        Assert.Throws<ArgumentException>("weightGradients", () => DenseKernels.AccumulateParameterGradients<float>(dz, x, shortWeights, new float[4], 2, 3, 4));
+        Assert.Throws<ArgumentException>("biasGradients", () => DenseKernels.AccumulateBiasGradients<float>(dz, new float[3], 2, 4));
+        Assert.Throws<ArgumentException>("inputs", () => DenseKernels.SgdWeightStep<float>(dz, new float[5], w, 2, 3, 4, 0.1f, 0f, 0.5f));
+        Assert.Throws<ArgumentException>("inputGradients", () => DenseKernels.BackpropagateInputs<float>(dz, w, new float[5], 2, 3, 4));
+        Assert.Throws<ArgumentOutOfRangeException>(() => DenseKernels.BackpropagateInputs<float>(dz, w, dx, -1, 3, 4));
+    }
+
+    [Fact]
     public void MaxThreads_rejects_less_than_one_thread()
         => Assert.Throws<ArgumentOutOfRangeException>(() => KernelThreads.MaxThreads = 0);
 

@@ -31,6 +31,11 @@ public static class DenseKernels
     public static void Forward<T>(ReadOnlySpan<T> weights, ReadOnlySpan<T> bias, ReadOnlySpan<T> inputs, Span<T> outputs, int rows, int inputSize, int outputSize)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        RequireShape(rows, inputSize, outputSize);
+        RequireLength(weights.Length, (long)outputSize * inputSize, nameof(weights));
+        RequireLength(bias.Length, outputSize, nameof(bias));
+        RequireLength(inputs.Length, (long)rows * inputSize, nameof(inputs));
+        RequireLength(outputs.Length, (long)rows * outputSize, nameof(outputs));
         if (!Gemm.IsSupported<T>() || inputSize < Vector256<T>.Count)
         {
             for (int r = 0; r < rows; r++)
@@ -75,6 +80,9 @@ public static class DenseKernels
     public static void AccumulateParameterGradients<T>(ReadOnlySpan<T> outputGradients, ReadOnlySpan<T> inputs, Span<T> weightGradients, Span<T> biasGradients, int rows, int inputSize, int outputSize)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        RequireShape(rows, inputSize, outputSize);
+        RequireLength(inputs.Length, (long)rows * inputSize, nameof(inputs));
+        RequireLength(weightGradients.Length, (long)outputSize * inputSize, nameof(weightGradients));
         AccumulateBiasGradients(outputGradients, biasGradients, rows, outputSize);
         if (!Gemm.IsSupported<T>())
         {
@@ -106,6 +114,9 @@ public static class DenseKernels
     public static void AccumulateBiasGradients<T>(ReadOnlySpan<T> outputGradients, Span<T> biasGradients, int rows, int outputSize)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        RequireShape(rows, 0, outputSize);
+        RequireLength(outputGradients.Length, (long)rows * outputSize, nameof(outputGradients));
+        RequireLength(biasGradients.Length, outputSize, nameof(biasGradients));
         for (int row = 0; row < rows; row++)
         {
             RowMath.AddTo(outputGradients.Slice(row * outputSize, outputSize), biasGradients);
@@ -131,6 +142,10 @@ public static class DenseKernels
     public static void SgdWeightStep<T>(ReadOnlySpan<T> outputGradients, ReadOnlySpan<T> inputs, Span<T> weights, int rows, int inputSize, int outputSize, T learningRate, T weightDecay, T gradientScale)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        RequireShape(rows, inputSize, outputSize);
+        RequireLength(outputGradients.Length, (long)rows * outputSize, nameof(outputGradients));
+        RequireLength(inputs.Length, (long)rows * inputSize, nameof(inputs));
+        RequireLength(weights.Length, (long)outputSize * inputSize, nameof(weights));
         T keep = T.One - learningRate * weightDecay;
         T step = -learningRate * gradientScale;
         if (!Gemm.IsSupported<T>())
@@ -166,6 +181,10 @@ public static class DenseKernels
     public static void BackpropagateInputs<T>(ReadOnlySpan<T> outputGradients, ReadOnlySpan<T> weights, Span<T> inputGradients, int rows, int inputSize, int outputSize)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        RequireShape(rows, inputSize, outputSize);
+        RequireLength(outputGradients.Length, (long)rows * outputSize, nameof(outputGradients));
+        RequireLength(weights.Length, (long)outputSize * inputSize, nameof(weights));
+        RequireLength(inputGradients.Length, (long)rows * inputSize, nameof(inputGradients));
         if (!Gemm.IsSupported<T>())
         {
             for (int row = 0; row < rows; row++)
@@ -188,6 +207,22 @@ public static class DenseKernels
             ref MemoryMarshal.GetReference(weights), inputSize, bTransposed: false,
             ref MemoryMarshal.GetReference(inputGradients), inputSize,
             T.One, T.Zero, ref Unsafe.NullRef<T>());
+    }
+
+    /// <summary>The kernels read and write through unchecked references, so every call checks its sizes first.</summary>
+    private static void RequireShape(int rows, int inputSize, int outputSize)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(rows);
+        ArgumentOutOfRangeException.ThrowIfNegative(inputSize);
+        ArgumentOutOfRangeException.ThrowIfNegative(outputSize);
+    }
+
+    private static void RequireLength(int length, long required, string name)
+    {
+        if (length < required)
+        {
+            throw new ArgumentException($"{name} has {length} values; the shape given needs at least {required}.", name);
+        }
     }
 
     /// <summary>Four dot products of one row of X against weight rows u..u+3.</summary>
