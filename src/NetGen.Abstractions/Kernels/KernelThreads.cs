@@ -5,11 +5,13 @@ using System.Threading;
 namespace NetGen.Kernels;
 
 /// <summary>
-/// How many threads a large matrix product of the dense kernels may use. A product is split into column blocks only
-/// when every block gets at least <see cref="MinimumFlopsPerThread"/> floating-point operations, so small layers and
-/// single samples stay on the calling thread, where a hand-off would cost more than it saves. The extra threads are
-/// started once, wait for work between products, and the calling thread always takes one block itself; a training
-/// step allocates nothing for them.
+/// How many threads the large matrix products of the dense kernels and the large optimizer updates may use. A product
+/// is split into column blocks only when every block gets at least <see cref="MinimumFlopsPerThread"/> floating-point
+/// operations, and an update into ranges only when every range gets <see cref="MinimumElementsPerThread"/> parameters,
+/// so small layers and single samples stay on the calling thread, where a hand-off would cost more than it saves. The
+/// extra threads are started once and wait for work in between, and the calling thread always takes one part itself;
+/// a training step allocates nothing for them. Splitting changes no result: every value is computed by one thread, in
+/// the same order as without threads.
 /// </summary>
 public static class KernelThreads
 {
