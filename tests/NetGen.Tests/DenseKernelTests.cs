@@ -102,6 +102,41 @@ public sealed class DenseKernelTests
     }
 
     [Fact]
+    public void Networks_trained_on_several_threads_at_once_get_their_one_thread_results()
+    {
+        // Only one product at a time can have the workers; the others run on their own thread. Either way each
+        // network must end exactly where it ends when trained alone on one thread.
+        var random = new Random(4);
+        float[] inputs = Array.ConvertAll(new float[64 * 784], _ => (float)random.NextDouble());
+        int[] labels = Array.ConvertAll(new int[64], _ => random.Next(10));
+        float[] Train()
+        {
+            var network = new Training.MnistNet();
+            for (int step = 0; step < 20; step++)
+            {
+                network.TrainBatch(inputs, labels);
+            }
+
+            return network.Parameters.ToArray();
+        }
+
+        int saved = KernelThreads.MaxThreads;
+        try
+        {
+            KernelThreads.MaxThreads = 1;
+            float[] alone = Train();
+            KernelThreads.MaxThreads = 2;
+            var results = new float[4][];
+            System.Threading.Tasks.Parallel.For(0, results.Length, new System.Threading.Tasks.ParallelOptions { MaxDegreeOfParallelism = 4 }, i => results[i] = Train());
+            Assert.All(results, result => Assert.Equal(alone, result));
+        }
+        finally
+        {
+            KernelThreads.MaxThreads = saved;
+        }
+    }
+
+    [Fact]
     public void MaxThreads_rejects_less_than_one_thread()
         => Assert.Throws<ArgumentOutOfRangeException>(() => KernelThreads.MaxThreads = 0);
 
