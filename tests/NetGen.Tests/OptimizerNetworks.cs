@@ -1,7 +1,8 @@
 using NetGen;
 
 // Double-precision 3-5-3 networks (38 parameters: whole vectors plus an overlapping tail) with every optimizer
-// configuration, for the exactness tests; and one 1-1 network (2 parameters) whose update takes the scalar path.
+// configuration, for the exactness tests; one 1-1 network (2 parameters) whose update takes the scalar path; and one
+// network large enough for the fused SGD step (FusedSgdTests).
 namespace NetGen.Tests.Optimizers;
 
 [Network(Inputs = 3, Precision = Precision.Double)]
@@ -68,3 +69,12 @@ public partial class ClippedSgdNet { }
 [Dense(1)]
 [Adam(LearningRate = 0.1, WeightDecay = 0.1)]
 public partial class ScalarAdamNet { }
+
+// Plain SGD with weight decay over kernel layers (16·20 and 40·4 weights) around an unrolled one (4·16): training
+// steps fuse the update into the kernel layers' weight products and leave the rest to the optimizer kernel.
+[Network(Inputs = 20, Precision = Precision.Double)]
+[Dense(16, Activation.Tanh)]
+[Dense(4, Activation.Sigmoid)]
+[Dense(40, Activation.Identity)]
+[Sgd(LearningRate = 0.1, WeightDecay = 0.01)]
+public partial class FusedSgdNet { }
