@@ -71,7 +71,8 @@ public static class LossKernels
     /// <summary>
     /// Cross-entropy of softmax outputs against class-probability targets: a sample's loss is −Σₖ tₖ·ln softmax(z)ₖ,
     /// evaluated as Σₖ tₖ·(logsumexp(z) − zₖ). The gradient written is with respect to the logits, y·Σₖtₖ − t, which is
-    /// y − t for targets that sum to one.
+    /// y − t for targets that sum to one. <paramref name="outputs"/> must be softmax(<paramref name="logits"/>), as the
+    /// forward pass leaves them: the log-sum-exp is read from them rather than recomputed.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static T SoftmaxCrossEntropy<T>(ReadOnlySpan<T> logits, ReadOnlySpan<T> outputs, ReadOnlySpan<T> targets, Span<T> gradient, int columns)
@@ -84,7 +85,7 @@ public static class LossKernels
             ReadOnlySpan<T> z = logits.Slice(row * columns, columns);
             ReadOnlySpan<T> t = targets.Slice(row * columns, columns);
             T targetMass = RowMath.Sum(t);
-            sum += targetMass * LogSumExp(z) - RowMath.Dot(t, z);
+            sum += targetMass * LogSumExpFromSoftmax(z, outputs.Slice(row * columns, columns)) - RowMath.Dot(t, z);
             if (!gradient.IsEmpty)
             {
                 Span<T> g = gradient.Slice(row * columns, columns);
@@ -101,7 +102,8 @@ public static class LossKernels
 
     /// <summary>
     /// Cross-entropy of softmax outputs against class indices: a sample's loss is logsumexp(z) − z[label]. The gradient
-    /// written is with respect to the logits, y − onehot(label). Labels must already be checked to lie in [0, C).
+    /// written is with respect to the logits, y − onehot(label). Labels must already be checked to lie in [0, C), and
+    /// <paramref name="outputs"/> must be softmax(<paramref name="logits"/>), as the forward pass leaves them.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static T SoftmaxCrossEntropy<T>(ReadOnlySpan<T> logits, ReadOnlySpan<T> outputs, ReadOnlySpan<int> labels, Span<T> gradient, int columns)
@@ -112,7 +114,7 @@ public static class LossKernels
         {
             ReadOnlySpan<T> z = logits.Slice(row * columns, columns);
             int label = labels[row];
-            sum += LogSumExp(z) - z[label];
+            sum += LogSumExpFromSoftmax(z, outputs.Slice(row * columns, columns)) - z[label];
             if (!gradient.IsEmpty)
             {
                 Span<T> g = gradient.Slice(row * columns, columns);
@@ -122,6 +124,26 @@ public static class LossKernels
         }
 
         return sum;
+    }
+
+    /// <summary>
+    /// logsumexp(z) from y = softmax(z), without an exponential: ln yₖ = zₖ − logsumexp(z) for every k, taken at the
+    /// largest yₖ, which is at least 1/C, so its logarithm is as exact as y. At that k, yₖ = 1/Σⱼ e^(zⱼ − max), and the
+    /// result equals max + ln Σⱼ e^(zⱼ − max) up to the rounding of one division.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static T LogSumExpFromSoftmax<T>(ReadOnlySpan<T> z, ReadOnlySpan<T> y) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int largest = 0;
+        for (int k = 1; k < y.Length; k++)
+        {
+            if (y[k] > y[largest])
+            {
+                largest = k;
+            }
+        }
+
+        return z[largest] - T.Log(y[largest]);
     }
 
     /// <summary>ln Σₖ e^zₖ, shifted by the maximum so that no exponent overflows.</summary>
