@@ -644,6 +644,7 @@ public sealed partial class NetworkGenerator
         private static void EmitBackward(SourceWriter writer, EmittedNetwork network, bool fused)
         {
             string t = network.T;
+            SgdSpec? sgd = fused ? (SgdSpec)network.Spec.Optimizer : null;
             if (fused)
             {
                 writer.WriteLine("// Backward pass and plain SGD step at once (the gradient must be clean): each kernel layer hands ∂loss/∂z down,");
@@ -701,9 +702,8 @@ public sealed partial class NetworkGenerator
                     }
                 }
 
-                if (fused)
+                if (sgd is not null)
                 {
-                    var sgd = (SgdSpec)network.Spec.Optimizer;
                     writer.WriteLine($"{Kernels}.DenseKernels.AccumulateBiasGradients<{t}>({dz}, g.Slice({Int(layer.BiasOffset)}, {outWidth}), rows, {outWidth});");
                     writer.WriteLine(
                         $"{Kernels}.DenseKernels.SgdWeightStep<{t}>({dz}, {x}, new {Span}<{t}>(_parameters, {Int(layer.WeightOffset)}, {Int(layer.WeightCount)}), " +
@@ -711,9 +711,8 @@ public sealed partial class NetworkGenerator
                 }
             }
 
-            if (fused)
+            if (sgd is not null)
             {
-                var sgd = (SgdSpec)network.Spec.Optimizer;
                 writer.WriteLine();
                 writer.WriteLine("// SGD on every parameter whose gradient was accumulated: biases and unrolled layers.");
                 writer.WriteLine("_optimizerStep++;");

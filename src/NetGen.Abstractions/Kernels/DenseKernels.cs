@@ -70,7 +70,7 @@ public static class DenseKernels
 
             for (; unit < outputSize; unit++)
             {
-                Unsafe.Add(ref z, row * outputSize + unit) = Unsafe.Add(ref b, unit) + Dot(ref Unsafe.Add(ref x0, row * inputSize), ref Unsafe.Add(ref w, unit * inputSize), inputSize);
+                Unsafe.Add(ref z, row * outputSize + unit) = Unsafe.Add(ref b, unit) + RowMath.Dot(inputs.Slice(row * inputSize, inputSize), weights.Slice(unit * inputSize, inputSize));
             }
         }
     }
@@ -242,27 +242,24 @@ public static class DenseKernels
             a3 = MultiplyAdd(x0, Vector256.LoadUnsafe(ref w, 3 * s + k), a3);
         }
 
-        Unsafe.Add(ref z, 0) = Finish(a0, ref x, ref w, k, n, 0, 0, s, ref bias, 0);
-        Unsafe.Add(ref z, 1) = Finish(a1, ref x, ref w, k, n, 0, 1, s, ref bias, 1);
-        Unsafe.Add(ref z, 2) = Finish(a2, ref x, ref w, k, n, 0, 2, s, ref bias, 2);
-        Unsafe.Add(ref z, 3) = Finish(a3, ref x, ref w, k, n, 0, 3, s, ref bias, 3);
+        Unsafe.Add(ref z, 0) = Finish(a0, ref x, ref Unsafe.Add(ref w, 0 * s), k, n, ref bias, 0);
+        Unsafe.Add(ref z, 1) = Finish(a1, ref x, ref Unsafe.Add(ref w, 1 * s), k, n, ref bias, 1);
+        Unsafe.Add(ref z, 2) = Finish(a2, ref x, ref Unsafe.Add(ref w, 2 * s), k, n, ref bias, 2);
+        Unsafe.Add(ref z, 3) = Finish(a3, ref x, ref Unsafe.Add(ref w, 3 * s), k, n, ref bias, 3);
     }
 
-    /// <summary>bias + the accumulator's lanes + the products past the last whole vector (fewer than one vector's worth).</summary>
+    /// <summary>bias + the accumulator's lanes + x·w past the last whole vector (fewer than one vector's worth), for one weight row w.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static T Finish<T>(Vector256<T> accumulator, ref T x, ref T w, nuint k, nuint n, nuint row, nuint unit, nuint stride, ref T bias, int biasIndex)
+    private static T Finish<T>(Vector256<T> accumulator, ref T x, ref T w, nuint k, nuint n, ref T bias, int biasIndex)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         T sum = Vector256.Sum(accumulator);
         for (nuint i = k; i < n; i++)
         {
-            sum += Unsafe.Add(ref x, row * stride + i) * Unsafe.Add(ref w, unit * stride + i);
+            sum += Unsafe.Add(ref x, i) * Unsafe.Add(ref w, i);
         }
 
         return Unsafe.Add(ref bias, biasIndex) + sum;
     }
-
-    private static T Dot<T>(ref T x, ref T w, int length) where T : unmanaged, IFloatingPointIeee754<T>
-        => TensorPrimitives.Dot<T>(MemoryMarshal.CreateReadOnlySpan(ref x, length), MemoryMarshal.CreateReadOnlySpan(ref w, length));
 
 }
