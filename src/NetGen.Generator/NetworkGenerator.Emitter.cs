@@ -15,7 +15,7 @@ public sealed partial class NetworkGenerator
     /// that is the same for every network (kernels, losses, updates, argument checks, the training loop) lives in
     /// NetGen.Abstractions and is called from here.
     /// </summary>
-    internal static class Emitter
+    internal static partial class Emitter
     {
         /// <summary>
         /// Layers with at most this many weights are fully unrolled into straight-line code with constant indices;
@@ -44,7 +44,7 @@ public sealed partial class NetworkGenerator
         {
             var writer = new SourceWriter();
             var network = new EmittedNetwork(spec);
-            int open = GeneratorOutput.OpenTypes(writer, spec.Namespace, spec.ContainingTypes);
+            int open = GeneratorOutput.OpenTypes(writer, spec.Namespace, spec.ContainingTypes, network.RunsInLanes ? LaneAliases : null);
             writer.WriteLine("// " + network.Describe());
             writer.WriteLine("[global::System.CodeDom.Compiler.GeneratedCode(\"NetGen.Generator\", \"" + GeneratorVersion + "\")]");
             writer.WriteLine("partial " + spec.Type.Keyword + " " + spec.Type.Name + " : global::NetGen.INetwork<" + network.T + ">");
@@ -69,6 +69,15 @@ public sealed partial class NetworkGenerator
             }
 
             EmitBackward(writer, network, fused: false);
+            if (network.RunsInLanes)
+            {
+                EmitLanes(writer, network, labels: false);
+                if (spec.Loss == LossKind.CrossEntropy)
+                {
+                    EmitLanes(writer, network, labels: true);
+                }
+            }
+
             if (network.FusesSgd)
             {
                 EmitBackward(writer, network, fused: true);
@@ -272,6 +281,14 @@ public sealed partial class NetworkGenerator
             string fusedTrainBatch = network.FusesSgd
                 ? $"if (_gradientsClean && samples <= {RowsPerPass})\n    {{\n        return TrainFused(inputs, {targets}, samples) / samples;\n    }}\n\n    "
                 : string.Empty;
+            // The pass itself: in vector lanes for a tiny network on enough samples, else layer by layer. These statements sit
+            // in the loop body of the method below, so their continuation lines carry its indentation.
+            string layered = $"RunForward(x, rows);\n        loss += ComputeOutputLoss({targetSlice}, rows, withGradient: true);\n        RunBackward(x, rows);";
+            string pass = network.RunsInLanes
+                ? $"if ({Vector}.IsHardwareAccelerated && {Fma}.IsSupported && rows >= {Int(MinimumLaneRows)})\n        {{\n" +
+                  $"            loss += RunLanes(x, {targetSlice}, rows);\n        }}\n        else\n        {{\n" +
+                  $"            {layered.Replace("\n        ", "\n            ")}\n        }}"
+                : layered;
             string markGradientsUsed = network.FusesSgd ? "_gradientsClean = false;\n    " : string.Empty;
 
             if (labels)
@@ -359,9 +376,7 @@ public sealed partial class NetworkGenerator
                         int rows = global::System.Math.Min({{RowsPerPass}}, samples - start);
                         EnsureRowCapacity(rows);
                         {{ReadOnlySpan}}<{{t}}> x = inputs.Slice(start * InputSize, rows * InputSize);
-                        RunForward(x, rows);
-                        loss += ComputeOutputLoss({{targetSlice}}, rows, withGradient: true);
-                        RunBackward(x, rows);
+                        {{pass}}
                     }
 
                     return loss;
@@ -994,6 +1009,15 @@ public sealed partial class NetworkGenerator
                 : $"new global::System.ReadOnlySpan<{T}>({source}, row * {Emitter.Int(width)}, {Emitter.Int(width)})";
 
         public bool IsUnrolled(DenseLayerSpec layer) => layer.WeightCount <= Emitter.UnrollWeightLimit;
+
+        /// <summary>
+        /// Whether training passes run in vector lanes (RunLanes): when every layer is unrolled, so the whole network is
+        /// straight-line code, and has a built-in activation, which has a vector form.
+        /// </summary>
+        public bool RunsInLanes => Spec.Layers.All(layer => IsUnrolled(layer) && layer.CustomActivation is null);
+
+        /// <summary>Samples per lane pass: the elements of a Vector256 of T.</summary>
+        public int LaneCount => IsDouble ? 4 : 8;
 
         /// <summary>
         /// Whether training steps fuse the optimizer into the weight products of the kernel layers: only for plain SGD

@@ -1,0 +1,293 @@
+using System;
+using System.ComponentModel;
+using System.Diagnostics.CodeAnalysis;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace NetGen.Kernels;
+
+/// <summary>
+/// The vector operations of generated code that trains a tiny network on several samples at once, one sample per
+/// lane: lane j of every <see cref="Vector256{T}"/> belongs to sample <c>first + j</c>, and each unit of each layer is
+/// one vector. Every step of the forward and backward pass is then lane-wise (a weight is a broadcast scalar), so the
+/// unrolled code of one sample serves eight floats or four doubles at the cost of one. Only a parameter's gradient
+/// needs the lanes summed, which <see cref="AddLaneSums(Span{float}, Vector256{float}, Vector256{float}, Vector256{float}, Vector256{float}, Vector256{float}, Vector256{float}, Vector256{float}, Vector256{float})"/>
+/// does for eight consecutive parameters at a time.
+/// </summary>
+/// <remarks>
+/// Everything here is inlined into the generated method. Generated code uses these helpers only when
+/// <see cref="Vector256.IsHardwareAccelerated"/>, and T is float or double.
+/// </remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static class LaneKernels
+{
+    /// <summary>
+    /// Lane j holds <c>source[first + j·stride]</c> for j &lt; <paramref name="lanes"/>, and 0 beyond: one column of
+    /// a row-major block of samples (an input or a target of each sample).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The lanes reach outside <paramref name="source"/>, or lanes is not in [1, Vector256&lt;T&gt;.Count].</exception>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe Vector256<T> Column<T>(ReadOnlySpan<T> source, int first, int stride, int lanes) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if ((uint)(lanes - 1) >= (uint)Vector256<T>.Count || first < 0 || stride < 0 || (long)first + (long)(lanes - 1) * stride >= source.Length)
+        {
+            ThrowOutOfRange("Column", lanes, first, stride, source.Length);
+        }
+
+        ref T start = ref Unsafe.Add(ref MemoryMarshal.GetReference(source), first);
+        if (Avx2.IsSupported && lanes == Vector256<T>.Count)
+        {
+            fixed (T* pointer = &start)
+            {
+                if (typeof(T) == typeof(float))
+                {
+                    Vector256<int> offsets = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7) * stride;
+                    return Avx2.GatherVector256((float*)pointer, offsets, sizeof(float)).As<float, T>();
+                }
+
+                Vector128<int> indices = Vector128.Create(0, 1, 2, 3) * stride;
+                return Avx2.GatherVector256((double*)pointer, indices, sizeof(double)).As<double, T>();
+            }
+        }
+
+        Vector256<T> column = Vector256<T>.Zero;
+        for (int lane = 0; lane < lanes; lane++)
+        {
+            column = column.WithElement(lane, Unsafe.Add(ref start, lane * stride));
+        }
+
+        return column;
+    }
+
+    /// <summary>Lane j holds <c>labels[first + j]</c> as a T for j &lt; <paramref name="lanes"/>, and −1 (no class) beyond.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The lanes reach outside <paramref name="labels"/>, or lanes is not in [1, Vector256&lt;T&gt;.Count].</exception>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> Labels<T>(ReadOnlySpan<int> labels, int first, int lanes) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if ((uint)(lanes - 1) >= (uint)Vector256<T>.Count || first < 0 || (long)first + lanes > labels.Length)
+        {
+            ThrowOutOfRange("Labels", lanes, first, 1, labels.Length);
+        }
+
+        Vector256<T> values = Vector256.Create(-T.One);
+        for (int lane = 0; lane < lanes; lane++)
+        {
+            values = values.WithElement(lane, T.CreateTruncating(labels[first + lane]));
+        }
+
+        return values;
+    }
+
+    /// <summary>1 in the lanes whose label is <paramref name="index"/>, else 0: one column of the one-hot targets.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> OneHot<T>(Vector256<T> labels, int index) where T : unmanaged, IFloatingPointIeee754<T>
+        => Vector256.Equals(labels, Vector256.Create(T.CreateTruncating(index))) & Vector256<T>.One;
+
+    /// <summary>All bits set in the first <paramref name="lanes"/> lanes, clear in the rest: ANDed into what must be 0 for lanes without a sample.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> Mask<T>(int lanes) where T : unmanaged, IFloatingPointIeee754<T>
+        => typeof(T) == typeof(float)
+            ? Vector256.LessThan(Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7), Vector256.Create(lanes)).As<int, T>()
+            : Vector256.LessThan(Vector256.Create(0L, 1, 2, 3), Vector256.Create((long)lanes)).As<long, T>();
+
+    /// <summary>max(a, b) lane by lane.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> Max<T>(Vector256<T> a, Vector256<T> b) where T : unmanaged, IFloatingPointIeee754<T> => Vector256.Max(a, b);
+
+    /// <summary>eˣ lane by lane.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    public static Vector256<T> Exp<T>(Vector256<T> x) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+#if NET9_0_OR_GREATER
+        return typeof(T) == typeof(float)
+            ? Vector256.Exp(x.AsSingle()).As<float, T>()
+            : Vector256.Exp(x.AsDouble()).As<double, T>();
+#else
+        Vector256<T> result = x;
+        for (int lane = 0; lane < Vector256<T>.Count; lane++)
+        {
+            result = result.WithElement(lane, T.Exp(x.GetElement(lane)));
+        }
+
+        return result;
+#endif
+    }
+
+    /// <summary>ln x lane by lane.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    public static Vector256<T> Log<T>(Vector256<T> x) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+#if NET9_0_OR_GREATER
+        return typeof(T) == typeof(float)
+            ? Vector256.Log(x.AsSingle()).As<float, T>()
+            : Vector256.Log(x.AsDouble()).As<double, T>();
+#else
+        Vector256<T> result = x;
+        for (int lane = 0; lane < Vector256<T>.Count; lane++)
+        {
+            result = result.WithElement(lane, T.Log(x.GetElement(lane)));
+        }
+
+        return result;
+#endif
+    }
+
+    /// <summary>max(z, 0); 0 where z is NaN, as the scalar code's <c>z &gt; 0 ? z : 0</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> ReLU<T>(Vector256<T> z) where T : unmanaged, IFloatingPointIeee754<T>
+        => z & Vector256.GreaterThan(z, Vector256<T>.Zero);
+
+    /// <summary>z for z &gt; 0, else slope·z.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> LeakyReLU<T>(Vector256<T> z, T slope) where T : unmanaged, IFloatingPointIeee754<T>
+        => Vector256.ConditionalSelect(Vector256.GreaterThan(z, Vector256<T>.Zero), z, z * Vector256.Create(slope));
+
+    /// <summary>1 / (1 + e⁻ᶻ): 0 where e⁻ᶻ overflows, 1 where it underflows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> Sigmoid<T>(Vector256<T> z) where T : unmanaged, IFloatingPointIeee754<T>
+        => Vector256<T>.One / (Vector256<T>.One + Exp(-z));
+
+    /// <summary>
+    /// tanh z = −m/(2 + m) with m = e^−2|z| − 1, and z's sign. m comes from <see cref="ExpMinusOne{T}"/>, so the result
+    /// keeps its relative precision near 0, where 1 − e^−2|z| would cancel, and never overflows.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> Tanh<T>(Vector256<T> z) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Vector256<T> sign = z & Vector256.Create(-T.Zero);
+        Vector256<T> m = ExpMinusOne(Vector256.Create(-(T.One + T.One)) * Vector256.Abs(z));
+        return (-m / (Vector256.Create(T.One + T.One) + m)) | sign;
+    }
+
+    /// <summary>
+    /// Binary cross-entropy of σ(z) against t, from the logit: max(z, 0) − t·z + ln(1 + e^−|z|), finite where σ(z)
+    /// rounds to 0 or 1.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> BinaryCrossEntropyWithLogits<T>(Vector256<T> z, Vector256<T> t) where T : unmanaged, IFloatingPointIeee754<T>
+        => Vector256.Max(z, Vector256<T>.Zero) - t * z + LogOnePlus(Exp(-Vector256.Abs(z)));
+
+    /// <summary>
+    /// eˣ − 1 for x ≤ 0, accurate near 0 by Kahan's method: with u = eˣ rounded, (u − 1)·x / ln u cancels the rounding
+    /// error of u. Where u rounds to 1 the result is x, where u − 1 rounds to −1 it is −1.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<T> ExpMinusOne<T>(Vector256<T> x) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Vector256<T> u = Exp(x);
+        Vector256<T> m = u - Vector256<T>.One;
+        Vector256<T> corrected = m * x / Log(u);
+        Vector256<T> result = Vector256.ConditionalSelect(Vector256.Equals(m, Vector256.Create(-T.One)), m, corrected);
+        return Vector256.ConditionalSelect(Vector256.Equals(u, Vector256<T>.One), x, result);
+    }
+
+    /// <summary>ln(1 + x) for x ≥ 0, accurate for small x by Kahan's method: with w = 1 + x rounded, ln w · x / (w − 1).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<T> LogOnePlus<T>(Vector256<T> x) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Vector256<T> w = Vector256<T>.One + x;
+        Vector256<T> corrected = Log(w) * x / (w - Vector256<T>.One);
+        return Vector256.ConditionalSelect(Vector256.Equals(w, Vector256<T>.One), x, corrected);
+    }
+
+    /// <summary>gradient · [y &gt; 0]: the ReLU's derivative at its output.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> ReLUBackward<T>(Vector256<T> y, Vector256<T> gradient) where T : unmanaged, IFloatingPointIeee754<T>
+        => gradient & Vector256.GreaterThan(y, Vector256<T>.Zero);
+
+    /// <summary>gradient · (y &gt; 0 ? 1 : slope): the leaky ReLU's derivative at its output, for a slope ≥ 0.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> LeakyReLUBackward<T>(Vector256<T> y, Vector256<T> gradient, T slope) where T : unmanaged, IFloatingPointIeee754<T>
+        => Vector256.ConditionalSelect(Vector256.GreaterThan(y, Vector256<T>.Zero), gradient, gradient * Vector256.Create(slope));
+
+    /// <summary>gradient · y(1 − y): the sigmoid's derivative at its output.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> SigmoidBackward<T>(Vector256<T> y, Vector256<T> gradient) where T : unmanaged, IFloatingPointIeee754<T>
+        => gradient * y * (Vector256<T>.One - y);
+
+    /// <summary>gradient · (1 − y²): the tanh's derivative at its output.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> TanhBackward<T>(Vector256<T> y, Vector256<T> gradient) where T : unmanaged, IFloatingPointIeee754<T>
+        => gradient * (Vector256<T>.One - y * y);
+
+    /// <summary>The sum of the lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T Sum<T>(Vector256<T> x) where T : unmanaged, IFloatingPointIeee754<T> => Vector256.Sum(x);
+
+    /// <summary>
+    /// <c>destination[k] += Σ lanes of vₖ</c> for every k below destination's length (at most 8): eight gradients
+    /// summed over the samples at once, by a tree of horizontal adds instead of eight separate reductions.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void AddLaneSums(
+        Span<float> destination, Vector256<float> v0, Vector256<float> v1, Vector256<float> v2, Vector256<float> v3,
+        Vector256<float> v4, Vector256<float> v5, Vector256<float> v6, Vector256<float> v7)
+    {
+        Vector256<float> sums;
+        if (Avx.IsSupported)
+        {
+            // [v0 lo 4, v1 lo 4, v2 lo 4, v3 lo 4 | the same of the high halves], then for v4 … v7; the halves added last.
+            Vector256<float> low = Avx.HorizontalAdd(Avx.HorizontalAdd(v0, v1), Avx.HorizontalAdd(v2, v3));
+            Vector256<float> high = Avx.HorizontalAdd(Avx.HorizontalAdd(v4, v5), Avx.HorizontalAdd(v6, v7));
+            sums = Avx.Permute2x128(low, high, 0x20) + Avx.Permute2x128(low, high, 0x31);
+        }
+        else
+        {
+            sums = Vector256.Create(
+                Vector256.Sum(v0), Vector256.Sum(v1), Vector256.Sum(v2), Vector256.Sum(v3),
+                Vector256.Sum(v4), Vector256.Sum(v5), Vector256.Sum(v6), Vector256.Sum(v7));
+        }
+
+        AddFirst(destination, sums);
+    }
+
+    /// <summary><c>destination[k] += Σ lanes of vₖ</c> for every k below destination's length (at most 4).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void AddLaneSums(Span<double> destination, Vector256<double> v0, Vector256<double> v1, Vector256<double> v2, Vector256<double> v3)
+    {
+        Vector256<double> sums;
+        if (Avx.IsSupported)
+        {
+            // [v0 01, v1 01, v0 23, v1 23] and the same for v2, v3; then the halves added.
+            Vector256<double> low = Avx.HorizontalAdd(v0, v1), high = Avx.HorizontalAdd(v2, v3);
+            sums = Avx.Permute2x128(low, high, 0x20) + Avx.Permute2x128(low, high, 0x31);
+        }
+        else
+        {
+            sums = Vector256.Create(Vector256.Sum(v0), Vector256.Sum(v1), Vector256.Sum(v2), Vector256.Sum(v3));
+        }
+
+        AddFirst(destination, sums);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddFirst<T>(Span<T> destination, Vector256<T> sums) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (destination.Length == Vector256<T>.Count)
+        {
+            ref T start = ref MemoryMarshal.GetReference(destination);
+            (Vector256.LoadUnsafe(ref start) + sums).StoreUnsafe(ref start);
+            return;
+        }
+
+        if (destination.Length > Vector256<T>.Count)
+        {
+            ThrowOutOfRange("AddLaneSums", destination.Length, 0, 1, Vector256<T>.Count);
+        }
+
+        for (int k = 0; k < destination.Length; k++)
+        {
+            destination[k] += sums.GetElement(k);
+        }
+    }
+
+    // Apart, so that the message formatting is not inlined into the generated pass with every call.
+    [DoesNotReturn]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowOutOfRange(string method, int lanes, int first, int stride, int length)
+        => throw new ArgumentOutOfRangeException(
+            nameof(lanes), $"{method}: {lanes} lanes from index {first} with stride {stride} do not fit in a span of {length}.");
+}

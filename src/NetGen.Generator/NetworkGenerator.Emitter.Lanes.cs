@@ -1,0 +1,292 @@
+using System.Collections.Generic;
+using System.Linq;
+using NetGen.Generator.Model;
+
+namespace NetGen.Generator;
+
+public sealed partial class NetworkGenerator
+{
+    internal static partial class Emitter
+    {
+        /// <summary>
+        /// The file-level aliases of a generated file that has a lane pass: NetGen.Kernels.LaneKernels, the static
+        /// Vector256 class, and X86 FMA. The pass calls the hardware intrinsics directly, which the JIT expands in place,
+        /// because a method this long exhausts its inlining budget and would leave helper calls in the loop.
+        /// </summary>
+        internal static readonly string[] LaneAliases =
+        [
+            $"using {L} = global::NetGen.Kernels.LaneKernels;",
+            $"using {Vector} = global::System.Runtime.Intrinsics.Vector256;",
+            $"using {Fma} = global::System.Runtime.Intrinsics.X86.Fma;",
+        ];
+
+        private const string L = "NetGenLanes";
+        private const string Vector = "NetGenVector256";
+        private const string Fma = "NetGenFma";
+
+        /// <summary>
+        /// A pass over at least this many samples runs in lanes. One sample alone is left to the per-sample code: in
+        /// lanes it would pay the lane sums of every gradient for one lane of work.
+        /// </summary>
+        internal const int MinimumLaneRows = 2;
+
+        /// <summary>
+        /// RunLanes: forward pass, loss and backward pass of a tiny network (every layer unrolled, no custom activation)
+        /// over a pass of samples, a vector of samples at a time. Lane j of every vector is sample first + j; unit u of
+        /// layer k is the local yk_u, its pre-activation zk_u and ∂loss/∂zk_u dk_u. The weights are broadcast scalars, so
+        /// the arithmetic is the per-sample code's, lane-wise; a partial last block zero-fills its inputs and masks
+        /// its loss and gradients. Each run of consecutive parameters sums its lanes into _gradients at once.
+        /// </summary>
+        private static void EmitLanes(SourceWriter writer, EmittedNetwork network, bool labels)
+        {
+            NetworkSpec spec = network.Spec;
+            DenseLayerSpec output = spec.Layers[spec.Layers.Count - 1];
+            string t = network.T;
+            string count = Int(network.LaneCount);
+            string targetType = labels ? $"{ReadOnlySpan}<int>" : $"{ReadOnlySpan}<{t}>";
+            string targets = labels ? "labels" : "targets";
+
+            writer.WriteLine($"// Forward pass, loss and backward pass of rows samples, {count} at a time, one sample per vector lane (see");
+            writer.WriteLine($"// NetGen.Kernels.LaneKernels): the same sums as RunForward, ComputeOutputLoss and RunBackward. Returns the summed loss.");
+            writer.WriteLine(FullyOptimized);
+            writer.WriteLine($"private {t} RunLanes({ReadOnlySpan}<{t}> inputs, {targetType} {targets}, int rows)");
+            writer.OpenBrace();
+            writer.WriteLine($"{ReadOnlySpan}<{t}> p = _parameters;");
+            writer.WriteLine($"{Span}<{t}> g = _gradients;");
+            writer.WriteLine($"var loss = {Vector}.Create({network.Literal(0)});");
+            writer.WriteLine($"for (int first = 0; first < rows; first += {count})");
+            writer.OpenBrace();
+            writer.WriteLine($"int lanes = global::System.Math.Min({count}, rows - first);");
+            writer.WriteLine($"var mask = {L}.Mask<{t}>(lanes);");
+            for (int input = 0; input < spec.Inputs; input++)
+            {
+                writer.WriteLine($"var x{Int(input)} = {L}.Column(inputs, {ColumnStart(spec.Inputs, input)}, {Int(spec.Inputs)}, lanes);");
+            }
+
+            foreach (DenseLayerSpec layer in spec.Layers)
+            {
+                writer.WriteLine();
+                writer.WriteLine($"// Layer {Int(layer.Index)}: {network.DescribeLayer(layer)}, forward");
+                EmitLaneForward(writer, network, layer);
+            }
+
+            writer.WriteLine();
+            writer.WriteLine($"// Loss, and ∂loss/∂z of layer {Int(output.Index)}; lanes without a sample add nothing.");
+            if (labels)
+            {
+                writer.WriteLine($"var label = {L}.Labels<{t}>(labels, first, lanes);");
+            }
+
+            for (int unit = 0; unit < output.Units; unit++)
+            {
+                writer.WriteLine(labels
+                    ? $"var t{Int(unit)} = {L}.OneHot(label, {Int(unit)});"
+                    : $"var t{Int(unit)} = {L}.Column(targets, {ColumnStart(output.Units, unit)}, {Int(output.Units)}, lanes);");
+            }
+
+            EmitLaneLoss(writer, network, output);
+
+            for (int index = spec.Layers.Count - 1; index >= 0; index--)
+            {
+                DenseLayerSpec layer = spec.Layers[index];
+                writer.WriteLine();
+                writer.WriteLine($"// Layer {Int(index)}: {network.DescribeLayer(layer)}, backward");
+                EmitLaneBackward(writer, network, layer);
+            }
+
+            writer.CloseBrace();
+            writer.WriteLine();
+            writer.WriteLine($"return {L}.Sum(loss);");
+            writer.CloseBrace();
+            writer.WriteLine();
+        }
+
+        /// <summary>Where column <paramref name="column"/> of sample <c>first</c> starts in a row-major span of <paramref name="width"/> values per sample.</summary>
+        private static string ColumnStart(int width, int column)
+            => width == 1 ? "first" : column == 0 ? $"first * {Int(width)}" : $"first * {Int(width)} + {Int(column)}";
+
+        /// <summary><paramref name="terms"/> summed and, for more than one output, divided by their count: a per-output mean.</summary>
+        private static string LaneMean(EmittedNetwork network, IReadOnlyList<string> terms)
+            => terms.Count == 1 ? terms[0] : $"({PairwiseSum(terms)}) * {Vector}.Create({network.Literal(1.0 / terms.Count)})";
+
+        /// <summary>The vector of input <paramref name="input"/> to layer <paramref name="layer"/>: an input column, or the layer below's output.</summary>
+        private static string LaneInput(int layer, int input) => layer == 0 ? "x" + Int(input) : $"y{Int(layer - 1)}_{Int(input)}";
+
+        /// <summary>Σ scalarᵢ·vectorᵢ (+ start) as nested fused multiply-adds, in two interleaved chains when long, so that the adds overlap.</summary>
+        private static string LaneDot(IReadOnlyList<(string Scalar, string Vector)> terms, string? start)
+        {
+            string Chain(IEnumerable<(string Scalar, string Vector)> chain, string? initial)
+            {
+                string? sum = initial;
+                foreach ((string scalar, string vector) in chain)
+                {
+                    sum = sum is null ? $"{Vector}.Create({scalar}) * {vector}" : $"{Fma}.MultiplyAdd({Vector}.Create({scalar}), {vector}, {sum})";
+                }
+
+                return sum!;
+            }
+
+            if (terms.Count < 8)
+            {
+                return Chain(terms, start);
+            }
+
+            return Chain(terms.Where((_, i) => i % 2 == 0), start) + " + " + Chain(terms.Where((_, i) => i % 2 == 1), null);
+        }
+
+        private static void EmitLaneForward(SourceWriter writer, EmittedNetwork network, DenseLayerSpec layer)
+        {
+            string k = Int(layer.Index);
+            for (int unit = 0; unit < layer.Units; unit++)
+            {
+                string u = Int(unit);
+                var terms = Enumerable.Range(0, layer.Inputs)
+                    .Select(input => ($"p[{Int(layer.WeightOffset + unit * layer.Inputs + input)}]", LaneInput(layer.Index, input)))
+                    .ToList();
+                writer.WriteLine($"var z{k}_{u} = {LaneDot(terms, $"{Vector}.Create(p[{Int(layer.BiasOffset + unit)}])")};");
+                string? activation = layer.Activation switch
+                {
+                    ActivationKind.Identity => $"z{k}_{u}",
+                    ActivationKind.ReLU => $"{L}.ReLU(z{k}_{u})",
+                    ActivationKind.LeakyReLU => $"{L}.LeakyReLU(z{k}_{u}, {network.Literal(layer.Slope)})",
+                    ActivationKind.Sigmoid => $"{L}.Sigmoid(z{k}_{u})",
+                    ActivationKind.Tanh => $"{L}.Tanh(z{k}_{u})",
+                    _ => null,
+                };
+                if (activation is not null)
+                {
+                    writer.WriteLine($"var y{k}_{u} = {activation};");
+                }
+            }
+
+            if (layer.Activation == ActivationKind.Softmax)
+            {
+                IEnumerable<int> units = Enumerable.Range(0, layer.Units);
+                string max = units.Skip(1).Aggregate($"z{k}_0", (acc, unit) => $"{L}.Max({acc}, z{k}_{Int(unit)})");
+                writer.WriteLine($"var max{k} = {max};");
+                foreach (int unit in units)
+                {
+                    writer.WriteLine($"var e{k}_{Int(unit)} = {L}.Exp(z{k}_{Int(unit)} - max{k});");
+                }
+
+                writer.WriteLine($"var sum{k} = {PairwiseSum(units.Select(unit => $"e{k}_{Int(unit)}"))};");
+                foreach (int unit in units)
+                {
+                    writer.WriteLine($"var y{k}_{Int(unit)} = e{k}_{Int(unit)} / sum{k};");
+                }
+            }
+        }
+
+        /// <summary>The lane losses into loss, and dO_u = ∂loss/∂z of the output layer, masked to the lanes that hold a sample.</summary>
+        private static void EmitLaneLoss(SourceWriter writer, EmittedNetwork network, DenseLayerSpec output)
+        {
+            string o = Int(output.Index);
+            IEnumerable<int> units = Enumerable.Range(0, output.Units);
+            string inverseUnits = network.Literal(1.0 / output.Units);
+            switch (network.Spec.Loss)
+            {
+                case LossKind.CrossEntropy:
+                    // −Σ tᵤ ln yᵤ = Σ tᵤ·(logsumexp(z) − zᵤ); the gradient with respect to the logits is y·Σt − t.
+                    writer.WriteLine($"var mass = {PairwiseSum(units.Select(unit => "t" + Int(unit)))};");
+                    writer.WriteLine($"loss += (mass * (max{o} + {L}.Log(sum{o})) - ({PairwiseSum(units.Select(unit => $"t{Int(unit)} * z{o}_{Int(unit)}"))})) & mask;");
+                    foreach (int unit in units)
+                    {
+                        writer.WriteLine($"var d{o}_{Int(unit)} = (y{o}_{Int(unit)} * mass - t{Int(unit)}) & mask;");
+                    }
+
+                    break;
+                case LossKind.BinaryCrossEntropy:
+                    // Mean over the outputs, from the logits; the gradient with respect to the logits is (y − t)/OutputSize.
+                    writer.WriteLine($"loss += ({LaneMean(network, units.Select(unit => $"{L}.BinaryCrossEntropyWithLogits(z{o}_{Int(unit)}, t{Int(unit)})").ToList())}) & mask;");
+                    foreach (int unit in units)
+                    {
+                        string residual = $"y{o}_{Int(unit)} - t{Int(unit)}";
+                        writer.WriteLine(output.Units == 1
+                            ? $"var d{o}_{Int(unit)} = ({residual}) & mask;"
+                            : $"var d{o}_{Int(unit)} = (({residual}) * {Vector}.Create({inverseUnits})) & mask;");
+                    }
+
+                    break;
+                default:
+                    // Mean squared error over the outputs; its gradient 2(y − t)/OutputSize, then the activation's derivative.
+                    foreach (int unit in units)
+                    {
+                        writer.WriteLine($"var r{Int(unit)} = y{o}_{Int(unit)} - t{Int(unit)};");
+                    }
+
+                    writer.WriteLine($"loss += ({LaneMean(network, units.Select(unit => $"r{Int(unit)} * r{Int(unit)}").ToList())}) & mask;");
+                    foreach (int unit in units)
+                    {
+                        writer.WriteLine($"var gy{o}_{Int(unit)} = (r{Int(unit)} * {Vector}.Create({network.Literal(2.0 / output.Units)})) & mask;");
+                    }
+
+                    EmitLaneActivationBackward(writer, network, output);
+                    break;
+            }
+        }
+
+        /// <summary>dk_u from gyk_u = ∂loss/∂yk_u: times the activation's derivative, taken at the output y.</summary>
+        private static void EmitLaneActivationBackward(SourceWriter writer, EmittedNetwork network, DenseLayerSpec layer)
+        {
+            string k = Int(layer.Index);
+            IEnumerable<int> units = Enumerable.Range(0, layer.Units);
+            if (layer.Activation == ActivationKind.Softmax)
+            {
+                // The softmax's Jacobian: dᵤ = yᵤ·(gyᵤ − Σᵥ gyᵥ·yᵥ).
+                writer.WriteLine($"var dot{k} = {PairwiseSum(units.Select(unit => $"gy{k}_{Int(unit)} * y{k}_{Int(unit)}"))};");
+            }
+
+            foreach (int unit in units)
+            {
+                string u = Int(unit);
+                string gradient = $"gy{k}_{u}", y = $"y{k}_{u}";
+                string derivative = layer.Activation switch
+                {
+                    ActivationKind.ReLU => $"{L}.ReLUBackward({y}, {gradient})",
+                    ActivationKind.LeakyReLU => $"{L}.LeakyReLUBackward({y}, {gradient}, {network.Literal(layer.Slope)})",
+                    ActivationKind.Sigmoid => $"{L}.SigmoidBackward({y}, {gradient})",
+                    ActivationKind.Tanh => $"{L}.TanhBackward({y}, {gradient})",
+                    ActivationKind.Softmax => $"{y} * ({gradient} - dot{k})",
+                    _ => gradient,
+                };
+                writer.WriteLine($"var d{k}_{u} = {derivative};");
+            }
+        }
+
+        private static void EmitLaneBackward(SourceWriter writer, EmittedNetwork network, DenseLayerSpec layer)
+        {
+            string k = Int(layer.Index);
+
+            // The layer's weights and then its biases are consecutive parameters: each run of LaneCount is summed over
+            // the lanes at once. A weight's gradient is Σ dₖᵤ·xᵢ over the samples, a bias's Σ dₖᵤ.
+            int parameters = layer.WeightCount + layer.Units;
+            for (int start = 0; start < parameters; start += network.LaneCount)
+            {
+                int length = System.Math.Min(network.LaneCount, parameters - start);
+                IEnumerable<string> contributions = Enumerable.Range(start, network.LaneCount).Select(parameter =>
+                    parameter >= parameters ? "default"
+                    : parameter < layer.WeightCount ? $"d{k}_{Int(parameter / layer.Inputs)} * {LaneInput(layer.Index, parameter % layer.Inputs)}"
+                    : $"d{k}_{Int(parameter - layer.WeightCount)}");
+                writer.WriteLine($"{L}.AddLaneSums(g.Slice({Int(layer.WeightOffset + start)}, {Int(length)}), {string.Join(", ", contributions)});");
+            }
+
+            if (layer.Index == 0)
+            {
+                return;
+            }
+
+            // ∂loss/∂y of the layer below, Σᵤ dₖᵤ·Wᵤᵢ, then its activation's derivative.
+            DenseLayerSpec below = network.Spec.Layers[layer.Index - 1];
+            string b = Int(below.Index);
+            for (int input = 0; input < layer.Inputs; input++)
+            {
+                var terms = Enumerable.Range(0, layer.Units)
+                    .Select(unit => ($"p[{Int(layer.WeightOffset + unit * layer.Inputs + input)}]", $"d{k}_{Int(unit)}"))
+                    .ToList();
+                writer.WriteLine($"var gy{b}_{Int(input)} = {LaneDot(terms, null)};");
+            }
+
+            EmitLaneActivationBackward(writer, network, below);
+        }
+    }
+}

@@ -1,0 +1,338 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Runtime.Intrinsics;
+using NetGen.Kernels;
+using NetGen.Tests.Gradients;
+using NetGen.Tests.Lanes;
+using Xunit;
+
+namespace NetGen.Tests
+{
+    /// <summary>
+    /// Tiny networks train in vector lanes (RunLanes, one sample per lane) when a pass holds at least two samples. The
+    /// gradients are checked against central finite differences of the reference network at every block shape: one
+    /// sample (the per-sample code), a partial block alone, whole blocks, and whole blocks with a partial one after them.
+    /// </summary>
+    public sealed class LaneTests
+    {
+        private const double Slope = 0.01;
+
+        /// <summary>Double networks: four lanes. 1 is the per-sample path; 2, 3 a partial block; 4, 8 whole ones; 5, 9 a tail.</summary>
+        private static readonly int[] DoubleBatchSizes = [1, 2, 3, 4, 5, 8, 9];
+
+        /// <summary>Float networks: eight lanes; 300 is more than Trainer.MaxRowsPerPass, so two passes.</summary>
+        private static readonly int[] FloatBatchSizes = [1, 2, 7, 8, 9, 16, 17, 300];
+
+        public static IEnumerable<object[]> LaneCases()
+            => GradientCheckTests.Cases().Where(@case => !((string)@case[0]).StartsWith("kernels", StringComparison.Ordinal) && !((string)@case[0]).Contains("Swish"));
+
+        [Theory]
+        [MemberData(nameof(LaneCases))]
+        public void Double_gradients_match_finite_differences_at_every_block_shape(string name, GradientCheckTests.NetworkFactory factory, ReferenceNetwork reference)
+        {
+            foreach (int samples in DoubleBatchSizes)
+            {
+                INetwork<double> network = factory.Create();
+                GradientCheckTests.RandomizeParameters(network, seed: 21);
+                (double[] inputs, double[] targets) = GradientCheckTests.RandomBatch(reference, samples, seed: 100 + samples);
+
+                double loss = network.AccumulateGradients(inputs, targets);
+
+                double[] parameters = network.Parameters.ToArray();
+                Assert.True(Math.Abs(reference.SummedLoss(parameters, inputs, targets) - loss) <= 1e-12 * samples, $"{name}, {samples} samples: loss");
+                GradientCheckTests.AssertGradientsAgree(reference.FiniteDifferenceGradient(parameters, inputs, targets), network.Gradients.ToArray());
+            }
+        }
+
+        [Fact]
+        public void Double_label_overloads_match_one_hot_targets_at_every_block_shape()
+        {
+            var reference = new ReferenceNetwork(3, Loss.CrossEntropy, (5, Activation.ReLU, Slope), (7, Activation.LeakyReLU, Slope), (3, Activation.Softmax, Slope));
+            foreach (int samples in DoubleBatchSizes)
+            {
+                var network = new CrossEntropyNet();
+                GradientCheckTests.RandomizeParameters(network, seed: 4);
+                (double[] inputs, int[] labels, double[] oneHot) = LabelledBatch(reference, samples, seed: samples);
+
+                double loss = network.AccumulateGradients(inputs, labels);
+
+                double[] parameters = network.Parameters.ToArray();
+                Assert.Equal(reference.SummedLoss(parameters, inputs, oneHot), loss, 1e-12);
+                GradientCheckTests.AssertGradientsAgree(reference.FiniteDifferenceGradient(parameters, inputs, oneHot), network.Gradients.ToArray());
+            }
+        }
+
+        public static IEnumerable<object[]> FloatCases()
+        {
+            yield return FloatCase("CE, ReLU hidden (iris's shape)", () => new FloatIrisNet(),
+                new ReferenceNetwork(4, Loss.CrossEntropy, (16, Activation.ReLU, Slope), (3, Activation.Softmax, Slope)));
+            yield return FloatCase("BCE, tanh hidden", () => new FloatBceNet(),
+                new ReferenceNetwork(3, Loss.BinaryCrossEntropy, (6, Activation.Tanh, Slope), (2, Activation.Sigmoid, Slope)));
+            yield return FloatCase("MSE, softmax output, leaky ReLU and sigmoid hidden", () => new FloatMseNet(),
+                new ReferenceNetwork(5, Loss.MeanSquaredError, (9, Activation.LeakyReLU, 0.2), (7, Activation.Sigmoid, Slope), (4, Activation.Softmax, Slope)));
+        }
+
+        private static object[] FloatCase(string name, Func<INetwork<float>> create, ReferenceNetwork reference)
+            => [name, new FloatFactory(create), reference];
+
+        [Theory]
+        [MemberData(nameof(FloatCases))]
+        public void Float_gradients_match_finite_differences_at_every_block_shape(string name, FloatFactory factory, ReferenceNetwork reference)
+        {
+            foreach (int samples in FloatBatchSizes)
+            {
+                INetwork<float> network = factory.Create();
+                var random = new Random(samples);
+                for (int i = 0; i < network.ParameterCount; i++)
+                {
+                    network.Parameters[i] = (float)(random.NextDouble() - 0.5);
+                }
+
+                (double[] inputs, double[] targets) = GradientCheckTests.RandomBatch(reference, samples, seed: samples);
+                float[] floatInputs = ToFloat(inputs), floatTargets = ToFloat(targets);
+                inputs = ToDouble(floatInputs); // the reference sees exactly the float values
+                targets = ToDouble(floatTargets);
+
+                float loss = network.AccumulateGradients(floatInputs, floatTargets);
+
+                double[] parameters = ToDouble(network.Parameters.ToArray());
+                double expectedLoss = reference.SummedLoss(parameters, inputs, targets);
+                Assert.True(Math.Abs(expectedLoss - loss) <= 1e-5 * Math.Abs(expectedLoss) + 1e-5, $"{name}, {samples} samples: loss {loss} against {expectedLoss}");
+                AssertFloatGradientsAgree(reference.FiniteDifferenceGradient(parameters, inputs, targets), network.Gradients.ToArray(), $"{name}, {samples} samples");
+            }
+        }
+
+        [Fact]
+        public void Float_label_overloads_match_one_hot_targets_at_every_block_shape()
+        {
+            var reference = new ReferenceNetwork(4, Loss.CrossEntropy, (16, Activation.ReLU, Slope), (3, Activation.Softmax, Slope));
+            foreach (int samples in FloatBatchSizes)
+            {
+                var network = new FloatIrisNet();
+                (double[] inputs, int[] labels, double[] oneHot) = LabelledBatch(reference, samples, seed: samples);
+                float[] floatInputs = ToFloat(inputs);
+
+                float loss = network.AccumulateGradients(floatInputs, labels);
+
+                double[] parameters = ToDouble(network.Parameters.ToArray());
+                double expectedLoss = reference.SummedLoss(parameters, ToDouble(floatInputs), oneHot);
+                Assert.True(Math.Abs(expectedLoss - loss) <= 1e-5 * expectedLoss, $"{samples} samples: loss {loss} against {expectedLoss}");
+                AssertFloatGradientsAgree(reference.FiniteDifferenceGradient(parameters, ToDouble(floatInputs), oneHot), network.Gradients.ToArray(), $"{samples} samples");
+            }
+        }
+
+        [Fact]
+        public void A_lane_step_is_one_Adam_step_on_the_mean_gradient_and_leaves_the_gradient_clear()
+        {
+            // TrainBatch through the lanes, then the same Adam step by hand from the reference gradient.
+            var reference = new ReferenceNetwork(4, Loss.CrossEntropy, (16, Activation.ReLU, Slope), (3, Activation.Softmax, Slope));
+            var network = new FloatIrisNet();
+            (double[] inputs, int[] labels, double[] oneHot) = LabelledBatch(reference, 13, seed: 3);
+            float[] floatInputs = ToFloat(inputs);
+            double[] theta = ToDouble(network.Parameters.ToArray());
+
+            network.TrainBatch(floatInputs, labels);
+
+            double[] gradient = reference.FiniteDifferenceGradient(theta, ToDouble(floatInputs), oneHot);
+            for (int i = 0; i < theta.Length; i++)
+            {
+                // Adam's first step: m̂ = g, v̂ = g², so θ moves by α·g/(|g| + ε) = ±α for every gradient well above ε.
+                double g = gradient[i] / 13;
+                double expected = theta[i] - 0.01 * g / (Math.Abs(g) + 1e-8);
+                Assert.True(Math.Abs(expected - network.Parameters[i]) <= 1e-4 * 0.01 + 1e-6, $"parameter {i}: expected {expected}, got {network.Parameters[i]}");
+                Assert.Equal(0f, network.Gradients[i]);
+            }
+        }
+
+        internal static void AssertFloatGradientsAgree(double[] expected, float[] actual, string what)
+        {
+            Assert.Equal(expected.Length, actual.Length);
+            double scale = expected.Max(Math.Abs);
+            for (int i = 0; i < expected.Length; i++)
+            {
+                double difference = Math.Abs(expected[i] - actual[i]);
+                Assert.True(difference <= 1e-4 * Math.Abs(expected[i]) + 1e-5 * scale, $"{what}, parameter {i}: finite differences give {expected[i]:R}, the network {actual[i]:R}");
+            }
+
+            Assert.Contains(actual, value => value != 0);
+        }
+
+        private static (double[] Inputs, int[] Labels, double[] OneHot) LabelledBatch(ReferenceNetwork reference, int samples, int seed)
+        {
+            var random = new Random(seed);
+            double[] inputs = GradientCheckTests.RandomValues(random, samples * reference.Inputs);
+            int[] labels = new int[samples];
+            double[] oneHot = new double[samples * reference.Outputs];
+            for (int s = 0; s < samples; s++)
+            {
+                labels[s] = random.Next(reference.Outputs);
+                oneHot[s * reference.Outputs + labels[s]] = 1;
+            }
+
+            return (inputs, labels, oneHot);
+        }
+
+        private static float[] ToFloat(double[] values) => Array.ConvertAll(values, value => (float)value);
+
+        private static double[] ToDouble(float[] values) => Array.ConvertAll(values, value => (double)value);
+
+        /// <summary>Wraps a constructor so xunit shows a readable case name rather than a delegate.</summary>
+        public sealed class FloatFactory(Func<INetwork<float>> create)
+        {
+            public INetwork<float> Create() => create();
+
+            public override string ToString() => "network";
+        }
+    }
+
+    /// <summary>LaneKernels' vector functions against System.Math, lane by lane, and its argument checks.</summary>
+    public sealed class LaneKernelTests
+    {
+        private static readonly double[] Arguments = [-100, -30, -10, -2.5, -1, -0.3, -1e-6, -1e-30, 0, 1e-30, 1e-6, 0.3, 1, 2.5, 10, 30, 100];
+
+        [Fact]
+        public void Vector_functions_match_the_scalar_ones_in_double()
+        {
+            foreach (double x in Arguments)
+            {
+                Vector256<double> v = Vector256.Create(x);
+                AssertClose(Math.Exp(x), LaneKernels.Exp(v).GetElement(0), 1e-15, $"exp({x})");
+                AssertClose(Math.Tanh(x), LaneKernels.Tanh(v).GetElement(0), 1e-15, $"tanh({x})");
+                AssertClose(1 / (1 + Math.Exp(-x)), LaneKernels.Sigmoid(v).GetElement(0), 1e-15, $"σ({x})");
+                AssertClose(Math.Max(x, 0) - 0.3 * x + LogOnePlus(Math.Exp(-Math.Abs(x))), LaneKernels.BinaryCrossEntropyWithLogits(v, Vector256.Create(0.3)).GetElement(0), 1e-15, $"bce({x})");
+                AssertClose(Math.Max(x, 0) - x + LogOnePlus(Math.Exp(-Math.Abs(x))), LaneKernels.BinaryCrossEntropyWithLogits(v, Vector256.Create(1.0)).GetElement(0), 1e-15, $"bce({x}, 1)");
+                if (x > 0)
+                {
+                    AssertClose(Math.Log(x), LaneKernels.Log(v).GetElement(0), 1e-15, $"ln({x})");
+                }
+            }
+        }
+
+        [Fact]
+        public void Vector_functions_match_the_scalar_ones_in_float()
+        {
+            foreach (double argument in Arguments)
+            {
+                float x = (float)argument;
+                Vector256<float> v = Vector256.Create(x);
+                AssertClose((float)Math.Exp(x), LaneKernels.Exp(v).GetElement(7), 1e-6, $"exp({x})"); // +∞ beyond float's range
+                AssertClose(Math.Tanh(x), LaneKernels.Tanh(v).GetElement(7), 1e-6, $"tanh({x})");
+                AssertClose(1 / (1 + Math.Exp(-x)), LaneKernels.Sigmoid(v).GetElement(7), 1e-6, $"σ({x})");
+                if (x > 0)
+                {
+                    AssertClose(Math.Log(x), LaneKernels.Log(v).GetElement(7), 1e-6, $"ln({x})");
+                }
+            }
+        }
+
+        [Fact]
+        public void Activations_and_their_derivatives_are_those_of_the_per_sample_code()
+        {
+            Vector256<float> z = Vector256.Create(-2f, -0f, 0f, 1e-30f, 3f, float.NaN, -1e-30f, 0.5f);
+            Vector256<float> gradient = Vector256.Create(10f);
+            for (int lane = 0; lane < 8; lane++)
+            {
+                float value = z.GetElement(lane);
+                Assert.Equal(value > 0 ? value : 0, LaneKernels.ReLU(z).GetElement(lane));
+                Assert.Equal(value > 0 ? value : 0.1f * value, LaneKernels.LeakyReLU(z, 0.1f).GetElement(lane));
+                Assert.Equal(value > 0 ? 10f : 0f, LaneKernels.ReLUBackward(z, gradient).GetElement(lane));
+                Assert.Equal(value > 0 ? 10f : 1f, LaneKernels.LeakyReLUBackward(z, gradient, 0.1f).GetElement(lane));
+            }
+
+            Vector256<float> y = Vector256.Create(0.25f);
+            Assert.Equal(10f * 0.25f * 0.75f, LaneKernels.SigmoidBackward(y, gradient).GetElement(3));
+            Assert.Equal(10f * (1 - 0.0625f), LaneKernels.TanhBackward(y, gradient).GetElement(3));
+        }
+
+        [Fact]
+        public void Columns_labels_and_masks_fill_only_the_lanes_with_a_sample()
+        {
+            float[] rows = Enumerable.Range(0, 30).Select(i => (float)i).ToArray();
+            Assert.Equal(Vector256.Create(1f, 4, 7, 10, 13, 16, 19, 22), LaneKernels.Column<float>(rows, 1, 3, 8));
+            Assert.Equal(Vector256.Create(2f, 5, 8, 0, 0, 0, 0, 0), LaneKernels.Column<float>(rows, 2, 3, 3));
+            Assert.Equal(Vector256.Create(29.0, 0, 0, 0), LaneKernels.Column<double>(rows.Select(v => (double)v).ToArray(), 29, 5, 1));
+            Assert.Equal(Vector256.Create(3.0, 6, 9, 12), LaneKernels.Column<double>(rows.Select(v => (double)v).ToArray(), 3, 3, 4));
+
+            Assert.Equal(Vector256.Create(2f, 0, 1, -1, -1, -1, -1, -1), LaneKernels.Labels<float>(new[] { 5, 2, 0, 1 }, 1, 3));
+            Assert.Equal(Vector256.Create(0f, 1, 0, 0, 0, 0, 0, 0), LaneKernels.OneHot(LaneKernels.Labels<float>(new[] { 5, 2, 0, 1 }, 1, 3), 0));
+
+            Assert.Equal(Vector256.Create(-1, -1, -1, 0, 0, 0, 0, 0), LaneKernels.Mask<float>(3).AsInt32());
+            Assert.Equal(Vector256.Create(-1L, -1, -1, -1), LaneKernels.Mask<double>(4).AsInt64());
+        }
+
+        [Theory]
+        [InlineData(0, 3, 8)] // last lane at 21 < 30: fits; the cases below do not
+        [InlineData(8, 3, 8)]
+        [InlineData(0, 3, 9)]
+        [InlineData(0, 3, 0)]
+        [InlineData(-1, 1, 2)]
+        [InlineData(29, 1, 2)]
+        public void Column_rejects_lanes_outside_the_span(int first, int stride, int lanes)
+        {
+            float[] rows = new float[30];
+            bool fits = first >= 0 && lanes is >= 1 and <= 8 && first + (lanes - 1) * stride < rows.Length;
+            if (fits)
+            {
+                LaneKernels.Column<float>(rows, first, stride, lanes);
+            }
+            else
+            {
+                Assert.Throws<ArgumentOutOfRangeException>(() => LaneKernels.Column<float>(rows, first, stride, lanes));
+                Assert.Throws<ArgumentOutOfRangeException>(() => LaneKernels.Labels<float>(new int[first + lanes - 1 < 0 ? 0 : first + lanes - 1], first, lanes));
+            }
+        }
+
+        [Fact]
+        public void Lane_sums_add_each_vector_into_its_own_destination()
+        {
+            var vectors = Enumerable.Range(0, 8).Select(k => Vector256.Create(k + 1f, 10 * k, 0.5f, -1, 2, 3, 4, 100 * k)).ToArray();
+            float[] destination = Enumerable.Range(0, 10).Select(i => 1000f * i).ToArray();
+
+            LaneKernels.AddLaneSums(destination.AsSpan(1, 8), vectors[0], vectors[1], vectors[2], vectors[3], vectors[4], vectors[5], vectors[6], vectors[7]);
+            LaneKernels.AddLaneSums(destination.AsSpan(9, 1), vectors[5], default, default, default, default, default, default, default);
+
+            Assert.Equal(0f, destination[0]);
+            for (int k = 0; k < 8; k++)
+            {
+                Assert.Equal(1000f * (k + 1) + Vector256.Sum(vectors[k]), destination[k + 1]);
+            }
+
+            Assert.Equal(9000f + Vector256.Sum(vectors[5]), destination[9]);
+
+            double[] doubles = [1, 2, 3, 4, 5];
+            LaneKernels.AddLaneSums(doubles.AsSpan(1, 3), Vector256.Create(1.0, 2, 3, 4), Vector256.Create(0.5), Vector256.Create(-1.0, 0, 0, 1), default);
+            Assert.Equal([1, 12, 5, 4, 5], doubles);
+            Assert.Throws<ArgumentOutOfRangeException>(() => LaneKernels.AddLaneSums(new double[5], default, default, default, default));
+        }
+
+        /// <summary>ln(1 + x), from its series where rounding 1 + x would lose digits: the reference for the small terms of the loss.</summary>
+        private static double LogOnePlus(double x) => x < 1e-3 ? x * (1 - x * (1.0 / 2 - x * (1.0 / 3 - x * (1.0 / 4 - x / 5)))) : Math.Log(1 + x);
+
+        /// <summary>Within <paramref name="relative"/> of the expected value, or within the smallest normal number of the type (float subnormals carry fewer digits).</summary>
+        private static void AssertClose(double expected, double actual, double relative, string what)
+            => Assert.True(
+                expected == actual || Math.Abs(expected - actual) <= relative * Math.Abs(expected) + (relative < 1e-10 ? 1e-300 : 1.1754944e-38),
+                $"{what}: expected {expected:R}, got {actual:R}");
+    }
+}
+
+namespace NetGen.Tests.Lanes
+{
+    [Network(Inputs = 4, Loss = Loss.CrossEntropy)]
+    [Dense(16, Activation.ReLU)]
+    [Dense(3, Activation.Softmax)]
+    [Adam(LearningRate = 0.01)]
+    public partial class FloatIrisNet { }
+
+    [Network(Inputs = 3, Loss = Loss.BinaryCrossEntropy)]
+    [Dense(6, Activation.Tanh)]
+    [Dense(2, Activation.Sigmoid)]
+    public partial class FloatBceNet { }
+
+    [Network(Inputs = 5)]
+    [Dense(9, Activation.LeakyReLU, Slope = 0.2)]
+    [Dense(7, Activation.Sigmoid)]
+    [Dense(4, Activation.Softmax)]
+    public partial class FloatMseNet { }
+}
