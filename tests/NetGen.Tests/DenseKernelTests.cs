@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using NetGen.Kernels;
 using Xunit;
 
@@ -134,6 +135,58 @@ public sealed class DenseKernelTests
         {
             KernelThreads.MaxThreads = saved;
         }
+    }
+
+    /// <summary>
+    /// A product that reduces over one term streams C (Gemm.RankOne) and starts each row from what the caller asked for:
+    /// the bias (β = 0 with a bias), nothing (β = 0), C (β = 1) or β·C. Only some of these are reachable from the dense
+    /// kernels, so the product is called directly; 21 columns are two float vectors and a tail.
+    /// </summary>
+    [Theory]
+    [InlineData(0.0, true)]
+    [InlineData(0.0, false)]
+    [InlineData(1.0, false)]
+    [InlineData(0.5, false)]
+    public void Products_of_one_term_start_from_the_bias_nothing_C_or_beta_C(double beta, bool withBias)
+    {
+        CheckRankOne<float>(beta, withBias, 1e-6);
+        CheckRankOne<double>(beta, withBias, 1e-14);
+    }
+
+    private static void CheckRankOne<T>(double beta, bool withBias, double tolerance) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        const int m = 5, n = 21;
+        const double alpha = 0.75;
+        var random = new Random(9);
+        T[] a = Values<T>(random, m), b = Values<T>(random, n), c = Values<T>(random, m * n), bias = Values<T>(random, n);
+        var expected = new double[m * n];
+        for (int i = 0; i < m; i++)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                double start = withBias ? double.CreateTruncating(bias[j]) : beta == 0 ? 0 : beta * double.CreateTruncating(c[i * n + j]);
+                expected[i * n + j] = start + alpha * double.CreateTruncating(a[i]) * double.CreateTruncating(b[j]);
+            }
+        }
+
+        Gemm.Multiply(m, n, 1, ref a[0], 1, 1, ref b[0], n, bTransposed: false, ref c[0], n, T.CreateTruncating(alpha), T.CreateTruncating(beta),
+            ref withBias ? ref bias[0] : ref Unsafe.NullRef<T>());
+
+        for (int k = 0; k < expected.Length; k++)
+        {
+            Assert.True(Math.Abs(expected[k] - double.CreateTruncating(c[k])) <= tolerance, $"{typeof(T).Name} C[{k}]: expected {expected[k]}, got {c[k]}");
+        }
+    }
+
+    private static T[] Values<T>(Random random, int count) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        var values = new T[count];
+        for (int i = 0; i < count; i++)
+        {
+            values[i] = T.CreateTruncating(random.NextDouble() * 2 - 1);
+        }
+
+        return values;
     }
 
     [Fact]
