@@ -97,7 +97,11 @@ internal static class Gemm
                 int columns = Math.Min(panelWidth, n - j0);
                 scoped ref T panel = ref packed;
                 nint panelStride = panelWidth;
-                if (!bTransposed && columns == panelWidth)
+                // B's rows are read in place when few row tiles share the panel or it is shallow. Otherwise the panel is
+                // copied to contiguous memory first: in place, rows a multiple of 1 KB apart (256 floats) map the panel
+                // onto 4 of L1's 64 sets, and it is evicted between the tiles that reuse it (dW of a 256 → 256 layer
+                // ran at 55–60% of peak in place and 73–83% packed).
+                if (!bTransposed && columns == panelWidth && (m < 4 * TileRows || depth < 32))
                 {
                     panel = ref Unsafe.Add(ref b, p0 * bRowStride + j0);
                     panelStride = bRowStride;
@@ -359,6 +363,19 @@ internal static class Gemm
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackRows<T>(ref T source, nint stride, int depth, int columns, ref T panel, int panelWidth) where T : unmanaged
     {
+        if (columns == panelWidth && panelWidth == 2 * Vector256<T>.Count)
+        {
+            for (int p = 0; p < depth; p++)
+            {
+                ref T row = ref Unsafe.Add(ref source, p * stride);
+                ref T target = ref Unsafe.Add(ref panel, p * panelWidth);
+                Vector256.LoadUnsafe(ref row).StoreUnsafe(ref target);
+                Vector256.LoadUnsafe(ref row, (nuint)Vector256<T>.Count).StoreUnsafe(ref target, (nuint)Vector256<T>.Count);
+            }
+
+            return;
+        }
+
         for (int p = 0; p < depth; p++)
         {
             Pad(ref Unsafe.Add(ref source, p * stride), columns, ref Unsafe.Add(ref panel, p * panelWidth), panelWidth);
