@@ -30,7 +30,7 @@ public static class ActivationKernels
         => ElementwiseLoop.Apply(z, y, new LeakyReLUForward<T>(slope));
 
     /// <summary>Softmax of each of the <paramref name="rows"/> rows of <paramref name="columns"/> values, shifted by the row's maximum so no exponent overflows.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static void Softmax<T>(ReadOnlySpan<T> z, Span<T> y, int rows, int columns) where T : unmanaged, IFloatingPointIeee754<T>
     {
         for (int row = 0; row < rows; row++)
@@ -65,7 +65,7 @@ public static class ActivationKernels
     /// Replaces each row's gradient g with respect to the softmax output y by the gradient with respect to its logits:
     /// yᵢ·(gᵢ − Σⱼ gⱼyⱼ), the product with the softmax's Jacobian.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static void SoftmaxBackward<T>(ReadOnlySpan<T> y, Span<T> gradient, int rows, int columns) where T : unmanaged, IFloatingPointIeee754<T>
     {
         for (int row = 0; row < rows; row++)

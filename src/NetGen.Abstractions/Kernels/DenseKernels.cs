@@ -27,7 +27,7 @@ public static class DenseKernels
     internal const int MinimumGemmRows = 4;
 
     /// <summary>Z = X·Wᵀ + b.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static void Forward<T>(ReadOnlySpan<T> weights, ReadOnlySpan<T> bias, ReadOnlySpan<T> inputs, Span<T> outputs, int rows, int inputSize, int outputSize)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -76,7 +76,7 @@ public static class DenseKernels
     }
 
     /// <summary>dW += dZᵀ·X and db += the column sums of dZ.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static void AccumulateParameterGradients<T>(ReadOnlySpan<T> outputGradients, ReadOnlySpan<T> inputs, Span<T> weightGradients, Span<T> biasGradients, int rows, int inputSize, int outputSize)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -110,7 +110,7 @@ public static class DenseKernels
     }
 
     /// <summary>db += the column sums of dZ.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static void AccumulateBiasGradients<T>(ReadOnlySpan<T> outputGradients, Span<T> biasGradients, int rows, int outputSize)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -138,7 +138,7 @@ public static class DenseKernels
     /// <param name="learningRate">α.</param>
     /// <param name="weightDecay">λ.</param>
     /// <param name="gradientScale">s, the factor that turns the summed gradient into the mean (1 / samples).</param>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static void SgdWeightStep<T>(ReadOnlySpan<T> outputGradients, ReadOnlySpan<T> inputs, Span<T> weights, int rows, int inputSize, int outputSize, T learningRate, T weightDecay, T gradientScale)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -177,7 +177,7 @@ public static class DenseKernels
     }
 
     /// <summary>dX = dZ·W (overwrites <paramref name="inputGradients"/>).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static void BackpropagateInputs<T>(ReadOnlySpan<T> outputGradients, ReadOnlySpan<T> weights, Span<T> inputGradients, int rows, int inputSize, int outputSize)
         where T : unmanaged, IFloatingPointIeee754<T>
     {

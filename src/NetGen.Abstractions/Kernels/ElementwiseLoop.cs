@@ -26,7 +26,7 @@ internal static class ElementwiseLoop
     /// one full vector ending at the last element, computed from the original values before the main loop writes, so
     /// no element is transformed twice and no scalar loop runs unless the span is shorter than a vector.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static void Apply<T, TOperator>(ReadOnlySpan<T> x, Span<T> y, TOperator op)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TOperator : struct, IBinaryOperator<T>

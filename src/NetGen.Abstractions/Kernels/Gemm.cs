@@ -67,7 +67,11 @@ internal static class Gemm
     private static int Panels<T>(int n) => (n + 2 * Vector256<T>.Count - 1) / (2 * Vector256<T>.Count);
 
     /// <summary>One thread's share of <see cref="Multiply{T}"/>, or all of it.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    /// <remarks>
+    /// This and the loops below are fully optimized at their first call and never inlined, so that no caller recompiled
+    /// later by tiered compilation takes them in and leaves their inlined helpers as calls (see UpdateLoop.RunRange).
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void MultiplyColumns<T>(
         int m, int n, int k,
         ref T a, nint aRowStride, nint aColumnStride,
@@ -162,7 +166,7 @@ internal static class Gemm
     /// and epilogue than on their single step. What each row starts from (the bias, nothing, C, or β·C) is decided once
     /// per row, outside the loop over its columns: tested per vector, it made the stream 2–3× slower.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void RankOne<T>(int m, int n, ref T a, nint aRowStride, ref T b, ref T c, nint cRowStride, T alpha, T beta, ref T bias)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -260,7 +264,7 @@ internal static class Gemm
     /// The micro-kernel: rows 0..TRows of C, two vectors wide, (+)= Σ_p A(·, p) ⊗ B(p, ·). The row count is a type
     /// argument so that each instantiation is compiled with exactly its accumulators and no branches in the loop.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void Tile<T, TRows>(int depth, ref T a, nint aRowStride, nint aColumnStride, ref T b, nint bRowStride, ref T c, nint cRowStride, ref T init, T alpha, T beta)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TRows : struct, IRowCount
@@ -360,7 +364,7 @@ internal static class Gemm
     }
 
     /// <summary>panel(p, j) = B(p, j) for j &lt; columns, else 0, from rows of B <paramref name="stride"/> apart.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void PackRows<T>(ref T source, nint stride, int depth, int columns, ref T panel, int panelWidth) where T : unmanaged
     {
         if (columns == panelWidth && panelWidth == 2 * Vector256<T>.Count)
@@ -383,7 +387,7 @@ internal static class Gemm
     }
 
     /// <summary>panel(p, j) = source[j·stride + p] for j &lt; columns, else 0: the transpose of <paramref name="columns"/> rows.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void PackTransposed<T>(ref T source, nint stride, int depth, int columns, ref T panel, int panelWidth) where T : unmanaged
     {
         int p = 0;
@@ -444,7 +448,7 @@ internal static class Gemm
         Avx.Permute2x128(u3, u7, 0x31).StoreUnsafe(ref Unsafe.Add(ref target, 7 * targetStride));
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void Pad<T>(ref T source, int count, ref T target, int width) where T : unmanaged
     {
         for (int j = 0; j < width; j++)

@@ -16,7 +16,7 @@ public static class LossKernels
     /// Mean squared error: a sample's loss is (1/C)·Σₖ(yₖ − tₖ)². The gradient written is with respect to the outputs,
     /// 2(y − t)/C; the caller multiplies in the output activation's derivative.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static T MeanSquaredError<T>(ReadOnlySpan<T> outputs, ReadOnlySpan<T> targets, Span<T> gradient, int columns)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -47,7 +47,7 @@ public static class LossKernels
     /// finite where y rounds to 0 or 1. The gradient written is with respect to the logits, (y − t)/C: the sigmoid's
     /// derivative cancels against the loss's, so no 0/0 can arise.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static T SigmoidBinaryCrossEntropy<T>(ReadOnlySpan<T> logits, ReadOnlySpan<T> outputs, ReadOnlySpan<T> targets, Span<T> gradient, int columns)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -74,7 +74,7 @@ public static class LossKernels
     /// y − t for targets that sum to one. <paramref name="outputs"/> must be softmax(<paramref name="logits"/>), as the
     /// forward pass leaves them: the log-sum-exp is read from them rather than recomputed.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static T SoftmaxCrossEntropy<T>(ReadOnlySpan<T> logits, ReadOnlySpan<T> outputs, ReadOnlySpan<T> targets, Span<T> gradient, int columns)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -105,7 +105,7 @@ public static class LossKernels
     /// written is with respect to the logits, y − onehot(label). Labels must already be checked to lie in [0, C), and
     /// <paramref name="outputs"/> must be softmax(<paramref name="logits"/>), as the forward pass leaves them.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static T SoftmaxCrossEntropy<T>(ReadOnlySpan<T> logits, ReadOnlySpan<T> outputs, ReadOnlySpan<int> labels, Span<T> gradient, int columns)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -147,7 +147,7 @@ public static class LossKernels
     }
 
     /// <summary>ln Σₖ e^zₖ, shifted by the maximum so that no exponent overflows.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static T LogSumExp<T>(ReadOnlySpan<T> z) where T : unmanaged, IFloatingPointIeee754<T>
     {
         T max = RowMath.Max(z);
