@@ -192,6 +192,59 @@ namespace NetGen.Tests
         private static readonly double[] Arguments = [-100, -30, -10, -2.5, -1, -0.3, -1e-6, -1e-30, 0, 1e-30, 1e-6, 0.3, 1, 2.5, 10, 30, 100];
 
         [Fact]
+        public void Exp_and_log_match_System_Math_over_the_whole_range()
+        {
+            // Random arguments over every binade, the ends of the ranges, and the special values.
+            var random = new Random(5);
+            var doubles = new List<double> { 0, -0.0, 1, -1, 709.78, 709.79, -745.1, -745.2, -708.4, -720, 1e-310, 5e-324, 2.2250738585072014e-308, double.MaxValue, double.Epsilon, double.PositiveInfinity, double.NegativeInfinity, double.NaN };
+            var floats = new List<float> { 0, -0f, 1, -1, 88.72f, 88.73f, -87.3f, -100f, -103.9f, -104f, 1e-40f, 1.17549435e-38f, float.MaxValue, float.Epsilon, float.PositiveInfinity, float.NegativeInfinity, float.NaN };
+            for (int i = 0; i < 4000; i++)
+            {
+                doubles.Add((random.NextDouble() * 2 - 1) * Math.Pow(2, random.Next(-60, 11)));
+                floats.Add((float)((random.NextDouble() * 2 - 1) * Math.Pow(2, random.Next(-30, 8))));
+                doubles.Add(Math.Exp(random.NextDouble() * 1400 - 700)); // positive, for the logarithm
+                floats.Add((float)Math.Exp(random.NextDouble() * 170 - 85));
+            }
+
+            foreach (double x in doubles)
+            {
+                AssertUlps(Math.Exp(x), LaneKernels.Exp(Vector256.Create(x)).GetElement(2), 2, $"exp({x:R})");
+                AssertUlps(Math.Log(x), LaneKernels.Log(Vector256.Create(x)).GetElement(3), 2, $"ln({x:R})");
+            }
+
+            foreach (float x in floats)
+            {
+                AssertUlps(MathF.Exp(x), LaneKernels.Exp(Vector256.Create(x)).GetElement(5), 2, $"exp({x:R})");
+                AssertUlps(MathF.Log(x), LaneKernels.Log(Vector256.Create(x)).GetElement(6), 2, $"ln({x:R})");
+            }
+        }
+
+        /// <summary>Equal up to <paramref name="ulps"/> units in the last place (of the expected value; subnormal results in absolute terms), or both NaN.</summary>
+        private static void AssertUlps(double expected, double actual, int ulps, string what)
+        {
+            if (double.IsNaN(expected) || double.IsInfinity(expected) || expected == 0)
+            {
+                Assert.True(expected.Equals(actual) || (expected == 0 && actual == 0), $"{what}: expected {expected:R}, got {actual:R}");
+                return;
+            }
+
+            double unit = Math.Max(Math.BitIncrement(Math.Abs(expected)) - Math.Abs(expected), double.Epsilon);
+            Assert.True(Math.Abs(expected - actual) <= ulps * unit, $"{what}: expected {expected:R}, got {actual:R} ({Math.Abs(expected - actual) / unit:F1} ulp)");
+        }
+
+        private static void AssertUlps(float expected, float actual, int ulps, string what)
+        {
+            if (float.IsNaN(expected) || float.IsInfinity(expected) || expected == 0)
+            {
+                Assert.True(expected.Equals(actual) || (expected == 0 && actual == 0), $"{what}: expected {expected:R}, got {actual:R}");
+                return;
+            }
+
+            float unit = Math.Max(MathF.BitIncrement(Math.Abs(expected)) - Math.Abs(expected), float.Epsilon);
+            Assert.True(Math.Abs(expected - actual) <= ulps * unit, $"{what}: expected {expected:R}, got {actual:R} ({Math.Abs(expected - actual) / unit:F1} ulp)");
+        }
+
+        [Fact]
         public void Vector_functions_match_the_scalar_ones_in_double()
         {
             foreach (double x in Arguments)

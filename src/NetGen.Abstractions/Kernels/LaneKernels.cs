@@ -97,43 +97,19 @@ public static class LaneKernels
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> Max<T>(Vector256<T> a, Vector256<T> b) where T : unmanaged, IFloatingPointIeee754<T> => Vector256.Max(a, b);
 
-    /// <summary>eˣ lane by lane.</summary>
+    /// <summary>eˣ lane by lane (see <see cref="VectorFunctions"/>).</summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static Vector256<T> Exp<T>(Vector256<T> x) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-#if NET9_0_OR_GREATER
-        return typeof(T) == typeof(float)
-            ? Vector256.Exp(x.AsSingle()).As<float, T>()
-            : Vector256.Exp(x.AsDouble()).As<double, T>();
-#else
-        Vector256<T> result = x;
-        for (int lane = 0; lane < Vector256<T>.Count; lane++)
-        {
-            result = result.WithElement(lane, T.Exp(x.GetElement(lane)));
-        }
+        => typeof(T) == typeof(float)
+            ? VectorFunctions.Exp(x.AsSingle()).As<float, T>()
+            : VectorFunctions.Exp(x.AsDouble()).As<double, T>();
 
-        return result;
-#endif
-    }
-
-    /// <summary>ln x lane by lane.</summary>
+    /// <summary>ln x lane by lane (see <see cref="VectorFunctions"/>).</summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static Vector256<T> Log<T>(Vector256<T> x) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-#if NET9_0_OR_GREATER
-        return typeof(T) == typeof(float)
-            ? Vector256.Log(x.AsSingle()).As<float, T>()
-            : Vector256.Log(x.AsDouble()).As<double, T>();
-#else
-        Vector256<T> result = x;
-        for (int lane = 0; lane < Vector256<T>.Count; lane++)
-        {
-            result = result.WithElement(lane, T.Log(x.GetElement(lane)));
-        }
-
-        return result;
-#endif
-    }
+        => typeof(T) == typeof(float)
+            ? VectorFunctions.Log(x.AsSingle()).As<float, T>()
+            : VectorFunctions.Log(x.AsDouble()).As<double, T>();
 
     /// <summary>max(z, 0); 0 where z is NaN, as the scalar code's <c>z &gt; 0 ? z : 0</c>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -109,7 +109,6 @@ internal static class RowMath
         ref T target = ref MemoryMarshal.GetReference(y);
         int i = 0;
         T sum = T.Zero;
-#if NET9_0_OR_GREATER
         if (Vector256.IsHardwareAccelerated && (typeof(T) == typeof(float) || typeof(T) == typeof(double)) && x.Length >= Vector256<T>.Count)
         {
             Vector256<T> sums = Vector256<T>.Zero;
@@ -122,7 +121,7 @@ internal static class RowMath
 
             sum = Vector256.Sum(sums);
         }
-#endif
+
         for (; i < x.Length; i++)
         {
             T e = T.Exp(Unsafe.Add(ref source, i) - shift);
@@ -133,11 +132,9 @@ internal static class RowMath
         return sum;
     }
 
-#if NET9_0_OR_GREATER
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<T> Exp<T>(Vector256<T> x) where T : unmanaged
         => typeof(T) == typeof(float)
-            ? Vector256.Exp(x.AsSingle()).As<float, T>()
-            : Vector256.Exp(x.AsDouble()).As<double, T>();
-#endif
+            ? VectorFunctions.Exp(x.AsSingle()).As<float, T>()
+            : VectorFunctions.Exp(x.AsDouble()).As<double, T>();
 }
