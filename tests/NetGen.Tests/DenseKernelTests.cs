@@ -190,6 +190,24 @@ public sealed class DenseKernelTests
     }
 
     [Fact]
+    public void The_ReLU_kernel_zeroes_negatives_and_passes_NaN_on()
+    {
+        // 37 values: whole vectors of every width and a tail.
+        float[] z = new float[37], y = new float[37];
+        for (int i = 0; i < z.Length; i++)
+        {
+            z[i] = i % 5 == 0 ? float.NaN : (i - 18) * 0.25f;
+        }
+
+        ActivationKernels.ReLU<float>(z, y);
+
+        for (int i = 0; i < z.Length; i++)
+        {
+            Assert.Equal(float.IsNaN(z[i]) ? float.NaN : Math.Max(z[i], 0f), y[i]);
+        }
+    }
+
+    [Fact]
     public void MaxThreads_rejects_less_than_one_thread()
         => Assert.Throws<ArgumentOutOfRangeException>(() => KernelThreads.MaxThreads = 0);
 

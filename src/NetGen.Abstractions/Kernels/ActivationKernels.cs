@@ -21,9 +21,9 @@ public static class ActivationKernels
     public static void Tanh<T>(ReadOnlySpan<T> z, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T>
         => TensorPrimitives.Tanh(z, y);
 
-    /// <summary>y = max(z, 0).</summary>
+    /// <summary>y = max(z, 0); NaN stays NaN. An inlined loop rather than TensorPrimitives.Max, which has no precompiled code and ran as tier-0 code for the first steps.</summary>
     public static void ReLU<T>(ReadOnlySpan<T> z, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T>
-        => TensorPrimitives.Max(z, T.Zero, y);
+        => ElementwiseLoop.Apply(z, y, default(ReLUForward<T>));
 
     /// <summary>y = z for z &gt; 0, else slope·z.</summary>
     public static void LeakyReLU<T>(ReadOnlySpan<T> z, Span<T> y, T slope) where T : unmanaged, IFloatingPointIeee754<T>
@@ -78,6 +78,15 @@ public static class ActivationKernels
                 g[k] = (g[k] - weightedSum) * probabilities[k];
             }
         }
+    }
+
+    private readonly struct ReLUForward<T> : IBinaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        // x is z; y (the destination's old value) is ignored. Only z < 0 becomes 0, so NaN passes through.
+        public T Invoke(T z, T y) => z < T.Zero ? T.Zero : z;
+        public Vector128<T> Invoke(Vector128<T> z, Vector128<T> y) => Vector128.AndNot(z, Vector128.LessThan(z, Vector128<T>.Zero));
+        public Vector256<T> Invoke(Vector256<T> z, Vector256<T> y) => Vector256.AndNot(z, Vector256.LessThan(z, Vector256<T>.Zero));
+        public Vector512<T> Invoke(Vector512<T> z, Vector512<T> y) => Vector512.AndNot(z, Vector512.LessThan(z, Vector512<T>.Zero));
     }
 
     private readonly struct LeakyReLUForward<T>(T slope) : IBinaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
