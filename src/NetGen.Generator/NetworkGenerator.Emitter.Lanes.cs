@@ -53,6 +53,7 @@ public sealed partial class NetworkGenerator
             writer.OpenBrace();
             writer.WriteLine($"{ReadOnlySpan}<{t}> p = _parameters;");
             writer.WriteLine($"{Span}<{t}> g = _gradients;");
+            writer.WriteLine("_ = p[ParameterCount - 1]; // one bounds check that covers every constant index below");
             writer.WriteLine($"var loss = {Vector}.Create({network.Literal(0)});");
             writer.WriteLine($"for (int first = 0; first < rows; first += {count})");
             writer.OpenBrace();

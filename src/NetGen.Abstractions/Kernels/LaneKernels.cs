@@ -98,14 +98,18 @@ public static class LaneKernels
     public static Vector256<T> Max<T>(Vector256<T> a, Vector256<T> b) where T : unmanaged, IFloatingPointIeee754<T> => Vector256.Max(a, b);
 
     /// <summary>eˣ lane by lane (see <see cref="VectorFunctions"/>).</summary>
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    /// <remarks>
+    /// Inlined where the caller's budget allows (a call passes and returns its vectors through memory, which cost xor's
+    /// lane pass more than its arithmetic); where it does not, compiled fully optimized at its first call.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     public static Vector256<T> Exp<T>(Vector256<T> x) where T : unmanaged, IFloatingPointIeee754<T>
         => typeof(T) == typeof(float)
             ? VectorFunctions.Exp(x.AsSingle()).As<float, T>()
             : VectorFunctions.Exp(x.AsDouble()).As<double, T>();
 
-    /// <summary>ln x lane by lane (see <see cref="VectorFunctions"/>).</summary>
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    /// <summary>ln x lane by lane (see <see cref="VectorFunctions"/>); inlined like <see cref="Exp{T}"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     public static Vector256<T> Log<T>(Vector256<T> x) where T : unmanaged, IFloatingPointIeee754<T>
         => typeof(T) == typeof(float)
             ? VectorFunctions.Log(x.AsSingle()).As<float, T>()

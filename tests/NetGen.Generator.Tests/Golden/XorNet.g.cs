@@ -377,6 +377,7 @@ namespace Demo
         {
             global::System.ReadOnlySpan<float> p = _parameters;
             global::System.Span<float> g = _gradients;
+            _ = p[ParameterCount - 1]; // one bounds check that covers every constant index below
             var loss = NetGenVector256.Create(0f);
             for (int first = 0; first < rows; first += 8)
             {
