@@ -448,7 +448,7 @@ internal static class Gemm
         Avx.Permute2x128(u3, u7, 0x31).StoreUnsafe(ref Unsafe.Add(ref target, 7 * targetStride));
     }
 
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Pad<T>(ref T source, int count, ref T target, int width) where T : unmanaged
     {
         for (int j = 0; j < width; j++)
