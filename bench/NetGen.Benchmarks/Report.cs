@@ -212,7 +212,7 @@ public static class Report
             double netgenSeconds = EndToEndSeconds(endToEnd, EndToEnd.Threads(runs.Key) == 1 ? "netgen" : "netgen-2t");
             double seconds = EndToEndSeconds(endToEnd, runs.Key);
             ProcessResult? completed = runs.FirstOrDefault(r => r.Problem is null);
-            string all = string.Join(", ", runs.Where(r => r.Problem is null).Select(r => F(r.Value, 2)));
+            string all = string.Join(", ", runs.Select(r => r.Problem is null ? F(r.Value, 2) : $"failed ({r.Problem})"));
             md.AppendLine(completed is not null
                 ? $"| {EngineLabel(runs.Key)} | {F(seconds, 2)} | {all} | {F(seconds / netgenSeconds, 2)} | {completed.Accuracy!.Value * 100:F2}% |"
                 : $"| {EngineLabel(runs.Key)} | unavailable: {runs.First().Problem} | | | |");
@@ -271,11 +271,13 @@ public static class Report
 
     private static string Met(double ratio, double target) => double.IsNaN(ratio) ? "–" : ratio >= target ? "yes" : "no";
 
-    /// <summary>The median wall time of an engine's completed mnist-e2e runs; NaN if none completed.</summary>
+    /// <summary>The median wall time of an engine's completed mnist-e2e runs (of an even count, the mean of the middle two); NaN if none completed.</summary>
     private static double EndToEndSeconds(IReadOnlyList<ProcessResult> runs, string engine)
     {
         var values = runs.Where(r => r.Engine == engine && r.Problem is null).Select(r => r.Value).OrderBy(v => v).ToList();
-        return values.Count == 0 ? double.NaN : values[values.Count / 2];
+        return values.Count == 0 ? double.NaN
+            : values.Count % 2 == 1 ? values[values.Count / 2]
+            : (values[values.Count / 2 - 1] + values[values.Count / 2]) / 2;
     }
 
     private static Measurement? Find(IReadOnlyList<Measurement> measurements, string workload, string engine, string method)
