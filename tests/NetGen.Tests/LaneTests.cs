@@ -24,6 +24,7 @@ namespace NetGen.Tests
         /// <summary>Float networks: eight lanes; 300 is more than Trainer.MaxRowsPerPass, so two passes.</summary>
         private static readonly int[] FloatBatchSizes = [1, 2, 7, 8, 9, 16, 17, 300];
 
+        /// <summary>The gradient checks' networks that run in lanes: all but those with kernel layers or a custom activation.</summary>
         public static IEnumerable<object[]> LaneCases()
             => GradientCheckTests.Cases().Where(@case => !((string)@case[0]).StartsWith("kernels", StringComparison.Ordinal) && !((string)@case[0]).Contains("Swish"));
 

@@ -18,8 +18,9 @@ namespace NetGen.Kernels;
 /// does for eight consecutive parameters at a time.
 /// </summary>
 /// <remarks>
-/// Everything here is inlined into the generated method. Generated code uses these helpers only when
-/// <see cref="Vector256.IsHardwareAccelerated"/>, and T is float or double.
+/// Everything here is meant to be inlined into the generated method; Exp and Log, the largest, are also fully optimized
+/// for when the method's inlining budget runs out. Generated code uses these helpers only when
+/// <see cref="Vector256.IsHardwareAccelerated"/> and <see cref="Fma.IsSupported"/>, with T float or double.
 /// </remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static class LaneKernels
