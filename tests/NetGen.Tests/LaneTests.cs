@@ -221,28 +221,17 @@ namespace NetGen.Tests
         }
 
         /// <summary>Equal up to <paramref name="ulps"/> units in the last place (of the expected value; subnormal results in absolute terms), or both NaN.</summary>
-        private static void AssertUlps(double expected, double actual, int ulps, string what)
+        private static void AssertUlps<T>(T expected, T actual, int ulps, string what) where T : System.Numerics.IFloatingPointIeee754<T>
         {
-            if (double.IsNaN(expected) || double.IsInfinity(expected) || expected == 0)
+            if (T.IsNaN(expected) || T.IsInfinity(expected) || T.IsZero(expected))
             {
-                Assert.True(expected.Equals(actual) || (expected == 0 && actual == 0), $"{what}: expected {expected:R}, got {actual:R}");
+                Assert.True(expected.Equals(actual) || (T.IsZero(expected) && T.IsZero(actual)), $"{what}: expected {expected:R}, got {actual:R}");
                 return;
             }
 
-            double unit = Math.Max(Math.BitIncrement(Math.Abs(expected)) - Math.Abs(expected), double.Epsilon);
-            Assert.True(Math.Abs(expected - actual) <= ulps * unit, $"{what}: expected {expected:R}, got {actual:R} ({Math.Abs(expected - actual) / unit:F1} ulp)");
-        }
-
-        private static void AssertUlps(float expected, float actual, int ulps, string what)
-        {
-            if (float.IsNaN(expected) || float.IsInfinity(expected) || expected == 0)
-            {
-                Assert.True(expected.Equals(actual) || (expected == 0 && actual == 0), $"{what}: expected {expected:R}, got {actual:R}");
-                return;
-            }
-
-            float unit = Math.Max(MathF.BitIncrement(Math.Abs(expected)) - Math.Abs(expected), float.Epsilon);
-            Assert.True(Math.Abs(expected - actual) <= ulps * unit, $"{what}: expected {expected:R}, got {actual:R} ({Math.Abs(expected - actual) / unit:F1} ulp)");
+            T unit = T.Max(T.BitIncrement(T.Abs(expected)) - T.Abs(expected), T.Epsilon);
+            T error = T.Abs(expected - actual);
+            Assert.True(error <= T.CreateTruncating(ulps) * unit, $"{what}: expected {expected:R}, got {actual:R} ({error / unit:F1} ulp)");
         }
 
         [Fact]

@@ -84,29 +84,44 @@ public static class DenseKernels
         RequireLength(inputs.Length, (long)rows * inputSize, nameof(inputs));
         RequireLength(weightGradients.Length, (long)outputSize * inputSize, nameof(weightGradients));
         AccumulateBiasGradients(outputGradients, biasGradients, rows, outputSize);
+        WeightProduct(outputGradients, inputs, weightGradients, rows, inputSize, outputSize, T.One, T.One);
+    }
+
+    /// <summary>
+    /// C = β·C + α·dZᵀ·X for a layer's weight-shaped C: the product behind both the accumulated weight gradient and the
+    /// fused SGD step. M = units, N = inputs, K = rows; A = dZᵀ is read through strides (1 along units, outputSize along
+    /// rows). Shapes are checked by the callers.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void WeightProduct<T>(ReadOnlySpan<T> outputGradients, ReadOnlySpan<T> inputs, Span<T> c, int rows, int inputSize, int outputSize, T alpha, T beta)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
         if (!Gemm.IsSupported<T>())
         {
+            if (beta != T.One)
+            {
+                TensorPrimitives.Multiply(c, beta, c);
+            }
+
             for (int row = 0; row < rows; row++)
             {
                 ReadOnlySpan<T> x = inputs.Slice(row * inputSize, inputSize);
-                ReadOnlySpan<T> dz = outputGradients.Slice(row * outputSize, outputSize);
                 for (int unit = 0; unit < outputSize; unit++)
                 {
-                    Span<T> dw = weightGradients.Slice(unit * inputSize, inputSize);
-                    TensorPrimitives.MultiplyAdd(x, dz[unit], dw, dw);
+                    Span<T> target = c.Slice(unit * inputSize, inputSize);
+                    TensorPrimitives.MultiplyAdd(x, alpha * outputGradients[row * outputSize + unit], target, target);
                 }
             }
 
             return;
         }
 
-        // M = units, N = inputs, K = rows: A = dZᵀ is read through strides (1 along units, outputSize along rows).
         Gemm.Multiply(
             outputSize, inputSize, rows,
             ref MemoryMarshal.GetReference(outputGradients), 1, outputSize,
             ref MemoryMarshal.GetReference(inputs), inputSize, bTransposed: false,
-            ref MemoryMarshal.GetReference(weightGradients), inputSize,
-            T.One, T.One, ref Unsafe.NullRef<T>());
+            ref MemoryMarshal.GetReference(c), inputSize,
+            alpha, beta, ref Unsafe.NullRef<T>());
     }
 
     /// <summary>db += the column sums of dZ.</summary>
@@ -146,34 +161,7 @@ public static class DenseKernels
         RequireLength(outputGradients.Length, (long)rows * outputSize, nameof(outputGradients));
         RequireLength(inputs.Length, (long)rows * inputSize, nameof(inputs));
         RequireLength(weights.Length, (long)outputSize * inputSize, nameof(weights));
-        T keep = T.One - learningRate * weightDecay;
-        T step = -learningRate * gradientScale;
-        if (!Gemm.IsSupported<T>())
-        {
-            if (keep != T.One)
-            {
-                TensorPrimitives.Multiply(weights, keep, weights);
-            }
-
-            for (int row = 0; row < rows; row++)
-            {
-                ReadOnlySpan<T> x = inputs.Slice(row * inputSize, inputSize);
-                for (int unit = 0; unit < outputSize; unit++)
-                {
-                    Span<T> w = weights.Slice(unit * inputSize, inputSize);
-                    TensorPrimitives.MultiplyAdd(x, step * outputGradients[row * outputSize + unit], w, w);
-                }
-            }
-
-            return;
-        }
-
-        Gemm.Multiply(
-            outputSize, inputSize, rows,
-            ref MemoryMarshal.GetReference(outputGradients), 1, outputSize,
-            ref MemoryMarshal.GetReference(inputs), inputSize, bTransposed: false,
-            ref MemoryMarshal.GetReference(weights), inputSize,
-            step, keep, ref Unsafe.NullRef<T>());
+        WeightProduct(outputGradients, inputs, weights, rows, inputSize, outputSize, -learningRate * gradientScale, T.One - learningRate * weightDecay);
     }
 
     /// <summary>dX = dZ·W (overwrites <paramref name="inputGradients"/>).</summary>
