@@ -78,7 +78,7 @@ public sealed partial class NetworkGenerator
                 }
             }
 
-            if (network.FusesUpdate)
+            if (network.FusesSgd)
             {
                 EmitBackward(writer, network, fused: true);
             }
@@ -129,17 +129,17 @@ public sealed partial class NetworkGenerator
                 writer.WriteLine($"private {t}[] {buffer} = new {t}[{Int(network.BufferWidth(buffer))}];");
             }
 
-            if (network.FusesUpdate)
+            if (network.FusesSgd)
             {
                 writer.WriteBlock("""
 
-                    // Whether _gradients is known to hold only zeros. Then TrainStep and TrainBatch update the weights of the kernel
-                    // layers straight from the batch (GradientSource.DenseLayerWeights): their gradient is never stored.
+                    // Whether _gradients is known to hold only zeros. Then TrainStep and TrainBatch apply plain SGD to the weights
+                    // of the kernel layers straight from the batch (DenseKernels.SgdWeightStep): their gradient is never stored.
                     private bool _gradientsClean = true;
                     """);
             }
 
-            string gradientsProperty = network.FusesUpdate
+            string gradientsProperty = network.FusesSgd
                 ? $"public {Span}<{t}> Gradients\n{{\n    get\n    {{\n        _gradientsClean = false; // the caller may write into it\n        return _gradients;\n    }}\n}}"
                 : $"public {Span}<{t}> Gradients => _gradients;";
             writer.WriteBlock($$"""
@@ -275,10 +275,10 @@ public sealed partial class NetworkGenerator
                 : $"{Arguments}.RequireRows(targets.Length, samples, OutputSize, {name}, nameof(targets));";
             string targetSlice = labels ? "labels.Slice(start, rows)" : "targets.Slice(start * OutputSize, rows * OutputSize)";
 
-            // A step over one pass of samples and a clean gradient runs TrainFused instead (when the network fuses updates). These statements
+            // With plain SGD, a step over one pass of samples and a clean gradient runs TrainFused instead. These statements
             // open a method body, so every line after their first carries the body's indentation.
-            string fusedTrainStep = network.FusesUpdate ? $"if (_gradientsClean)\n    {{\n        return TrainFused(input, {target}, 1);\n    }}\n\n    " : string.Empty;
-            string fusedTrainBatch = network.FusesUpdate
+            string fusedTrainStep = network.FusesSgd ? $"if (_gradientsClean)\n    {{\n        return TrainFused(input, {target}, 1);\n    }}\n\n    " : string.Empty;
+            string fusedTrainBatch = network.FusesSgd
                 ? $"if (_gradientsClean && samples <= {RowsPerPass})\n    {{\n        return TrainFused(inputs, {targets}, samples) / samples;\n    }}\n\n    "
                 : string.Empty;
             // The pass itself: in vector lanes for a tiny network on enough samples, else layer by layer. These statements sit
@@ -289,7 +289,7 @@ public sealed partial class NetworkGenerator
                   $"            loss += RunLanes(x, {targetSlice}, rows);\n        }}\n        else\n        {{\n" +
                   $"            {layered.Replace("\n        ", "\n            ")}\n        }}"
                 : layered;
-            string markGradientsUsed = network.FusesUpdate ? "_gradientsClean = false;\n    " : string.Empty;
+            string markGradientsUsed = network.FusesSgd ? "_gradientsClean = false;\n    " : string.Empty;
 
             if (labels)
             {
@@ -383,11 +383,11 @@ public sealed partial class NetworkGenerator
                 }
 
                 """);
-            if (network.FusesUpdate)
+            if (network.FusesSgd)
             {
                 writer.WriteBlock($$"""
                     // One pass over at most MaxRowsPerPass samples with a clean gradient: forward, loss, then backward with the
-                    // optimizer's step fused into the weight products (RunBackwardAndDescend). Returns the summed loss.
+                    // SGD step fused into the weight products (RunBackwardAndDescend). Returns the summed loss.
                     private {{t}} TrainFused({{ReadOnlySpan}}<{{t}}> inputs, {{targetType}} {{targets}}, int samples)
                     {
                         EnsureRowCapacity(samples);
@@ -466,7 +466,7 @@ public sealed partial class NetworkGenerator
                 }
 
                 /// <summary>Sets every accumulated gradient to zero.</summary>
-                {{(network.FusesUpdate
+                {{(network.FusesSgd
                     ? "public void ZeroGradients()\n{\n    global::System.Array.Clear(_gradients, 0, _gradients.Length);\n    _gradientsClean = true;\n}"
                     : "public void ZeroGradients() => global::System.Array.Clear(_gradients, 0, _gradients.Length);")}}
 
@@ -653,23 +653,23 @@ public sealed partial class NetworkGenerator
 
         /// <summary>
         /// RunBackward, or with <paramref name="fused"/> RunBackwardAndDescend: the same pass, except that each kernel
-        /// layer first hands its gradient down (with the weights not yet changed) and then takes its optimizer step on the
+        /// layer first hands its gradient down (with the weights not yet changed) and then takes its SGD step on the
         /// weights from dZ and X directly; the biases and unrolled layers accumulate as usual and are updated at the end.
         /// </summary>
         private static void EmitBackward(SourceWriter writer, EmittedNetwork network, bool fused)
         {
             string t = network.T;
+            SgdSpec? sgd = fused ? (SgdSpec)network.Spec.Optimizer : null;
             if (fused)
             {
-                writer.WriteLine("// Backward pass and optimizer step at once (the gradient must be clean): each kernel layer hands ∂loss/∂z down,");
-                writer.WriteLine("// then updates its weights from the batch in the epilogue of their gradient's product; biases and unrolled");
-                writer.WriteLine("// layers accumulate into _gradients and are updated at the end, which leaves _gradients clean again.");
+                writer.WriteLine("// Backward pass and plain SGD step at once (the gradient must be clean): each kernel layer hands ∂loss/∂z down,");
+                writer.WriteLine("// then updates its weights from the batch; biases and unrolled layers accumulate into _gradients and are");
+                writer.WriteLine("// updated at the end, which leaves _gradients clean again.");
                 writer.WriteLine(FullyOptimized);
                 writer.WriteLine($"private void RunBackwardAndDescend({ReadOnlySpan}<{t}> inputs, int rows)");
                 writer.OpenBrace();
                 writer.WriteLine($"{t} scale = {network.Literal(1)} / rows;");
                 writer.WriteLine($"{t} rate = ({t})_learningRate;");
-                writer.WriteLine("_optimizerStep++;");
             }
             else
             {
@@ -717,28 +717,25 @@ public sealed partial class NetworkGenerator
                     }
                 }
 
-                if (fused)
+                if (sgd is not null)
                 {
                     writer.WriteLine($"{Kernels}.DenseKernels.AccumulateBiasGradients<{t}>({dz}, g.Slice({Int(layer.BiasOffset)}, {outWidth}), rows, {outWidth});");
-                    writer.WriteLine(network.UpdateCall(
-                        $"new {Span}<{t}>(_parameters, {Int(layer.WeightOffset)}, {Int(layer.WeightCount)})",
-                        $"{Kernels}.GradientSource<{t}>.DenseLayerWeights({dz}, {x}, rows, {inWidth}, {outWidth})",
-                        layer.WeightOffset,
-                        layer.WeightCount));
+                    writer.WriteLine(
+                        $"{Kernels}.DenseKernels.SgdWeightStep<{t}>({dz}, {x}, new {Span}<{t}>(_parameters, {Int(layer.WeightOffset)}, {Int(layer.WeightCount)}), " +
+                        $"rows, {inWidth}, {outWidth}, rate, {network.Literal(sgd.WeightDecay)}, scale);");
                 }
             }
 
-            if (fused)
+            if (sgd is not null)
             {
                 writer.WriteLine();
-                writer.WriteLine("// The same step on every parameter whose gradient was accumulated: biases and unrolled layers.");
+                writer.WriteLine("// SGD on every parameter whose gradient was accumulated: biases and unrolled layers.");
+                writer.WriteLine("_optimizerStep++;");
                 foreach ((int start, int length) in network.AccumulatedParameterRanges())
                 {
-                    writer.WriteLine(network.UpdateCall(
-                        $"new {Span}<{t}>(_parameters, {Int(start)}, {Int(length)})",
-                        $"new {Span}<{t}>(_gradients, {Int(start)}, {Int(length)})",
-                        start,
-                        length));
+                    writer.WriteLine(
+                        $"{Kernels}.OptimizerKernels.Sgd<{t}>(new {Span}<{t}>(_parameters, {Int(start)}, {Int(length)}), new {Span}<{t}>(_gradients, {Int(start)}, {Int(length)}), " +
+                        $"rate, {network.Literal(sgd.WeightDecay)}, scale);");
                 }
             }
 
@@ -949,16 +946,29 @@ public sealed partial class NetworkGenerator
         public string UpdateMethod()
         {
             OptimizerSpec optimizer = Spec.Optimizer;
-            string summary = optimizer switch
+            string kernels = "global::NetGen.Kernels.OptimizerKernels";
+            string rate = $"({T})_learningRate";
+            string State(int index) => $"state.Slice({(index == 0 ? "0" : Emitter.Int(index) + " * ParameterCount")}, ParameterCount)";
+            (string summary, string call) = optimizer switch
             {
-                SgdSpec { Momentum: 0 } sgd => $"SGD, weight decay {Plain(sgd.WeightDecay)}: θ ← θ − α·(g + λθ)",
-                SgdSpec sgd => $"SGD with {(sgd.Nesterov ? "Nesterov " : string.Empty)}momentum {Plain(sgd.Momentum)}, weight decay {Plain(sgd.WeightDecay)} (see SgdAttribute)",
-                AdamSpec adam =>
+                SgdSpec { Momentum: 0 } sgd => (
+                    $"SGD, weight decay {Plain(sgd.WeightDecay)}: θ ← θ − α·(g + λθ)",
+                    $"{kernels}.Sgd<{T}>(_parameters, _gradients, {rate}, {Literal(sgd.WeightDecay)}, scale);"),
+                SgdSpec sgd => (
+                    $"SGD with {(sgd.Nesterov ? "Nesterov " : string.Empty)}momentum {Plain(sgd.Momentum)}, weight decay {Plain(sgd.WeightDecay)} (see SgdAttribute)",
+                    $"{kernels}.SgdMomentum<{T}>(_parameters, _gradients, {State(0)}, {rate}, {Literal(sgd.Momentum)}, nesterov: {(sgd.Nesterov ? "true" : "false")}, {Literal(sgd.WeightDecay)}, scale);"),
+                AdamSpec adam => (
                     $"{(adam.Decoupled ? "AdamW" : "Adam")}{(adam.Amsgrad ? " (AMSGrad)" : string.Empty)}, β₁ = {Plain(adam.Beta1)}, β₂ = {Plain(adam.Beta2)}, ε = {Plain(adam.Epsilon)}, " +
                     $"{(adam.Decoupled ? "decoupled" : "L2")} weight decay {Plain(adam.WeightDecay)} (see {(adam.Decoupled ? "AdamWAttribute" : "AdamAttribute")})",
-                RmsPropSpec rms =>
+                    $"{kernels}.Adam<{T}>(_parameters, _gradients, {State(0)}, {State(1)}, {(adam.Amsgrad ? State(2) : "default")}, {rate}, " +
+                    $"{Literal(adam.Beta1)}, {Literal(adam.Beta2)}, {Literal(adam.Epsilon)}, {Literal(adam.WeightDecay)}, decoupledWeightDecay: {(adam.Decoupled ? "true" : "false")}, _optimizerStep, scale);"),
+                RmsPropSpec rms => (
                     $"RMSprop{(rms.Centered ? " (centered)" : string.Empty)}, α = {Plain(rms.Alpha)}, ε = {Plain(rms.Epsilon)}, momentum {Plain(rms.Momentum)}, weight decay {Plain(rms.WeightDecay)} (see RmsPropAttribute)",
-                AdagradSpec adagrad => $"Adagrad, ε = {Plain(adagrad.Epsilon)}, weight decay {Plain(adagrad.WeightDecay)}, learning-rate decay {Plain(adagrad.LearningRateDecay)} (see AdagradAttribute)",
+                    $"{kernels}.RmsProp<{T}>(_parameters, _gradients, {State(0)}, {(rms.Centered ? State(1) : "default")}, {(rms.Momentum > 0 ? State(rms.Centered ? 2 : 1) : "default")}, {rate}, " +
+                    $"{Literal(rms.Alpha)}, {Literal(rms.Epsilon)}, {Literal(rms.Momentum)}, {Literal(rms.WeightDecay)}, scale);"),
+                AdagradSpec adagrad => (
+                    $"Adagrad, ε = {Plain(adagrad.Epsilon)}, weight decay {Plain(adagrad.WeightDecay)}, learning-rate decay {Plain(adagrad.LearningRateDecay)} (see AdagradAttribute)",
+                    $"{kernels}.Adagrad<{T}>(_parameters, _gradients, {State(0)}, {rate}, {Literal(adagrad.Epsilon)}, {Literal(adagrad.WeightDecay)}, {Literal(adagrad.LearningRateDecay)}, _optimizerStep, scale);"),
                 _ => throw new System.InvalidOperationException("Unknown optimizer " + optimizer.GetType().Name),
             };
 
@@ -968,52 +978,23 @@ public sealed partial class NetworkGenerator
             text.Append($"    {T} scale = {Literal(1)} / sampleCount;\n");
             if (optimizer.GradientClipNorm > 0)
             {
-                text.Append($"    scale = global::NetGen.Kernels.OptimizerKernels.ClipGradientScale<{T}>(_gradients, scale, {Literal(optimizer.GradientClipNorm)});\n");
+                text.Append($"    scale = {kernels}.ClipGradientScale<{T}>(_gradients, scale, {Literal(optimizer.GradientClipNorm)});\n");
             }
 
             text.Append("    _optimizerStep++;\n");
-            text.Append($"    {T} rate = ({T})_learningRate;\n");
-            text.Append("    ").Append(UpdateCall("_parameters", "_gradients", 0, Spec.ParameterCount)).Append('\n');
-            if (FusesUpdate)
+            if (optimizer.StateVectors > 0)
+            {
+                text.Append($"    global::System.Span<{T}> state = _optimizerState;\n");
+            }
+
+            text.Append("    ").Append(call).Append('\n');
+            if (FusesSgd)
             {
                 text.Append("    _gradientsClean = true;\n");
             }
 
             text.Append('}');
             return text.ToString();
-        }
-
-        /// <summary>
-        /// The optimizer kernel's call that updates the <paramref name="count"/> parameters at <paramref name="offset"/>,
-        /// given as <paramref name="parameters"/>, with the same range of each state vector, from
-        /// <paramref name="gradients"/>: a stored span, or a dense layer's product. The call reads locals rate and scale.
-        /// </summary>
-        public string UpdateCall(string parameters, string gradients, int offset, int count)
-        {
-            string kernels = "global::NetGen.Kernels.OptimizerKernels";
-            string State(int index)
-            {
-                string start = index == 0 ? Emitter.Int(offset) : Emitter.Int(index) + " * ParameterCount" + (offset == 0 ? string.Empty : " + " + Emitter.Int(offset));
-                string length = count == Spec.ParameterCount ? "ParameterCount" : Emitter.Int(count);
-                return $"new global::System.Span<{T}>(_optimizerState, {start}, {length})";
-            }
-
-            return Spec.Optimizer switch
-            {
-                SgdSpec { Momentum: 0 } sgd =>
-                    $"{kernels}.Sgd<{T}>({parameters}, {gradients}, rate, {Literal(sgd.WeightDecay)}, scale);",
-                SgdSpec sgd =>
-                    $"{kernels}.SgdMomentum<{T}>({parameters}, {gradients}, {State(0)}, rate, {Literal(sgd.Momentum)}, nesterov: {(sgd.Nesterov ? "true" : "false")}, {Literal(sgd.WeightDecay)}, scale);",
-                AdamSpec adam =>
-                    $"{kernels}.Adam<{T}>({parameters}, {gradients}, {State(0)}, {State(1)}, {(adam.Amsgrad ? State(2) : "default")}, rate, " +
-                    $"{Literal(adam.Beta1)}, {Literal(adam.Beta2)}, {Literal(adam.Epsilon)}, {Literal(adam.WeightDecay)}, decoupledWeightDecay: {(adam.Decoupled ? "true" : "false")}, _optimizerStep, scale);",
-                RmsPropSpec rms =>
-                    $"{kernels}.RmsProp<{T}>({parameters}, {gradients}, {State(0)}, {(rms.Centered ? State(1) : "default")}, {(rms.Momentum > 0 ? State(rms.Centered ? 2 : 1) : "default")}, rate, " +
-                    $"{Literal(rms.Alpha)}, {Literal(rms.Epsilon)}, {Literal(rms.Momentum)}, {Literal(rms.WeightDecay)}, scale);",
-                AdagradSpec adagrad =>
-                    $"{kernels}.Adagrad<{T}>({parameters}, {gradients}, {State(0)}, rate, {Literal(adagrad.Epsilon)}, {Literal(adagrad.WeightDecay)}, {Literal(adagrad.LearningRateDecay)}, _optimizerStep, scale);",
-                _ => throw new System.InvalidOperationException("Unknown optimizer " + Spec.Optimizer.GetType().Name),
-            };
         }
 
         private static string Plain(double value) => value.ToString("R", CultureInfo.InvariantCulture);
@@ -1039,11 +1020,11 @@ public sealed partial class NetworkGenerator
         public int LaneCount => IsDouble ? 4 : 8;
 
         /// <summary>
-        /// Whether training steps fuse the optimizer into the weight products of the kernel layers: for every optimizer
-        /// without gradient clipping (whose global norm needs every gradient before any update), and only when a layer is
-        /// large enough to run on the kernels.
+        /// Whether training steps fuse the optimizer into the weight products of the kernel layers: only for plain SGD
+        /// (no momentum, no clipping, whose global norm would need every gradient first) and only when a layer is large
+        /// enough to run on the kernels.
         /// </summary>
-        public bool FusesUpdate => Spec.Optimizer.GradientClipNorm <= 0 && Spec.Layers.Any(layer => !IsUnrolled(layer));
+        public bool FusesSgd => Spec.Optimizer is SgdSpec { Momentum: 0, GradientClipNorm: <= 0 } && Spec.Layers.Any(layer => !IsUnrolled(layer));
 
         /// <summary>The parameters the fused step leaves to the optimizer kernel, as merged [start, start + length) ranges: everything but kernel-layer weights.</summary>
         public IEnumerable<(int Start, int Length)> AccumulatedParameterRanges()

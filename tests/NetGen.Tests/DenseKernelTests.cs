@@ -59,11 +59,10 @@ public sealed class DenseKernelTests
     [Fact]
     public void A_split_product_equals_the_serial_one_bit_for_bit()
     {
-        // Each element of C is summed by one thread in the same order either way, so threads change nothing but the time,
-        // and an optimizer's update in a product's epilogue sees the same sums.
+        // Each element of C is summed by one thread in the same order either way, so threads change nothing but the time.
         var random = new Random(5);
         float[] Random(int n) => Array.ConvertAll(new float[n], _ => (float)(random.NextDouble() * 2 - 1));
-        float[] w = Random(270 * 300), b = Random(270), x = Random(64 * 300), dz = Random(64 * 270), dw0 = Random(270 * 300);
+        float[] w = Random(270 * 300), b = Random(270), x = Random(64 * 300), dz = Random(64 * 270);
         float[] Run(int threads)
         {
             int saved = KernelThreads.MaxThreads;
@@ -73,16 +72,12 @@ public sealed class DenseKernelTests
                 var z = new float[64 * 270];
                 var dw = new float[270 * 300];
                 var dx = new float[64 * 300];
-                float[] stepped = (float[])w.Clone(), withMomentum = (float[])w.Clone(), withAdam = (float[])w.Clone();
-                float[] velocity = (float[])dw0.Clone(), moments = (float[])dw0.Clone(), squares = Array.ConvertAll(dw0, Math.Abs);
+                float[] stepped = (float[])w.Clone();
                 DenseKernels.Forward<float>(w, b, x, z, 64, 300, 270);
                 DenseKernels.AccumulateParameterGradients<float>(dz, x, dw, new float[270], 64, 300, 270);
                 DenseKernels.BackpropagateInputs<float>(dz, w, dx, 64, 300, 270);
-                OptimizerKernels.Sgd<float>(stepped, GradientSource<float>.DenseLayerWeights(dz, x, 64, 300, 270), 0.1f, 0.01f, 1f / 64);
-                OptimizerKernels.SgdMomentum<float>(withMomentum, GradientSource<float>.DenseLayerWeights(dz, x, 64, 300, 270), velocity, 0.1f, 0.9f, nesterov: true, 0.01f, 1f / 64);
-                OptimizerKernels.Adam<float>(
-                    withAdam, GradientSource<float>.DenseLayerWeights(dz, x, 64, 300, 270), moments, squares, default, 0.01f, 0.9f, 0.999f, 1e-8f, 0.01f, decoupledWeightDecay: true, step: 2, 1f / 64);
-                return [.. z, .. dw, .. dx, .. stepped, .. withMomentum, .. velocity, .. withAdam, .. moments, .. squares];
+                DenseKernels.SgdWeightStep<float>(dz, x, stepped, 64, 300, 270, 0.1f, 0.01f, 1f / 64);
+                return [.. z, .. dw, .. dx, .. stepped];
             }
             finally
             {
@@ -102,8 +97,7 @@ public sealed class DenseKernelTests
         Assert.Throws<ArgumentException>("outputs", () => DenseKernels.Forward<float>(w, b, x, new float[7], 2, 3, 4));
         Assert.Throws<ArgumentException>("weightGradients", () => DenseKernels.AccumulateParameterGradients<float>(dz, x, shortWeights, new float[4], 2, 3, 4));
         Assert.Throws<ArgumentException>("biasGradients", () => DenseKernels.AccumulateBiasGradients<float>(dz, new float[3], 2, 4));
-        Assert.Throws<ArgumentException>("inputs", () => GradientSource<float>.DenseLayerWeights(dz, new float[5], 2, 3, 4));
-        Assert.Throws<ArgumentException>("outputGradients", () => GradientSource<float>.DenseLayerWeights(new float[7], x, 2, 3, 4));
+        Assert.Throws<ArgumentException>("inputs", () => DenseKernels.SgdWeightStep<float>(dz, new float[5], w, 2, 3, 4, 0.1f, 0f, 0.5f));
         Assert.Throws<ArgumentException>("inputGradients", () => DenseKernels.BackpropagateInputs<float>(dz, w, new float[5], 2, 3, 4));
         Assert.Throws<ArgumentOutOfRangeException>(() => DenseKernels.BackpropagateInputs<float>(dz, w, dx, -1, 3, 4));
     }
@@ -281,7 +275,7 @@ public sealed class DenseKernelTests
         const double rate = 0.3, decay = 0.01;
         double scale = 1.0 / rows;
         T[] stepped = (T[])w.Clone();
-        OptimizerKernels.Sgd<T>(stepped, GradientSource<T>.DenseLayerWeights(dz, x, rows, inputs, outputs), T.CreateTruncating(rate), T.CreateTruncating(decay), T.CreateTruncating(scale));
+        DenseKernels.SgdWeightStep<T>(dz, x, stepped, rows, inputs, outputs, T.CreateTruncating(rate), T.CreateTruncating(decay), T.CreateTruncating(scale));
         for (int o = 0; o < outputs; o++)
         {
             for (int k = 0; k < inputs; k++)

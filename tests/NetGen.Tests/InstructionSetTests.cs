@@ -16,15 +16,13 @@ namespace NetGen.Tests;
 /// </summary>
 public sealed class InstructionSetTests
 {
-    // Gradients against finite differences, the kernels against triple loops, every optimizer against its formula
-    // (from a stored gradient and from a layer's product), and training to convergence: everything whose numbers depend
-    // on the code path taken. Without Vector256 the tiny networks' lane tests run the per-sample code at every batch
-    // size, LaneKernels its fallbacks, and an update from a layer's product runs over a gradient buffer.
+    // Gradients against finite differences, the kernels against triple loops, every optimizer against its formula,
+    // and training to convergence: everything whose numbers depend on the code path taken. Without Vector256 the
+    // tiny networks' lane tests run the per-sample code at every batch size, and LaneKernels its fallbacks.
     private const string Filter =
         "FullyQualifiedName~NetGen.Tests.GradientCheckTests|FullyQualifiedName~NetGen.Tests.DenseKernelTests|" +
         "FullyQualifiedName~NetGen.Tests.LaneTests|FullyQualifiedName~NetGen.Tests.LaneKernelTests|" +
-        "FullyQualifiedName~NetGen.Tests.FusedUpdateTests|FullyQualifiedName~NetGen.Tests.LayerProductUpdateTests|" +
-        "FullyQualifiedName~NetGen.Tests.OptimizerTests|" +
+        "FullyQualifiedName~NetGen.Tests.FusedSgdTests|FullyQualifiedName~NetGen.Tests.OptimizerTests|" +
         "FullyQualifiedName~NetGen.Tests.TrainingTests|FullyQualifiedName~NetGen.Tests.ConvergenceTests";
 
     [Theory]
@@ -54,6 +52,6 @@ public sealed class InstructionSetTests
         Match summary = Regex.Match(output, @"Failed:\s+(\d+), Passed:\s+(\d+)");
         Assert.True(child.ExitCode == 0 && summary.Success, $"{setting}=0: the child test run failed\n{output}\n{await errors}");
         Assert.Equal("0", summary.Groups[1].Value);
-        Assert.True(int.Parse(summary.Groups[2].Value) >= 430, $"{setting}=0: only {summary.Groups[2].Value} tests ran\n{output}");
+        Assert.True(int.Parse(summary.Groups[2].Value) >= 270, $"{setting}=0: only {summary.Groups[2].Value} tests ran\n{output}");
     }
 }

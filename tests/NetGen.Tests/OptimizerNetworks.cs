@@ -1,8 +1,8 @@
 using NetGen;
 
 // Double-precision 3-5-3 networks (38 parameters: whole vectors plus an overlapping tail) with every optimizer
-// configuration, for the exactness tests; one 1-1 network (2 parameters) whose update takes the scalar path; and
-// networks large enough for the optimizer's step in the weight products' epilogue (FusedUpdateTests).
+// configuration, for the exactness tests; one 1-1 network (2 parameters) whose update takes the scalar path; and one
+// network large enough for the fused SGD step (FusedSgdTests).
 namespace NetGen.Tests.Optimizers;
 
 [Network(Inputs = 3, Precision = Precision.Double)]
@@ -70,32 +70,11 @@ public partial class ClippedSgdNet { }
 [Adam(LearningRate = 0.1, WeightDecay = 0.1)]
 public partial class ScalarAdamNet { }
 
-// Kernel layers (16·20 and 40·4 weights) around an unrolled one (4·16): training steps take the optimizer's step on
-// the kernel layers' weights in the epilogue of their weight products, and leave the rest to the optimizer kernel.
+// Plain SGD with weight decay over kernel layers (16·20 and 40·4 weights) around an unrolled one (4·16): training
+// steps fuse the update into the kernel layers' weight products and leave the rest to the optimizer kernel.
 [Network(Inputs = 20, Precision = Precision.Double)]
 [Dense(16, Activation.Tanh)]
 [Dense(4, Activation.Sigmoid)]
 [Dense(40, Activation.Identity)]
 [Sgd(LearningRate = 0.1, WeightDecay = 0.01)]
 public partial class FusedSgdNet { }
-
-[Network(Inputs = 20, Precision = Precision.Double)]
-[Dense(16, Activation.Tanh)]
-[Dense(4, Activation.Sigmoid)]
-[Dense(40, Activation.Identity)]
-[Sgd(LearningRate = 0.1, Momentum = 0.9, Nesterov = true, WeightDecay = 0.01)]
-public partial class FusedMomentumNet { }
-
-[Network(Inputs = 20, Precision = Precision.Double)]
-[Dense(16, Activation.Tanh)]
-[Dense(4, Activation.Sigmoid)]
-[Dense(40, Activation.Identity)]
-[Adam(LearningRate = 0.01, Beta1 = 0.8, Beta2 = 0.9, Epsilon = 1e-6, WeightDecay = 0.05, Amsgrad = true)]
-public partial class FusedAmsgradNet { }
-
-[Network(Inputs = 20, Precision = Precision.Double)]
-[Dense(16, Activation.Tanh)]
-[Dense(4, Activation.Sigmoid)]
-[Dense(40, Activation.Identity)]
-[RmsProp(LearningRate = 0.01, Alpha = 0.9, Momentum = 0.5, WeightDecay = 0.01, Centered = true)]
-public partial class FusedRmsPropNet { }

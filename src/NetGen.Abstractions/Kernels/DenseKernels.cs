@@ -88,12 +88,12 @@ public static class DenseKernels
     }
 
     /// <summary>
-    /// C = β·C + α·dZᵀ·X for a layer's weight-shaped C: the product behind both the accumulated weight gradient and
-    /// plain SGD from a <see cref="GradientSource{T}.DenseLayerWeights"/> product. M = units, N = inputs, K = rows;
-    /// A = dZᵀ is read through strides (1 along units, outputSize along rows). Shapes are checked by the callers.
+    /// C = β·C + α·dZᵀ·X for a layer's weight-shaped C: the product behind both the accumulated weight gradient and the
+    /// fused SGD step. M = units, N = inputs, K = rows; A = dZᵀ is read through strides (1 along units, outputSize along
+    /// rows). Shapes are checked by the callers.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static void WeightProduct<T>(ReadOnlySpan<T> outputGradients, ReadOnlySpan<T> inputs, Span<T> c, int rows, int inputSize, int outputSize, T alpha, T beta)
+    private static void WeightProduct<T>(ReadOnlySpan<T> outputGradients, ReadOnlySpan<T> inputs, Span<T> c, int rows, int inputSize, int outputSize, T alpha, T beta)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (!Gemm.IsSupported<T>())
@@ -138,6 +138,32 @@ public static class DenseKernels
         }
     }
 
+    /// <summary>
+    /// Plain SGD on the weights straight from the batch, W ← W − α·(s·dZᵀ·X + λ·W) = (1 − αλ)·W − αs·dZᵀ·X, in the
+    /// epilogue of the dW product: the weight gradient is never stored, and W is read and written once instead of
+    /// dW being written, read, cleared and W updated in a second pass. This is <see cref="OptimizerKernels.Sgd{T}"/>
+    /// applied to the gradient <see cref="AccumulateParameterGradients{T}"/> would have added to a zero buffer.
+    /// </summary>
+    /// <param name="outputGradients">dZ, <c>[rows × outputSize]</c>.</param>
+    /// <param name="inputs">X, <c>[rows × inputSize]</c>.</param>
+    /// <param name="weights">W, <c>[outputSize × inputSize]</c>, updated in place.</param>
+    /// <param name="rows">The samples in the batch.</param>
+    /// <param name="inputSize">The layer's inputs.</param>
+    /// <param name="outputSize">The layer's units.</param>
+    /// <param name="learningRate">α.</param>
+    /// <param name="weightDecay">λ.</param>
+    /// <param name="gradientScale">s, the factor that turns the summed gradient into the mean (1 / samples).</param>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    public static void SgdWeightStep<T>(ReadOnlySpan<T> outputGradients, ReadOnlySpan<T> inputs, Span<T> weights, int rows, int inputSize, int outputSize, T learningRate, T weightDecay, T gradientScale)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        RequireShape(rows, inputSize, outputSize);
+        RequireLength(outputGradients.Length, (long)rows * outputSize, nameof(outputGradients));
+        RequireLength(inputs.Length, (long)rows * inputSize, nameof(inputs));
+        RequireLength(weights.Length, (long)outputSize * inputSize, nameof(weights));
+        WeightProduct(outputGradients, inputs, weights, rows, inputSize, outputSize, -learningRate * gradientScale, T.One - learningRate * weightDecay);
+    }
+
     /// <summary>dX = dZ·W (overwrites <paramref name="inputGradients"/>).</summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static void BackpropagateInputs<T>(ReadOnlySpan<T> outputGradients, ReadOnlySpan<T> weights, Span<T> inputGradients, int rows, int inputSize, int outputSize)
@@ -179,7 +205,7 @@ public static class DenseKernels
         ArgumentOutOfRangeException.ThrowIfNegative(outputSize);
     }
 
-    internal static void RequireLength(int length, long required, string name)
+    private static void RequireLength(int length, long required, string name)
     {
         if (length < required)
         {

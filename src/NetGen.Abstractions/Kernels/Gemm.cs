@@ -40,41 +40,26 @@ internal static class Gemm
     /// A product large enough for <see cref="KernelThreads"/> is cut into column blocks, whole panels each, that run
     /// on separate threads: every block reads all of A and its own columns of B and writes its own columns of C.
     /// </remarks>
-    public static void Multiply<T>(
+    public static unsafe void Multiply<T>(
         int m, int n, int k,
         ref T a, nint aRowStride, nint aColumnStride,
         ref T b, nint bRowStride, bool bTransposed,
         ref T c, nint cRowStride,
         T alpha, T beta, ref T bias)
         where T : unmanaged, IFloatingPointIeee754<T>
-        => Multiply(m, n, k, ref a, aRowStride, aColumnStride, ref b, bRowStride, bTransposed, ref c, cRowStride, new Linear<T>(alpha, beta), ref bias);
-
-    /// <summary>
-    /// The same product with <paramref name="epilogue"/> finishing every element of C from its sum Σ_p A(i, p)·B(p, j)
-    /// (<see cref="ITileEpilogue{T}"/>), in the tile's registers. An epilogue that cannot take partial sums gets the
-    /// whole reduction in one block, however long.
-    /// </summary>
-    public static unsafe void Multiply<T, TEpilogue>(
-        int m, int n, int k,
-        ref T a, nint aRowStride, nint aColumnStride,
-        ref T b, nint bRowStride, bool bTransposed,
-        ref T c, nint cRowStride,
-        TEpilogue epilogue, ref T bias)
-        where T : unmanaged, IFloatingPointIeee754<T>
-        where TEpilogue : struct, ITileEpilogue<T>
     {
         int parts = KernelThreads.PartsFor(2.0 * m * n * k, Panels<T>(n));
         if (parts == 1)
         {
-            MultiplyColumns(m, n, k, ref a, aRowStride, aColumnStride, ref b, bRowStride, bTransposed, ref c, cRowStride, epilogue, ref bias);
+            MultiplyColumns(m, n, k, ref a, aRowStride, aColumnStride, ref b, bRowStride, bTransposed, ref c, cRowStride, alpha, beta, ref bias);
             return;
         }
 
         // The workers get raw pointers, so every operand stays pinned until the last part is done.
         fixed (T* pa = &a, pb = &b, pc = &c, pBias = &bias)
         {
-            GemmJob<T, TEpilogue> job = GemmJob<T, TEpilogue>.OfThisThread;
-            job.Set(m, n, k, pa, aRowStride, aColumnStride, pb, bRowStride, bTransposed, pc, cRowStride, epilogue, pBias);
+            GemmJob<T> job = GemmJob<T>.OfThisThread;
+            job.Set(m, n, k, pa, aRowStride, aColumnStride, pb, bRowStride, bTransposed, pc, cRowStride, alpha, beta, pBias);
             KernelThreads.Run(parts, job);
         }
     }
@@ -87,39 +72,30 @@ internal static class Gemm
     /// later by tiered compilation takes them in and leaves their inlined helpers as calls (see UpdateLoop.RunRange).
     /// </remarks>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static void MultiplyColumns<T, TEpilogue>(
+    private static void MultiplyColumns<T>(
         int m, int n, int k,
         ref T a, nint aRowStride, nint aColumnStride,
         ref T b, nint bRowStride, bool bTransposed,
         ref T c, nint cRowStride,
-        TEpilogue epilogue, ref T bias)
+        T alpha, T beta, ref T bias)
         where T : unmanaged, IFloatingPointIeee754<T>
-        where TEpilogue : struct, ITileEpilogue<T>
     {
-        if (k == 1 && !bTransposed && typeof(TEpilogue) == typeof(Linear<T>))
+        if (k == 1 && !bTransposed)
         {
-            Linear<T> linear = Unsafe.As<TEpilogue, Linear<T>>(ref epilogue);
-            RankOne(m, n, ref a, aRowStride, ref b, ref c, cRowStride, linear.Alpha, linear.Beta, ref bias);
+            RankOne(m, n, ref a, aRowStride, ref b, ref c, cRowStride, alpha, beta, ref bias);
             return;
         }
 
         int panelWidth = 2 * Vector256<T>.Count;
-        int blockDepth = TEpilogue.TakesPartialSums ? DepthBlock : Math.Max(k, 1);
-        Span<T> scratch = Scratch<T>.Get(blockDepth * panelWidth + TileRows * panelWidth + panelWidth);
+        Span<T> scratch = Scratch<T>.Get(DepthBlock * panelWidth + TileRows * panelWidth + panelWidth);
         ref T packed = ref scratch[0];
-        ref T tile = ref scratch[blockDepth * panelWidth];
-        ref T paddedBias = ref scratch[blockDepth * panelWidth + TileRows * panelWidth];
-        var product = new Linear<T>(T.One, T.Zero); // how an edge tile is stored to scratch, for the epilogue to finish
+        ref T tile = ref scratch[DepthBlock * panelWidth];
+        ref T paddedBias = ref scratch[DepthBlock * panelWidth + TileRows * panelWidth];
 
-        // At least one block, so that an empty reduction (k = 0) still finishes C: β·C, the bias, or the update of a zero gradient.
-        for (int p0 = 0; p0 == 0 || p0 < k; p0 += blockDepth)
+        for (int p0 = 0; p0 < k; p0 += DepthBlock)
         {
-            int depth = Math.Min(blockDepth, k - p0);
-            if (p0 > 0)
-            {
-                epilogue.ContinueWithPartialSums(); // later depth blocks add to what the first one wrote
-            }
-
+            int depth = Math.Min(DepthBlock, k - p0);
+            T blockBeta = p0 == 0 ? beta : T.One; // later depth blocks add to what the first one wrote
             for (int j0 = 0; j0 < n; j0 += panelWidth)
             {
                 int columns = Math.Min(panelWidth, n - j0);
@@ -144,7 +120,7 @@ internal static class Gemm
                 }
 
                 scoped ref T init = ref Unsafe.NullRef<T>();
-                if (p0 == 0 && !Unsafe.IsNullRef(ref bias))
+                if (blockBeta == T.Zero && !Unsafe.IsNullRef(ref bias))
                 {
                     if (columns == panelWidth)
                     {
@@ -160,22 +136,22 @@ internal static class Gemm
                 ref T aBlock = ref Unsafe.Add(ref a, p0 * aColumnStride);
                 if (columns == panelWidth)
                 {
-                    Rows(m, depth, ref aBlock, aRowStride, aColumnStride, ref panel, panelStride, ref Unsafe.Add(ref c, j0), cRowStride, ref init, ref epilogue);
+                    Rows(m, depth, ref aBlock, aRowStride, aColumnStride, ref panel, panelStride, ref Unsafe.Add(ref c, j0), cRowStride, ref init, alpha, blockBeta);
                 }
                 else
                 {
-                    // The last panel: each tile's sums go to scratch, and the epilogue finishes only its real columns in C.
+                    // The last panel: each tile goes to scratch and only its real columns reach C.
                     for (int i0 = 0; i0 < m; i0 += TileRows)
                     {
                         int rows = Math.Min(TileRows, m - i0);
-                        Rows(rows, depth, ref Unsafe.Add(ref aBlock, i0 * aRowStride), aRowStride, aColumnStride, ref panel, panelStride, ref tile, panelWidth, ref init, ref product);
+                        Rows(rows, depth, ref Unsafe.Add(ref aBlock, i0 * aRowStride), aRowStride, aColumnStride, ref panel, panelStride, ref tile, panelWidth, ref init, alpha, T.Zero);
                         for (int i = 0; i < rows; i++)
                         {
                             ref T source = ref Unsafe.Add(ref tile, i * panelWidth);
                             ref T target = ref Unsafe.Add(ref c, (i0 + i) * cRowStride + j0);
                             for (int j = 0; j < columns; j++)
                             {
-                                epilogue.Store(ref Unsafe.Add(ref target, j), Unsafe.Add(ref source, j));
+                                Unsafe.Add(ref target, j) = blockBeta == T.Zero ? Unsafe.Add(ref source, j) : blockBeta * Unsafe.Add(ref target, j) + Unsafe.Add(ref source, j);
                             }
                         }
                     }
@@ -263,25 +239,24 @@ internal static class Gemm
 
     /// <summary>All row tiles of one panel: full tiles of six rows, then one tile of the rows left.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Rows<T, TEpilogue>(int m, int depth, ref T a, nint aRowStride, nint aColumnStride, ref T panel, nint panelStride, ref T c, nint cRowStride, ref T init, ref TEpilogue epilogue)
+    private static void Rows<T>(int m, int depth, ref T a, nint aRowStride, nint aColumnStride, ref T panel, nint panelStride, ref T c, nint cRowStride, ref T init, T alpha, T beta)
         where T : unmanaged, IFloatingPointIeee754<T>
-        where TEpilogue : struct, ITileEpilogue<T>
     {
         int i0 = 0;
         for (; i0 + TileRows <= m; i0 += TileRows)
         {
-            Tile<T, Six, TEpilogue>(depth, ref Unsafe.Add(ref a, i0 * aRowStride), aRowStride, aColumnStride, ref panel, panelStride, ref Unsafe.Add(ref c, i0 * cRowStride), cRowStride, ref init, ref epilogue);
+            Tile<T, Six>(depth, ref Unsafe.Add(ref a, i0 * aRowStride), aRowStride, aColumnStride, ref panel, panelStride, ref Unsafe.Add(ref c, i0 * cRowStride), cRowStride, ref init, alpha, beta);
         }
 
         ref T aRest = ref Unsafe.Add(ref a, i0 * aRowStride);
         ref T cRest = ref Unsafe.Add(ref c, i0 * cRowStride);
         switch (m - i0)
         {
-            case 1: Tile<T, One, TEpilogue>(depth, ref aRest, aRowStride, aColumnStride, ref panel, panelStride, ref cRest, cRowStride, ref init, ref epilogue); break;
-            case 2: Tile<T, Two, TEpilogue>(depth, ref aRest, aRowStride, aColumnStride, ref panel, panelStride, ref cRest, cRowStride, ref init, ref epilogue); break;
-            case 3: Tile<T, Three, TEpilogue>(depth, ref aRest, aRowStride, aColumnStride, ref panel, panelStride, ref cRest, cRowStride, ref init, ref epilogue); break;
-            case 4: Tile<T, Four, TEpilogue>(depth, ref aRest, aRowStride, aColumnStride, ref panel, panelStride, ref cRest, cRowStride, ref init, ref epilogue); break;
-            case 5: Tile<T, Five, TEpilogue>(depth, ref aRest, aRowStride, aColumnStride, ref panel, panelStride, ref cRest, cRowStride, ref init, ref epilogue); break;
+            case 1: Tile<T, One>(depth, ref aRest, aRowStride, aColumnStride, ref panel, panelStride, ref cRest, cRowStride, ref init, alpha, beta); break;
+            case 2: Tile<T, Two>(depth, ref aRest, aRowStride, aColumnStride, ref panel, panelStride, ref cRest, cRowStride, ref init, alpha, beta); break;
+            case 3: Tile<T, Three>(depth, ref aRest, aRowStride, aColumnStride, ref panel, panelStride, ref cRest, cRowStride, ref init, alpha, beta); break;
+            case 4: Tile<T, Four>(depth, ref aRest, aRowStride, aColumnStride, ref panel, panelStride, ref cRest, cRowStride, ref init, alpha, beta); break;
+            case 5: Tile<T, Five>(depth, ref aRest, aRowStride, aColumnStride, ref panel, panelStride, ref cRest, cRowStride, ref init, alpha, beta); break;
         }
     }
 
@@ -290,10 +265,9 @@ internal static class Gemm
     /// argument so that each instantiation is compiled with exactly its accumulators and no branches in the loop.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static void Tile<T, TRows, TEpilogue>(int depth, ref T a, nint aRowStride, nint aColumnStride, ref T b, nint bRowStride, ref T c, nint cRowStride, ref T init, ref TEpilogue epilogue)
+    private static void Tile<T, TRows>(int depth, ref T a, nint aRowStride, nint aColumnStride, ref T b, nint bRowStride, ref T c, nint cRowStride, ref T init, T alpha, T beta)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TRows : struct, IRowCount
-        where TEpilogue : struct, ITileEpilogue<T>
     {
         nuint width = (nuint)Vector256<T>.Count;
         Vector256<T> c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
@@ -356,51 +330,37 @@ internal static class Gemm
             b = ref Unsafe.Add(ref b, bRowStride);
         }
 
-        epilogue.Store(ref c, c00, c01);
-        if (TRows.Count > 1) epilogue.Store(ref Unsafe.Add(ref c, cRowStride), c10, c11);
-        if (TRows.Count > 2) epilogue.Store(ref Unsafe.Add(ref c, 2 * cRowStride), c20, c21);
-        if (TRows.Count > 3) epilogue.Store(ref Unsafe.Add(ref c, 3 * cRowStride), c30, c31);
-        if (TRows.Count > 4) epilogue.Store(ref Unsafe.Add(ref c, 4 * cRowStride), c40, c41);
-        if (TRows.Count > 5) epilogue.Store(ref Unsafe.Add(ref c, 5 * cRowStride), c50, c51);
+        Store(ref c, c00, c01, width, alpha, beta);
+        if (TRows.Count > 1) Store(ref Unsafe.Add(ref c, cRowStride), c10, c11, width, alpha, beta);
+        if (TRows.Count > 2) Store(ref Unsafe.Add(ref c, 2 * cRowStride), c20, c21, width, alpha, beta);
+        if (TRows.Count > 3) Store(ref Unsafe.Add(ref c, 3 * cRowStride), c30, c31, width, alpha, beta);
+        if (TRows.Count > 4) Store(ref Unsafe.Add(ref c, 4 * cRowStride), c40, c41, width, alpha, beta);
+        if (TRows.Count > 5) Store(ref Unsafe.Add(ref c, 5 * cRowStride), c50, c51, width, alpha, beta);
     }
 
-    /// <summary>The plain epilogue, C = β·C + α·sums, which reads C only when β ≠ 0.</summary>
-    internal struct Linear<T>(T alpha, T beta) : ITileEpilogue<T> where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>One row of a tile: C = β·C + α·accumulators, reading C only when β ≠ 0.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store<T>(ref T c, Vector256<T> low, Vector256<T> high, nuint width, T alpha, T beta) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        public readonly T Alpha = alpha;
-        public T Beta = beta;
-
-        public static bool TakesPartialSums => true;
-
-        public void ContinueWithPartialSums() => Beta = T.One;
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public readonly void Store(ref T c, Vector256<T> low, Vector256<T> high)
+        if (alpha != T.One)
         {
-            if (Alpha != T.One)
-            {
-                low *= Alpha;
-                high *= Alpha;
-            }
-
-            nuint width = (nuint)Vector256<T>.Count;
-            if (Beta == T.One)
-            {
-                low += Vector256.LoadUnsafe(ref c);
-                high += Vector256.LoadUnsafe(ref c, width);
-            }
-            else if (Beta != T.Zero)
-            {
-                low = MultiplyAdd(Vector256.Create(Beta), Vector256.LoadUnsafe(ref c), low);
-                high = MultiplyAdd(Vector256.Create(Beta), Vector256.LoadUnsafe(ref c, width), high);
-            }
-
-            low.StoreUnsafe(ref c);
-            high.StoreUnsafe(ref c, width);
+            low *= alpha;
+            high *= alpha;
         }
 
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public readonly void Store(ref T c, T sum) => c = Beta == T.Zero ? Alpha * sum : Beta * c + Alpha * sum;
+        if (beta == T.One)
+        {
+            low += Vector256.LoadUnsafe(ref c);
+            high += Vector256.LoadUnsafe(ref c, width);
+        }
+        else if (beta != T.Zero)
+        {
+            low = MultiplyAdd(Vector256.Create(beta), Vector256.LoadUnsafe(ref c), low);
+            high = MultiplyAdd(Vector256.Create(beta), Vector256.LoadUnsafe(ref c, width), high);
+        }
+
+        low.StoreUnsafe(ref c);
+        high.StoreUnsafe(ref c, width);
     }
 
     /// <summary>panel(p, j) = B(p, j) for j &lt; columns, else 0, from rows of B <paramref name="stride"/> apart.</summary>
@@ -498,26 +458,24 @@ internal static class Gemm
     }
 
     /// <summary>A split product: the operands as pointers, and which whole panels of columns part p of n computes.</summary>
-    private sealed unsafe class GemmJob<T, TEpilogue> : KernelJob
-        where T : unmanaged, IFloatingPointIeee754<T>
-        where TEpilogue : struct, ITileEpilogue<T>
+    private sealed unsafe class GemmJob<T> : KernelJob where T : unmanaged, IFloatingPointIeee754<T>
     {
         [ThreadStatic]
-        private static GemmJob<T, TEpilogue>? t_job;
+        private static GemmJob<T>? t_job;
 
         private int _m, _n, _k;
         private T* _a, _b, _c, _bias;
         private nint _aRowStride, _aColumnStride, _bRowStride, _cRowStride;
         private bool _bTransposed;
-        private TEpilogue _epilogue;
+        private T _alpha, _beta;
 
         /// <summary>The calling thread's job, made once: a product started from a worker must not overwrite its caller's.</summary>
-        public static GemmJob<T, TEpilogue> OfThisThread => t_job ??= new GemmJob<T, TEpilogue>();
+        public static GemmJob<T> OfThisThread => t_job ??= new GemmJob<T>();
 
-        public void Set(int m, int n, int k, T* a, nint aRowStride, nint aColumnStride, T* b, nint bRowStride, bool bTransposed, T* c, nint cRowStride, TEpilogue epilogue, T* bias)
+        public void Set(int m, int n, int k, T* a, nint aRowStride, nint aColumnStride, T* b, nint bRowStride, bool bTransposed, T* c, nint cRowStride, T alpha, T beta, T* bias)
         {
             (_m, _n, _k, _aRowStride, _aColumnStride) = (m, n, k, aRowStride, aColumnStride);
-            (_bRowStride, _bTransposed, _cRowStride, _epilogue) = (bRowStride, bTransposed, cRowStride, epilogue);
+            (_bRowStride, _bTransposed, _cRowStride, _alpha, _beta) = (bRowStride, bTransposed, cRowStride, alpha, beta);
             _a = a;
             _b = b;
             _c = c;
@@ -540,7 +498,7 @@ internal static class Gemm
                 ref Unsafe.AsRef<T>(_a), _aRowStride, _aColumnStride,
                 ref Unsafe.AsRef<T>(b), _bRowStride, _bTransposed,
                 ref Unsafe.AsRef<T>(_c + first), _cRowStride,
-                _epilogue, ref _bias == null ? ref Unsafe.NullRef<T>() : ref Unsafe.AsRef<T>(_bias + first));
+                _alpha, _beta, ref _bias == null ? ref Unsafe.NullRef<T>() : ref Unsafe.AsRef<T>(_bias + first));
         }
     }
 
@@ -578,28 +536,4 @@ internal static class Gemm
     private struct Five : IRowCount { public static int Count => 5; }
 
     private struct Six : IRowCount { public static int Count => 6; }
-}
-
-/// <summary>
-/// How <see cref="Gemm"/> finishes C from the sums its tiles accumulate: the plain β·C + α·AB (<see cref="Gemm.Linear{T}"/>),
-/// or an optimizer's update of a layer's weights from their gradient (<see cref="GradientSource{T}"/>). Its Store
-/// methods run in the micro-kernel's epilogue while the sums are still in registers.
-/// </summary>
-internal interface ITileEpilogue<T> where T : unmanaged
-{
-    /// <summary>
-    /// Whether this epilogue can finish a partial sum over part of the reduction and later add the rest: then a long
-    /// reduction is cut into depth blocks that fit L1. An epilogue that is not affine in the sum (an Adam step) gets
-    /// the whole reduction at once.
-    /// </summary>
-    static abstract bool TakesPartialSums { get; }
-
-    /// <summary>Called before every depth block after the first, when <see cref="TakesPartialSums"/>: from then on Store adds its sums to what C holds.</summary>
-    void ContinueWithPartialSums();
-
-    /// <summary>Finishes two vectors of one row of C, at <paramref name="c"/>, whose sums are <paramref name="low"/> and <paramref name="high"/>.</summary>
-    void Store(ref T c, Vector256<T> low, Vector256<T> high);
-
-    /// <summary>Finishes one element of C, at <paramref name="c"/>, whose sum is <paramref name="sum"/>.</summary>
-    void Store(ref T c, T sum);
 }

@@ -7,14 +7,9 @@ namespace NetGen.Kernels;
 
 /// <summary>
 /// Parameter updates over the flat parameter vector, each the <c>torch.optim</c> formula of the same name (see the
-/// optimizer attributes). Every update is one fused vectorised pass that takes the summed gradient G, scales it to the
-/// averaged gradient g = s·G, and updates the parameters and the optimizer's state. State vectors are laid out like
-/// the parameters.
-/// <para>
-/// G comes from a <see cref="GradientSource{T}"/>: either an accumulated gradient, which the pass reads and clears for
-/// the next step, or a dense layer's weight gradient dZᵀ·X, which the pass computes itself and applies in the
-/// epilogue of that product's tiles, so that it is never stored (see <see cref="GradientSource{T}.DenseLayerWeights"/>).
-/// </para>
+/// optimizer attributes). Every update is one fused vectorised pass that reads the accumulated gradient G, scales it
+/// to the averaged gradient g = s·G, updates the parameters and the optimizer's state, and clears G for the next
+/// step. State vectors are laid out like the parameters.
 /// </summary>
 /// <remarks>
 /// Updates are bound by memory traffic, not arithmetic, so they use <see cref="Vector{T}"/> (the widest vector the
@@ -41,42 +36,32 @@ public static unsafe class OptimizerKernels
     }
 
     /// <summary>SGD without momentum: θ ← θ − α·(g + λ·θ).</summary>
-    /// <remarks>
-    /// From a dense layer's weight product this is affine in the product, θ ← (1 − αλ)·θ − αs·dZᵀX, so it runs as the
-    /// product's own β·C + α·AB epilogue, and a product of a single sample as one stream over θ.
-    /// </remarks>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    public static void Sgd<T>(Span<T> parameters, GradientSource<T> gradients, T learningRate, T weightDecay, T gradientScale)
+    public static void Sgd<T>(Span<T> parameters, Span<T> gradients, T learningRate, T weightDecay, T gradientScale)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        gradients.RequireLayoutOf(parameters.Length, nameof(gradients));
-        if (gradients.IsDenseLayerProduct)
+        RequireSameLength(parameters, gradients, nameof(gradients));
+        fixed (T* p = parameters, g = gradients)
         {
-            gradients.MultiplyInto(parameters, -learningRate * gradientScale, T.One - learningRate * weightDecay);
-            return;
-        }
-
-        fixed (T* p = parameters)
-        {
-            var update = new SgdUpdate<T> { P = p, Scale = gradientScale, Rate = learningRate, Decay = weightDecay };
-            gradients.Apply<SgdUpdate<T>, SgdUpdate<T>.Result>(ref update, p, parameters.Length);
+            var update = new SgdUpdate<T> { P = p, G = g, Scale = gradientScale, Rate = learningRate, Decay = weightDecay };
+            UpdateLoop.Run<T, SgdUpdate<T>, SgdUpdate<T>.Result>(ref update, parameters.Length);
         }
     }
 
     /// <summary>SGD with weight decay λ and momentum μ (optionally Nesterov), keeping the velocity in <paramref name="velocity"/>.</summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    public static void SgdMomentum<T>(Span<T> parameters, GradientSource<T> gradients, Span<T> velocity, T learningRate, T momentum, bool nesterov, T weightDecay, T gradientScale)
+    public static void SgdMomentum<T>(Span<T> parameters, Span<T> gradients, Span<T> velocity, T learningRate, T momentum, bool nesterov, T weightDecay, T gradientScale)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        gradients.RequireLayoutOf(parameters.Length, nameof(gradients));
+        RequireSameLength(parameters, gradients, nameof(gradients));
         RequireSameLength(parameters, velocity, nameof(velocity));
-        fixed (T* p = parameters, b = velocity)
+        fixed (T* p = parameters, g = gradients, b = velocity)
         {
             var update = new SgdMomentumUpdate<T>
             {
-                P = p, B = b, Scale = gradientScale, Rate = learningRate, Momentum = momentum, Nesterov = nesterov, Decay = weightDecay,
+                P = p, G = g, B = b, Scale = gradientScale, Rate = learningRate, Momentum = momentum, Nesterov = nesterov, Decay = weightDecay,
             };
-            gradients.Apply<SgdMomentumUpdate<T>, SgdMomentumUpdate<T>.Result>(ref update, p, parameters.Length);
+            UpdateLoop.Run<T, SgdMomentumUpdate<T>, SgdMomentumUpdate<T>.Result>(ref update, parameters.Length);
         }
     }
 
@@ -86,11 +71,11 @@ public static unsafe class OptimizerKernels
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static void Adam<T>(
-        Span<T> parameters, GradientSource<T> gradients, Span<T> firstMoments, Span<T> secondMoments, Span<T> maxSecondMoments,
+        Span<T> parameters, Span<T> gradients, Span<T> firstMoments, Span<T> secondMoments, Span<T> maxSecondMoments,
         T learningRate, T beta1, T beta2, T epsilon, T weightDecay, bool decoupledWeightDecay, long step, T gradientScale)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        gradients.RequireLayoutOf(parameters.Length, nameof(gradients));
+        RequireSameLength(parameters, gradients, nameof(gradients));
         RequireSameLength(parameters, firstMoments, nameof(firstMoments));
         RequireSameLength(parameters, secondMoments, nameof(secondMoments));
         bool amsgrad = !maxSecondMoments.IsEmpty;
@@ -102,11 +87,11 @@ public static unsafe class OptimizerKernels
         // As torch computes them: in double, from t.
         double biasCorrection1 = 1 - Math.Pow(double.CreateTruncating(beta1), step);
         double biasCorrection2 = 1 - Math.Pow(double.CreateTruncating(beta2), step);
-        fixed (T* p = parameters, m = firstMoments, v = secondMoments, vMax = maxSecondMoments)
+        fixed (T* p = parameters, g = gradients, m = firstMoments, v = secondMoments, vMax = maxSecondMoments)
         {
             var update = new AdamUpdate<T>
             {
-                P = p, M = m, V = v, VMax = vMax, Amsgrad = amsgrad, Scale = gradientScale,
+                P = p, G = g, M = m, V = v, VMax = vMax, Amsgrad = amsgrad, Scale = gradientScale,
                 Beta1 = beta1, Beta2 = beta2, Epsilon = epsilon,
                 L2 = decoupledWeightDecay ? T.Zero : weightDecay,
                 Shrink = decoupledWeightDecay ? T.One - learningRate * weightDecay : T.One,
@@ -114,18 +99,18 @@ public static unsafe class OptimizerKernels
                 // A multiply instead of torch's division: the divider, which sqrt and m / denominator also need, bounds this loop.
                 InverseBiasCorrection2Sqrt = T.CreateTruncating(1 / Math.Sqrt(biasCorrection2)),
             };
-            gradients.Apply<AdamUpdate<T>, AdamUpdate<T>.Result>(ref update, p, parameters.Length);
+            UpdateLoop.Run<T, AdamUpdate<T>, AdamUpdate<T>.Result>(ref update, parameters.Length);
         }
     }
 
     /// <summary>RMSprop. <paramref name="gradientAverages"/> is empty unless centered; <paramref name="velocity"/> is empty unless momentum &gt; 0.</summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static void RmsProp<T>(
-        Span<T> parameters, GradientSource<T> gradients, Span<T> squareAverages, Span<T> gradientAverages, Span<T> velocity,
+        Span<T> parameters, Span<T> gradients, Span<T> squareAverages, Span<T> gradientAverages, Span<T> velocity,
         T learningRate, T alpha, T epsilon, T momentum, T weightDecay, T gradientScale)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        gradients.RequireLayoutOf(parameters.Length, nameof(gradients));
+        RequireSameLength(parameters, gradients, nameof(gradients));
         RequireSameLength(parameters, squareAverages, nameof(squareAverages));
         bool centered = !gradientAverages.IsEmpty, hasMomentum = !velocity.IsEmpty;
         if (centered)
@@ -138,33 +123,33 @@ public static unsafe class OptimizerKernels
             RequireSameLength(parameters, velocity, nameof(velocity));
         }
 
-        fixed (T* p = parameters, s = squareAverages, a = gradientAverages, b = velocity)
+        fixed (T* p = parameters, g = gradients, s = squareAverages, a = gradientAverages, b = velocity)
         {
             var update = new RmsPropUpdate<T>
             {
-                P = p, S = s, A = a, B = b, Centered = centered, HasMomentum = hasMomentum, Scale = gradientScale,
+                P = p, G = g, S = s, A = a, B = b, Centered = centered, HasMomentum = hasMomentum, Scale = gradientScale,
                 Rate = learningRate, Alpha = alpha, Epsilon = epsilon, Momentum = momentum, Decay = weightDecay,
             };
-            gradients.Apply<RmsPropUpdate<T>, RmsPropUpdate<T>.Result>(ref update, p, parameters.Length);
+            UpdateLoop.Run<T, RmsPropUpdate<T>, RmsPropUpdate<T>.Result>(ref update, parameters.Length);
         }
     }
 
     /// <summary>Adagrad with the running sum of squared gradients in <paramref name="sumOfSquares"/>. <paramref name="step"/> is t, from 1.</summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static void Adagrad<T>(
-        Span<T> parameters, GradientSource<T> gradients, Span<T> sumOfSquares, T learningRate, T epsilon, T weightDecay, T learningRateDecay, long step, T gradientScale)
+        Span<T> parameters, Span<T> gradients, Span<T> sumOfSquares, T learningRate, T epsilon, T weightDecay, T learningRateDecay, long step, T gradientScale)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        gradients.RequireLayoutOf(parameters.Length, nameof(gradients));
+        RequireSameLength(parameters, gradients, nameof(gradients));
         RequireSameLength(parameters, sumOfSquares, nameof(sumOfSquares));
         double decayedRate = double.CreateTruncating(learningRate) / (1 + (step - 1) * double.CreateTruncating(learningRateDecay));
-        fixed (T* p = parameters, s = sumOfSquares)
+        fixed (T* p = parameters, g = gradients, s = sumOfSquares)
         {
             var update = new AdagradUpdate<T>
             {
-                P = p, S = s, Scale = gradientScale, Rate = T.CreateTruncating(decayedRate), Epsilon = epsilon, Decay = weightDecay,
+                P = p, G = g, S = s, Scale = gradientScale, Rate = T.CreateTruncating(decayedRate), Epsilon = epsilon, Decay = weightDecay,
             };
-            gradients.Apply<AdagradUpdate<T>, AdagradUpdate<T>.Result>(ref update, p, parameters.Length);
+            UpdateLoop.Run<T, AdagradUpdate<T>, AdagradUpdate<T>.Result>(ref update, parameters.Length);
         }
     }
 
@@ -184,7 +169,7 @@ public static unsafe class OptimizerKernels
 
     private struct SgdUpdate<T> : IParameterUpdate<T, SgdUpdate<T>.Result> where T : unmanaged, IFloatingPointIeee754<T>
     {
-        public T* P;
+        public T* P, G;
         public T Scale, Rate, Decay;
 
         public struct Result
@@ -193,28 +178,30 @@ public static unsafe class OptimizerKernels
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public readonly Result Compute(nuint i, Vector<T> gradient)
+        public readonly Result Compute(nuint i)
         {
             Vector<T> p = LoadVector(P, i);
-            return new Result { P = p + new Vector<T>(-Rate) * (gradient * new Vector<T>(Scale) + new Vector<T>(Decay) * p) };
+            return new Result { P = p + new Vector<T>(-Rate) * (LoadVector(G, i) * new Vector<T>(Scale) + new Vector<T>(Decay) * p) };
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public readonly void Store(nuint i, in Result result)
         {
             StoreVector(P, i, result.P);
+            StoreVector(G, i, Vector<T>.Zero);
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public readonly void Scalar(nuint i, T gradient)
+        public readonly void Scalar(nuint i)
         {
-            P[i] += -Rate * (gradient * Scale + Decay * P[i]);
+            P[i] += -Rate * (G[i] * Scale + Decay * P[i]);
+            G[i] = T.Zero;
         }
     }
 
     private struct SgdMomentumUpdate<T> : IParameterUpdate<T, SgdMomentumUpdate<T>.Result> where T : unmanaged, IFloatingPointIeee754<T>
     {
-        public T* P, B;
+        public T* P, G, B;
         public T Scale, Rate, Momentum, Decay;
         public bool Nesterov;
 
@@ -224,10 +211,10 @@ public static unsafe class OptimizerKernels
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public readonly Result Compute(nuint i, Vector<T> gradient)
+        public readonly Result Compute(nuint i)
         {
             Vector<T> p = LoadVector(P, i);
-            Vector<T> g = gradient * new Vector<T>(Scale) + new Vector<T>(Decay) * p;
+            Vector<T> g = LoadVector(G, i) * new Vector<T>(Scale) + new Vector<T>(Decay) * p;
             Vector<T> b = new Vector<T>(Momentum) * LoadVector(B, i) + g;
             Vector<T> direction = Nesterov ? g + new Vector<T>(Momentum) * b : b;
             return new Result { P = p + new Vector<T>(-Rate) * direction, B = b };
@@ -238,21 +225,23 @@ public static unsafe class OptimizerKernels
         {
             StoreVector(P, i, result.P);
             StoreVector(B, i, result.B);
+            StoreVector(G, i, Vector<T>.Zero);
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public readonly void Scalar(nuint i, T gradient)
+        public readonly void Scalar(nuint i)
         {
-            T g = gradient * Scale + Decay * P[i];
+            T g = G[i] * Scale + Decay * P[i];
             T b = Momentum * B[i] + g;
             B[i] = b;
             P[i] += -Rate * (Nesterov ? g + Momentum * b : b);
+            G[i] = T.Zero;
         }
     }
 
     private struct AdamUpdate<T> : IParameterUpdate<T, AdamUpdate<T>.Result> where T : unmanaged, IFloatingPointIeee754<T>
     {
-        public T* P, M, V, VMax;
+        public T* P, G, M, V, VMax;
         public bool Amsgrad;
         public T Scale, Beta1, Beta2, Epsilon, L2, Shrink, StepSize, InverseBiasCorrection2Sqrt;
 
@@ -262,10 +251,10 @@ public static unsafe class OptimizerKernels
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public readonly Result Compute(nuint i, Vector<T> gradient)
+        public readonly Result Compute(nuint i)
         {
             Vector<T> p = LoadVector(P, i) * new Vector<T>(Shrink);
-            Vector<T> g = gradient * new Vector<T>(Scale) + new Vector<T>(L2) * p;
+            Vector<T> g = LoadVector(G, i) * new Vector<T>(Scale) + new Vector<T>(L2) * p;
             Vector<T> m = LoadVector(M, i);
             m += new Vector<T>(T.One - Beta1) * (g - m); // torch: exp_avg.lerp_(grad, 1 − β₁)
             Vector<T> v = new Vector<T>(Beta2) * LoadVector(V, i) + new Vector<T>(T.One - Beta2) * g * g;
@@ -285,13 +274,14 @@ public static unsafe class OptimizerKernels
                 StoreVector(VMax, i, result.VMax);
             }
 
+            StoreVector(G, i, Vector<T>.Zero);
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public readonly void Scalar(nuint i, T gradient)
+        public readonly void Scalar(nuint i)
         {
             T p = P[i] * Shrink;
-            T g = gradient * Scale + L2 * p;
+            T g = G[i] * Scale + L2 * p;
             T m = M[i] + (T.One - Beta1) * (g - M[i]);
             T v = Beta2 * V[i] + (T.One - Beta2) * g * g;
             T vMax = Amsgrad ? T.Max(VMax[i], v) : v;
@@ -303,12 +293,13 @@ public static unsafe class OptimizerKernels
             }
 
             P[i] = p + -StepSize * (m / (T.Sqrt(vMax) * InverseBiasCorrection2Sqrt + Epsilon));
+            G[i] = T.Zero;
         }
     }
 
     private struct RmsPropUpdate<T> : IParameterUpdate<T, RmsPropUpdate<T>.Result> where T : unmanaged, IFloatingPointIeee754<T>
     {
-        public T* P, S, A, B;
+        public T* P, G, S, A, B;
         public bool Centered, HasMomentum;
         public T Scale, Rate, Alpha, Epsilon, Momentum, Decay;
 
@@ -318,10 +309,10 @@ public static unsafe class OptimizerKernels
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public readonly Result Compute(nuint i, Vector<T> gradient)
+        public readonly Result Compute(nuint i)
         {
             Vector<T> p = LoadVector(P, i);
-            Vector<T> g = gradient * new Vector<T>(Scale) + new Vector<T>(Decay) * p;
+            Vector<T> g = LoadVector(G, i) * new Vector<T>(Scale) + new Vector<T>(Decay) * p;
             Vector<T> s = new Vector<T>(Alpha) * LoadVector(S, i) + new Vector<T>(T.One - Alpha) * g * g;
             Vector<T> a = default, b = default;
             Vector<T> variance = s;
@@ -362,13 +353,14 @@ public static unsafe class OptimizerKernels
                 StoreVector(B, i, result.B);
             }
 
+            StoreVector(G, i, Vector<T>.Zero);
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public readonly void Scalar(nuint i, T gradient)
+        public readonly void Scalar(nuint i)
         {
             T p = P[i];
-            T g = gradient * Scale + Decay * p;
+            T g = G[i] * Scale + Decay * p;
             T s = Alpha * S[i] + (T.One - Alpha) * g * g;
             S[i] = s;
             T variance = s;
@@ -388,12 +380,13 @@ public static unsafe class OptimizerKernels
             }
 
             P[i] = p + -Rate * step;
+            G[i] = T.Zero;
         }
     }
 
     private struct AdagradUpdate<T> : IParameterUpdate<T, AdagradUpdate<T>.Result> where T : unmanaged, IFloatingPointIeee754<T>
     {
-        public T* P, S;
+        public T* P, G, S;
         public T Scale, Rate, Epsilon, Decay;
 
         public struct Result
@@ -402,10 +395,10 @@ public static unsafe class OptimizerKernels
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public readonly Result Compute(nuint i, Vector<T> gradient)
+        public readonly Result Compute(nuint i)
         {
             Vector<T> p = LoadVector(P, i);
-            Vector<T> g = gradient * new Vector<T>(Scale) + new Vector<T>(Decay) * p;
+            Vector<T> g = LoadVector(G, i) * new Vector<T>(Scale) + new Vector<T>(Decay) * p;
             Vector<T> s = LoadVector(S, i) + g * g;
             return new Result { P = p + new Vector<T>(-Rate) * (g / (Vector.SquareRoot(s) + new Vector<T>(Epsilon))), S = s };
         }
@@ -415,65 +408,62 @@ public static unsafe class OptimizerKernels
         {
             StoreVector(P, i, result.P);
             StoreVector(S, i, result.S);
+            StoreVector(G, i, Vector<T>.Zero);
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public readonly void Scalar(nuint i, T gradient)
+        public readonly void Scalar(nuint i)
         {
             T p = P[i];
-            T g = gradient * Scale + Decay * p;
+            T g = G[i] * Scale + Decay * p;
             T s = S[i] + g * g;
             S[i] = s;
             P[i] = p + -Rate * (g / (T.Sqrt(s) + Epsilon));
+            G[i] = T.Zero;
         }
     }
 }
 
-/// <summary>
-/// One optimizer's update of a parameter vector and its state, as a vector step and a scalar step. The summed gradient
-/// G is an argument, so that the same update runs from a stored gradient (<see cref="UpdateLoop"/>) and from a
-/// product's accumulators (<see cref="GradientSource{T}"/>).
-/// </summary>
+/// <summary>One optimizer's update of a parameter vector and its state, as a vector step and a scalar step.</summary>
 internal interface IParameterUpdate<T, TResult> where T : unmanaged
 {
-    /// <summary>The new parameters and state for the vector starting at <paramref name="offset"/>, whose summed gradient is <paramref name="gradient"/>; writes nothing.</summary>
-    TResult Compute(nuint offset, Vector<T> gradient);
+    /// <summary>The new parameters and state for the vector starting at <paramref name="offset"/>; writes nothing.</summary>
+    TResult Compute(nuint offset);
 
-    /// <summary>Writes a computed vector of parameters and state back.</summary>
+    /// <summary>Writes a computed vector back and clears its gradients.</summary>
     void Store(nuint offset, in TResult result);
 
-    /// <summary>Updates one element in place from its summed gradient.</summary>
-    void Scalar(nuint index, T gradient);
+    /// <summary>Updates one element in place.</summary>
+    void Scalar(nuint index);
 }
 
-/// <summary>The one loop shape for parameter updates from a stored gradient.</summary>
-internal static unsafe class UpdateLoop
+/// <summary>The one loop shape for parameter updates.</summary>
+internal static class UpdateLoop
 {
     /// <summary>
-    /// Runs <paramref name="update"/> over <paramref name="length"/> elements in whole vectors, reading the summed
-    /// gradient from <paramref name="gradients"/> and clearing it. The last vector ends at the last element and
-    /// overlaps the main loop; it is computed from the original values before the loop writes anything and stored after
-    /// it, so every element is updated exactly once and no scalar tail is needed. The updates' Compute, Store and
-    /// Scalar are AggressiveInlining: called instead, they would run as tier-0 code, once per vector, for the hundreds
-    /// of steps it takes tiered compilation to replace them.
+    /// Runs <paramref name="update"/> over <paramref name="length"/> elements in whole vectors. The last vector ends
+    /// at the last element and overlaps the main loop; it is computed from the original values before the loop writes
+    /// anything and stored after it, so every element is updated exactly once and no scalar tail is needed.
+    /// The updates' Compute, Store and Scalar are AggressiveInlining: called instead, they would run as tier-0 code,
+    /// once per vector, for the hundreds of steps it takes tiered compilation to replace them.
     /// </summary>
     /// <remarks>
     /// An update of at least two threads' worth of <see cref="KernelThreads.MinimumElementsPerThread"/> elements is
     /// cut into ranges, one per thread, each a whole number of vectors but the last; every range runs the loop above.
     /// </remarks>
-    public static void Run<T, TUpdate, TResult>(ref TUpdate update, T* gradients, int length)
+    public static void Run<T, TUpdate, TResult>(ref TUpdate update, int length)
         where T : unmanaged
         where TUpdate : struct, IParameterUpdate<T, TResult>
     {
         int parts = KernelThreads.PartsForElements(length);
         if (parts == 1)
         {
-            RunRange<T, TUpdate, TResult>(ref update, gradients, 0, length);
+            RunRange<T, TUpdate, TResult>(ref update, 0, length);
             return;
         }
 
         UpdateJob<T, TUpdate, TResult> job = UpdateJob<T, TUpdate, TResult>.OfThisThread;
-        job.Set(update, gradients, length);
+        job.Set(update, length);
         KernelThreads.Run(parts, job);
     }
 
@@ -481,7 +471,7 @@ internal static unsafe class UpdateLoop
     // over its inlining budget, leave Compute and Store as calls per vector. Adam over 270k parameters went from 220 µs
     // to 500–700 µs a few hundred steps into training that way. Every kernel loop of NetGen is NoInlining for this reason.
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static void RunRange<T, TUpdate, TResult>(ref TUpdate update, T* gradients, int start, int end)
+    private static void RunRange<T, TUpdate, TResult>(ref TUpdate update, int start, int end)
         where T : unmanaged
         where TUpdate : struct, IParameterUpdate<T, TResult>
     {
@@ -490,23 +480,20 @@ internal static unsafe class UpdateLoop
         {
             for (nuint i = (nuint)start; i < (nuint)end; i++)
             {
-                update.Scalar(i, gradients[i]);
-                gradients[i] = default;
+                update.Scalar(i);
             }
 
             return;
         }
 
         nuint last = (nuint)(end - width);
-        TResult tail = update.Compute(last, Unsafe.ReadUnaligned<Vector<T>>(gradients + last));
+        TResult tail = update.Compute(last);
         for (nuint i = (nuint)start; i < last; i += (nuint)width)
         {
-            update.Store(i, update.Compute(i, Unsafe.ReadUnaligned<Vector<T>>(gradients + i)));
-            Unsafe.WriteUnaligned(gradients + i, Vector<T>.Zero);
+            update.Store(i, update.Compute(i));
         }
 
         update.Store(last, tail);
-        Unsafe.WriteUnaligned(gradients + last, Vector<T>.Zero);
     }
 
     /// <summary>A split update: each part runs the loop over its own range of elements (the update holds pinned pointers).</summary>
@@ -518,15 +505,13 @@ internal static unsafe class UpdateLoop
         private static UpdateJob<T, TUpdate, TResult>? t_job;
 
         private TUpdate _update;
-        private T* _gradients;
         private int _length;
 
         public static UpdateJob<T, TUpdate, TResult> OfThisThread => t_job ??= new UpdateJob<T, TUpdate, TResult>();
 
-        public void Set(TUpdate update, T* gradients, int length)
+        public void Set(TUpdate update, int length)
         {
             _update = update;
-            _gradients = gradients;
             _length = length;
         }
 
@@ -536,7 +521,7 @@ internal static unsafe class UpdateLoop
             int start = vectors * part / parts * Vector<T>.Count;
             int end = part == parts - 1 ? _length : vectors * (part + 1) / parts * Vector<T>.Count;
             TUpdate update = _update;
-            RunRange<T, TUpdate, TResult>(ref update, _gradients, start, end);
+            RunRange<T, TUpdate, TResult>(ref update, start, end);
         }
     }
 }

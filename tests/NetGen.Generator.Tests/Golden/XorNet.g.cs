@@ -234,8 +234,7 @@ namespace Demo
         {
             float scale = 1f / sampleCount;
             _optimizerStep++;
-            float rate = (float)_learningRate;
-            global::NetGen.Kernels.OptimizerKernels.Sgd<float>(_parameters, _gradients, rate, 0f, scale);
+            global::NetGen.Kernels.OptimizerKernels.Sgd<float>(_parameters, _gradients, (float)_learningRate, 0f, scale);
         }
 
         /// <summary>Writes the parameters as safetensors: <c>layers.{i}.weight</c> [units, inputs] and <c>layers.{i}.bias</c> [units].</summary>
