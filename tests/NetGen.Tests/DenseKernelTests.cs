@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using System.Runtime.CompilerServices;
 using NetGen.Kernels;
 using Xunit;
@@ -205,6 +206,27 @@ public sealed class DenseKernelTests
         {
             Assert.Equal(float.IsNaN(z[i]) ? float.NaN : Math.Max(z[i], 0f), y[i]);
         }
+    }
+
+    [Theory]
+    [InlineData(3, 20)]
+    [InlineData(7, 40)] // rows and inputs past a whole tile and panel
+    public void Empty_reductions_still_write_their_result(int rows, int inputs)
+    {
+        // dX = dZ·W of a layer without units is all zeros, whatever dX held before.
+        float[] dx = Array.ConvertAll(new float[rows * inputs], _ => float.NaN);
+        DenseKernels.BackpropagateInputs<float>([], [], dx, rows, inputs, 0);
+        Assert.All(dx, value => Assert.Equal(0f, value));
+
+        // An SGD step over no samples has a zero gradient, so only the weight decay acts: W ← (1 − αλ)·W.
+        float[] weights = Array.ConvertAll(new float[7 * inputs], _ => 2f);
+        DenseKernels.SgdWeightStep<float>([], [], weights, 0, inputs, 7, 0.5f, 0.1f, 1f);
+        Assert.All(weights, value => Assert.Equal(2f * (1 - 0.5f * 0.1f), value));
+
+        // Z = X·Wᵀ + b with no inputs is the bias in every row.
+        float[] z = new float[rows * 5];
+        DenseKernels.Forward<float>([], [1, 2, 3, 4, 5], [], z, rows, 0, 5);
+        Assert.Equal(Enumerable.Repeat(new float[] { 1, 2, 3, 4, 5 }, rows).SelectMany(row => row), z);
     }
 
     [Fact]

@@ -92,7 +92,8 @@ internal static class Gemm
         ref T tile = ref scratch[DepthBlock * panelWidth];
         ref T paddedBias = ref scratch[DepthBlock * panelWidth + TileRows * panelWidth];
 
-        for (int p0 = 0; p0 < k; p0 += DepthBlock)
+        // At least one block, so that an empty reduction (k = 0) still finishes C: β·C, the bias, or zeros.
+        for (int p0 = 0; p0 == 0 || p0 < k; p0 += DepthBlock)
         {
             int depth = Math.Min(DepthBlock, k - p0);
             T blockBeta = p0 == 0 ? beta : T.One; // later depth blocks add to what the first one wrote
