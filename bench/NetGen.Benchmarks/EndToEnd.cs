@@ -1,8 +1,11 @@
 using System;
 using System.Diagnostics;
+using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
+using System.Threading.Tasks;
 using NetGen.Benchmarks.Engines;
 using NetGen.Data;
 using NetGen.Kernels;
@@ -19,52 +22,81 @@ namespace NetGen.Benchmarks;
 /// </summary>
 public static class EndToEnd
 {
-    public const int Epochs = 10, TrainCount = 8000, BatchSize = 64, ShuffleSeed = 1, SplitSeed = 2024;
+    public const int Epochs = EndToEndTraining.Epochs, TrainCount = EndToEndTraining.TrainCount, BatchSize = EndToEndTraining.BatchSize;
 
-    /// <summary>The engines, each a child process of the report.</summary>
-    public static readonly string[] Engines = ["netgen", "netgen-2t", "graph", "torch", "torch-2t"];
+    /// <summary>The engines, each a child process of the report. The netgen-aot ones run NetGen.EndToEndAot, published as Native AOT.</summary>
+    public static readonly string[] Engines = ["netgen", "netgen-2t", "netgen-aot", "netgen-aot-2t", "graph", "torch", "torch-2t"];
 
     /// <summary>The threads an engine trains with.</summary>
     public static int Threads(string engine) => engine.EndsWith("-2t", StringComparison.Ordinal) ? 2 : 1;
 
-    /// <summary>Runs one engine of <see cref="Engines"/> and prints "seconds accuracy" as its last line.</summary>
+    /// <summary>Where the digits are, beside this program.</summary>
+    public static string DataFolder => Path.Combine(AppContext.BaseDirectory, "Data");
+
+    /// <summary>
+    /// Publishes NetGen.EndToEndAot as Native AOT beside this program, for the netgen-aot engines. Returns the executable,
+    /// or null and the reason the publish failed (no native toolchain, say), which then stands as those engines' result.
+    /// </summary>
+    public static (string? Executable, string? Problem) PublishAot(string repositoryRoot)
+    {
+        string output = Path.Combine(AppContext.BaseDirectory, "e2e-aot");
+        string dotnet = Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet" ? Environment.ProcessPath! : "dotnet";
+        var start = new ProcessStartInfo(dotnet) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (string argument in new[]
+        {
+            "publish", Path.Combine(repositoryRoot, "bench", "NetGen.EndToEndAot"), "-c", "Release",
+            "-r", RuntimeInformation.RuntimeIdentifier, "-o", output, "--nologo", "-v", "quiet",
+        })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using Process publish = Process.Start(start)!;
+        Task<string> errors = publish.StandardError.ReadToEndAsync();
+        string log = publish.StandardOutput.ReadToEnd();
+        publish.WaitForExit();
+        string executable = Path.Combine(output, OperatingSystem.IsWindows() ? "NetGen.EndToEndAot.exe" : "NetGen.EndToEndAot");
+        if (publish.ExitCode == 0 && File.Exists(executable))
+        {
+            return (executable, null);
+        }
+
+        string? reason = (log + "\n" + errors.Result).Split('\n').FirstOrDefault(line => line.Contains("error", StringComparison.OrdinalIgnoreCase));
+        return (null, "Native AOT publish failed: " + (reason?.Trim() ?? $"exit code {publish.ExitCode}"));
+    }
+
+    /// <summary>One run of a netgen-aot engine: the published executable with its thread count and the data folder.</summary>
+    public static Report.ProcessResult RunAot(string engine, (string? Executable, string? Problem) aot)
+    {
+        if (aot.Executable is null)
+        {
+            return new Report.ProcessResult(engine, double.NaN, null, aot.Problem);
+        }
+
+        var start = new ProcessStartInfo(aot.Executable);
+        start.ArgumentList.Add(Threads(engine).ToString(CultureInfo.InvariantCulture));
+        start.ArgumentList.Add(DataFolder);
+        return Report.RunProcess(start, engine);
+    }
+
+    /// <summary>Runs one engine of <see cref="Engines"/> in this process (all but netgen-aot) and prints "seconds accuracy" as its last line.</summary>
     public static int Run(string engine)
     {
         KernelThreads.MaxThreads = Threads(engine); // also the runtime graph's, which runs on NetGen's kernels
         Workload workload = Workloads.Workloads.MnistEndToEnd;
-        string dataFolder = Path.Combine(AppContext.BaseDirectory, "Data");
-        DigitImages digits = DigitImages.Load(
-            Path.Combine(dataFolder, "mnist-10k-images-idx3-ubyte.gz"), Path.Combine(dataFolder, "mnist-10k-labels-idx1-ubyte.gz"));
-        (float[] trainX, int[] trainLabels, float[] testX, int[] testLabels) = Split(digits);
+        (float[] trainX, int[] trainLabels, float[] testX, int[] testLabels) = EndToEndTraining.LoadSplit(DataFolder);
         float[] initial = workload.CreateNetwork().Parameters.ToArray();
 
         int[] predicted = engine switch
         {
-            "netgen" or "netgen-2t" => TrainNetGen(trainX, trainLabels, testX),
+            "netgen" or "netgen-2t" => EndToEndTraining.TrainNetGen(trainX, trainLabels, testX),
             "graph" => TrainGraph(workload, initial, trainX, trainLabels, testX),
             "torch" or "torch-2t" => TrainTorch(workload, initial, trainX, trainLabels, testX, Threads(engine)),
-            _ => throw new ArgumentException($"Unknown engine '{engine}'; use {string.Join(", ", Engines)}."),
+            _ => throw new ArgumentException($"Unknown engine '{engine}'; use {string.Join(", ", Engines.Where(e => !e.StartsWith("netgen-aot", StringComparison.Ordinal)))}."),
         };
 
-        double seconds = (DateTime.Now - Process.GetCurrentProcess().StartTime).TotalSeconds;
-        double accuracy = predicted.Zip(testLabels, (p, t) => p == t ? 1.0 : 0.0).Average();
-        Console.WriteLine(FormattableString.Invariant($"{seconds:F3} {accuracy:F4}"));
+        Console.WriteLine(EndToEndTraining.ResultLine(predicted, testLabels));
         return 0;
-    }
-
-    private static int[] TrainNetGen(float[] trainX, int[] trainLabels, float[] testX)
-    {
-        var network = new MnistEndToEndNet();
-        var targets = new float[trainLabels.Length * 10];
-        for (int i = 0; i < trainLabels.Length; i++)
-        {
-            targets[i * 10 + trainLabels[i]] = 1;
-        }
-
-        network.Fit(trainX, targets, new TrainingOptions { Epochs = Epochs, BatchSize = BatchSize, Shuffle = true, Seed = ShuffleSeed });
-        var outputs = new float[testX.Length / 784 * 10];
-        network.PredictBatch(testX, outputs);
-        return Enumerable.Range(0, outputs.Length / 10).Select(i => TensorPrimitives.IndexOfMax<float>(outputs.AsSpan(i * 10, 10))).ToArray();
     }
 
     private static int[] TrainGraph(Workload workload, float[] initial, float[] trainX, int[] trainLabels, float[] testX)
@@ -113,32 +145,12 @@ public static class EndToEnd
         int[] order = new int[samples];
         for (int epoch = 1; epoch <= Epochs; epoch++)
         {
-            Trainer.EpochOrder(order, ShuffleSeed, epoch);
+            Trainer.EpochOrder(order, EndToEndTraining.ShuffleSeed, epoch);
             for (int start = 0; start < samples; start += BatchSize)
             {
                 step(order[start..Math.Min(start + BatchSize, samples)]);
             }
         }
-    }
-
-    /// <summary>A seeded shuffle of the 10,000 digits (stored grouped by class), then 8,000 to train on and 2,000 to test on.</summary>
-    private static (float[] TrainX, int[] TrainLabels, float[] TestX, int[] TestLabels) Split(DigitImages digits)
-    {
-        int[] order = Enumerable.Range(0, digits.Count).ToArray();
-        new SeededRandom(SplitSeed).Shuffle(order.AsSpan());
-        float[] Gather(int[] indices)
-        {
-            var values = new float[indices.Length * 784];
-            for (int i = 0; i < indices.Length; i++)
-            {
-                digits.Pixels.AsSpan(indices[i] * 784, 784).CopyTo(values.AsSpan(i * 784));
-            }
-
-            return values;
-        }
-
-        int[] train = order[..TrainCount], test = order[TrainCount..];
-        return (Gather(train), train.Select(i => digits.Labels[i]).ToArray(), Gather(test), test.Select(i => digits.Labels[i]).ToArray());
     }
 }
 

@@ -13,7 +13,8 @@ using NetGen.Benchmarks;
 // Modes:
 //   verify                    NetGen against TorchSharp after 10 steps of every workload (exit code 1 on a mismatch)
 //   e2e ENGINE                one mnist-e2e run in this process: netgen, netgen-2t, graph, torch or torch-2t
-//                             (used by the report; times from process start)
+//                             (used by the report; times from process start). The report's netgen-aot engines run
+//                             bench/NetGen.EndToEndAot, which it publishes as Native AOT first.
 //   first-step netgen|torch   one time-to-first-step run in this process (used by the report)
 //   [--quick] [BenchmarkDotNet arguments, e.g. --filter '*']
 //                             the benchmarks, then docs/benchmarks.md from this run
@@ -61,10 +62,12 @@ foreach (string engine in new[] { "netgen", "torch" })
 var allocations = Allocations.Measure();
 // mnist-e2e in rounds that visit every engine in turn, so that a slow spell of this shared machine falls on all of them
 // rather than on one; each engine's median is reported.
+var aot = EndToEnd.PublishAot(RepositoryRoot());
 var endToEnd = new List<Report.ProcessResult>();
 for (int round = 0; round < Report.EndToEndRounds; round++)
 {
-    endToEnd.AddRange(EndToEnd.Engines.Select(engine => Report.RunChild("e2e", engine)));
+    endToEnd.AddRange(EndToEnd.Engines.Select(engine =>
+        engine.StartsWith("netgen-aot", StringComparison.Ordinal) ? EndToEnd.RunAot(engine, aot) : Report.RunChild("e2e", engine)));
 }
 
 string command = "dotnet run -c Release --project bench/NetGen.Benchmarks -- " + string.Join(' ', args.Select(a => a.Contains('*') || a.Contains(' ') ? $"'{a}'" : a));

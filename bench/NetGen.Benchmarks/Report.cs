@@ -57,12 +57,7 @@ public static class Report
     /// <summary>Runs this program again as a child ("e2e torch", "first-step netgen"…) and parses its last line.</summary>
     public static ProcessResult RunChild(string mode, string engine)
     {
-        var start = new ProcessStartInfo(Environment.ProcessPath!)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
+        var start = new ProcessStartInfo(Environment.ProcessPath!);
         if (Path.GetFileNameWithoutExtension(Environment.ProcessPath!) == "dotnet")
         {
             start.ArgumentList.Add(typeof(Report).Assembly.Location);
@@ -70,10 +65,20 @@ public static class Report
 
         start.ArgumentList.Add(mode);
         start.ArgumentList.Add(engine);
+        return RunProcess(start, engine);
+    }
+
+    /// <summary>Runs a child process whose last line is "value accuracy", as <paramref name="engine"/>'s result, or the reason it failed.</summary>
+    public static ProcessResult RunProcess(ProcessStartInfo start, string engine)
+    {
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
+        start.UseShellExecute = false;
         using Process child = Process.Start(start)!;
+        var errorText = child.StandardError.ReadToEndAsync(); // both pipes drain at once, so a chatty stderr cannot block the child
         string output = child.StandardOutput.ReadToEnd();
-        string error = child.StandardError.ReadToEnd();
         child.WaitForExit();
+        string error = errorText.Result;
         string[] last = output.Trim().Split('\n')[^1].Split(' ');
         if (child.ExitCode != 0 || last.Length < 2 || !double.TryParse(last[0], Invariant, out double value))
         {
@@ -203,7 +208,8 @@ public static class Report
         md.AppendLine($"784-128-10 (ReLU, softmax, cross-entropy), SGD 0.05 with momentum 0.9, mini-batches of {EndToEnd.BatchSize}, " +
                       $"{EndToEnd.Epochs} epochs on {EndToEnd.TrainCount:N0} real digits shuffled with a fixed seed, tested on the other 2,000. " +
                       $"Wall time from process start, each engine in its own process, with 1 thread and with 2; {EndToEndRounds} rounds that run " +
-                      "every engine in turn, and each engine's median.");
+                      "every engine in turn, and each engine's median. NetGen-AOT is the same NetGen program published as Native AOT " +
+                      "(bench/NetGen.EndToEndAot, x86-64-v3), which removes the JIT compilation and most of the runtime's start-up.");
         md.AppendLine();
         md.AppendLine("| engine | seconds (median) | runs | ratio to NetGen (same threads) | test accuracy |");
         md.AppendLine("| --- | ---: | ---: | ---: | ---: |");
@@ -248,6 +254,9 @@ public static class Report
         double e2eOne = EndToEndSeconds(endToEnd, "torch") / EndToEndSeconds(endToEnd, "netgen");
         double e2eTwo = EndToEndSeconds(endToEnd, "torch-2t") / EndToEndSeconds(endToEnd, "netgen-2t");
         md.AppendLine($"| mnist-e2e wall time ≥ 4× | {F(e2eOne, 2)}× | {Met(e2eOne, 4)} | {F(e2eTwo, 2)}× | {Met(e2eTwo, 4)} |");
+        double aotOne = EndToEndSeconds(endToEnd, "torch") / EndToEndSeconds(endToEnd, "netgen-aot");
+        double aotTwo = EndToEndSeconds(endToEnd, "torch-2t") / EndToEndSeconds(endToEnd, "netgen-aot-2t");
+        md.AppendLine($"| mnist-e2e wall time ≥ 4×, NetGen published Native AOT | {F(aotOne, 2)}× | {Met(aotOne, 4)} | {F(aotTwo, 2)}× | {Met(aotTwo, 4)} |");
         double MostBytes(int threads) => allocations.Where(a => a.Threads == threads).Select(a => a.BytesPerStep).DefaultIfEmpty(double.NaN).Max();
         string Allocated(double bytes) => double.IsNaN(bytes) ? "– | –" : $"{F(bytes, 2)} B at most | {(bytes == 0 ? "yes" : "no")}";
         md.AppendLine($"| 0 bytes allocated per step, every workload | {Allocated(MostBytes(1))} | {Allocated(MostBytes(2))} |");
@@ -292,6 +301,8 @@ public static class Report
     {
         "netgen" => "NetGen-1t",
         "netgen-2t" => "NetGen-2t",
+        "netgen-aot" => "NetGen-AOT-1t",
+        "netgen-aot-2t" => "NetGen-AOT-2t",
         "graph" => "RuntimeGraph-1t",
         "torch" => "TorchSharp-1t",
         "torch-2t" => "TorchSharp-2t",
