@@ -18,12 +18,14 @@ public sealed class InstructionSetTests
 {
     // Gradients against finite differences, the kernels against triple loops, every optimizer against its formula,
     // and training to convergence: everything whose numbers depend on the code path taken. Without Vector256 the
-    // tiny networks' lane tests run the per-sample code at every batch size, and LaneKernels its fallbacks.
+    // tiny networks' lane tests run the per-sample code at every batch size, LaneKernels its fallbacks, and the digit
+    // loader its scalar conversion.
     private const string Filter =
         "FullyQualifiedName~NetGen.Tests.GradientCheckTests|FullyQualifiedName~NetGen.Tests.DenseKernelTests|" +
         "FullyQualifiedName~NetGen.Tests.LaneTests|FullyQualifiedName~NetGen.Tests.LaneKernelTests|" +
         "FullyQualifiedName~NetGen.Tests.FusedSgdTests|FullyQualifiedName~NetGen.Tests.OptimizerTests|" +
-        "FullyQualifiedName~NetGen.Tests.TrainingTests|FullyQualifiedName~NetGen.Tests.ConvergenceTests";
+        "FullyQualifiedName~NetGen.Tests.TrainingTests|FullyQualifiedName~NetGen.Tests.ConvergenceTests|" +
+        "FullyQualifiedName~NetGen.Tests.IdxReaderTests";
 
     [Theory]
     [InlineData("DOTNET_EnableAVX2")]

@@ -2,6 +2,9 @@ using System;
 using System.Buffers.Binary;
 using System.IO;
 using System.IO.Compression;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace NetGen.Data;
 
@@ -125,12 +128,41 @@ public sealed class DigitImages
         }
 
         var pixels = new float[imageBytes.Length];
-        for (int i = 0; i < pixels.Length; i++)
-        {
-            pixels[i] = imageBytes[i] / 255f;
-        }
-
+        ToIntensities(imageBytes, pixels);
         var labels = Array.ConvertAll(labelBytes, b => (int)b);
         return new DigitImages(pixels, labels, imageDimensions[1], imageDimensions[2]);
+    }
+
+    /// <summary>
+    /// intensities[i] = bytes[i] / 255, sixteen at a time. One by one, the 7.8 million pixels of the 10,000 bundled digits
+    /// took 42–55 ms on the first call in a fresh process, most of it in code that tiered compilation had not yet
+    /// optimized; a division is correctly rounded in either form, so the values are the same.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    internal static void ToIntensities(ReadOnlySpan<byte> bytes, Span<float> intensities)
+    {
+        if (intensities.Length < bytes.Length)
+        {
+            throw new ArgumentException($"intensities has {intensities.Length} values; the bytes need {bytes.Length}.", nameof(intensities));
+        }
+
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            Vector256<float> scale = Vector256.Create(255f);
+            ref byte source = ref MemoryMarshal.GetReference(bytes);
+            ref float target = ref MemoryMarshal.GetReference(intensities);
+            for (; i <= bytes.Length - Vector128<byte>.Count; i += Vector128<byte>.Count)
+            {
+                (Vector128<ushort> lower, Vector128<ushort> upper) = Vector128.Widen(Vector128.LoadUnsafe(ref source, (nuint)i));
+                (Vector256.ConvertToSingle(Vector256.WidenLower(lower.ToVector256()).AsInt32()) / scale).StoreUnsafe(ref target, (nuint)i);
+                (Vector256.ConvertToSingle(Vector256.WidenLower(upper.ToVector256()).AsInt32()) / scale).StoreUnsafe(ref target, (nuint)(i + Vector256<float>.Count));
+            }
+        }
+
+        for (; i < bytes.Length; i++)
+        {
+            intensities[i] = bytes[i] / 255f;
+        }
     }
 }
