@@ -8,21 +8,12 @@ public sealed partial class NetworkGenerator
 {
     internal static partial class Emitter
     {
-        /// <summary>
-        /// The file-level aliases of a generated file that has a lane pass: NetGen.Kernels.LaneKernels, the static
-        /// Vector256 class, and X86 FMA. The pass calls the hardware intrinsics directly, which the JIT expands in place,
-        /// because a method this long exhausts its inlining budget and would leave helper calls in the loop.
-        /// </summary>
-        internal static readonly string[] LaneAliases =
-        [
-            $"using {L} = global::NetGen.Kernels.LaneKernels;",
-            $"using {Vector} = global::System.Runtime.Intrinsics.Vector256;",
-            $"using {Fma} = global::System.Runtime.Intrinsics.X86.Fma;",
-        ];
-
-        private const string L = "NetGenLanes";
-        private const string Vector = "NetGenVector256";
-        private const string Fma = "NetGenFma";
+        // The lane pass calls the hardware intrinsics directly, which the JIT expands in place: a method this long exhausts
+        // its inlining budget and would leave helper calls in the loop. Like everything generated, they are named from the
+        // global namespace down, so that no type of the user's can capture them.
+        private const string L = "global::NetGen.Kernels.LaneKernels";
+        private const string Vector = "global::System.Runtime.Intrinsics.Vector256";
+        private const string Fma = "global::System.Runtime.Intrinsics.X86.Fma";
 
         /// <summary>
         /// A pass over at least this many samples runs in lanes. One sample alone is left to the per-sample code: in

@@ -44,7 +44,7 @@ public sealed partial class NetworkGenerator
         {
             var writer = new SourceWriter();
             var network = new EmittedNetwork(spec);
-            int open = GeneratorOutput.OpenTypes(writer, spec.Namespace, spec.ContainingTypes, network.RunsInLanes ? LaneAliases : null);
+            int open = GeneratorOutput.OpenTypes(writer, spec.Namespace, spec.ContainingTypes);
             writer.WriteLine("// " + network.Describe());
             writer.WriteLine("[global::System.CodeDom.Compiler.GeneratedCode(\"NetGen.Generator\", \"" + GeneratorVersion + "\")]");
             writer.WriteLine("partial " + spec.Type.Keyword + " " + spec.Type.Name + " : global::NetGen.INetwork<" + network.T + ">");
