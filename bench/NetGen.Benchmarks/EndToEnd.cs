@@ -7,7 +7,6 @@ using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
 using System.Threading.Tasks;
 using NetGen.Benchmarks.Engines;
-using NetGen.Data;
 using NetGen.Kernels;
 using NetGen.RuntimeGraph;
 using NetGen.Workloads;
