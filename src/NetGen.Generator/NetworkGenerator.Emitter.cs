@@ -281,9 +281,10 @@ public sealed partial class NetworkGenerator
             string fusedTrainBatch = network.FusesSgd
                 ? $"if (_gradientsClean && samples <= {RowsPerPass})\n    {{\n        return TrainFused(inputs, {targets}, samples) / samples;\n    }}\n\n    "
                 : string.Empty;
-            // The pass itself: in vector lanes for a tiny network on enough samples, else layer by layer. These statements sit
-            // in the loop body of the method below, so their continuation lines carry its indentation.
-            string layered = $"RunForward(x, rows);\n        loss += ComputeOutputLoss({targetSlice}, rows, withGradient: true);\n        RunBackward(x, rows);";
+            // The pass itself: in vector lanes for a tiny network on enough samples, else layer by layer through the per-sample
+            // buffers (which the lane pass does not use, so only this branch grows them). These statements sit in the loop body
+            // of the method below, so their continuation lines carry its indentation.
+            string layered = $"EnsureRowCapacity(rows);\n        RunForward(x, rows);\n        loss += ComputeOutputLoss({targetSlice}, rows, withGradient: true);\n        RunBackward(x, rows);";
             string pass = network.RunsInLanes
                 ? $"if ({Vector}.IsHardwareAccelerated && {Fma}.IsSupported && rows >= {Int(MinimumLaneRows)})\n        {{\n" +
                   $"            loss += RunLanes(x, {targetSlice}, rows);\n        }}\n        else\n        {{\n" +
@@ -374,7 +375,6 @@ public sealed partial class NetworkGenerator
                     for (int start = 0; start < samples; start += {{RowsPerPass}})
                     {
                         int rows = global::System.Math.Min({{RowsPerPass}}, samples - start);
-                        EnsureRowCapacity(rows);
                         {{ReadOnlySpan}}<{{t}}> x = inputs.Slice(start * InputSize, rows * InputSize);
                         {{pass}}
                     }

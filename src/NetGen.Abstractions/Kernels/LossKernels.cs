@@ -145,18 +145,4 @@ public static class LossKernels
 
         return z[largest] - T.Log(y[largest]);
     }
-
-    /// <summary>ln Σₖ e^zₖ, shifted by the maximum so that no exponent overflows.</summary>
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    public static T LogSumExp<T>(ReadOnlySpan<T> z) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        T max = RowMath.Max(z);
-        T sum = T.Zero;
-        for (int k = 0; k < z.Length; k++)
-        {
-            sum += T.Exp(z[k] - max);
-        }
-
-        return max + T.Log(sum);
-    }
 }

@@ -186,7 +186,6 @@ namespace Demo
             for (int start = 0; start < samples; start += global::NetGen.Trainer.MaxRowsPerPass)
             {
                 int rows = global::System.Math.Min(global::NetGen.Trainer.MaxRowsPerPass, samples - start);
-                EnsureRowCapacity(rows);
                 global::System.ReadOnlySpan<float> x = inputs.Slice(start * InputSize, rows * InputSize);
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported && rows >= 2)
                 {
@@ -194,6 +193,7 @@ namespace Demo
                 }
                 else
                 {
+                    EnsureRowCapacity(rows);
                     RunForward(x, rows);
                     loss += ComputeOutputLoss(targets.Slice(start * OutputSize, rows * OutputSize), rows, withGradient: true);
                     RunBackward(x, rows);
