@@ -28,12 +28,12 @@ public sealed partial class NetworkGenerator
         /// the arithmetic is the per-sample code's, lane-wise; a partial last block zero-fills its inputs and masks
         /// its loss and gradients. Each run of consecutive parameters sums its lanes into _gradients at once.
         /// </summary>
-        private static void EmitLanes(SourceWriter writer, EmittedNetwork network, bool labels)
+        private static void EmitLanes(SourceWriter writer, NetworkPlan plan, bool labels)
         {
-            NetworkSpec spec = network.Spec;
-            DenseLayerSpec output = spec.Layers[spec.Layers.Count - 1];
-            string t = network.T;
-            string count = Int(network.LaneCount);
+            NetworkSpec spec = plan.Spec;
+            var output = (DenseLayerSpec)plan.Output.Layer;
+            string t = plan.T;
+            string count = Int(plan.LaneCount);
             string targetType = labels ? $"{ReadOnlySpan}<int>" : $"{ReadOnlySpan}<{t}>";
             string targets = labels ? "labels" : "targets";
 
@@ -45,7 +45,7 @@ public sealed partial class NetworkGenerator
             writer.WriteLine($"{ReadOnlySpan}<{t}> p = _parameters;");
             writer.WriteLine($"{Span}<{t}> g = _gradients;");
             writer.WriteLine("_ = p[ParameterCount - 1]; // one bounds check that covers every constant index below");
-            writer.WriteLine($"var loss = {Vector}.Create({network.Literal(0)});");
+            writer.WriteLine($"var loss = {Vector}.Create({plan.Literal(0)});");
             writer.WriteLine($"for (int first = 0; first < rows; first += {count})");
             writer.OpenBrace();
             writer.WriteLine($"int lanes = global::System.Math.Min({count}, rows - first);");
@@ -55,15 +55,15 @@ public sealed partial class NetworkGenerator
                 writer.WriteLine($"var x{Int(input)} = {L}.Column(inputs, {ColumnStart(spec.Inputs, input)}, {Int(spec.Inputs)}, lanes);");
             }
 
-            foreach (DenseLayerSpec layer in spec.Layers)
+            foreach (LayerPlan layer in plan.Layers)
             {
                 writer.WriteLine();
-                writer.WriteLine($"// Layer {Int(layer.Index)}: {network.DescribeLayer(layer)}, forward");
-                EmitLaneForward(writer, network, layer);
+                writer.WriteLine($"// Layer {Int(layer.Index)}: {NetworkPlan.DescribeLayer(layer.Layer)}, forward");
+                EmitLaneForward(writer, plan, (DenseLayerSpec)layer.Layer);
             }
 
             writer.WriteLine();
-            writer.WriteLine($"// Loss, and ∂loss/∂z of layer {Int(output.Index)}; lanes without a sample add nothing.");
+            writer.WriteLine($"// Loss, and ∂loss/∂{(plan.Output.ReceivesPreActivationGradient ? "z" : "y")} of layer {Int(output.Index)}; lanes without a sample add nothing.");
             if (labels)
             {
                 writer.WriteLine($"var label = {L}.Labels<{t}>(labels, first, lanes);");
@@ -76,14 +76,14 @@ public sealed partial class NetworkGenerator
                     : $"var t{Int(unit)} = {L}.Column(targets, {ColumnStart(output.Units, unit)}, {Int(output.Units)}, lanes);");
             }
 
-            EmitLaneLoss(writer, network, output);
+            EmitLaneLoss(writer, plan, output);
 
-            for (int index = spec.Layers.Count - 1; index >= 0; index--)
+            for (int index = plan.Layers.Count - 1; index >= 0; index--)
             {
-                DenseLayerSpec layer = spec.Layers[index];
+                LayerPlan layer = plan.Layers[index];
                 writer.WriteLine();
-                writer.WriteLine($"// Layer {Int(index)}: {network.DescribeLayer(layer)}, backward");
-                EmitLaneBackward(writer, network, layer);
+                writer.WriteLine($"// Layer {Int(index)}: {NetworkPlan.DescribeLayer(layer.Layer)}, backward");
+                EmitLaneBackward(writer, plan, layer);
             }
 
             writer.CloseBrace();
@@ -98,8 +98,8 @@ public sealed partial class NetworkGenerator
             => width == 1 ? "first" : column == 0 ? $"first * {Int(width)}" : $"first * {Int(width)} + {Int(column)}";
 
         /// <summary><paramref name="terms"/> summed and, for more than one output, divided by their count: a per-output mean.</summary>
-        private static string LaneMean(EmittedNetwork network, IReadOnlyList<string> terms)
-            => terms.Count == 1 ? terms[0] : $"({PairwiseSum(terms)}) * {Vector}.Create({network.Literal(1.0 / terms.Count)})";
+        private static string LaneMean(NetworkPlan plan, IReadOnlyList<string> terms)
+            => terms.Count == 1 ? terms[0] : $"({PairwiseSum(terms)}) * {Vector}.Create({plan.Literal(1.0 / terms.Count)})";
 
         /// <summary>The vector of input <paramref name="input"/> to layer <paramref name="layer"/>: an input column, or the layer below's output.</summary>
         private static string LaneInput(int layer, int input) => layer == 0 ? "x" + Int(input) : $"y{Int(layer - 1)}_{Int(input)}";
@@ -126,7 +126,7 @@ public sealed partial class NetworkGenerator
             return Chain(terms.Where((_, i) => i % 2 == 0), start) + " + " + Chain(terms.Where((_, i) => i % 2 == 1), null);
         }
 
-        private static void EmitLaneForward(SourceWriter writer, EmittedNetwork network, DenseLayerSpec layer)
+        private static void EmitLaneForward(SourceWriter writer, NetworkPlan plan, DenseLayerSpec layer)
         {
             string k = Int(layer.Index);
             for (int unit = 0; unit < layer.Units; unit++)
@@ -136,22 +136,14 @@ public sealed partial class NetworkGenerator
                     .Select(input => ($"p[{Int(layer.WeightOffset + unit * layer.Inputs + input)}]", LaneInput(layer.Index, input)))
                     .ToList();
                 writer.WriteLine($"var z{k}_{u} = {LaneDot(terms, $"{Vector}.Create(p[{Int(layer.BiasOffset + unit)}])")};");
-                string? activation = layer.Activation switch
-                {
-                    ActivationKind.Identity => $"z{k}_{u}",
-                    ActivationKind.ReLU => $"{L}.ReLU(z{k}_{u})",
-                    ActivationKind.LeakyReLU => $"{L}.LeakyReLU(z{k}_{u}, {network.Literal(layer.Slope)})",
-                    ActivationKind.Sigmoid => $"{L}.Sigmoid(z{k}_{u})",
-                    ActivationKind.Tanh => $"{L}.Tanh(z{k}_{u})",
-                    _ => null,
-                };
+                string? activation = Activations.Lane(plan, layer.Activation, $"z{k}_{u}");
                 if (activation is not null)
                 {
                     writer.WriteLine($"var y{k}_{u} = {activation};");
                 }
             }
 
-            if (layer.Activation == ActivationKind.Softmax)
+            if (layer.Activation.Kind == ActivationKind.Softmax)
             {
                 IEnumerable<int> units = Enumerable.Range(0, layer.Units);
                 string max = units.Skip(1).Aggregate($"z{k}_0", (acc, unit) => $"{L}.Max({acc}, z{k}_{Int(unit)})");
@@ -170,12 +162,12 @@ public sealed partial class NetworkGenerator
         }
 
         /// <summary>The lane losses into loss, and dO_u = ∂loss/∂z of the output layer, masked to the lanes that hold a sample.</summary>
-        private static void EmitLaneLoss(SourceWriter writer, EmittedNetwork network, DenseLayerSpec output)
+        private static void EmitLaneLoss(SourceWriter writer, NetworkPlan plan, DenseLayerSpec output)
         {
             string o = Int(output.Index);
             IEnumerable<int> units = Enumerable.Range(0, output.Units);
-            string inverseUnits = network.Literal(1.0 / output.Units);
-            switch (network.Spec.Loss)
+            string inverseUnits = plan.Literal(1.0 / output.Units);
+            switch (plan.Spec.Loss)
             {
                 case LossKind.CrossEntropy:
                     // −Σ tᵤ ln yᵤ = Σ tᵤ·(logsumexp(z) − zᵤ); the gradient with respect to the logits is y·Σt − t.
@@ -189,7 +181,7 @@ public sealed partial class NetworkGenerator
                     break;
                 case LossKind.BinaryCrossEntropy:
                     // Mean over the outputs, from the logits; the gradient with respect to the logits is (y − t)/OutputSize.
-                    writer.WriteLine($"loss += ({LaneMean(network, units.Select(unit => $"{L}.BinaryCrossEntropyWithLogits(z{o}_{Int(unit)}, t{Int(unit)})").ToList())}) & mask;");
+                    writer.WriteLine($"loss += ({LaneMean(plan, units.Select(unit => $"{L}.BinaryCrossEntropyWithLogits(z{o}_{Int(unit)}, t{Int(unit)})").ToList())}) & mask;");
                     foreach (int unit in units)
                     {
                         string residual = $"y{o}_{Int(unit)} - t{Int(unit)}";
@@ -200,29 +192,28 @@ public sealed partial class NetworkGenerator
 
                     break;
                 default:
-                    // Mean squared error over the outputs; its gradient 2(y − t)/OutputSize, then the activation's derivative.
+                    // Mean squared error over the outputs; its gradient with respect to y, 2(y − t)/OutputSize.
                     foreach (int unit in units)
                     {
                         writer.WriteLine($"var r{Int(unit)} = y{o}_{Int(unit)} - t{Int(unit)};");
                     }
 
-                    writer.WriteLine($"loss += ({LaneMean(network, units.Select(unit => $"r{Int(unit)} * r{Int(unit)}").ToList())}) & mask;");
+                    writer.WriteLine($"loss += ({LaneMean(plan, units.Select(unit => $"r{Int(unit)} * r{Int(unit)}").ToList())}) & mask;");
                     foreach (int unit in units)
                     {
-                        writer.WriteLine($"var gy{o}_{Int(unit)} = (r{Int(unit)} * {Vector}.Create({network.Literal(2.0 / output.Units)})) & mask;");
+                        writer.WriteLine($"var gy{o}_{Int(unit)} = (r{Int(unit)} * {Vector}.Create({plan.Literal(2.0 / output.Units)})) & mask;");
                     }
 
-                    EmitLaneActivationBackward(writer, network, output);
                     break;
             }
         }
 
         /// <summary>dk_u from gyk_u = ∂loss/∂yk_u: times the activation's derivative, taken at the output y.</summary>
-        private static void EmitLaneActivationBackward(SourceWriter writer, EmittedNetwork network, DenseLayerSpec layer)
+        private static void EmitLaneActivationBackward(SourceWriter writer, NetworkPlan plan, DenseLayerSpec layer)
         {
             string k = Int(layer.Index);
             IEnumerable<int> units = Enumerable.Range(0, layer.Units);
-            if (layer.Activation == ActivationKind.Softmax)
+            if (layer.Activation.Kind == ActivationKind.Softmax)
             {
                 // The softmax's Jacobian: dᵤ = yᵤ·(gyᵤ − Σᵥ gyᵥ·yᵥ).
                 writer.WriteLine($"var dot{k} = {PairwiseSum(units.Select(unit => $"gy{k}_{Int(unit)} * y{k}_{Int(unit)}"))};");
@@ -232,30 +223,31 @@ public sealed partial class NetworkGenerator
             {
                 string u = Int(unit);
                 string gradient = $"gy{k}_{u}", y = $"y{k}_{u}";
-                string derivative = layer.Activation switch
-                {
-                    ActivationKind.ReLU => $"{L}.ReLUBackward({y}, {gradient})",
-                    ActivationKind.LeakyReLU => $"{L}.LeakyReLUBackward({y}, {gradient}, {network.Literal(layer.Slope)})",
-                    ActivationKind.Sigmoid => $"{L}.SigmoidBackward({y}, {gradient})",
-                    ActivationKind.Tanh => $"{L}.TanhBackward({y}, {gradient})",
-                    ActivationKind.Softmax => $"{y} * ({gradient} - dot{k})",
-                    _ => gradient,
-                };
+                string derivative = Activations.LaneBackward(plan, layer.Activation, y, gradient) ?? $"{y} * ({gradient} - dot{k})";
                 writer.WriteLine($"var d{k}_{u} = {derivative};");
             }
         }
 
-        private static void EmitLaneBackward(SourceWriter writer, EmittedNetwork network, DenseLayerSpec layer)
+        /// <summary>
+        /// One layer's lane backward pass, from gyk_u = ∂loss/∂yk_u (or, after a loss fused with its activation, dk_u =
+        /// ∂loss/∂zk_u directly): its derivative, the lane sums of its parameters' gradients, and gy of the layer below.
+        /// </summary>
+        private static void EmitLaneBackward(SourceWriter writer, NetworkPlan plan, LayerPlan plannedLayer)
         {
+            var layer = (DenseLayerSpec)plannedLayer.Layer;
             string k = Int(layer.Index);
+            if (!plannedLayer.ReceivesPreActivationGradient)
+            {
+                EmitLaneActivationBackward(writer, plan, layer);
+            }
 
             // The layer's weights and then its biases are consecutive parameters: each run of LaneCount is summed over
             // the lanes at once. A weight's gradient is Σ dₖᵤ·xᵢ over the samples, a bias's Σ dₖᵤ.
             int parameters = layer.WeightCount + layer.Units;
-            for (int start = 0; start < parameters; start += network.LaneCount)
+            for (int start = 0; start < parameters; start += plan.LaneCount)
             {
-                int length = System.Math.Min(network.LaneCount, parameters - start);
-                IEnumerable<string> contributions = Enumerable.Range(start, network.LaneCount).Select(parameter =>
+                int length = System.Math.Min(plan.LaneCount, parameters - start);
+                IEnumerable<string> contributions = Enumerable.Range(start, plan.LaneCount).Select(parameter =>
                     parameter >= parameters ? "default"
                     : parameter < layer.WeightCount ? $"d{k}_{Int(parameter / layer.Inputs)} * {LaneInput(layer.Index, parameter % layer.Inputs)}"
                     : $"d{k}_{Int(parameter - layer.WeightCount)}");
@@ -267,9 +259,8 @@ public sealed partial class NetworkGenerator
                 return;
             }
 
-            // ∂loss/∂y of the layer below, Σᵤ dₖᵤ·Wᵤᵢ, then its activation's derivative.
-            DenseLayerSpec below = network.Spec.Layers[layer.Index - 1];
-            string b = Int(below.Index);
+            // ∂loss/∂y of the layer below, Σᵤ dₖᵤ·Wᵤᵢ; its own backward pass applies its activation's derivative.
+            string b = Int(layer.Index - 1);
             for (int input = 0; input < layer.Inputs; input++)
             {
                 var terms = Enumerable.Range(0, layer.Units)
@@ -277,8 +268,6 @@ public sealed partial class NetworkGenerator
                     .ToList();
                 writer.WriteLine($"var gy{b}_{Int(input)} = {LaneDot(terms, null)};");
             }
-
-            EmitLaneActivationBackward(writer, network, below);
         }
     }
 }

@@ -16,7 +16,8 @@ public sealed partial class NetworkGenerator
     /// <summary>Turns one [Network] declaration into a <see cref="NetworkSpec"/> and the diagnostics it deserves.</summary>
     internal static class Parser
     {
-        private const string DenseAttributeName = "NetGen.DenseAttribute";
+        /// <summary>The base class of every layer attribute; a network's layers are these attributes in source order.</summary>
+        private const string LayerAttributeBaseName = "NetGen.LayerAttribute";
 
         /// <summary>The base class of every optimizer attribute; a network may carry one of them.</summary>
         private const string OptimizerAttributeBaseName = "NetGen.OptimizerAttribute";
@@ -62,13 +63,13 @@ public sealed partial class NetworkGenerator
             var precision = (PrecisionKind)ParseEnum(networkAttribute, networkSyntax, "Precision", typeof(PrecisionKind), (int)PrecisionKind.Single, diagnostics);
 
             ImmutableArray<AttributeData> attributes = symbol.GetAttributes();
-            List<(DenseLayerSpec Layer, AttributeSyntax? Syntax)> layers = ParseLayers(attributes, symbol, precision, inputs, diagnostics, cancellationToken);
+            List<(LayerSpec Layer, AttributeSyntax? Syntax)> layers = ParseLayers(attributes, symbol, precision, Shape.Features(inputs), diagnostics, cancellationToken, out long parameterCount);
             OptimizerSpec optimizer = ParseOptimizer(attributes, name, diagnostics, cancellationToken);
 
             if (layers.Count == 0)
             {
-                // A [Dense] that could not be read has its own diagnostic (NG0012); "no layers" would mislead.
-                if (!attributes.Any(attribute => attribute.AttributeClass?.ToDisplayString() == DenseAttributeName))
+                // A layer attribute that could not be read has its own diagnostic (NG0012); "no layers" would mislead.
+                if (!attributes.Any(IsLayerAttribute))
                 {
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NoLayers, networkSyntax?.GetLocation() ?? node.Identifier.GetLocation(), name));
                 }
@@ -79,7 +80,6 @@ public sealed partial class NetworkGenerator
             CheckActivations(layers, loss, name, diagnostics);
 
             // The optimizer keeps its state vectors in one array, so that array bounds the size as well.
-            long parameterCount = layers.Sum(entry => (long)entry.Layer.Inputs * entry.Layer.Units + entry.Layer.Units);
             if (inputs > 0 && parameterCount * Math.Max(1, optimizer.StateVectors) > MaxArrayLength)
             {
                 diagnostics.Add(DiagnosticInfo.Create(
@@ -100,10 +100,10 @@ public sealed partial class NetworkGenerator
                 ContainingTypes: containingTypes,
                 Type: TypeDeclarations.Describe(node),
                 HintName: TypeDeclarations.HintName(symbol) + ".g.cs",
-                Inputs: inputs,
+                InputShape: Shape.Features(inputs),
                 Loss: loss,
                 Precision: precision,
-                Layers: new EquatableArray<DenseLayerSpec>(layers.Select(entry => entry.Layer).ToArray()),
+                Layers: new EquatableArray<LayerSpec>(layers.Select(entry => entry.Layer).ToArray()),
                 Optimizer: optimizer);
         }
 
@@ -157,18 +157,29 @@ public sealed partial class NetworkGenerator
             return inputs;
         }
 
-        private static List<(DenseLayerSpec Layer, AttributeSyntax? Syntax)> ParseLayers(
-            ImmutableArray<AttributeData> attributes, INamedTypeSymbol network, PrecisionKind precision, int inputs, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
+        private static bool IsLayerAttribute(AttributeData attribute) => attribute.AttributeClass?.BaseType?.ToDisplayString() == LayerAttributeBaseName;
+
+        /// <summary>
+        /// Every layer attribute in source order, each parsed by its kind's method with the shape the layer before gives
+        /// it. <paramref name="parameterCount"/> is the total size of their tensors, counted without overflow.
+        /// </summary>
+        private static List<(LayerSpec Layer, AttributeSyntax? Syntax)> ParseLayers(
+            ImmutableArray<AttributeData> attributes,
+            INamedTypeSymbol network,
+            PrecisionKind precision,
+            Shape input,
+            List<DiagnosticInfo> diagnostics,
+            CancellationToken cancellationToken,
+            out long parameterCount)
         {
             string networkName = network.Name;
-            var layers = new List<(DenseLayerSpec, AttributeSyntax?)>();
+            var layers = new List<(LayerSpec, AttributeSyntax?)>();
             SyntaxNode? layersDeclaration = null;
             bool reportedSeveralParts = false;
-            int fanIn = inputs;
             long offset = 0;
             foreach (AttributeData attribute in attributes)
             {
-                if (attribute.AttributeClass?.ToDisplayString() != DenseAttributeName)
+                if (!IsLayerAttribute(attribute))
                 {
                     continue;
                 }
@@ -185,88 +196,113 @@ public sealed partial class NetworkGenerator
                     reportedSeveralParts = true;
                 }
 
-                int index = layers.Count;
-                if (attribute.AttributeConstructor is null || attribute.ConstructorArguments.Length != 2)
+                // Offsets saturate rather than overflow: an oversized network is reported once, by its total (NG0011).
+                var context = new LayerContext(network, precision, layers.Count, input, (int)Math.Min(offset, int.MaxValue), syntax, diagnostics);
+                LayerSpec? layer = attribute.AttributeClass!.Name switch
                 {
-                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnreadableAttribute, syntax?.GetLocation(), "Dense", networkName));
+                    "DenseAttribute" => ParseDense(attribute, context),
+                    _ => null,
+                };
+                if (layer is null)
+                {
                     continue;
                 }
 
-                int units = attribute.ConstructorArguments[0].Value is int value ? value : 0;
-                if (units <= 0)
-                {
-                    diagnostics.Add(DiagnosticInfo.Create(
-                        DiagnosticDescriptors.SizeNotPositive,
-                        ArgumentLocation(syntax, "units", 0),
-                        "units",
-                        units.ToString(CultureInfo.InvariantCulture),
-                        "give [Dense(units, …)] the number of outputs of layer " + index.ToString(CultureInfo.InvariantCulture)));
-                }
-
-                int activationValue = attribute.ConstructorArguments[1].Value is int activationInt ? activationInt : 0;
-                var activation = (ActivationKind)activationValue;
-                if (!Enum.IsDefined(typeof(ActivationKind), activation))
-                {
-                    diagnostics.Add(DiagnosticInfo.Create(
-                        DiagnosticDescriptors.UndefinedEnumValue,
-                        ArgumentLocation(syntax, "activation", 1),
-                        "activation",
-                        activationValue.ToString(CultureInfo.InvariantCulture),
-                        "Activation",
-                        DefinedNames(typeof(ActivationKind), "Activation")));
-                }
-
-                double slope = 0.01;
-                if (NamedArgument(attribute, "Slope") is { Value: { } slopeValue })
-                {
-                    slope = Convert.ToDouble(slopeValue, CultureInfo.InvariantCulture);
-                    if (double.IsNaN(slope) || double.IsInfinity(slope) || slope < 0)
-                    {
-                        diagnostics.Add(DiagnosticInfo.Create(
-                            DiagnosticDescriptors.InvalidArgumentValue,
-                            ArgumentLocation(syntax, "Slope", -1),
-                            "Slope",
-                            "Dense",
-                            Format(slope),
-                            "a finite number ≥ 0 (the leaky ReLU's slope for negative inputs; 0.01 is PyTorch's default)"));
-                    }
-                }
-
-                var initializer = InitializerKind.Default;
-                if (NamedArgument(attribute, "Init") is { Value: int initValue })
-                {
-                    initializer = (InitializerKind)initValue;
-                    if (!Enum.IsDefined(typeof(InitializerKind), initializer))
-                    {
-                        diagnostics.Add(DiagnosticInfo.Create(
-                            DiagnosticDescriptors.UndefinedEnumValue,
-                            ArgumentLocation(syntax, "Init", -1),
-                            "Init",
-                            initValue.ToString(CultureInfo.InvariantCulture),
-                            "Initializer",
-                            DefinedNames(typeof(InitializerKind), "Initializer")));
-                    }
-                }
-
-                string? custom = NamedArgument(attribute, "CustomActivation") is { Value: string customName } ? customName : null;
-                if (custom is not null && CustomActivationProblem(network, custom, precision, activation) is { } problem)
-                {
-                    diagnostics.Add(DiagnosticInfo.Create(
-                        DiagnosticDescriptors.InvalidCustomActivation,
-                        ArgumentLocation(syntax, "CustomActivation", -1),
-                        custom,
-                        index.ToString(CultureInfo.InvariantCulture),
-                        problem));
-                }
-
-                // Offsets saturate rather than overflow: an oversized network is reported once, by its total (NG0011).
-                int weightOffset = (int)Math.Min(offset, int.MaxValue);
-                layers.Add((new DenseLayerSpec(index, fanIn, units, activation, slope, initializer, weightOffset, custom), syntax));
-                offset += (long)Math.Max(fanIn, 0) * Math.Max(units, 0) + Math.Max(units, 0);
-                fanIn = units;
+                layers.Add((layer, syntax));
+                offset += layer.Tensors.Sum(tensor => tensor.Shape.Elements);
+                input = layer.Output;
             }
 
+            parameterCount = offset;
             return layers;
+        }
+
+        /// <summary>What every layer's parser needs: the network, where the layer sits, and where to report.</summary>
+        private sealed record LayerContext(
+            INamedTypeSymbol Network, PrecisionKind Precision, int Index, Shape Input, int Offset, AttributeSyntax? Syntax, List<DiagnosticInfo> Diagnostics)
+        {
+            public string NetworkName => Network.Name;
+        }
+
+        /// <summary><c>[Dense(units, activation)]</c>: a fully connected layer over the flattened input.</summary>
+        private static DenseLayerSpec? ParseDense(AttributeData attribute, LayerContext context)
+        {
+            AttributeSyntax? syntax = context.Syntax;
+            int index = context.Index;
+            if (attribute.AttributeConstructor is null || attribute.ConstructorArguments.Length != 2)
+            {
+                context.Diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnreadableAttribute, syntax?.GetLocation(), "Dense", context.NetworkName));
+                return null;
+            }
+
+            int units = attribute.ConstructorArguments[0].Value is int value ? value : 0;
+            if (units <= 0)
+            {
+                context.Diagnostics.Add(DiagnosticInfo.Create(
+                    DiagnosticDescriptors.SizeNotPositive,
+                    ArgumentLocation(syntax, "units", 0),
+                    "units",
+                    units.ToString(CultureInfo.InvariantCulture),
+                    "give [Dense(units, …)] the number of outputs of layer " + index.ToString(CultureInfo.InvariantCulture)));
+            }
+
+            int activationValue = attribute.ConstructorArguments[1].Value is int activationInt ? activationInt : 0;
+            var activation = (ActivationKind)activationValue;
+            if (!Enum.IsDefined(typeof(ActivationKind), activation))
+            {
+                context.Diagnostics.Add(DiagnosticInfo.Create(
+                    DiagnosticDescriptors.UndefinedEnumValue,
+                    ArgumentLocation(syntax, "activation", 1),
+                    "activation",
+                    activationValue.ToString(CultureInfo.InvariantCulture),
+                    "Activation",
+                    DefinedNames(typeof(ActivationKind), "Activation")));
+            }
+
+            double slope = 0.01;
+            if (NamedArgument(attribute, "Slope") is { Value: { } slopeValue })
+            {
+                slope = Convert.ToDouble(slopeValue, CultureInfo.InvariantCulture);
+                if (double.IsNaN(slope) || double.IsInfinity(slope) || slope < 0)
+                {
+                    context.Diagnostics.Add(DiagnosticInfo.Create(
+                        DiagnosticDescriptors.InvalidArgumentValue,
+                        ArgumentLocation(syntax, "Slope", -1),
+                        "Slope",
+                        "Dense",
+                        Format(slope),
+                        "a finite number ≥ 0 (the leaky ReLU's slope for negative inputs; 0.01 is PyTorch's default)"));
+                }
+            }
+
+            var initializer = InitializerKind.Default;
+            if (NamedArgument(attribute, "Init") is { Value: int initValue })
+            {
+                initializer = (InitializerKind)initValue;
+                if (!Enum.IsDefined(typeof(InitializerKind), initializer))
+                {
+                    context.Diagnostics.Add(DiagnosticInfo.Create(
+                        DiagnosticDescriptors.UndefinedEnumValue,
+                        ArgumentLocation(syntax, "Init", -1),
+                        "Init",
+                        initValue.ToString(CultureInfo.InvariantCulture),
+                        "Initializer",
+                        DefinedNames(typeof(InitializerKind), "Initializer")));
+                }
+            }
+
+            string? custom = NamedArgument(attribute, "CustomActivation") is { Value: string customName } ? customName : null;
+            if (custom is not null && CustomActivationProblem(context.Network, custom, context.Precision, activation) is { } problem)
+            {
+                context.Diagnostics.Add(DiagnosticInfo.Create(
+                    DiagnosticDescriptors.InvalidCustomActivation,
+                    ArgumentLocation(syntax, "CustomActivation", -1),
+                    custom,
+                    index.ToString(CultureInfo.InvariantCulture),
+                    problem));
+            }
+
+            return new DenseLayerSpec(index, context.Input, units, new ActivationSpec(activation, slope, custom), initializer, context.Offset);
         }
 
         /// <summary>Why a custom activation cannot be used, or null when it can.</summary>
@@ -298,11 +334,11 @@ public sealed partial class NetworkGenerator
                 : $"it replaces the activation, so leave the activation argument out instead of Activation.{activation}";
         }
 
-        private static void CheckActivations(List<(DenseLayerSpec Layer, AttributeSyntax? Syntax)> layers, LossKind loss, string networkName, List<DiagnosticInfo> diagnostics)
+        private static void CheckActivations(List<(LayerSpec Layer, AttributeSyntax? Syntax)> layers, LossKind loss, string networkName, List<DiagnosticInfo> diagnostics)
         {
             for (int i = 0; i < layers.Count - 1; i++)
             {
-                if (layers[i].Layer.Activation == ActivationKind.Softmax)
+                if (layers[i].Layer.Activation.Kind == ActivationKind.Softmax)
                 {
                     diagnostics.Add(DiagnosticInfo.Create(
                         DiagnosticDescriptors.SoftmaxNotLast,
@@ -312,16 +348,17 @@ public sealed partial class NetworkGenerator
                 }
             }
 
-            (DenseLayerSpec output, AttributeSyntax? outputSyntax) = layers[layers.Count - 1];
+            (LayerSpec output, AttributeSyntax? outputSyntax) = layers[layers.Count - 1];
+            ActivationKind outputActivation = output.Activation.Kind;
             (ActivationKind required, string advice) = loss switch
             {
                 LossKind.CrossEntropy => (ActivationKind.Softmax,
                     "make the last layer [Dense(classes, Activation.Softmax)]; cross-entropy is computed from the softmax's logits, which keeps it finite and makes its gradient simply output − target. For any other output, use Loss.MeanSquaredError"),
                 LossKind.BinaryCrossEntropy => (ActivationKind.Sigmoid,
                     "make the last layer [Dense(n, Activation.Sigmoid)]; binary cross-entropy is computed from the sigmoid's logits, which keeps it finite and makes its gradient simply output − target. For any other output, use Loss.MeanSquaredError"),
-                _ => (output.Activation, string.Empty),
+                _ => (outputActivation, string.Empty),
             };
-            if (output.Activation != required && Enum.IsDefined(typeof(ActivationKind), output.Activation))
+            if (outputActivation != required && Enum.IsDefined(typeof(ActivationKind), outputActivation))
             {
                 diagnostics.Add(DiagnosticInfo.Create(
                     DiagnosticDescriptors.LossNeedsOutputActivation,
@@ -329,7 +366,7 @@ public sealed partial class NetworkGenerator
                     loss.ToString(),
                     required.ToString(),
                     networkName,
-                    output.Activation.ToString(),
+                    outputActivation.ToString(),
                     advice));
             }
         }

@@ -54,8 +54,11 @@ internal sealed class SourceWriter
         }
     }
 
-    /// <summary>Indents the following lines one level, for a brace already written by <see cref="WriteBlock"/>.</summary>
+    /// <summary>Indents the following lines one level, for a brace already written by <see cref="WriteBlock"/> or a continued statement.</summary>
     public void Indent() => _indent++;
+
+    /// <summary>Ends one level of <see cref="Indent"/>.</summary>
+    public void Outdent() => _indent = Math.Max(0, _indent - 1);
 
     public void OpenBrace()
     {

@@ -7,7 +7,7 @@ namespace NetGen;
 /// <c>nn.Linear</c> layout) followed by b. Layers apply in the order their attributes are written.
 /// </summary>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
-public sealed class DenseAttribute : Attribute
+public sealed class DenseAttribute : LayerAttribute
 {
     /// <summary>Creates a layer of <paramref name="units"/> outputs.</summary>
     /// <param name="units">The number of outputs; greater than zero.</param>

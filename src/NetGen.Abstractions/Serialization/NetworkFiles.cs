@@ -139,18 +139,18 @@ public static class NetworkFiles
         return LoadCheckpoint(network, file);
     }
 
+    /// <summary>Every tensor of the architecture's table, named <c>layers.{i}.{name}</c>, with its shape.</summary>
+    private static IEnumerable<(string Name, long[] Shape, ParameterTensor Tensor)> TensorTable(NetworkArchitecture architecture)
+        => architecture.Layers.SelectMany((layer, index) => layer.Tensors.Select(tensor =>
+            ($"layers.{index}.{tensor.Name}", tensor.Shape.Select(dimension => (long)dimension).ToArray(), tensor)));
+
     private static List<TensorEntry> ParameterTensors<T>(INetwork<T> network) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var tensors = new List<TensorEntry>();
         ReadOnlySpan<T> parameters = network.Parameters;
-        int offset = 0;
-        foreach ((LayerArchitecture layer, int index) in network.Architecture.Layers.Select((layer, index) => (layer, index)))
+        foreach ((string name, long[] shape, ParameterTensor tensor) in TensorTable(network.Architecture))
         {
-            int weights = layer.Units * layer.Inputs;
-            tensors.Add(Encode($"layers.{index}.weight", [layer.Units, layer.Inputs], parameters.Slice(offset, weights)));
-            offset += weights;
-            tensors.Add(Encode($"layers.{index}.bias", [layer.Units], parameters.Slice(offset, layer.Units)));
-            offset += layer.Units;
+            tensors.Add(Encode(name, shape, parameters.Slice(tensor.Offset, tensor.Size)));
         }
 
         return tensors;
@@ -160,12 +160,7 @@ public static class NetworkFiles
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         NetworkArchitecture architecture = network.Architecture;
-        var expected = new HashSet<string>(StringComparer.Ordinal);
-        for (int i = 0; i < architecture.Layers.Count; i++)
-        {
-            expected.Add($"layers.{i}.weight");
-            expected.Add($"layers.{i}.bias");
-        }
+        var expected = new HashSet<string>(TensorTable(architecture).Select(entry => entry.Name), StringComparer.Ordinal);
 
         if (expectOptimizerState)
         {
@@ -186,15 +181,9 @@ public static class NetworkFiles
         }
 
         var parameters = new T[network.ParameterCount];
-        int offset = 0;
-        for (int i = 0; i < architecture.Layers.Count; i++)
+        foreach ((string name, long[] shape, ParameterTensor tensor) in TensorTable(architecture))
         {
-            LayerArchitecture layer = architecture.Layers[i];
-            int weights = layer.Units * layer.Inputs;
-            Decode(Find(tensors, $"layers.{i}.weight"), [layer.Units, layer.Inputs], parameters.AsSpan(offset, weights));
-            offset += weights;
-            Decode(Find(tensors, $"layers.{i}.bias"), [layer.Units], parameters.AsSpan(offset, layer.Units));
-            offset += layer.Units;
+            Decode(Find(tensors, name), shape, parameters.AsSpan(tensor.Offset, tensor.Size));
         }
 
         return parameters;

@@ -1,5 +1,6 @@
 using System;
 using System.IO;
+using System.Linq;
 using System.Numerics;
 using System.Runtime.InteropServices;
 using Google.Protobuf;
@@ -51,21 +52,29 @@ public static class OnnxExport
 
         ReadOnlySpan<T> parameters = network.Parameters;
         string current = "input";
-        int offset = 0;
         for (int i = 0; i < architecture.Layers.Count; i++)
         {
             LayerArchitecture layer = architecture.Layers[i];
             bool last = i == architecture.Layers.Count - 1;
-            string weight = $"layers.{i}.weight", bias = $"layers.{i}.bias";
-            graph.Initializer.Add(Tensor(weight, elementType, parameters.Slice(offset, layer.Units * layer.Inputs), layer.Units, layer.Inputs));
-            offset += layer.Units * layer.Inputs;
-            graph.Initializer.Add(Tensor(bias, elementType, parameters.Slice(offset, layer.Units), layer.Units));
-            offset += layer.Units;
+            foreach (ParameterTensor tensor in layer.Tensors)
+            {
+                graph.Initializer.Add(Tensor(
+                    $"layers.{i}.{tensor.Name}", elementType, parameters.Slice(tensor.Offset, tensor.Size), tensor.Shape.Select(dimension => (long)dimension).ToArray()));
+            }
 
+            // The layer's own operator, ending in "output" when nothing follows it.
             string linear = last && layer.Activation == Activation.Identity ? "output" : $"layers.{i}.linear";
-            NodeProto gemm = Node("Gemm", $"layers.{i}.gemm", linear, current, weight, bias);
-            gemm.Attribute.Add(new AttributeProto { Name = "transB", Type = AttributeProto.Types.AttributeType.Int, I = 1 });
-            graph.Node.Add(gemm);
+            switch (layer.Kind)
+            {
+                case LayerKind.Dense:
+                    NodeProto gemm = Node("Gemm", $"layers.{i}.gemm", linear, current, $"layers.{i}.weight", $"layers.{i}.bias");
+                    gemm.Attribute.Add(new AttributeProto { Name = "transB", Type = AttributeProto.Types.AttributeType.Int, I = 1 });
+                    graph.Node.Add(gemm);
+                    break;
+                default:
+                    throw new NotSupportedException($"{architecture.Name}'s layer {i} is a {layer.Kind} layer, which ONNX export does not write yet.");
+            }
+
             current = linear;
 
             if (layer.Activation != Activation.Identity)
@@ -82,7 +91,7 @@ public static class OnnxExport
             ProducerName = "NetGen",
             ProducerVersion = typeof(OnnxExport).Assembly.GetName().Version?.ToString() ?? string.Empty,
             Graph = graph,
-            DocString = $"{architecture.Name}: {architecture.Inputs} inputs, layers {string.Join(", ", System.Linq.Enumerable.Select(architecture.Layers, l => $"{l.Units} {l.Activation}"))}.",
+            DocString = $"{architecture.Name}: {architecture.Inputs} inputs, layers {string.Join(", ", architecture.Layers.Select(l => $"{l.Units} {l.Activation}"))}.",
         };
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = string.Empty, Version = Opset });
         return model;

@@ -1,35 +1,240 @@
+using System;
 using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Text;
 
 namespace NetGen;
 
-/// <summary>One dense layer as declared.</summary>
-/// <param name="Inputs">Inputs to the layer.</param>
-/// <param name="Units">Outputs of the layer.</param>
-/// <param name="Activation">Its activation.</param>
-/// <param name="Slope">The leaky ReLU's slope (0.01 unless declared).</param>
-/// <param name="CustomActivation">The [Differentiable] method used as the activation, or null for <paramref name="Activation"/>.</param>
-public sealed record LayerArchitecture(int Inputs, int Units, Activation Activation, double Slope, string? CustomActivation = null)
+/// <summary>The kinds of layer a network can declare, one per layer attribute.</summary>
+public enum LayerKind
 {
-    /// <summary>The activation's name as files record it: the custom method's name, or the built-in activation's.</summary>
-    public string ActivationName => CustomActivation ?? Activation.ToString();
+    /// <summary><see cref="DenseAttribute"/>: y = f(W·x + b).</summary>
+    Dense = 0,
 }
 
 /// <summary>
-/// The declared shape of a generated network, for everything written once in the runtime that must know it: file
-/// formats, exports, reports.
+/// One tensor of a layer's parameters: its name in a PyTorch state dict (<c>weight</c>, <c>bias</c>), its shape, and
+/// where its first element sits in the network's flat <see cref="INetwork{T}.Parameters"/>. The tensor's elements
+/// follow row-major from there.
 /// </summary>
-/// <param name="Name">The network class's name.</param>
-/// <param name="Inputs">Inputs per sample.</param>
-/// <param name="Layers">The layers in order.</param>
-/// <param name="Loss">The loss.</param>
-/// <param name="Precision">float or double.</param>
-/// <param name="Optimizer">The optimizer attribute's name, e.g. "Adam".</param>
-/// <param name="OptimizerStateNames">The names of the optimizer's state vectors, in order, e.g. first_moments.</param>
-public sealed record NetworkArchitecture(
-    string Name,
-    int Inputs,
-    IReadOnlyList<LayerArchitecture> Layers,
-    Loss Loss,
-    Precision Precision,
-    string Optimizer,
-    IReadOnlyList<string> OptimizerStateNames);
+public sealed class ParameterTensor
+{
+    /// <summary>Describes one tensor.</summary>
+    /// <param name="name">The name within its layer, e.g. <c>weight</c>.</param>
+    /// <param name="shape">The dimensions, outermost first, e.g. [units, inputs].</param>
+    /// <param name="offset">The index of its first element in the parameter vector.</param>
+    public ParameterTensor(string name, IReadOnlyList<int> shape, int offset)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        ArgumentNullException.ThrowIfNull(shape);
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        Name = name;
+        Shape = shape.ToArray();
+        Offset = offset;
+        Size = Shape.Aggregate(1, (product, dimension) => checked(product * dimension));
+    }
+
+    /// <summary>The name within its layer, e.g. <c>weight</c>.</summary>
+    public string Name { get; }
+
+    /// <summary>The dimensions, outermost first.</summary>
+    public IReadOnlyList<int> Shape { get; }
+
+    /// <summary>The index of the first element in the parameter vector.</summary>
+    public int Offset { get; }
+
+    /// <summary>The number of elements.</summary>
+    public int Size { get; }
+
+    /// <summary>E.g. <c>weight [4, 2] at 0</c>.</summary>
+    public override string ToString() => $"{Name} [{string.Join(", ", Shape)}] at {Offset.ToString(CultureInfo.InvariantCulture)}";
+}
+
+/// <summary>One layer as declared: its kind, the shapes it takes and gives, its activation, and its parameter tensors.</summary>
+public sealed class LayerArchitecture
+{
+    /// <summary>Describes one layer.</summary>
+    /// <param name="kind">The layer's kind.</param>
+    /// <param name="inputShape">The shape of one sample entering the layer.</param>
+    /// <param name="outputShape">The shape of one sample leaving it.</param>
+    /// <param name="activation">Its activation (Identity for a layer without one, or with a custom one).</param>
+    /// <param name="slope">The leaky ReLU's slope (0.01 unless declared).</param>
+    /// <param name="tensors">Its parameter tensors, in the order they sit in the parameter vector.</param>
+    /// <param name="initializer">How its weights are drawn (Default picks by activation).</param>
+    /// <param name="customActivation">The [Differentiable] method used as the activation, or null for <paramref name="activation"/>.</param>
+    public LayerArchitecture(
+        LayerKind kind,
+        IReadOnlyList<int> inputShape,
+        IReadOnlyList<int> outputShape,
+        Activation activation,
+        double slope,
+        IReadOnlyList<ParameterTensor> tensors,
+        Initializer initializer = Initializer.Default,
+        string? customActivation = null)
+    {
+        ArgumentNullException.ThrowIfNull(inputShape);
+        ArgumentNullException.ThrowIfNull(outputShape);
+        ArgumentNullException.ThrowIfNull(tensors);
+        Kind = kind;
+        InputShape = inputShape.ToArray();
+        OutputShape = outputShape.ToArray();
+        Activation = activation;
+        Slope = slope;
+        Tensors = tensors.ToArray();
+        Initializer = initializer;
+        CustomActivation = customActivation;
+    }
+
+    /// <summary>The layer's kind.</summary>
+    public LayerKind Kind { get; }
+
+    /// <summary>The shape of one sample entering the layer.</summary>
+    public IReadOnlyList<int> InputShape { get; }
+
+    /// <summary>The shape of one sample leaving the layer.</summary>
+    public IReadOnlyList<int> OutputShape { get; }
+
+    /// <summary>The values of one sample entering the layer.</summary>
+    public int Inputs => InputShape.Aggregate(1, (product, dimension) => product * dimension);
+
+    /// <summary>The values of one sample leaving the layer (a dense layer's units).</summary>
+    public int Units => OutputShape.Aggregate(1, (product, dimension) => product * dimension);
+
+    /// <summary>Its activation.</summary>
+    public Activation Activation { get; }
+
+    /// <summary>The leaky ReLU's slope.</summary>
+    public double Slope { get; }
+
+    /// <summary>Its parameter tensors, in the order they sit in the parameter vector.</summary>
+    public IReadOnlyList<ParameterTensor> Tensors { get; }
+
+    /// <summary>How its weights are drawn.</summary>
+    public Initializer Initializer { get; }
+
+    /// <summary>The [Differentiable] method used as the activation, or null.</summary>
+    public string? CustomActivation { get; }
+
+    /// <summary>The activation's name as files record it: the custom method's name, or the built-in activation's.</summary>
+    public string ActivationName => CustomActivation ?? Activation.ToString();
+
+    /// <summary>The number of parameters the layer owns.</summary>
+    public int ParameterCount => Tensors.Sum(tensor => tensor.Size);
+
+    /// <summary>The tensor named <paramref name="name"/>.</summary>
+    /// <exception cref="KeyNotFoundException">The layer has no such tensor.</exception>
+    public ParameterTensor Tensor(string name)
+        => Tensors.FirstOrDefault(tensor => tensor.Name == name)
+           ?? throw new KeyNotFoundException($"A {Kind} layer has no tensor '{name}'; it has {string.Join(", ", Tensors.Select(tensor => tensor.Name))}.");
+
+    /// <summary>E.g. <c>Dense [2] → [4], Tanh, 12 parameters</c>.</summary>
+    public override string ToString()
+        => $"{Kind} [{string.Join(", ", InputShape)}] → [{string.Join(", ", OutputShape)}], {ActivationName}, {ParameterCount.ToString("N0", CultureInfo.InvariantCulture)} parameters";
+}
+
+/// <summary>
+/// The declared shape of a generated network, for everything written once in the runtime that must know it:
+/// initialisation, file formats, exports, reports. Its layers' tensors are the one table of where every parameter sits.
+/// </summary>
+public sealed class NetworkArchitecture
+{
+    /// <summary>Describes a network.</summary>
+    /// <param name="name">The network class's name.</param>
+    /// <param name="inputShape">The shape of one input sample.</param>
+    /// <param name="layers">The layers in order.</param>
+    /// <param name="loss">The loss.</param>
+    /// <param name="precision">float or double.</param>
+    /// <param name="optimizer">The optimizer attribute's name, e.g. "Adam".</param>
+    /// <param name="optimizerStateNames">The names of the optimizer's state vectors, in order, e.g. first_moments.</param>
+    public NetworkArchitecture(
+        string name,
+        IReadOnlyList<int> inputShape,
+        IReadOnlyList<LayerArchitecture> layers,
+        Loss loss,
+        Precision precision,
+        string optimizer,
+        IReadOnlyList<string> optimizerStateNames)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        ArgumentNullException.ThrowIfNull(inputShape);
+        ArgumentNullException.ThrowIfNull(layers);
+        ArgumentNullException.ThrowIfNull(optimizer);
+        ArgumentNullException.ThrowIfNull(optimizerStateNames);
+        Name = name;
+        InputShape = inputShape.ToArray();
+        Layers = layers.ToArray();
+        Loss = loss;
+        Precision = precision;
+        Optimizer = optimizer;
+        OptimizerStateNames = optimizerStateNames.ToArray();
+    }
+
+    /// <summary>The network class's name.</summary>
+    public string Name { get; }
+
+    /// <summary>The shape of one input sample.</summary>
+    public IReadOnlyList<int> InputShape { get; }
+
+    /// <summary>The values of one input sample.</summary>
+    public int Inputs => InputShape.Aggregate(1, (product, dimension) => product * dimension);
+
+    /// <summary>The layers in order.</summary>
+    public IReadOnlyList<LayerArchitecture> Layers { get; }
+
+    /// <summary>The loss.</summary>
+    public Loss Loss { get; }
+
+    /// <summary>float or double.</summary>
+    public Precision Precision { get; }
+
+    /// <summary>The optimizer attribute's name, e.g. "Adam".</summary>
+    public string Optimizer { get; }
+
+    /// <summary>The names of the optimizer's state vectors, in order.</summary>
+    public IReadOnlyList<string> OptimizerStateNames { get; }
+
+    /// <summary>The number of parameters of every layer together.</summary>
+    public int ParameterCount => Layers.Sum(layer => layer.ParameterCount);
+
+    /// <summary>
+    /// A summary with one line per layer, as Keras's <c>model.summary()</c>:
+    /// <code>
+    /// XorNet: input [2]; BinaryCrossEntropy, Single, Sgd
+    ///   #  layer   output  activation  parameters
+    ///   0  Dense   [4]     Tanh                12
+    ///   1  Dense   [1]     Sigmoid              5
+    ///   17 parameters
+    /// </code>
+    /// </summary>
+    public override string ToString()
+    {
+        string[][] rows = Layers
+            .Select((layer, index) => new[]
+            {
+                index.ToString(CultureInfo.InvariantCulture),
+                layer.Kind.ToString(),
+                "[" + string.Join(", ", layer.OutputShape) + "]",
+                layer.ActivationName,
+                layer.ParameterCount.ToString("N0", CultureInfo.InvariantCulture),
+            })
+            .Prepend(["#", "layer", "output", "activation", "parameters"])
+            .ToArray();
+        int[] widths = Enumerable.Range(0, 5).Select(column => rows.Max(row => row[column].Length)).ToArray();
+        var text = new StringBuilder();
+        text.Append(Name).Append(": input [").Append(string.Join(", ", InputShape)).Append("]; ")
+            .Append(Loss).Append(", ").Append(Precision).Append(", ").Append(Optimizer).Append('\n');
+        foreach (string[] row in rows)
+        {
+            text.Append("  ")
+                .Append(row[0].PadRight(widths[0])).Append("  ")
+                .Append(row[1].PadRight(widths[1])).Append("  ")
+                .Append(row[2].PadRight(widths[2])).Append("  ")
+                .Append(row[3].PadRight(widths[3])).Append("  ")
+                .Append(row[4].PadLeft(widths[4])).Append('\n');
+        }
+
+        text.Append("  ").Append(ParameterCount.ToString("N0", CultureInfo.InvariantCulture)).Append(" parameters");
+        return text.ToString();
+    }
+}

@@ -3,11 +3,52 @@ using System.Numerics;
 
 namespace NetGen;
 
-/// <summary>Draws a dense layer's initial weights, as <c>torch.nn.init</c> defines them, and zeroes its biases.</summary>
+/// <summary>Draws a network's initial parameters, as <c>torch.nn.init</c> defines them: weights by the layer's initializer, biases zero.</summary>
 public static class ParameterInitializer
 {
     /// <summary>The seed a new network draws its initial parameters from.</summary>
     public const int DefaultSeed = 42;
+
+    /// <summary>
+    /// Fills <paramref name="parameters"/> from <paramref name="seed"/>, layer by layer in the order of the
+    /// architecture's tensor table: each layer's <c>weight</c> by its initializer, with fan-in and fan-out read from the
+    /// weight's shape as <c>torch.nn.init</c> reads them ([out, in, kernel…]: fan-in = in·kernel, fan-out = out·kernel),
+    /// and every other tensor zero. The same seed always gives the same parameters.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="parameters"/> is not the architecture's parameter count long.</exception>
+    public static void Initialize<T>(Span<T> parameters, NetworkArchitecture architecture, int seed) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(architecture);
+        if (parameters.Length != architecture.ParameterCount)
+        {
+            throw new ArgumentException(
+                $"{architecture.Name} has {architecture.ParameterCount} parameters; the span holds {parameters.Length}.", nameof(parameters));
+        }
+
+        var random = new SeededRandom(seed);
+        foreach (LayerArchitecture layer in architecture.Layers)
+        {
+            foreach (ParameterTensor tensor in layer.Tensors)
+            {
+                Span<T> values = parameters.Slice(tensor.Offset, tensor.Size);
+                if (tensor.Name != "weight")
+                {
+                    values.Clear();
+                    continue;
+                }
+
+                int receptiveField = 1;
+                for (int dimension = 2; dimension < tensor.Shape.Count; dimension++)
+                {
+                    receptiveField *= tensor.Shape[dimension];
+                }
+
+                int fanOut = tensor.Shape[0] * receptiveField;
+                int fanIn = tensor.Shape.Count > 1 ? tensor.Shape[1] * receptiveField : 1;
+                FillWeights(values, fanIn, fanOut, layer.Activation, layer.Slope, layer.Initializer, random);
+            }
+        }
+    }
 
     /// <summary>
     /// Fills <paramref name="weights"/> (<c>[fanOut × fanIn]</c>) by <paramref name="initializer"/> (see
@@ -18,6 +59,13 @@ public static class ParameterInitializer
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(random);
+        FillWeights(weights, fanIn, fanOut, activation, slope, initializer, random);
+        bias.Clear();
+    }
+
+    private static void FillWeights<T>(Span<T> weights, int fanIn, int fanOut, Activation activation, double slope, Initializer initializer, SeededRandom random)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
         if (initializer == Initializer.Default)
         {
             initializer = activation is Activation.ReLU or Activation.LeakyReLU ? Initializer.HeUniform : Initializer.GlorotUniform;
@@ -47,8 +95,6 @@ public static class ParameterInitializer
             default:
                 throw new ArgumentOutOfRangeException(nameof(initializer), initializer, "Unknown initializer.");
         }
-
-        bias.Clear();
     }
 
     private static void FillUniform<T>(Span<T> weights, double bound, SeededRandom random) where T : unmanaged, IFloatingPointIeee754<T>

@@ -16,9 +16,9 @@ namespace Demo
         /// <summary>The number of weights and biases in <see cref="Parameters"/>.</summary>
         public const int ParameterCount = 26;
 
-        // Parameters, layer by layer: weights [units × inputs] row-major, then biases.
-        //   layer 0: weights [4 × 3] at 0, biases [4] at 12
-        //   layer 1: weights [2 × 4] at 16, biases [2] at 24
+        // Parameters, layer by layer, each tensor row-major (the layout of the PyTorch module's state dict):
+        //   layer 0, Dense: weight [4 × 3] at 0, bias [4] at 12
+        //   layer 1, Dense: weight [2 × 4] at 16, bias [2] at 24
         private readonly double[] _parameters = DrawInitialParameters(global::NetGen.ParameterInitializer.DefaultSeed);
         private readonly double[] _gradients = new double[ParameterCount];
         private readonly double[] _optimizerState = new double[2 * ParameterCount];
@@ -64,8 +64,21 @@ namespace Demo
 
         global::NetGen.Loss global::NetGen.INetwork<double>.Loss => global::NetGen.Loss.MeanSquaredError;
 
-        /// <summary>The declared shape: inputs, layers, loss, precision and optimizer.</summary>
-        public static global::NetGen.NetworkArchitecture Architecture { get; } = new global::NetGen.NetworkArchitecture("DoubleNet", 3, new global::NetGen.LayerArchitecture[] { new global::NetGen.LayerArchitecture(3, 4, global::NetGen.Activation.Sigmoid, 0.01d), new global::NetGen.LayerArchitecture(4, 2, global::NetGen.Activation.Tanh, 0.01d) }, global::NetGen.Loss.MeanSquaredError, global::NetGen.Precision.Double, "RmsProp", new string[] { "square_averages", "gradient_averages" });
+        /// <summary>The declared shape: inputs, layers with their parameter tensors, loss, precision and optimizer.</summary>
+        public static global::NetGen.NetworkArchitecture Architecture { get; } = new global::NetGen.NetworkArchitecture(
+            "DoubleNet",
+            new int[] { 3 },
+            new global::NetGen.LayerArchitecture[]
+            {
+                new global::NetGen.LayerArchitecture(global::NetGen.LayerKind.Dense, new int[] { 3 }, new int[] { 4 }, global::NetGen.Activation.Sigmoid, 0.01d,
+                    new global::NetGen.ParameterTensor[] { new global::NetGen.ParameterTensor("weight", new int[] { 4, 3 }, 0), new global::NetGen.ParameterTensor("bias", new int[] { 4 }, 12) }, global::NetGen.Initializer.Default),
+                new global::NetGen.LayerArchitecture(global::NetGen.LayerKind.Dense, new int[] { 4 }, new int[] { 2 }, global::NetGen.Activation.Tanh, 0.01d,
+                    new global::NetGen.ParameterTensor[] { new global::NetGen.ParameterTensor("weight", new int[] { 2, 4 }, 16), new global::NetGen.ParameterTensor("bias", new int[] { 2 }, 24) }, global::NetGen.Initializer.Default),
+            },
+            global::NetGen.Loss.MeanSquaredError,
+            global::NetGen.Precision.Double,
+            "RmsProp",
+            new string[] { "square_averages", "gradient_averages" });
 
         global::NetGen.NetworkArchitecture global::NetGen.INetwork<double>.Architecture => Architecture;
 
@@ -85,9 +98,7 @@ namespace Demo
         private static double[] DrawInitialParameters(int seed)
         {
             var parameters = new double[ParameterCount];
-            var random = new global::NetGen.SeededRandom(seed);
-            global::NetGen.ParameterInitializer.InitializeDense<double>(new global::System.Span<double>(parameters, 0, 12), new global::System.Span<double>(parameters, 12, 4), 3, 4, global::NetGen.Activation.Sigmoid, 0.01d, global::NetGen.Initializer.Default, random);
-            global::NetGen.ParameterInitializer.InitializeDense<double>(new global::System.Span<double>(parameters, 16, 8), new global::System.Span<double>(parameters, 24, 2), 4, 2, global::NetGen.Activation.Tanh, 0.01d, global::NetGen.Initializer.Default, random);
+            global::NetGen.ParameterInitializer.Initialize<double>(parameters, Architecture, seed);
             return parameters;
         }
 
@@ -311,20 +322,16 @@ namespace Demo
             global::NetGen.Kernels.ActivationKernels.Tanh<double>(new global::System.Span<double>(_layer1Outputs, 0, rows * 2), new global::System.Span<double>(_layer1Outputs, 0, rows * 2));
         }
 
-        // Loss of the last forward pass, summed over its rows; with withGradient, also ∂loss/∂z of layer 1.
+        // Loss of the last forward pass, summed over its rows; with withGradient, also ∂loss/∂y of layer 1.
         private double ComputeOutputLoss(global::System.ReadOnlySpan<double> targets, int rows, bool withGradient)
         {
             global::System.Span<double> gradient = withGradient ? new global::System.Span<double>(_layer1Gradients, 0, rows * 2) : default;
-            double loss = global::NetGen.Kernels.LossKernels.MeanSquaredError<double>(new global::System.Span<double>(_layer1Outputs, 0, rows * 2), targets, gradient, 2);
-            if (withGradient)
-            {
-                global::NetGen.Kernels.ActivationKernels.TanhBackward<double>(new global::System.Span<double>(_layer1Outputs, 0, rows * 2), gradient);
-            }
-            return loss;
+            return global::NetGen.Kernels.LossKernels.MeanSquaredError<double>(new global::System.Span<double>(_layer1Outputs, 0, rows * 2), targets, gradient, 2);
         }
 
-        // Backward pass: from ∂loss/∂z of the last layer, adds every layer's weight and bias gradients into _gradients
-        // and hands ∂loss/∂z on to the layer below (the chain rule through each activation's derivative).
+        // Backward pass: each layer from the last receives ∂loss/∂y, its output's gradient, turns it into ∂loss/∂z
+        // through its activation's derivative, adds its weight and bias gradients into _gradients and hands ∂loss/∂x
+        // on to the layer below (the chain rule, one layer at a time).
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private void RunBackward(global::System.ReadOnlySpan<double> inputs, int rows)
         {
@@ -335,49 +342,53 @@ namespace Demo
             for (int row = 0; row < rows; row++)
             {
                 global::System.ReadOnlySpan<double> x = new global::System.ReadOnlySpan<double>(_layer0Outputs, row * 4, 4);
-                global::System.ReadOnlySpan<double> dz = new global::System.ReadOnlySpan<double>(_layer1Gradients, row * 2, 2);
-                g[16] += dz[0] * x[0];
-                g[17] += dz[0] * x[1];
-                g[18] += dz[0] * x[2];
-                g[19] += dz[0] * x[3];
-                g[24] += dz[0];
-                g[20] += dz[1] * x[0];
-                g[21] += dz[1] * x[1];
-                g[22] += dz[1] * x[2];
-                g[23] += dz[1] * x[3];
-                g[25] += dz[1];
+                global::System.ReadOnlySpan<double> y = new global::System.ReadOnlySpan<double>(_layer1Outputs, row * 2, 2);
+                global::System.ReadOnlySpan<double> dy = new global::System.ReadOnlySpan<double>(_layer1Gradients, row * 2, 2);
+                double dz0 = dy[0] * (1d - y[0] * y[0]);
+                double dz1 = dy[1] * (1d - y[1] * y[1]);
+                g[16] += dz0 * x[0];
+                g[17] += dz0 * x[1];
+                g[18] += dz0 * x[2];
+                g[19] += dz0 * x[3];
+                g[24] += dz0;
+                g[20] += dz1 * x[0];
+                g[21] += dz1 * x[1];
+                g[22] += dz1 * x[2];
+                g[23] += dz1 * x[3];
+                g[25] += dz1;
                 global::System.Span<double> dx = new global::System.Span<double>(_layer0Gradients, row * 4, 4);
-                double dx0 = dz[0] * p[16] + dz[1] * p[20];
-                dx[0] = dx0 * x[0] * (1d - x[0]);
-                double dx1 = dz[0] * p[17] + dz[1] * p[21];
-                dx[1] = dx1 * x[1] * (1d - x[1]);
-                double dx2 = dz[0] * p[18] + dz[1] * p[22];
-                dx[2] = dx2 * x[2] * (1d - x[2]);
-                double dx3 = dz[0] * p[19] + dz[1] * p[23];
-                dx[3] = dx3 * x[3] * (1d - x[3]);
+                dx[0] = dz0 * p[16] + dz1 * p[20];
+                dx[1] = dz0 * p[17] + dz1 * p[21];
+                dx[2] = dz0 * p[18] + dz1 * p[22];
+                dx[3] = dz0 * p[19] + dz1 * p[23];
             }
 
             // Layer 0: Dense 3 → 4, Sigmoid, backward, unrolled
             for (int row = 0; row < rows; row++)
             {
                 global::System.ReadOnlySpan<double> x = inputs.Slice(row * 3, 3);
-                global::System.ReadOnlySpan<double> dz = new global::System.ReadOnlySpan<double>(_layer0Gradients, row * 4, 4);
-                g[0] += dz[0] * x[0];
-                g[1] += dz[0] * x[1];
-                g[2] += dz[0] * x[2];
-                g[12] += dz[0];
-                g[3] += dz[1] * x[0];
-                g[4] += dz[1] * x[1];
-                g[5] += dz[1] * x[2];
-                g[13] += dz[1];
-                g[6] += dz[2] * x[0];
-                g[7] += dz[2] * x[1];
-                g[8] += dz[2] * x[2];
-                g[14] += dz[2];
-                g[9] += dz[3] * x[0];
-                g[10] += dz[3] * x[1];
-                g[11] += dz[3] * x[2];
-                g[15] += dz[3];
+                global::System.ReadOnlySpan<double> y = new global::System.ReadOnlySpan<double>(_layer0Outputs, row * 4, 4);
+                global::System.ReadOnlySpan<double> dy = new global::System.ReadOnlySpan<double>(_layer0Gradients, row * 4, 4);
+                double dz0 = dy[0] * y[0] * (1d - y[0]);
+                double dz1 = dy[1] * y[1] * (1d - y[1]);
+                double dz2 = dy[2] * y[2] * (1d - y[2]);
+                double dz3 = dy[3] * y[3] * (1d - y[3]);
+                g[0] += dz0 * x[0];
+                g[1] += dz0 * x[1];
+                g[2] += dz0 * x[2];
+                g[12] += dz0;
+                g[3] += dz1 * x[0];
+                g[4] += dz1 * x[1];
+                g[5] += dz1 * x[2];
+                g[13] += dz1;
+                g[6] += dz2 * x[0];
+                g[7] += dz2 * x[1];
+                g[8] += dz2 * x[2];
+                g[14] += dz2;
+                g[9] += dz3 * x[0];
+                g[10] += dz3 * x[1];
+                g[11] += dz3 * x[2];
+                g[15] += dz3;
             }
         }
 
@@ -414,7 +425,7 @@ namespace Demo
                 var z1_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[23]), y0_3, global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[22]), y0_2, global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[21]), y0_1, global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[20]), y0_0, global::System.Runtime.Intrinsics.Vector256.Create(p[25])))));
                 var y1_1 = global::NetGen.Kernels.LaneKernels.Tanh(z1_1);
 
-                // Loss, and ∂loss/∂z of layer 1; lanes without a sample add nothing.
+                // Loss, and ∂loss/∂y of layer 1; lanes without a sample add nothing.
                 var t0 = global::NetGen.Kernels.LaneKernels.Column(targets, first * 2, 2, lanes);
                 var t1 = global::NetGen.Kernels.LaneKernels.Column(targets, first * 2 + 1, 2, lanes);
                 var r0 = y1_0 - t0;
@@ -422,10 +433,10 @@ namespace Demo
                 loss += ((r0 * r0 + r1 * r1) * global::System.Runtime.Intrinsics.Vector256.Create(0.5d)) & mask;
                 var gy1_0 = (r0 * global::System.Runtime.Intrinsics.Vector256.Create(1d)) & mask;
                 var gy1_1 = (r1 * global::System.Runtime.Intrinsics.Vector256.Create(1d)) & mask;
-                var d1_0 = global::NetGen.Kernels.LaneKernels.TanhBackward(y1_0, gy1_0);
-                var d1_1 = global::NetGen.Kernels.LaneKernels.TanhBackward(y1_1, gy1_1);
 
                 // Layer 1: Dense 4 → 2, Tanh, backward
+                var d1_0 = global::NetGen.Kernels.LaneKernels.TanhBackward(y1_0, gy1_0);
+                var d1_1 = global::NetGen.Kernels.LaneKernels.TanhBackward(y1_1, gy1_1);
                 global::NetGen.Kernels.LaneKernels.AddLaneSums(g.Slice(16, 4), d1_0 * y0_0, d1_0 * y0_1, d1_0 * y0_2, d1_0 * y0_3);
                 global::NetGen.Kernels.LaneKernels.AddLaneSums(g.Slice(20, 4), d1_1 * y0_0, d1_1 * y0_1, d1_1 * y0_2, d1_1 * y0_3);
                 global::NetGen.Kernels.LaneKernels.AddLaneSums(g.Slice(24, 2), d1_0, d1_1, default, default);
@@ -433,12 +444,12 @@ namespace Demo
                 var gy0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[21]), d1_1, global::System.Runtime.Intrinsics.Vector256.Create(p[17]) * d1_0);
                 var gy0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[22]), d1_1, global::System.Runtime.Intrinsics.Vector256.Create(p[18]) * d1_0);
                 var gy0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[23]), d1_1, global::System.Runtime.Intrinsics.Vector256.Create(p[19]) * d1_0);
+
+                // Layer 0: Dense 3 → 4, Sigmoid, backward
                 var d0_0 = global::NetGen.Kernels.LaneKernels.SigmoidBackward(y0_0, gy0_0);
                 var d0_1 = global::NetGen.Kernels.LaneKernels.SigmoidBackward(y0_1, gy0_1);
                 var d0_2 = global::NetGen.Kernels.LaneKernels.SigmoidBackward(y0_2, gy0_2);
                 var d0_3 = global::NetGen.Kernels.LaneKernels.SigmoidBackward(y0_3, gy0_3);
-
-                // Layer 0: Dense 3 → 4, Sigmoid, backward
                 global::NetGen.Kernels.LaneKernels.AddLaneSums(g.Slice(0, 4), d0_0 * x0, d0_0 * x1, d0_0 * x2, d0_1 * x0);
                 global::NetGen.Kernels.LaneKernels.AddLaneSums(g.Slice(4, 4), d0_1 * x1, d0_1 * x2, d0_2 * x0, d0_2 * x1);
                 global::NetGen.Kernels.LaneKernels.AddLaneSums(g.Slice(8, 4), d0_2 * x2, d0_3 * x0, d0_3 * x1, d0_3 * x2);

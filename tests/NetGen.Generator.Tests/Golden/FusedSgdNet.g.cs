@@ -16,9 +16,9 @@ namespace Demo
         /// <summary>The number of weights and biases in <see cref="Parameters"/>.</summary>
         public const int ParameterCount = 282;
 
-        // Parameters, layer by layer: weights [units × inputs] row-major, then biases.
-        //   layer 0: weights [8 × 32] at 0, biases [8] at 256
-        //   layer 1: weights [2 × 8] at 264, biases [2] at 280
+        // Parameters, layer by layer, each tensor row-major (the layout of the PyTorch module's state dict):
+        //   layer 0, Dense: weight [8 × 32] at 0, bias [8] at 256
+        //   layer 1, Dense: weight [2 × 8] at 264, bias [2] at 280
         private readonly float[] _parameters = DrawInitialParameters(global::NetGen.ParameterInitializer.DefaultSeed);
         private readonly float[] _gradients = new float[ParameterCount];
         private readonly float[] _optimizerState = global::System.Array.Empty<float>();
@@ -75,8 +75,21 @@ namespace Demo
 
         global::NetGen.Loss global::NetGen.INetwork<float>.Loss => global::NetGen.Loss.MeanSquaredError;
 
-        /// <summary>The declared shape: inputs, layers, loss, precision and optimizer.</summary>
-        public static global::NetGen.NetworkArchitecture Architecture { get; } = new global::NetGen.NetworkArchitecture("FusedSgdNet", 32, new global::NetGen.LayerArchitecture[] { new global::NetGen.LayerArchitecture(32, 8, global::NetGen.Activation.LeakyReLU, 0.2d), new global::NetGen.LayerArchitecture(8, 2, global::NetGen.Activation.Identity, 0.01d) }, global::NetGen.Loss.MeanSquaredError, global::NetGen.Precision.Single, "Sgd", new string[] {  });
+        /// <summary>The declared shape: inputs, layers with their parameter tensors, loss, precision and optimizer.</summary>
+        public static global::NetGen.NetworkArchitecture Architecture { get; } = new global::NetGen.NetworkArchitecture(
+            "FusedSgdNet",
+            new int[] { 32 },
+            new global::NetGen.LayerArchitecture[]
+            {
+                new global::NetGen.LayerArchitecture(global::NetGen.LayerKind.Dense, new int[] { 32 }, new int[] { 8 }, global::NetGen.Activation.LeakyReLU, 0.2d,
+                    new global::NetGen.ParameterTensor[] { new global::NetGen.ParameterTensor("weight", new int[] { 8, 32 }, 0), new global::NetGen.ParameterTensor("bias", new int[] { 8 }, 256) }, global::NetGen.Initializer.Default),
+                new global::NetGen.LayerArchitecture(global::NetGen.LayerKind.Dense, new int[] { 8 }, new int[] { 2 }, global::NetGen.Activation.Identity, 0.01d,
+                    new global::NetGen.ParameterTensor[] { new global::NetGen.ParameterTensor("weight", new int[] { 2, 8 }, 264), new global::NetGen.ParameterTensor("bias", new int[] { 2 }, 280) }, global::NetGen.Initializer.Default),
+            },
+            global::NetGen.Loss.MeanSquaredError,
+            global::NetGen.Precision.Single,
+            "Sgd",
+            global::System.Array.Empty<string>());
 
         global::NetGen.NetworkArchitecture global::NetGen.INetwork<float>.Architecture => Architecture;
 
@@ -96,9 +109,7 @@ namespace Demo
         private static float[] DrawInitialParameters(int seed)
         {
             var parameters = new float[ParameterCount];
-            var random = new global::NetGen.SeededRandom(seed);
-            global::NetGen.ParameterInitializer.InitializeDense<float>(new global::System.Span<float>(parameters, 0, 256), new global::System.Span<float>(parameters, 256, 8), 32, 8, global::NetGen.Activation.LeakyReLU, 0.2d, global::NetGen.Initializer.Default, random);
-            global::NetGen.ParameterInitializer.InitializeDense<float>(new global::System.Span<float>(parameters, 264, 16), new global::System.Span<float>(parameters, 280, 2), 8, 2, global::NetGen.Activation.Identity, 0.01d, global::NetGen.Initializer.Default, random);
+            global::NetGen.ParameterInitializer.Initialize<float>(parameters, Architecture, seed);
             return parameters;
         }
 
@@ -329,16 +340,16 @@ namespace Demo
             }
         }
 
-        // Loss of the last forward pass, summed over its rows; with withGradient, also ∂loss/∂z of layer 1.
+        // Loss of the last forward pass, summed over its rows; with withGradient, also ∂loss/∂y of layer 1.
         private float ComputeOutputLoss(global::System.ReadOnlySpan<float> targets, int rows, bool withGradient)
         {
             global::System.Span<float> gradient = withGradient ? new global::System.Span<float>(_layer1Gradients, 0, rows * 2) : default;
-            float loss = global::NetGen.Kernels.LossKernels.MeanSquaredError<float>(new global::System.Span<float>(_layer1Outputs, 0, rows * 2), targets, gradient, 2);
-            return loss;
+            return global::NetGen.Kernels.LossKernels.MeanSquaredError<float>(new global::System.Span<float>(_layer1Outputs, 0, rows * 2), targets, gradient, 2);
         }
 
-        // Backward pass: from ∂loss/∂z of the last layer, adds every layer's weight and bias gradients into _gradients
-        // and hands ∂loss/∂z on to the layer below (the chain rule through each activation's derivative).
+        // Backward pass: each layer from the last receives ∂loss/∂y, its output's gradient, turns it into ∂loss/∂z
+        // through its activation's derivative, adds its weight and bias gradients into _gradients and hands ∂loss/∂x
+        // on to the layer below (the chain rule, one layer at a time).
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private void RunBackward(global::System.ReadOnlySpan<float> inputs, int rows)
         {
@@ -369,29 +380,22 @@ namespace Demo
                 g[279] += dz[1] * x[7];
                 g[281] += dz[1];
                 global::System.Span<float> dx = new global::System.Span<float>(_layer0Gradients, row * 8, 8);
-                float dx0 = dz[0] * p[264] + dz[1] * p[272];
-                dx[0] = x[0] > 0f ? dx0 : 0.2f * dx0;
-                float dx1 = dz[0] * p[265] + dz[1] * p[273];
-                dx[1] = x[1] > 0f ? dx1 : 0.2f * dx1;
-                float dx2 = dz[0] * p[266] + dz[1] * p[274];
-                dx[2] = x[2] > 0f ? dx2 : 0.2f * dx2;
-                float dx3 = dz[0] * p[267] + dz[1] * p[275];
-                dx[3] = x[3] > 0f ? dx3 : 0.2f * dx3;
-                float dx4 = dz[0] * p[268] + dz[1] * p[276];
-                dx[4] = x[4] > 0f ? dx4 : 0.2f * dx4;
-                float dx5 = dz[0] * p[269] + dz[1] * p[277];
-                dx[5] = x[5] > 0f ? dx5 : 0.2f * dx5;
-                float dx6 = dz[0] * p[270] + dz[1] * p[278];
-                dx[6] = x[6] > 0f ? dx6 : 0.2f * dx6;
-                float dx7 = dz[0] * p[271] + dz[1] * p[279];
-                dx[7] = x[7] > 0f ? dx7 : 0.2f * dx7;
+                dx[0] = dz[0] * p[264] + dz[1] * p[272];
+                dx[1] = dz[0] * p[265] + dz[1] * p[273];
+                dx[2] = dz[0] * p[266] + dz[1] * p[274];
+                dx[3] = dz[0] * p[267] + dz[1] * p[275];
+                dx[4] = dz[0] * p[268] + dz[1] * p[276];
+                dx[5] = dz[0] * p[269] + dz[1] * p[277];
+                dx[6] = dz[0] * p[270] + dz[1] * p[278];
+                dx[7] = dz[0] * p[271] + dz[1] * p[279];
             }
 
             // Layer 0: Dense 32 → 8, LeakyReLU, backward
+            global::NetGen.Kernels.ActivationKernels.LeakyReLUBackward<float>(new global::System.Span<float>(_layer0Outputs, 0, rows * 8), new global::System.Span<float>(_layer0Gradients, 0, rows * 8), 0.2f);
             global::NetGen.Kernels.DenseKernels.AccumulateParameterGradients<float>(new global::System.Span<float>(_layer0Gradients, 0, rows * 8), inputs, g.Slice(0, 256), g.Slice(256, 8), rows, 32, 8);
         }
 
-        // Backward pass and plain SGD step at once (the gradient must be clean): each kernel layer hands ∂loss/∂z down,
+        // Backward pass and plain SGD step at once (the gradient must be clean): each kernel layer hands ∂loss/∂x down,
         // then updates its weights from the batch; biases and unrolled layers accumulate into _gradients and are
         // updated at the end, which leaves _gradients clean again.
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -426,25 +430,18 @@ namespace Demo
                 g[279] += dz[1] * x[7];
                 g[281] += dz[1];
                 global::System.Span<float> dx = new global::System.Span<float>(_layer0Gradients, row * 8, 8);
-                float dx0 = dz[0] * p[264] + dz[1] * p[272];
-                dx[0] = x[0] > 0f ? dx0 : 0.2f * dx0;
-                float dx1 = dz[0] * p[265] + dz[1] * p[273];
-                dx[1] = x[1] > 0f ? dx1 : 0.2f * dx1;
-                float dx2 = dz[0] * p[266] + dz[1] * p[274];
-                dx[2] = x[2] > 0f ? dx2 : 0.2f * dx2;
-                float dx3 = dz[0] * p[267] + dz[1] * p[275];
-                dx[3] = x[3] > 0f ? dx3 : 0.2f * dx3;
-                float dx4 = dz[0] * p[268] + dz[1] * p[276];
-                dx[4] = x[4] > 0f ? dx4 : 0.2f * dx4;
-                float dx5 = dz[0] * p[269] + dz[1] * p[277];
-                dx[5] = x[5] > 0f ? dx5 : 0.2f * dx5;
-                float dx6 = dz[0] * p[270] + dz[1] * p[278];
-                dx[6] = x[6] > 0f ? dx6 : 0.2f * dx6;
-                float dx7 = dz[0] * p[271] + dz[1] * p[279];
-                dx[7] = x[7] > 0f ? dx7 : 0.2f * dx7;
+                dx[0] = dz[0] * p[264] + dz[1] * p[272];
+                dx[1] = dz[0] * p[265] + dz[1] * p[273];
+                dx[2] = dz[0] * p[266] + dz[1] * p[274];
+                dx[3] = dz[0] * p[267] + dz[1] * p[275];
+                dx[4] = dz[0] * p[268] + dz[1] * p[276];
+                dx[5] = dz[0] * p[269] + dz[1] * p[277];
+                dx[6] = dz[0] * p[270] + dz[1] * p[278];
+                dx[7] = dz[0] * p[271] + dz[1] * p[279];
             }
 
             // Layer 0: Dense 32 → 8, LeakyReLU, backward
+            global::NetGen.Kernels.ActivationKernels.LeakyReLUBackward<float>(new global::System.Span<float>(_layer0Outputs, 0, rows * 8), new global::System.Span<float>(_layer0Gradients, 0, rows * 8), 0.2f);
             global::NetGen.Kernels.DenseKernels.AccumulateBiasGradients<float>(new global::System.Span<float>(_layer0Gradients, 0, rows * 8), g.Slice(256, 8), rows, 8);
             global::NetGen.Kernels.DenseKernels.SgdWeightStep<float>(new global::System.Span<float>(_layer0Gradients, 0, rows * 8), inputs, new global::System.Span<float>(_parameters, 0, 256), rows, 32, 8, rate, 0.001f, scale);
 

@@ -16,9 +16,9 @@ namespace Demo
         /// <summary>The number of weights and biases in <see cref="Parameters"/>.</summary>
         public const int ParameterCount = 387;
 
-        // Parameters, layer by layer: weights [units × inputs] row-major, then biases.
-        //   layer 0: weights [16 × 20] at 0, biases [16] at 320
-        //   layer 1: weights [3 × 16] at 336, biases [3] at 384
+        // Parameters, layer by layer, each tensor row-major (the layout of the PyTorch module's state dict):
+        //   layer 0, Dense: weight [16 × 20] at 0, bias [16] at 320
+        //   layer 1, Dense: weight [3 × 16] at 336, bias [3] at 384
         private readonly float[] _parameters = DrawInitialParameters(global::NetGen.ParameterInitializer.DefaultSeed);
         private readonly float[] _gradients = new float[ParameterCount];
         private readonly float[] _optimizerState = new float[2 * ParameterCount];
@@ -64,8 +64,21 @@ namespace Demo
 
         global::NetGen.Loss global::NetGen.INetwork<float>.Loss => global::NetGen.Loss.MeanSquaredError;
 
-        /// <summary>The declared shape: inputs, layers, loss, precision and optimizer.</summary>
-        public static global::NetGen.NetworkArchitecture Architecture { get; } = new global::NetGen.NetworkArchitecture("KernelAdamNet", 20, new global::NetGen.LayerArchitecture[] { new global::NetGen.LayerArchitecture(20, 16, global::NetGen.Activation.ReLU, 0.01d), new global::NetGen.LayerArchitecture(16, 3, global::NetGen.Activation.Identity, 0.01d) }, global::NetGen.Loss.MeanSquaredError, global::NetGen.Precision.Single, "Adam", new string[] { "first_moments", "second_moments" });
+        /// <summary>The declared shape: inputs, layers with their parameter tensors, loss, precision and optimizer.</summary>
+        public static global::NetGen.NetworkArchitecture Architecture { get; } = new global::NetGen.NetworkArchitecture(
+            "KernelAdamNet",
+            new int[] { 20 },
+            new global::NetGen.LayerArchitecture[]
+            {
+                new global::NetGen.LayerArchitecture(global::NetGen.LayerKind.Dense, new int[] { 20 }, new int[] { 16 }, global::NetGen.Activation.ReLU, 0.01d,
+                    new global::NetGen.ParameterTensor[] { new global::NetGen.ParameterTensor("weight", new int[] { 16, 20 }, 0), new global::NetGen.ParameterTensor("bias", new int[] { 16 }, 320) }, global::NetGen.Initializer.Default),
+                new global::NetGen.LayerArchitecture(global::NetGen.LayerKind.Dense, new int[] { 16 }, new int[] { 3 }, global::NetGen.Activation.Identity, 0.01d,
+                    new global::NetGen.ParameterTensor[] { new global::NetGen.ParameterTensor("weight", new int[] { 3, 16 }, 336), new global::NetGen.ParameterTensor("bias", new int[] { 3 }, 384) }, global::NetGen.Initializer.Default),
+            },
+            global::NetGen.Loss.MeanSquaredError,
+            global::NetGen.Precision.Single,
+            "Adam",
+            new string[] { "first_moments", "second_moments" });
 
         global::NetGen.NetworkArchitecture global::NetGen.INetwork<float>.Architecture => Architecture;
 
@@ -85,9 +98,7 @@ namespace Demo
         private static float[] DrawInitialParameters(int seed)
         {
             var parameters = new float[ParameterCount];
-            var random = new global::NetGen.SeededRandom(seed);
-            global::NetGen.ParameterInitializer.InitializeDense<float>(new global::System.Span<float>(parameters, 0, 320), new global::System.Span<float>(parameters, 320, 16), 20, 16, global::NetGen.Activation.ReLU, 0.01d, global::NetGen.Initializer.Default, random);
-            global::NetGen.ParameterInitializer.InitializeDense<float>(new global::System.Span<float>(parameters, 336, 48), new global::System.Span<float>(parameters, 384, 3), 16, 3, global::NetGen.Activation.Identity, 0.01d, global::NetGen.Initializer.Default, random);
+            global::NetGen.ParameterInitializer.Initialize<float>(parameters, Architecture, seed);
             return parameters;
         }
 
@@ -293,16 +304,16 @@ namespace Demo
             }
         }
 
-        // Loss of the last forward pass, summed over its rows; with withGradient, also ∂loss/∂z of layer 1.
+        // Loss of the last forward pass, summed over its rows; with withGradient, also ∂loss/∂y of layer 1.
         private float ComputeOutputLoss(global::System.ReadOnlySpan<float> targets, int rows, bool withGradient)
         {
             global::System.Span<float> gradient = withGradient ? new global::System.Span<float>(_layer1Gradients, 0, rows * 3) : default;
-            float loss = global::NetGen.Kernels.LossKernels.MeanSquaredError<float>(new global::System.Span<float>(_layer1Outputs, 0, rows * 3), targets, gradient, 3);
-            return loss;
+            return global::NetGen.Kernels.LossKernels.MeanSquaredError<float>(new global::System.Span<float>(_layer1Outputs, 0, rows * 3), targets, gradient, 3);
         }
 
-        // Backward pass: from ∂loss/∂z of the last layer, adds every layer's weight and bias gradients into _gradients
-        // and hands ∂loss/∂z on to the layer below (the chain rule through each activation's derivative).
+        // Backward pass: each layer from the last receives ∂loss/∂y, its output's gradient, turns it into ∂loss/∂z
+        // through its activation's derivative, adds its weight and bias gradients into _gradients and hands ∂loss/∂x
+        // on to the layer below (the chain rule, one layer at a time).
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private void RunBackward(global::System.ReadOnlySpan<float> inputs, int rows)
         {
@@ -366,41 +377,26 @@ namespace Demo
                 g[383] += dz[2] * x[15];
                 g[386] += dz[2];
                 global::System.Span<float> dx = new global::System.Span<float>(_layer0Gradients, row * 16, 16);
-                float dx0 = dz[0] * p[336] + dz[1] * p[352] + dz[2] * p[368];
-                dx[0] = x[0] > 0f ? dx0 : 0f;
-                float dx1 = dz[0] * p[337] + dz[1] * p[353] + dz[2] * p[369];
-                dx[1] = x[1] > 0f ? dx1 : 0f;
-                float dx2 = dz[0] * p[338] + dz[1] * p[354] + dz[2] * p[370];
-                dx[2] = x[2] > 0f ? dx2 : 0f;
-                float dx3 = dz[0] * p[339] + dz[1] * p[355] + dz[2] * p[371];
-                dx[3] = x[3] > 0f ? dx3 : 0f;
-                float dx4 = dz[0] * p[340] + dz[1] * p[356] + dz[2] * p[372];
-                dx[4] = x[4] > 0f ? dx4 : 0f;
-                float dx5 = dz[0] * p[341] + dz[1] * p[357] + dz[2] * p[373];
-                dx[5] = x[5] > 0f ? dx5 : 0f;
-                float dx6 = dz[0] * p[342] + dz[1] * p[358] + dz[2] * p[374];
-                dx[6] = x[6] > 0f ? dx6 : 0f;
-                float dx7 = dz[0] * p[343] + dz[1] * p[359] + dz[2] * p[375];
-                dx[7] = x[7] > 0f ? dx7 : 0f;
-                float dx8 = dz[0] * p[344] + dz[1] * p[360] + dz[2] * p[376];
-                dx[8] = x[8] > 0f ? dx8 : 0f;
-                float dx9 = dz[0] * p[345] + dz[1] * p[361] + dz[2] * p[377];
-                dx[9] = x[9] > 0f ? dx9 : 0f;
-                float dx10 = dz[0] * p[346] + dz[1] * p[362] + dz[2] * p[378];
-                dx[10] = x[10] > 0f ? dx10 : 0f;
-                float dx11 = dz[0] * p[347] + dz[1] * p[363] + dz[2] * p[379];
-                dx[11] = x[11] > 0f ? dx11 : 0f;
-                float dx12 = dz[0] * p[348] + dz[1] * p[364] + dz[2] * p[380];
-                dx[12] = x[12] > 0f ? dx12 : 0f;
-                float dx13 = dz[0] * p[349] + dz[1] * p[365] + dz[2] * p[381];
-                dx[13] = x[13] > 0f ? dx13 : 0f;
-                float dx14 = dz[0] * p[350] + dz[1] * p[366] + dz[2] * p[382];
-                dx[14] = x[14] > 0f ? dx14 : 0f;
-                float dx15 = dz[0] * p[351] + dz[1] * p[367] + dz[2] * p[383];
-                dx[15] = x[15] > 0f ? dx15 : 0f;
+                dx[0] = dz[0] * p[336] + dz[1] * p[352] + dz[2] * p[368];
+                dx[1] = dz[0] * p[337] + dz[1] * p[353] + dz[2] * p[369];
+                dx[2] = dz[0] * p[338] + dz[1] * p[354] + dz[2] * p[370];
+                dx[3] = dz[0] * p[339] + dz[1] * p[355] + dz[2] * p[371];
+                dx[4] = dz[0] * p[340] + dz[1] * p[356] + dz[2] * p[372];
+                dx[5] = dz[0] * p[341] + dz[1] * p[357] + dz[2] * p[373];
+                dx[6] = dz[0] * p[342] + dz[1] * p[358] + dz[2] * p[374];
+                dx[7] = dz[0] * p[343] + dz[1] * p[359] + dz[2] * p[375];
+                dx[8] = dz[0] * p[344] + dz[1] * p[360] + dz[2] * p[376];
+                dx[9] = dz[0] * p[345] + dz[1] * p[361] + dz[2] * p[377];
+                dx[10] = dz[0] * p[346] + dz[1] * p[362] + dz[2] * p[378];
+                dx[11] = dz[0] * p[347] + dz[1] * p[363] + dz[2] * p[379];
+                dx[12] = dz[0] * p[348] + dz[1] * p[364] + dz[2] * p[380];
+                dx[13] = dz[0] * p[349] + dz[1] * p[365] + dz[2] * p[381];
+                dx[14] = dz[0] * p[350] + dz[1] * p[366] + dz[2] * p[382];
+                dx[15] = dz[0] * p[351] + dz[1] * p[367] + dz[2] * p[383];
             }
 
             // Layer 0: Dense 20 → 16, ReLU, backward
+            global::NetGen.Kernels.ActivationKernels.ReLUBackward<float>(new global::System.Span<float>(_layer0Outputs, 0, rows * 16), new global::System.Span<float>(_layer0Gradients, 0, rows * 16));
             global::NetGen.Kernels.DenseKernels.AccumulateParameterGradients<float>(new global::System.Span<float>(_layer0Gradients, 0, rows * 16), inputs, g.Slice(0, 320), g.Slice(320, 16), rows, 20, 16);
         }
 

@@ -16,9 +16,9 @@ namespace Demo
         /// <summary>The number of weights and biases in <see cref="Parameters"/>.</summary>
         public const int ParameterCount = 43;
 
-        // Parameters, layer by layer: weights [units × inputs] row-major, then biases.
-        //   layer 0: weights [5 × 4] at 0, biases [5] at 20
-        //   layer 1: weights [3 × 5] at 25, biases [3] at 40
+        // Parameters, layer by layer, each tensor row-major (the layout of the PyTorch module's state dict):
+        //   layer 0, Dense: weight [5 × 4] at 0, bias [5] at 20
+        //   layer 1, Dense: weight [3 × 5] at 25, bias [3] at 40
         private readonly float[] _parameters = DrawInitialParameters(global::NetGen.ParameterInitializer.DefaultSeed);
         private readonly float[] _gradients = new float[ParameterCount];
         private readonly float[] _optimizerState = new float[ParameterCount];
@@ -65,8 +65,21 @@ namespace Demo
 
         global::NetGen.Loss global::NetGen.INetwork<float>.Loss => global::NetGen.Loss.CrossEntropy;
 
-        /// <summary>The declared shape: inputs, layers, loss, precision and optimizer.</summary>
-        public static global::NetGen.NetworkArchitecture Architecture { get; } = new global::NetGen.NetworkArchitecture("LabelsNet", 4, new global::NetGen.LayerArchitecture[] { new global::NetGen.LayerArchitecture(4, 5, global::NetGen.Activation.ReLU, 0.01d), new global::NetGen.LayerArchitecture(5, 3, global::NetGen.Activation.Softmax, 0.01d) }, global::NetGen.Loss.CrossEntropy, global::NetGen.Precision.Single, "Sgd", new string[] { "velocity" });
+        /// <summary>The declared shape: inputs, layers with their parameter tensors, loss, precision and optimizer.</summary>
+        public static global::NetGen.NetworkArchitecture Architecture { get; } = new global::NetGen.NetworkArchitecture(
+            "LabelsNet",
+            new int[] { 4 },
+            new global::NetGen.LayerArchitecture[]
+            {
+                new global::NetGen.LayerArchitecture(global::NetGen.LayerKind.Dense, new int[] { 4 }, new int[] { 5 }, global::NetGen.Activation.ReLU, 0.01d,
+                    new global::NetGen.ParameterTensor[] { new global::NetGen.ParameterTensor("weight", new int[] { 5, 4 }, 0), new global::NetGen.ParameterTensor("bias", new int[] { 5 }, 20) }, global::NetGen.Initializer.Default),
+                new global::NetGen.LayerArchitecture(global::NetGen.LayerKind.Dense, new int[] { 5 }, new int[] { 3 }, global::NetGen.Activation.Softmax, 0.01d,
+                    new global::NetGen.ParameterTensor[] { new global::NetGen.ParameterTensor("weight", new int[] { 3, 5 }, 25), new global::NetGen.ParameterTensor("bias", new int[] { 3 }, 40) }, global::NetGen.Initializer.Default),
+            },
+            global::NetGen.Loss.CrossEntropy,
+            global::NetGen.Precision.Single,
+            "Sgd",
+            new string[] { "velocity" });
 
         global::NetGen.NetworkArchitecture global::NetGen.INetwork<float>.Architecture => Architecture;
 
@@ -86,9 +99,7 @@ namespace Demo
         private static float[] DrawInitialParameters(int seed)
         {
             var parameters = new float[ParameterCount];
-            var random = new global::NetGen.SeededRandom(seed);
-            global::NetGen.ParameterInitializer.InitializeDense<float>(new global::System.Span<float>(parameters, 0, 20), new global::System.Span<float>(parameters, 20, 5), 4, 5, global::NetGen.Activation.ReLU, 0.01d, global::NetGen.Initializer.Default, random);
-            global::NetGen.ParameterInitializer.InitializeDense<float>(new global::System.Span<float>(parameters, 25, 15), new global::System.Span<float>(parameters, 40, 3), 5, 3, global::NetGen.Activation.Softmax, 0.01d, global::NetGen.Initializer.Default, random);
+            global::NetGen.ParameterInitializer.Initialize<float>(parameters, Architecture, seed);
             return parameters;
         }
 
@@ -383,15 +394,15 @@ namespace Demo
                 global::System.ReadOnlySpan<float> x = inputs.Slice(row * 4, 4);
                 global::System.Span<float> y = new global::System.Span<float>(_layer0Outputs, row * 5, 5);
                 float z0 = p[20] + p[0] * x[0] + (p[1] * x[1] + p[2] * x[2]) + p[3] * x[3];
-                y[0] = z0 > 0f ? z0 : 0f;
+                y[0] = z0 < 0f ? 0f : z0;
                 float z1 = p[21] + p[4] * x[0] + (p[5] * x[1] + p[6] * x[2]) + p[7] * x[3];
-                y[1] = z1 > 0f ? z1 : 0f;
+                y[1] = z1 < 0f ? 0f : z1;
                 float z2 = p[22] + p[8] * x[0] + (p[9] * x[1] + p[10] * x[2]) + p[11] * x[3];
-                y[2] = z2 > 0f ? z2 : 0f;
+                y[2] = z2 < 0f ? 0f : z2;
                 float z3 = p[23] + p[12] * x[0] + (p[13] * x[1] + p[14] * x[2]) + p[15] * x[3];
-                y[3] = z3 > 0f ? z3 : 0f;
+                y[3] = z3 < 0f ? 0f : z3;
                 float z4 = p[24] + p[16] * x[0] + (p[17] * x[1] + p[18] * x[2]) + p[19] * x[3];
-                y[4] = z4 > 0f ? z4 : 0f;
+                y[4] = z4 < 0f ? 0f : z4;
             }
 
             // Layer 1: Dense 5 → 3, Softmax, forward, unrolled
@@ -423,8 +434,9 @@ namespace Demo
             return global::NetGen.Kernels.LossKernels.SoftmaxCrossEntropy<float>(new global::System.Span<float>(_layer1Logits, 0, rows * 3), new global::System.Span<float>(_layer1Outputs, 0, rows * 3), labels, gradient, 3);
         }
 
-        // Backward pass: from ∂loss/∂z of the last layer, adds every layer's weight and bias gradients into _gradients
-        // and hands ∂loss/∂z on to the layer below (the chain rule through each activation's derivative).
+        // Backward pass: each layer from the last receives ∂loss/∂y, its output's gradient, turns it into ∂loss/∂z
+        // through its activation's derivative, adds its weight and bias gradients into _gradients and hands ∂loss/∂x
+        // on to the layer below (the chain rule, one layer at a time).
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private void RunBackward(global::System.ReadOnlySpan<float> inputs, int rows)
         {
@@ -455,48 +467,49 @@ namespace Demo
                 g[39] += dz[2] * x[4];
                 g[42] += dz[2];
                 global::System.Span<float> dx = new global::System.Span<float>(_layer0Gradients, row * 5, 5);
-                float dx0 = dz[0] * p[25] + dz[1] * p[30] + dz[2] * p[35];
-                dx[0] = x[0] > 0f ? dx0 : 0f;
-                float dx1 = dz[0] * p[26] + dz[1] * p[31] + dz[2] * p[36];
-                dx[1] = x[1] > 0f ? dx1 : 0f;
-                float dx2 = dz[0] * p[27] + dz[1] * p[32] + dz[2] * p[37];
-                dx[2] = x[2] > 0f ? dx2 : 0f;
-                float dx3 = dz[0] * p[28] + dz[1] * p[33] + dz[2] * p[38];
-                dx[3] = x[3] > 0f ? dx3 : 0f;
-                float dx4 = dz[0] * p[29] + dz[1] * p[34] + dz[2] * p[39];
-                dx[4] = x[4] > 0f ? dx4 : 0f;
+                dx[0] = dz[0] * p[25] + dz[1] * p[30] + dz[2] * p[35];
+                dx[1] = dz[0] * p[26] + dz[1] * p[31] + dz[2] * p[36];
+                dx[2] = dz[0] * p[27] + dz[1] * p[32] + dz[2] * p[37];
+                dx[3] = dz[0] * p[28] + dz[1] * p[33] + dz[2] * p[38];
+                dx[4] = dz[0] * p[29] + dz[1] * p[34] + dz[2] * p[39];
             }
 
             // Layer 0: Dense 4 → 5, ReLU, backward, unrolled
             for (int row = 0; row < rows; row++)
             {
                 global::System.ReadOnlySpan<float> x = inputs.Slice(row * 4, 4);
-                global::System.ReadOnlySpan<float> dz = new global::System.ReadOnlySpan<float>(_layer0Gradients, row * 5, 5);
-                g[0] += dz[0] * x[0];
-                g[1] += dz[0] * x[1];
-                g[2] += dz[0] * x[2];
-                g[3] += dz[0] * x[3];
-                g[20] += dz[0];
-                g[4] += dz[1] * x[0];
-                g[5] += dz[1] * x[1];
-                g[6] += dz[1] * x[2];
-                g[7] += dz[1] * x[3];
-                g[21] += dz[1];
-                g[8] += dz[2] * x[0];
-                g[9] += dz[2] * x[1];
-                g[10] += dz[2] * x[2];
-                g[11] += dz[2] * x[3];
-                g[22] += dz[2];
-                g[12] += dz[3] * x[0];
-                g[13] += dz[3] * x[1];
-                g[14] += dz[3] * x[2];
-                g[15] += dz[3] * x[3];
-                g[23] += dz[3];
-                g[16] += dz[4] * x[0];
-                g[17] += dz[4] * x[1];
-                g[18] += dz[4] * x[2];
-                g[19] += dz[4] * x[3];
-                g[24] += dz[4];
+                global::System.ReadOnlySpan<float> y = new global::System.ReadOnlySpan<float>(_layer0Outputs, row * 5, 5);
+                global::System.ReadOnlySpan<float> dy = new global::System.ReadOnlySpan<float>(_layer0Gradients, row * 5, 5);
+                float dz0 = y[0] > 0f ? dy[0] : 0f * dy[0];
+                float dz1 = y[1] > 0f ? dy[1] : 0f * dy[1];
+                float dz2 = y[2] > 0f ? dy[2] : 0f * dy[2];
+                float dz3 = y[3] > 0f ? dy[3] : 0f * dy[3];
+                float dz4 = y[4] > 0f ? dy[4] : 0f * dy[4];
+                g[0] += dz0 * x[0];
+                g[1] += dz0 * x[1];
+                g[2] += dz0 * x[2];
+                g[3] += dz0 * x[3];
+                g[20] += dz0;
+                g[4] += dz1 * x[0];
+                g[5] += dz1 * x[1];
+                g[6] += dz1 * x[2];
+                g[7] += dz1 * x[3];
+                g[21] += dz1;
+                g[8] += dz2 * x[0];
+                g[9] += dz2 * x[1];
+                g[10] += dz2 * x[2];
+                g[11] += dz2 * x[3];
+                g[22] += dz2;
+                g[12] += dz3 * x[0];
+                g[13] += dz3 * x[1];
+                g[14] += dz3 * x[2];
+                g[15] += dz3 * x[3];
+                g[23] += dz3;
+                g[16] += dz4 * x[0];
+                g[17] += dz4 * x[1];
+                g[18] += dz4 * x[2];
+                g[19] += dz4 * x[3];
+                g[24] += dz4;
             }
         }
 
@@ -562,13 +575,13 @@ namespace Demo
                 var gy0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[37]), d1_2, global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[32]), d1_1, global::System.Runtime.Intrinsics.Vector256.Create(p[27]) * d1_0));
                 var gy0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[38]), d1_2, global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[33]), d1_1, global::System.Runtime.Intrinsics.Vector256.Create(p[28]) * d1_0));
                 var gy0_4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[39]), d1_2, global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[34]), d1_1, global::System.Runtime.Intrinsics.Vector256.Create(p[29]) * d1_0));
+
+                // Layer 0: Dense 4 → 5, ReLU, backward
                 var d0_0 = global::NetGen.Kernels.LaneKernels.ReLUBackward(y0_0, gy0_0);
                 var d0_1 = global::NetGen.Kernels.LaneKernels.ReLUBackward(y0_1, gy0_1);
                 var d0_2 = global::NetGen.Kernels.LaneKernels.ReLUBackward(y0_2, gy0_2);
                 var d0_3 = global::NetGen.Kernels.LaneKernels.ReLUBackward(y0_3, gy0_3);
                 var d0_4 = global::NetGen.Kernels.LaneKernels.ReLUBackward(y0_4, gy0_4);
-
-                // Layer 0: Dense 4 → 5, ReLU, backward
                 global::NetGen.Kernels.LaneKernels.AddLaneSums(g.Slice(0, 8), d0_0 * x0, d0_0 * x1, d0_0 * x2, d0_0 * x3, d0_1 * x0, d0_1 * x1, d0_1 * x2, d0_1 * x3);
                 global::NetGen.Kernels.LaneKernels.AddLaneSums(g.Slice(8, 8), d0_2 * x0, d0_2 * x1, d0_2 * x2, d0_2 * x3, d0_3 * x0, d0_3 * x1, d0_3 * x2, d0_3 * x3);
                 global::NetGen.Kernels.LaneKernels.AddLaneSums(g.Slice(16, 8), d0_4 * x0, d0_4 * x1, d0_4 * x2, d0_4 * x3, d0_0, d0_1, d0_2, d0_3);
@@ -641,13 +654,13 @@ namespace Demo
                 var gy0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[37]), d1_2, global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[32]), d1_1, global::System.Runtime.Intrinsics.Vector256.Create(p[27]) * d1_0));
                 var gy0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[38]), d1_2, global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[33]), d1_1, global::System.Runtime.Intrinsics.Vector256.Create(p[28]) * d1_0));
                 var gy0_4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[39]), d1_2, global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[34]), d1_1, global::System.Runtime.Intrinsics.Vector256.Create(p[29]) * d1_0));
+
+                // Layer 0: Dense 4 → 5, ReLU, backward
                 var d0_0 = global::NetGen.Kernels.LaneKernels.ReLUBackward(y0_0, gy0_0);
                 var d0_1 = global::NetGen.Kernels.LaneKernels.ReLUBackward(y0_1, gy0_1);
                 var d0_2 = global::NetGen.Kernels.LaneKernels.ReLUBackward(y0_2, gy0_2);
                 var d0_3 = global::NetGen.Kernels.LaneKernels.ReLUBackward(y0_3, gy0_3);
                 var d0_4 = global::NetGen.Kernels.LaneKernels.ReLUBackward(y0_4, gy0_4);
-
-                // Layer 0: Dense 4 → 5, ReLU, backward
                 global::NetGen.Kernels.LaneKernels.AddLaneSums(g.Slice(0, 8), d0_0 * x0, d0_0 * x1, d0_0 * x2, d0_0 * x3, d0_1 * x0, d0_1 * x1, d0_1 * x2, d0_1 * x3);
                 global::NetGen.Kernels.LaneKernels.AddLaneSums(g.Slice(8, 8), d0_2 * x0, d0_2 * x1, d0_2 * x2, d0_2 * x3, d0_3 * x0, d0_3 * x1, d0_3 * x2, d0_3 * x3);
                 global::NetGen.Kernels.LaneKernels.AddLaneSums(g.Slice(16, 8), d0_4 * x0, d0_4 * x1, d0_4 * x2, d0_4 * x3, d0_0, d0_1, d0_2, d0_3);

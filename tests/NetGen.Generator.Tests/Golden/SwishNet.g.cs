@@ -16,9 +16,9 @@ namespace Demo
         /// <summary>The number of weights and biases in <see cref="Parameters"/>.</summary>
         public const int ParameterCount = 13;
 
-        // Parameters, layer by layer: weights [units × inputs] row-major, then biases.
-        //   layer 0: weights [3 × 2] at 0, biases [3] at 6
-        //   layer 1: weights [1 × 3] at 9, biases [1] at 12
+        // Parameters, layer by layer, each tensor row-major (the layout of the PyTorch module's state dict):
+        //   layer 0, Dense: weight [3 × 2] at 0, bias [3] at 6
+        //   layer 1, Dense: weight [1 × 3] at 9, bias [1] at 12
         private readonly float[] _parameters = DrawInitialParameters(global::NetGen.ParameterInitializer.DefaultSeed);
         private readonly float[] _gradients = new float[ParameterCount];
         private readonly float[] _optimizerState = new float[ParameterCount];
@@ -65,8 +65,21 @@ namespace Demo
 
         global::NetGen.Loss global::NetGen.INetwork<float>.Loss => global::NetGen.Loss.MeanSquaredError;
 
-        /// <summary>The declared shape: inputs, layers, loss, precision and optimizer.</summary>
-        public static global::NetGen.NetworkArchitecture Architecture { get; } = new global::NetGen.NetworkArchitecture("SwishNet", 2, new global::NetGen.LayerArchitecture[] { new global::NetGen.LayerArchitecture(2, 3, global::NetGen.Activation.Identity, 0.01d, "Swish"), new global::NetGen.LayerArchitecture(3, 1, global::NetGen.Activation.Identity, 0.01d) }, global::NetGen.Loss.MeanSquaredError, global::NetGen.Precision.Single, "Adagrad", new string[] { "sums_of_squares" });
+        /// <summary>The declared shape: inputs, layers with their parameter tensors, loss, precision and optimizer.</summary>
+        public static global::NetGen.NetworkArchitecture Architecture { get; } = new global::NetGen.NetworkArchitecture(
+            "SwishNet",
+            new int[] { 2 },
+            new global::NetGen.LayerArchitecture[]
+            {
+                new global::NetGen.LayerArchitecture(global::NetGen.LayerKind.Dense, new int[] { 2 }, new int[] { 3 }, global::NetGen.Activation.Identity, 0.01d,
+                    new global::NetGen.ParameterTensor[] { new global::NetGen.ParameterTensor("weight", new int[] { 3, 2 }, 0), new global::NetGen.ParameterTensor("bias", new int[] { 3 }, 6) }, global::NetGen.Initializer.Default, "Swish"),
+                new global::NetGen.LayerArchitecture(global::NetGen.LayerKind.Dense, new int[] { 3 }, new int[] { 1 }, global::NetGen.Activation.Identity, 0.01d,
+                    new global::NetGen.ParameterTensor[] { new global::NetGen.ParameterTensor("weight", new int[] { 1, 3 }, 9), new global::NetGen.ParameterTensor("bias", new int[] { 1 }, 12) }, global::NetGen.Initializer.Default),
+            },
+            global::NetGen.Loss.MeanSquaredError,
+            global::NetGen.Precision.Single,
+            "Adagrad",
+            new string[] { "sums_of_squares" });
 
         global::NetGen.NetworkArchitecture global::NetGen.INetwork<float>.Architecture => Architecture;
 
@@ -86,9 +99,7 @@ namespace Demo
         private static float[] DrawInitialParameters(int seed)
         {
             var parameters = new float[ParameterCount];
-            var random = new global::NetGen.SeededRandom(seed);
-            global::NetGen.ParameterInitializer.InitializeDense<float>(new global::System.Span<float>(parameters, 0, 6), new global::System.Span<float>(parameters, 6, 3), 2, 3, global::NetGen.Activation.Identity, 0.01d, global::NetGen.Initializer.Default, random);
-            global::NetGen.ParameterInitializer.InitializeDense<float>(new global::System.Span<float>(parameters, 9, 3), new global::System.Span<float>(parameters, 12, 1), 3, 1, global::NetGen.Activation.Identity, 0.01d, global::NetGen.Initializer.Default, random);
+            global::NetGen.ParameterInitializer.Initialize<float>(parameters, Architecture, seed);
             return parameters;
         }
 
@@ -303,16 +314,16 @@ namespace Demo
             }
         }
 
-        // Loss of the last forward pass, summed over its rows; with withGradient, also ∂loss/∂z of layer 1.
+        // Loss of the last forward pass, summed over its rows; with withGradient, also ∂loss/∂y of layer 1.
         private float ComputeOutputLoss(global::System.ReadOnlySpan<float> targets, int rows, bool withGradient)
         {
             global::System.Span<float> gradient = withGradient ? new global::System.Span<float>(_layer1Gradients, 0, rows * 1) : default;
-            float loss = global::NetGen.Kernels.LossKernels.MeanSquaredError<float>(new global::System.Span<float>(_layer1Outputs, 0, rows * 1), targets, gradient, 1);
-            return loss;
+            return global::NetGen.Kernels.LossKernels.MeanSquaredError<float>(new global::System.Span<float>(_layer1Outputs, 0, rows * 1), targets, gradient, 1);
         }
 
-        // Backward pass: from ∂loss/∂z of the last layer, adds every layer's weight and bias gradients into _gradients
-        // and hands ∂loss/∂z on to the layer below (the chain rule through each activation's derivative).
+        // Backward pass: each layer from the last receives ∂loss/∂y, its output's gradient, turns it into ∂loss/∂z
+        // through its activation's derivative, adds its weight and bias gradients into _gradients and hands ∂loss/∂x
+        // on to the layer below (the chain rule, one layer at a time).
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private void RunBackward(global::System.ReadOnlySpan<float> inputs, int rows)
         {
@@ -329,15 +340,16 @@ namespace Demo
                 g[11] += dz[0] * x[2];
                 g[12] += dz[0];
                 global::System.Span<float> dx = new global::System.Span<float>(_layer0Gradients, row * 3, 3);
-                float dx0 = dz[0] * p[9];
-                dx[0] = dx0 * SwishDerivative(_layer0PreActivations[row * 3 + 0]);
-                float dx1 = dz[0] * p[10];
-                dx[1] = dx1 * SwishDerivative(_layer0PreActivations[row * 3 + 1]);
-                float dx2 = dz[0] * p[11];
-                dx[2] = dx2 * SwishDerivative(_layer0PreActivations[row * 3 + 2]);
+                dx[0] = dz[0] * p[9];
+                dx[1] = dz[0] * p[10];
+                dx[2] = dz[0] * p[11];
             }
 
             // Layer 0: Dense 2 → 3, Swish, backward, unrolled
+            for (int k = 0; k < rows * 3; k++)
+            {
+                _layer0Gradients[k] *= SwishDerivative(_layer0PreActivations[k]);
+            }
             for (int row = 0; row < rows; row++)
             {
                 global::System.ReadOnlySpan<float> x = inputs.Slice(row * 2, 2);

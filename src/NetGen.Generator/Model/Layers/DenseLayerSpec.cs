@@ -1,0 +1,25 @@
+namespace NetGen.Generator.Model;
+
+/// <summary>
+/// A fully connected layer, <c>[Dense(units, activation)]</c>: y = f(W·x + b) with W <c>[Units × Inputs]</c> row-major
+/// (PyTorch's nn.Linear) at <see cref="WeightOffset"/>, then b <c>[Units]</c>. A shaped input is flattened in C, H, W
+/// order, as nn.Flatten does.
+/// </summary>
+internal sealed record DenseLayerSpec(int Index, Shape Input, int Units, ActivationSpec Activation, InitializerKind Initializer, int WeightOffset)
+    : LayerSpec(Index, Input, Shape.Features(Units), Activation)
+{
+    public override string Kind => "Dense";
+
+    /// <summary>The values of one input sample, however shaped.</summary>
+    public int Inputs => Input.Size;
+
+    public int WeightCount => Inputs * Units;
+
+    public int BiasOffset => WeightOffset + WeightCount;
+
+    public ParameterTensorSpec Weight => new("weight", new Shape(new EquatableArray<int>(new[] { Units, Inputs })), WeightOffset);
+
+    public ParameterTensorSpec Bias => new("bias", Shape.Features(Units), BiasOffset);
+
+    public override EquatableArray<ParameterTensorSpec> Tensors => new(new[] { Weight, Bias });
+}
