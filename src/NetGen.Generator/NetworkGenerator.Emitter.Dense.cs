@@ -20,7 +20,7 @@ public sealed partial class NetworkGenerator
                 string width = Int(dense.Units);
                 writer.WriteLine(
                     $"{Kernels}.DenseKernels.Forward<{t}>(p.Slice({Int(dense.WeightOffset)}, {Int(dense.WeightCount)}), p.Slice({Int(dense.BiasOffset)}, {width}), " +
-                    $"{plan.Batch(layer.Input, dense.Inputs)}, {plan.View(layer.PreActivations, "0", "rows * " + width)}, rows, {Int(dense.Inputs)}, {width});");
+                    $"{plan.Batch(layer.Input, dense.Inputs)}, {plan.View(layer.PreActivations, "0", NetworkPlan.Times("rows", dense.Units))}, rows, {Int(dense.Inputs)}, {width});");
                 EmitActivation(writer, plan, layer);
                 return;
             }
@@ -31,12 +31,12 @@ public sealed partial class NetworkGenerator
             writer.WriteLine($"{ReadOnlySpan}<{t}> x = {plan.Row(layer.Input, dense.Inputs)};");
             if (layer.KeepsPreActivations || !inline)
             {
-                writer.WriteLine($"{Span}<{t}> z = {plan.View(layer.PreActivations, "row * " + Int(dense.Units), Int(dense.Units))};");
+                writer.WriteLine($"{Span}<{t}> z = {plan.View(layer.PreActivations, NetworkPlan.Times("row", dense.Units), Int(dense.Units))};");
             }
 
             if (inline)
             {
-                writer.WriteLine($"{Span}<{t}> y = {plan.View(layer.Outputs, "row * " + Int(dense.Units), Int(dense.Units))};");
+                writer.WriteLine($"{Span}<{t}> y = {plan.View(layer.Outputs, NetworkPlan.Times("row", dense.Units), Int(dense.Units))};");
             }
 
             for (int unit = 0; unit < dense.Units; unit++)
@@ -93,7 +93,7 @@ public sealed partial class NetworkGenerator
             string inWidth = Int(dense.Inputs);
             string outWidth = Int(dense.Units);
             string x = plan.Batch(layer.Input, dense.Inputs);
-            string dz = plan.View(layer.Gradients, "0", "rows * " + outWidth);
+            string dz = plan.View(layer.Gradients, "0", NetworkPlan.Times("rows", dense.Units));
             EmitActivationBackward(writer, plan, layer);
             if (sgd is null)
             {
@@ -106,7 +106,7 @@ public sealed partial class NetworkGenerator
             {
                 writer.WriteLine(
                     $"{Kernels}.DenseKernels.BackpropagateInputs<{t}>({dz}, p.Slice({Int(dense.WeightOffset)}, {Int(dense.WeightCount)}), " +
-                    $"{plan.View(below.Gradients, "0", "rows * " + inWidth)}, rows, {inWidth}, {outWidth});");
+                    $"{plan.View(below.Gradients, "0", NetworkPlan.Times("rows", dense.Inputs))}, rows, {inWidth}, {outWidth});");
             }
 
             if (sgd is not null)
@@ -164,7 +164,7 @@ public sealed partial class NetworkGenerator
 
             if (below is not null)
             {
-                writer.WriteLine($"{Span}<{t}> dx = {plan.View(below.Gradients, "row * " + Int(dense.Inputs), Int(dense.Inputs))};");
+                writer.WriteLine($"{Span}<{t}> dx = {plan.View(below.Gradients, NetworkPlan.Times("row", dense.Inputs), Int(dense.Inputs))};");
                 for (int input = 0; input < dense.Inputs; input++)
                 {
                     string sum = PairwiseSum(Enumerable.Range(0, dense.Units)

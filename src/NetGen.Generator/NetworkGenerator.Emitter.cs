@@ -645,7 +645,7 @@ public sealed partial class NetworkGenerator
             int units = layer.Layer.Outputs;
             if (layer.Layer.Activation.Custom is { } custom)
             {
-                writer.WriteLine($"for (int k = 0; k < rows * {Int(units)}; k++)");
+                writer.WriteLine($"for (int k = 0; k < {NetworkPlan.Times("rows", units)}; k++)");
                 writer.OpenBrace();
                 writer.WriteLine($"{layer.Outputs}[k] = {custom}({layer.PreActivations}[k]);");
                 writer.CloseBrace();
@@ -653,7 +653,7 @@ public sealed partial class NetworkGenerator
             }
 
             string? call = Activations.Kernel(
-                plan, layer.Layer.Activation, plan.View(layer.PreActivations, "0", "rows * " + Int(units)), plan.View(layer.Outputs, "0", "rows * " + Int(units)), units);
+                plan, layer.Layer.Activation, plan.View(layer.PreActivations, "0", NetworkPlan.Times("rows", units)), plan.View(layer.Outputs, "0", NetworkPlan.Times("rows", units)), units);
             if (call is not null)
             {
                 writer.WriteLine(call);
@@ -676,7 +676,7 @@ public sealed partial class NetworkGenerator
             if (layer.Layer.Activation.Custom is { } custom)
             {
                 // The derivative at the kept pre-activations, element by element, from the custom function's generated gradient.
-                writer.WriteLine($"for (int k = 0; k < rows * {Int(units)}; k++)");
+                writer.WriteLine($"for (int k = 0; k < {NetworkPlan.Times("rows", units)}; k++)");
                 writer.OpenBrace();
                 writer.WriteLine($"{layer.Gradients}[k] *= {custom}Derivative({layer.PreActivations}[k]);");
                 writer.CloseBrace();
@@ -684,7 +684,7 @@ public sealed partial class NetworkGenerator
             }
 
             string? call = Activations.KernelBackward(
-                plan, layer.Layer.Activation, plan.View(layer.Outputs, "0", "rows * " + Int(units)), plan.View(layer.Gradients, "0", "rows * " + Int(units)), units);
+                plan, layer.Layer.Activation, plan.View(layer.Outputs, "0", NetworkPlan.Times("rows", units)), plan.View(layer.Gradients, "0", NetworkPlan.Times("rows", units)), units);
             if (call is not null)
             {
                 writer.WriteLine(call);
@@ -697,8 +697,8 @@ public sealed partial class NetworkGenerator
             LayerPlan output = plan.Output;
             string t = plan.T;
             string width = Int(output.Layer.Outputs);
-            string y = plan.View(output.Outputs, "0", $"rows * {width}");
-            string z = plan.View(output.PreActivations, "0", $"rows * {width}");
+            string y = plan.View(output.Outputs, "0", NetworkPlan.Times("rows", output.Layer.Outputs));
+            string z = plan.View(output.PreActivations, "0", NetworkPlan.Times("rows", output.Layer.Outputs));
             string targetType = labels ? $"{ReadOnlySpan}<int>" : $"{ReadOnlySpan}<{t}>";
             string targets = labels ? "labels" : "targets";
 
@@ -706,7 +706,7 @@ public sealed partial class NetworkGenerator
             writer.WriteLine($"// Loss of the last forward pass, summed over its rows; with withGradient, also {gradient} of layer {Int(output.Index)}.");
             writer.WriteLine($"private {t} ComputeOutputLoss({targetType} {targets}, int rows, bool withGradient)");
             writer.OpenBrace();
-            writer.WriteLine($"{Span}<{t}> gradient = withGradient ? {plan.View(output.Gradients, "0", $"rows * {width}")} : default;");
+            writer.WriteLine($"{Span}<{t}> gradient = withGradient ? {plan.View(output.Gradients, "0", NetworkPlan.Times("rows", output.Layer.Outputs))} : default;");
             switch (plan.Spec.Loss)
             {
                 case LossKind.CrossEntropy:
@@ -775,13 +775,12 @@ public sealed partial class NetworkGenerator
                 string tensors = string.Join(", ", layer.Tensors.Select(tensor =>
                     $"new global::NetGen.ParameterTensor(\"{tensor.Name}\", {Dimensions(tensor.Shape)}, {Int(tensor.Offset)})"));
                 InitializerKind initializer = layer is DenseLayerSpec dense ? dense.Initializer : InitializerKind.Default;
+                string slope = layer.Activation.Kind == ActivationKind.LeakyReLU ? ", slope: " + Double(layer.Activation.Slope) : string.Empty;
+                string custom = layer.Activation.Custom is { } name ? $", customActivation: \"{name}\"" : string.Empty;
                 writer.WriteLine(
-                    $"new global::NetGen.LayerArchitecture(global::NetGen.LayerKind.{layer.Kind}, {Dimensions(layer.Input)}, {Dimensions(layer.Output)}, " +
-                    $"global::NetGen.Activation.{layer.Activation.Kind}, {Double(layer.Activation.Slope)},");
+                    $"new global::NetGen.LayerArchitecture(global::NetGen.LayerKind.{layer.Kind}, {Dimensions(layer.Input)}, {Dimensions(layer.Output)}, global::NetGen.Activation.{layer.Activation.Kind},");
                 writer.Indent();
-                writer.WriteLine(
-                    $"new global::NetGen.ParameterTensor[] {{ {tensors} }}, global::NetGen.Initializer.{initializer}" +
-                    (layer.Activation.Custom is { } custom ? $", \"{custom}\")," : "),"));
+                writer.WriteLine($"new global::NetGen.ParameterTensor[] {{ {tensors} }}, global::NetGen.Initializer.{initializer}{slope}{custom}),");
                 writer.Outdent();
             }
 
@@ -819,7 +818,7 @@ public sealed partial class NetworkGenerator
             writer.WriteLine();
             foreach (string buffer in plan.Buffers)
             {
-                writer.WriteLine($"{buffer} = new {t}[checked(rows * {Int(plan.BufferWidth(buffer))})];");
+                writer.WriteLine($"{buffer} = new {t}[{(plan.BufferWidth(buffer) == 1 ? "rows" : $"checked(rows * {Int(plan.BufferWidth(buffer))})")}];");
             }
 
             writer.WriteLine("_rowCapacity = rows;");

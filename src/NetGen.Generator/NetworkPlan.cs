@@ -150,13 +150,16 @@ internal sealed class NetworkPlan
 
     /// <summary>The first <c>rows</c> samples of a buffer (or of the inputs) of <paramref name="width"/> values each.</summary>
     public string Batch(string source, int width)
-        => source == "inputs" ? "inputs" : View(source, "0", "rows * " + NetworkGenerator.Emitter.Int(width));
+        => source == "inputs" ? "inputs" : View(source, "0", Times("rows", width));
 
     /// <summary>The span of sample <c>row</c> in <paramref name="source"/>: the inputs span, or a buffer field.</summary>
     public string Row(string source, int width)
         => source == "inputs"
-            ? $"inputs.Slice(row * {NetworkGenerator.Emitter.Int(width)}, {NetworkGenerator.Emitter.Int(width)})"
-            : $"new global::System.ReadOnlySpan<{T}>({source}, row * {NetworkGenerator.Emitter.Int(width)}, {NetworkGenerator.Emitter.Int(width)})";
+            ? $"inputs.Slice({Times("row", width)}, {NetworkGenerator.Emitter.Int(width)})"
+            : $"new global::System.ReadOnlySpan<{T}>({source}, {Times("row", width)}, {NetworkGenerator.Emitter.Int(width)})";
+
+    /// <summary><paramref name="count"/> · <paramref name="width"/> as generated code writes it: <c>rows * 4</c>, or <c>rows</c> for a width of 1.</summary>
+    public static string Times(string count, int width) => width == 1 ? count : count + " * " + NetworkGenerator.Emitter.Int(width);
 
     /// <summary>One line describing the network, for the comment above the generated type.</summary>
     public string Describe()

@@ -42,7 +42,7 @@ internal sealed class ScriptedNetwork(Func<int, double> validationLossOfEpoch) :
     public Loss Loss => Loss.MeanSquaredError;
 
     public NetworkArchitecture Architecture { get; } =
-        new("ScriptedNetwork", [1], [new LayerArchitecture(LayerKind.Dense, [1], [1], Activation.Identity, 0.01, [new ParameterTensor("weight", [1, 1], 0)])], Loss.MeanSquaredError, Precision.Double, "Scripted", ["state"]);
+        new("ScriptedNetwork", [1], [new LayerArchitecture(LayerKind.Dense, [1], [1], Activation.Identity, [new ParameterTensor("weight", [1, 1], 0)])], Loss.MeanSquaredError, Precision.Double, "Scripted", ["state"]);
 
     public void InitializeParameters(int seed) => _parameters[0] = 0;
 

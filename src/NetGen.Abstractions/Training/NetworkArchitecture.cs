@@ -59,18 +59,18 @@ public sealed class LayerArchitecture
     /// <param name="inputShape">The shape of one sample entering the layer.</param>
     /// <param name="outputShape">The shape of one sample leaving it.</param>
     /// <param name="activation">Its activation (Identity for a layer without one, or with a custom one).</param>
-    /// <param name="slope">The leaky ReLU's slope (0.01 unless declared).</param>
     /// <param name="tensors">Its parameter tensors, in the order they sit in the parameter vector.</param>
     /// <param name="initializer">How its weights are drawn (Default picks by activation).</param>
+    /// <param name="slope">The leaky ReLU's slope for negative inputs; 0.01, PyTorch's default, unless declared.</param>
     /// <param name="customActivation">The [Differentiable] method used as the activation, or null for <paramref name="activation"/>.</param>
     public LayerArchitecture(
         LayerKind kind,
         IReadOnlyList<int> inputShape,
         IReadOnlyList<int> outputShape,
         Activation activation,
-        double slope,
         IReadOnlyList<ParameterTensor> tensors,
         Initializer initializer = Initializer.Default,
+        double slope = 0.01,
         string? customActivation = null)
     {
         ArgumentNullException.ThrowIfNull(inputShape);
@@ -104,7 +104,7 @@ public sealed class LayerArchitecture
     /// <summary>Its activation.</summary>
     public Activation Activation { get; }
 
-    /// <summary>The leaky ReLU's slope.</summary>
+    /// <summary>The leaky ReLU's slope for negative inputs (used by <see cref="Activation.LeakyReLU"/> only).</summary>
     public double Slope { get; }
 
     /// <summary>Its parameter tensors, in the order they sit in the parameter vector.</summary>

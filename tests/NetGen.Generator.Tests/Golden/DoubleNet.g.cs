@@ -70,9 +70,9 @@ namespace Demo
             new int[] { 3 },
             new global::NetGen.LayerArchitecture[]
             {
-                new global::NetGen.LayerArchitecture(global::NetGen.LayerKind.Dense, new int[] { 3 }, new int[] { 4 }, global::NetGen.Activation.Sigmoid, 0.01d,
+                new global::NetGen.LayerArchitecture(global::NetGen.LayerKind.Dense, new int[] { 3 }, new int[] { 4 }, global::NetGen.Activation.Sigmoid,
                     new global::NetGen.ParameterTensor[] { new global::NetGen.ParameterTensor("weight", new int[] { 4, 3 }, 0), new global::NetGen.ParameterTensor("bias", new int[] { 4 }, 12) }, global::NetGen.Initializer.Default),
-                new global::NetGen.LayerArchitecture(global::NetGen.LayerKind.Dense, new int[] { 4 }, new int[] { 2 }, global::NetGen.Activation.Tanh, 0.01d,
+                new global::NetGen.LayerArchitecture(global::NetGen.LayerKind.Dense, new int[] { 4 }, new int[] { 2 }, global::NetGen.Activation.Tanh,
                     new global::NetGen.ParameterTensor[] { new global::NetGen.ParameterTensor("weight", new int[] { 2, 4 }, 16), new global::NetGen.ParameterTensor("bias", new int[] { 2 }, 24) }, global::NetGen.Initializer.Default),
             },
             global::NetGen.Loss.MeanSquaredError,

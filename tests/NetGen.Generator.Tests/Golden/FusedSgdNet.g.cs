@@ -81,9 +81,9 @@ namespace Demo
             new int[] { 32 },
             new global::NetGen.LayerArchitecture[]
             {
-                new global::NetGen.LayerArchitecture(global::NetGen.LayerKind.Dense, new int[] { 32 }, new int[] { 8 }, global::NetGen.Activation.LeakyReLU, 0.2d,
-                    new global::NetGen.ParameterTensor[] { new global::NetGen.ParameterTensor("weight", new int[] { 8, 32 }, 0), new global::NetGen.ParameterTensor("bias", new int[] { 8 }, 256) }, global::NetGen.Initializer.Default),
-                new global::NetGen.LayerArchitecture(global::NetGen.LayerKind.Dense, new int[] { 8 }, new int[] { 2 }, global::NetGen.Activation.Identity, 0.01d,
+                new global::NetGen.LayerArchitecture(global::NetGen.LayerKind.Dense, new int[] { 32 }, new int[] { 8 }, global::NetGen.Activation.LeakyReLU,
+                    new global::NetGen.ParameterTensor[] { new global::NetGen.ParameterTensor("weight", new int[] { 8, 32 }, 0), new global::NetGen.ParameterTensor("bias", new int[] { 8 }, 256) }, global::NetGen.Initializer.Default, slope: 0.2d),
+                new global::NetGen.LayerArchitecture(global::NetGen.LayerKind.Dense, new int[] { 8 }, new int[] { 2 }, global::NetGen.Activation.Identity,
                     new global::NetGen.ParameterTensor[] { new global::NetGen.ParameterTensor("weight", new int[] { 2, 8 }, 264), new global::NetGen.ParameterTensor("bias", new int[] { 2 }, 280) }, global::NetGen.Initializer.Default),
             },
             global::NetGen.Loss.MeanSquaredError,

@@ -70,9 +70,9 @@ namespace Demo
             new int[] { 20 },
             new global::NetGen.LayerArchitecture[]
             {
-                new global::NetGen.LayerArchitecture(global::NetGen.LayerKind.Dense, new int[] { 20 }, new int[] { 16 }, global::NetGen.Activation.ReLU, 0.01d,
+                new global::NetGen.LayerArchitecture(global::NetGen.LayerKind.Dense, new int[] { 20 }, new int[] { 16 }, global::NetGen.Activation.ReLU,
                     new global::NetGen.ParameterTensor[] { new global::NetGen.ParameterTensor("weight", new int[] { 16, 20 }, 0), new global::NetGen.ParameterTensor("bias", new int[] { 16 }, 320) }, global::NetGen.Initializer.Default),
-                new global::NetGen.LayerArchitecture(global::NetGen.LayerKind.Dense, new int[] { 16 }, new int[] { 3 }, global::NetGen.Activation.Identity, 0.01d,
+                new global::NetGen.LayerArchitecture(global::NetGen.LayerKind.Dense, new int[] { 16 }, new int[] { 3 }, global::NetGen.Activation.Identity,
                     new global::NetGen.ParameterTensor[] { new global::NetGen.ParameterTensor("weight", new int[] { 3, 16 }, 336), new global::NetGen.ParameterTensor("bias", new int[] { 3 }, 384) }, global::NetGen.Initializer.Default),
             },
             global::NetGen.Loss.MeanSquaredError,

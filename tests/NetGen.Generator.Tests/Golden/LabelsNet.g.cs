@@ -71,9 +71,9 @@ namespace Demo
             new int[] { 4 },
             new global::NetGen.LayerArchitecture[]
             {
-                new global::NetGen.LayerArchitecture(global::NetGen.LayerKind.Dense, new int[] { 4 }, new int[] { 5 }, global::NetGen.Activation.ReLU, 0.01d,
+                new global::NetGen.LayerArchitecture(global::NetGen.LayerKind.Dense, new int[] { 4 }, new int[] { 5 }, global::NetGen.Activation.ReLU,
                     new global::NetGen.ParameterTensor[] { new global::NetGen.ParameterTensor("weight", new int[] { 5, 4 }, 0), new global::NetGen.ParameterTensor("bias", new int[] { 5 }, 20) }, global::NetGen.Initializer.Default),
-                new global::NetGen.LayerArchitecture(global::NetGen.LayerKind.Dense, new int[] { 5 }, new int[] { 3 }, global::NetGen.Activation.Softmax, 0.01d,
+                new global::NetGen.LayerArchitecture(global::NetGen.LayerKind.Dense, new int[] { 5 }, new int[] { 3 }, global::NetGen.Activation.Softmax,
                     new global::NetGen.ParameterTensor[] { new global::NetGen.ParameterTensor("weight", new int[] { 3, 5 }, 25), new global::NetGen.ParameterTensor("bias", new int[] { 3 }, 40) }, global::NetGen.Initializer.Default),
             },
             global::NetGen.Loss.CrossEntropy,

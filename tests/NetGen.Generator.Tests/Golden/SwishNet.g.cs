@@ -71,9 +71,9 @@ namespace Demo
             new int[] { 2 },
             new global::NetGen.LayerArchitecture[]
             {
-                new global::NetGen.LayerArchitecture(global::NetGen.LayerKind.Dense, new int[] { 2 }, new int[] { 3 }, global::NetGen.Activation.Identity, 0.01d,
-                    new global::NetGen.ParameterTensor[] { new global::NetGen.ParameterTensor("weight", new int[] { 3, 2 }, 0), new global::NetGen.ParameterTensor("bias", new int[] { 3 }, 6) }, global::NetGen.Initializer.Default, "Swish"),
-                new global::NetGen.LayerArchitecture(global::NetGen.LayerKind.Dense, new int[] { 3 }, new int[] { 1 }, global::NetGen.Activation.Identity, 0.01d,
+                new global::NetGen.LayerArchitecture(global::NetGen.LayerKind.Dense, new int[] { 2 }, new int[] { 3 }, global::NetGen.Activation.Identity,
+                    new global::NetGen.ParameterTensor[] { new global::NetGen.ParameterTensor("weight", new int[] { 3, 2 }, 0), new global::NetGen.ParameterTensor("bias", new int[] { 3 }, 6) }, global::NetGen.Initializer.Default, customActivation: "Swish"),
+                new global::NetGen.LayerArchitecture(global::NetGen.LayerKind.Dense, new int[] { 3 }, new int[] { 1 }, global::NetGen.Activation.Identity,
                     new global::NetGen.ParameterTensor[] { new global::NetGen.ParameterTensor("weight", new int[] { 1, 3 }, 9), new global::NetGen.ParameterTensor("bias", new int[] { 1 }, 12) }, global::NetGen.Initializer.Default),
             },
             global::NetGen.Loss.MeanSquaredError,
@@ -309,7 +309,7 @@ namespace Demo
             for (int row = 0; row < rows; row++)
             {
                 global::System.ReadOnlySpan<float> x = new global::System.ReadOnlySpan<float>(_layer0Outputs, row * 3, 3);
-                global::System.Span<float> y = new global::System.Span<float>(_layer1Outputs, row * 1, 1);
+                global::System.Span<float> y = new global::System.Span<float>(_layer1Outputs, row, 1);
                 y[0] = p[12] + p[9] * x[0] + (p[10] * x[1] + p[11] * x[2]);
             }
         }
@@ -317,8 +317,8 @@ namespace Demo
         // Loss of the last forward pass, summed over its rows; with withGradient, also ∂loss/∂y of layer 1.
         private float ComputeOutputLoss(global::System.ReadOnlySpan<float> targets, int rows, bool withGradient)
         {
-            global::System.Span<float> gradient = withGradient ? new global::System.Span<float>(_layer1Gradients, 0, rows * 1) : default;
-            return global::NetGen.Kernels.LossKernels.MeanSquaredError<float>(new global::System.Span<float>(_layer1Outputs, 0, rows * 1), targets, gradient, 1);
+            global::System.Span<float> gradient = withGradient ? new global::System.Span<float>(_layer1Gradients, 0, rows) : default;
+            return global::NetGen.Kernels.LossKernels.MeanSquaredError<float>(new global::System.Span<float>(_layer1Outputs, 0, rows), targets, gradient, 1);
         }
 
         // Backward pass: each layer from the last receives ∂loss/∂y, its output's gradient, turns it into ∂loss/∂z
@@ -334,7 +334,7 @@ namespace Demo
             for (int row = 0; row < rows; row++)
             {
                 global::System.ReadOnlySpan<float> x = new global::System.ReadOnlySpan<float>(_layer0Outputs, row * 3, 3);
-                global::System.ReadOnlySpan<float> dz = new global::System.ReadOnlySpan<float>(_layer1Gradients, row * 1, 1);
+                global::System.ReadOnlySpan<float> dz = new global::System.ReadOnlySpan<float>(_layer1Gradients, row, 1);
                 g[9] += dz[0] * x[0];
                 g[10] += dz[0] * x[1];
                 g[11] += dz[0] * x[2];
@@ -384,8 +384,8 @@ namespace Demo
             _layer0PreActivations = new float[checked(rows * 3)];
             _layer0Outputs = new float[checked(rows * 3)];
             _layer0Gradients = new float[checked(rows * 3)];
-            _layer1Outputs = new float[checked(rows * 1)];
-            _layer1Gradients = new float[checked(rows * 1)];
+            _layer1Outputs = new float[rows];
+            _layer1Gradients = new float[rows];
             _rowCapacity = rows;
         }
     }

@@ -71,9 +71,9 @@ namespace Demo
             new int[] { 2 },
             new global::NetGen.LayerArchitecture[]
             {
-                new global::NetGen.LayerArchitecture(global::NetGen.LayerKind.Dense, new int[] { 2 }, new int[] { 4 }, global::NetGen.Activation.Tanh, 0.01d,
+                new global::NetGen.LayerArchitecture(global::NetGen.LayerKind.Dense, new int[] { 2 }, new int[] { 4 }, global::NetGen.Activation.Tanh,
                     new global::NetGen.ParameterTensor[] { new global::NetGen.ParameterTensor("weight", new int[] { 4, 2 }, 0), new global::NetGen.ParameterTensor("bias", new int[] { 4 }, 8) }, global::NetGen.Initializer.Default),
-                new global::NetGen.LayerArchitecture(global::NetGen.LayerKind.Dense, new int[] { 4 }, new int[] { 1 }, global::NetGen.Activation.Sigmoid, 0.01d,
+                new global::NetGen.LayerArchitecture(global::NetGen.LayerKind.Dense, new int[] { 4 }, new int[] { 1 }, global::NetGen.Activation.Sigmoid,
                     new global::NetGen.ParameterTensor[] { new global::NetGen.ParameterTensor("weight", new int[] { 1, 4 }, 12), new global::NetGen.ParameterTensor("bias", new int[] { 1 }, 16) }, global::NetGen.Initializer.Default),
             },
             global::NetGen.Loss.BinaryCrossEntropy,
@@ -313,19 +313,19 @@ namespace Demo
             for (int row = 0; row < rows; row++)
             {
                 global::System.ReadOnlySpan<float> x = new global::System.ReadOnlySpan<float>(_layer0Outputs, row * 4, 4);
-                global::System.Span<float> z = new global::System.Span<float>(_layer1Logits, row * 1, 1);
+                global::System.Span<float> z = new global::System.Span<float>(_layer1Logits, row, 1);
                 z[0] = p[16] + p[12] * x[0] + (p[13] * x[1] + p[14] * x[2]) + p[15] * x[3];
             }
             // Sigmoid of every row at once, vectorised.
-            global::NetGen.Kernels.ActivationKernels.Sigmoid<float>(new global::System.Span<float>(_layer1Logits, 0, rows * 1), new global::System.Span<float>(_layer1Outputs, 0, rows * 1));
+            global::NetGen.Kernels.ActivationKernels.Sigmoid<float>(new global::System.Span<float>(_layer1Logits, 0, rows), new global::System.Span<float>(_layer1Outputs, 0, rows));
         }
 
         // Loss of the last forward pass, summed over its rows; with withGradient, also ∂loss/∂z of layer 1.
         private float ComputeOutputLoss(global::System.ReadOnlySpan<float> targets, int rows, bool withGradient)
         {
-            global::System.Span<float> gradient = withGradient ? new global::System.Span<float>(_layer1Gradients, 0, rows * 1) : default;
+            global::System.Span<float> gradient = withGradient ? new global::System.Span<float>(_layer1Gradients, 0, rows) : default;
             // Sigmoid and binary cross-entropy together: the gradient with respect to the logits is (y − t) / OutputSize.
-            return global::NetGen.Kernels.LossKernels.SigmoidBinaryCrossEntropy<float>(new global::System.Span<float>(_layer1Logits, 0, rows * 1), new global::System.Span<float>(_layer1Outputs, 0, rows * 1), targets, gradient, 1);
+            return global::NetGen.Kernels.LossKernels.SigmoidBinaryCrossEntropy<float>(new global::System.Span<float>(_layer1Logits, 0, rows), new global::System.Span<float>(_layer1Outputs, 0, rows), targets, gradient, 1);
         }
 
         // Backward pass: each layer from the last receives ∂loss/∂y, its output's gradient, turns it into ∂loss/∂z
@@ -341,7 +341,7 @@ namespace Demo
             for (int row = 0; row < rows; row++)
             {
                 global::System.ReadOnlySpan<float> x = new global::System.ReadOnlySpan<float>(_layer0Outputs, row * 4, 4);
-                global::System.ReadOnlySpan<float> dz = new global::System.ReadOnlySpan<float>(_layer1Gradients, row * 1, 1);
+                global::System.ReadOnlySpan<float> dz = new global::System.ReadOnlySpan<float>(_layer1Gradients, row, 1);
                 g[12] += dz[0] * x[0];
                 g[13] += dz[0] * x[1];
                 g[14] += dz[0] * x[2];
@@ -443,9 +443,9 @@ namespace Demo
 
             _layer0Outputs = new float[checked(rows * 4)];
             _layer0Gradients = new float[checked(rows * 4)];
-            _layer1Logits = new float[checked(rows * 1)];
-            _layer1Outputs = new float[checked(rows * 1)];
-            _layer1Gradients = new float[checked(rows * 1)];
+            _layer1Logits = new float[rows];
+            _layer1Outputs = new float[rows];
+            _layer1Gradients = new float[rows];
             _rowCapacity = rows;
         }
     }
