@@ -186,6 +186,22 @@ internal static class DiagnosticDescriptors
         defaultSeverity: DiagnosticSeverity.Error,
         isEnabledByDefault: true);
 
+    public static readonly DiagnosticDescriptor MemberCollision = new(
+        id: "NG0014",
+        title: "A member of the network class has a name the generated code uses",
+        messageFormat: "'{0}' {2} a member named '{1}', which NetGen generates for the network; rename it (or, for a base class, derive from another class)",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor LayerWithoutNetwork = new(
+        id: "NG0015",
+        title: "A layer attribute on a class without [Network]",
+        messageFormat: "[{0}] declares a layer, but '{1}' has no [Network] attribute; add [Network(Inputs = n)] to the class, or remove the layer",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
     public static readonly DiagnosticDescriptor InternalError = new(
         id: "NG0999",
         title: "NetGen failed unexpectedly",

@@ -25,6 +25,26 @@ public sealed partial class NetworkGenerator
         /// <summary>The largest number of elements one .NET array may hold (Array.MaxLength).</summary>
         private const long MaxArrayLength = 0x7FFFFFC7;
 
+        /// <summary>The metadata name of every layer attribute, one per layer kind.</summary>
+        public static readonly string[] LayerAttributeNames = ["NetGen.DenseAttribute"];
+
+        /// <summary>NG0015 at each layer attribute of a type that has no [Network] attribute; nothing when it has one.</summary>
+        public static EquatableArray<DiagnosticInfo> LayersWithoutNetwork(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+        {
+            if (context.TargetSymbol.GetAttributes().Any(attribute => attribute.AttributeClass?.ToDisplayString() == NetworkAttributeName))
+            {
+                return EquatableArray<DiagnosticInfo>.Empty;
+            }
+
+            return new EquatableArray<DiagnosticInfo>(context.Attributes
+                .Select(attribute => DiagnosticInfo.Create(
+                    DiagnosticDescriptors.LayerWithoutNetwork,
+                    attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken).GetLocation(),
+                    attribute.AttributeClass!.Name.Substring(0, attribute.AttributeClass.Name.Length - "Attribute".Length),
+                    context.TargetSymbol.Name))
+                .ToArray());
+        }
+
         public static NetworkParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
         {
             var diagnostics = new List<DiagnosticInfo>();
@@ -46,6 +66,11 @@ public sealed partial class NetworkGenerator
         {
             var symbol = (INamedTypeSymbol)context.TargetSymbol;
             string name = symbol.Name;
+            if (node.Identifier.IsMissing || name.Length == 0)
+            {
+                // A declaration without a name is a syntax error the compiler reports; there is nothing to generate.
+                return null;
+            }
 
             CheckDeclaration(node, symbol, diagnostics);
             EquatableArray<TypeDeclarationSpec> containingTypes = TypeDeclarations.Enclosing(node, diagnostics, DiagnosticDescriptors.NotPartial, name);
@@ -58,13 +83,14 @@ public sealed partial class NetworkGenerator
                 return null;
             }
 
+            ReportUnreadableArguments(networkAttribute, networkSyntax, "Network", name, diagnostics);
             int inputs = ParseInputs(networkAttribute, networkSyntax, diagnostics);
             var loss = (LossKind)ParseEnum(networkAttribute, networkSyntax, "Loss", typeof(LossKind), (int)LossKind.MeanSquaredError, diagnostics);
             var precision = (PrecisionKind)ParseEnum(networkAttribute, networkSyntax, "Precision", typeof(PrecisionKind), (int)PrecisionKind.Single, diagnostics);
 
             ImmutableArray<AttributeData> attributes = symbol.GetAttributes();
             List<(LayerSpec Layer, AttributeSyntax? Syntax)> layers = ParseLayers(attributes, symbol, precision, Shape.Features(inputs), diagnostics, cancellationToken, out long parameterCount);
-            OptimizerSpec optimizer = ParseOptimizer(attributes, name, diagnostics, cancellationToken);
+            OptimizerSpec optimizer = ParseOptimizer(attributes, name, precision, diagnostics, cancellationToken);
 
             if (layers.Count == 0)
             {
@@ -78,6 +104,7 @@ public sealed partial class NetworkGenerator
             }
 
             CheckActivations(layers, loss, name, diagnostics);
+            CheckMemberNames(symbol, node, layers.Select(entry => entry.Layer.Activation.Custom).OfType<string>().ToArray(), diagnostics);
 
             // The optimizer keeps its state vectors in one array, so that array bounds the size as well.
             if (inputs > 0 && parameterCount * Math.Max(1, optimizer.StateVectors) > MaxArrayLength)
@@ -96,7 +123,7 @@ public sealed partial class NetworkGenerator
             }
 
             return new NetworkSpec(
-                Namespace: symbol.ContainingNamespace.IsGlobalNamespace ? null : symbol.ContainingNamespace.ToDisplayString(),
+                Namespace: TypeDeclarations.Namespace(symbol),
                 ContainingTypes: containingTypes,
                 Type: TypeDeclarations.Describe(node),
                 HintName: TypeDeclarations.HintName(symbol) + ".g.cs",
@@ -105,6 +132,44 @@ public sealed partial class NetworkGenerator
                 Precision: precision,
                 Layers: new EquatableArray<LayerSpec>(layers.Select(entry => entry.Layer).ToArray()),
                 Optimizer: optimizer);
+        }
+
+        /// <summary>
+        /// NG0014 at each member of the network class whose name the generated code declares (a user method may
+        /// overload a public generated one), and at the class for each such member it inherits, which the generated one
+        /// would hide.
+        /// </summary>
+        private static void CheckMemberNames(INamedTypeSymbol symbol, TypeDeclarationSyntax node, string[] customActivations, List<DiagnosticInfo> diagnostics)
+        {
+            foreach (ISymbol member in symbol.GetMembers())
+            {
+                if (member.IsImplicitlyDeclared || !GeneratedMembers.Collides(member.Name, member is IMethodSymbol, customActivations))
+                {
+                    continue;
+                }
+
+                diagnostics.Add(DiagnosticInfo.Create(
+                    DiagnosticDescriptors.MemberCollision,
+                    member.Locations.FirstOrDefault(location => location.IsInSource) ?? node.Identifier.GetLocation(),
+                    symbol.Name,
+                    member.Name,
+                    "declares"));
+            }
+
+            for (INamedTypeSymbol? baseType = symbol.BaseType; baseType is { SpecialType: not SpecialType.System_Object }; baseType = baseType.BaseType)
+            {
+                foreach (ISymbol member in baseType.GetMembers())
+                {
+                    if (member.DeclaredAccessibility == Accessibility.Private || member.IsImplicitlyDeclared
+                        || !GeneratedMembers.Collides(member.Name, isMethod: false, customActivations))
+                    {
+                        continue;
+                    }
+
+                    diagnostics.Add(DiagnosticInfo.Create(
+                        DiagnosticDescriptors.MemberCollision, node.Identifier.GetLocation(), symbol.Name, member.Name, "inherits from " + baseType.Name));
+                }
+            }
         }
 
         /// <summary>NG0009 for anything but a non-static class or record class; NG0001 when it is not partial.</summary>
@@ -235,6 +300,8 @@ public sealed partial class NetworkGenerator
                 return null;
             }
 
+            ReportUnreadableArguments(attribute, syntax, "Dense", context.NetworkName, context.Diagnostics);
+
             int units = attribute.ConstructorArguments[0].Value is int value ? value : 0;
             if (units <= 0)
             {
@@ -272,6 +339,16 @@ public sealed partial class NetworkGenerator
                         "Dense",
                         Format(slope),
                         "a finite number ≥ 0 (the leaky ReLU's slope for negative inputs; 0.01 is PyTorch's default)"));
+                }
+                else if (context.Precision == PrecisionKind.Single && float.IsInfinity((float)slope))
+                {
+                    context.Diagnostics.Add(DiagnosticInfo.Create(
+                        DiagnosticDescriptors.InvalidArgumentValue,
+                        ArgumentLocation(syntax, "Slope", -1),
+                        "Slope",
+                        "Dense",
+                        Format(slope),
+                        "finite as a float, and it overflows there: use at most 3.4028235E+38, or Precision = Precision.Double"));
                 }
             }
 
@@ -371,7 +448,8 @@ public sealed partial class NetworkGenerator
             }
         }
 
-        private static OptimizerSpec ParseOptimizer(ImmutableArray<AttributeData> attributes, string networkName, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
+        private static OptimizerSpec ParseOptimizer(
+            ImmutableArray<AttributeData> attributes, string networkName, PrecisionKind precision, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
         {
             OptimizerSpec? optimizer = null;
             string? firstName = null;
@@ -397,7 +475,8 @@ public sealed partial class NetworkGenerator
                     continue;
                 }
 
-                var arguments = new OptimizerArguments(attribute, syntax, shortName, diagnostics);
+                ReportUnreadableArguments(attribute, syntax, shortName, networkName, diagnostics);
+                var arguments = new OptimizerArguments(attribute, syntax, shortName, precision, diagnostics);
                 double clip = arguments.Number("GradientClipNorm", 0, Range.NonNegative);
                 optimizer = shortName switch
                 {
@@ -444,8 +523,12 @@ public sealed partial class NetworkGenerator
             UnitInterval,
         }
 
-        /// <summary>Reads an optimizer attribute's named arguments, reporting NG0008 at any that is out of range.</summary>
-        private sealed class OptimizerArguments(AttributeData attribute, AttributeSyntax? syntax, string attributeName, List<DiagnosticInfo> diagnostics)
+        /// <summary>
+        /// Reads an optimizer attribute's named arguments, reporting NG0008 at any that is out of range, in the network's
+        /// precision: a float network computes with (float)value, so 1e300 is infinite there, ε = 1e-50 is zero and
+        /// β = 0.99999999 is 1, each of which would make every parameter NaN at the first step.
+        /// </summary>
+        private sealed class OptimizerArguments(AttributeData attribute, AttributeSyntax? syntax, string attributeName, PrecisionKind precision, List<DiagnosticInfo> diagnostics)
         {
             public double Number(string name, double defaultValue, Range range)
             {
@@ -461,6 +544,20 @@ public sealed partial class NetworkGenerator
                     Range.NonNegative => (value >= 0 && !double.IsInfinity(value), "a finite number ≥ 0"),
                     _ => (value >= 0 && value < 1, "in [0, 1)"),
                 };
+
+                // A float network computes with (float)value: a value valid as a double may be infinite, zero or 1 there.
+                if (valid && precision == PrecisionKind.Single)
+                {
+                    float computed = (float)value;
+                    (valid, requirement) = range switch
+                    {
+                        Range.Positive when computed == 0 => (false, "greater than zero as a float, and it rounds to 0 there: use at least 1.4E-45, or Precision = Precision.Double"),
+                        Range.UnitInterval when computed >= 1 => (false, "in [0, 1) as a float, and it rounds to 1 there: use at most 0.99999994, or Precision = Precision.Double"),
+                        _ when float.IsInfinity(computed) => (false, "finite as a float, and it overflows there: use at most 3.4028235E+38, or Precision = Precision.Double"),
+                        _ => (true, requirement),
+                    };
+                }
+
                 if (!valid)
                 {
                     Report(name, Format(value), requirement);
@@ -552,5 +649,31 @@ public sealed partial class NetworkGenerator
             => string.Join(", ", Enum.GetNames(enumType).Select(name => typeName + "." + name));
 
         private static string Format(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+
+        /// <summary>
+        /// NG0012 at each named argument of the attribute that does not compile (<c>Loss = Loss.Inputs</c>,
+        /// <c>Slope = "0.1"</c>): the compiler drops its value, and the generator would otherwise use the default silently.
+        /// </summary>
+        private static void ReportUnreadableArguments(AttributeData attribute, AttributeSyntax? syntax, string attributeName, string networkName, List<DiagnosticInfo> diagnostics)
+        {
+            if (syntax?.ArgumentList is not { } arguments)
+            {
+                return;
+            }
+
+            foreach (AttributeArgumentSyntax argument in arguments.Arguments)
+            {
+                if (argument.NameEquals?.Name.Identifier.ValueText is not { } name)
+                {
+                    continue;
+                }
+
+                bool read = attribute.NamedArguments.Any(named => named.Key == name && named.Value.Kind != TypedConstantKind.Error);
+                if (!read)
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnreadableAttribute, argument.GetLocation(), attributeName, networkName));
+                }
+            }
+        }
     }
 }

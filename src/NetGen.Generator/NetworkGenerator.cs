@@ -34,5 +34,24 @@ public sealed partial class NetworkGenerator : IIncrementalGenerator
             Emitter.Emit,
             TrackingNames.NetworkSpecs,
             TrackingNames.NetworkDiagnostics);
+
+        // A layer attribute on a class without [Network] would otherwise be ignored silently (NG0015).
+        foreach (string layerAttribute in Parser.LayerAttributeNames)
+        {
+            IncrementalValuesProvider<EquatableArray<DiagnosticInfo>> orphans = context.SyntaxProvider
+                .ForAttributeWithMetadataName(
+                    layerAttribute,
+                    predicate: static (node, _) => node is TypeDeclarationSyntax,
+                    transform: static (syntaxContext, cancellationToken) => Parser.LayersWithoutNetwork(syntaxContext, cancellationToken))
+                .Where(static diagnostics => diagnostics.Count > 0)
+                .WithTrackingName(TrackingNames.LayersWithoutNetwork);
+            context.RegisterSourceOutput(orphans, static (productionContext, diagnostics) =>
+            {
+                foreach (DiagnosticInfo diagnostic in diagnostics)
+                {
+                    productionContext.ReportDiagnostic(diagnostic.ToDiagnostic());
+                }
+            });
+        }
     }
 }

@@ -1,4 +1,7 @@
 using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Text;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -9,7 +12,11 @@ namespace NetGen.Generator;
 /// <summary>How both generators name and repeat the type declarations they add partial members to.</summary>
 internal static class TypeDeclarations
 {
-    /// <summary>The declaration as a generated partial repeats it: keyword, and name with type parameters.</summary>
+    /// <summary>
+    /// The declaration as a generated partial repeats it: keyword, and name with type parameters. Both are written as
+    /// identifiers, not copied from the source: a keyword used as a name keeps its @, and the type parameters lose
+    /// their attributes, which only one part may carry.
+    /// </summary>
     public static TypeDeclarationSpec Describe(TypeDeclarationSyntax type)
     {
         string keyword = type switch
@@ -18,24 +25,74 @@ internal static class TypeDeclarations
             RecordDeclarationSyntax => "record",
             _ => type.Keyword.ValueText,
         };
-        return new TypeDeclarationSpec(keyword, type.Identifier.ValueText + (type.TypeParameterList?.ToString() ?? string.Empty), type.Identifier.ValueText);
+        string name = Identifier(type.Identifier.ValueText);
+        if (type.TypeParameterList is { } parameters)
+        {
+            name += "<" + string.Join(", ", parameters.Parameters.Select(parameter => Identifier(parameter.Identifier.ValueText))) + ">";
+        }
+
+        return new TypeDeclarationSpec(keyword, name, type.Identifier.ValueText);
     }
 
-    /// <summary>A file name unique to the type: namespace, containing types and metadata names (arity as _N).</summary>
-    public static string HintName(INamedTypeSymbol symbol)
+    /// <summary>A name as C# source writes it: with an @ when it is a keyword.</summary>
+    public static string Identifier(string name) => SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None ? "@" + name : name;
+
+    /// <summary>The type's namespace as a namespace declaration writes it, e.g. <c>Demo.@if</c>; null for the global namespace.</summary>
+    public static string? Namespace(INamedTypeSymbol symbol)
     {
         var parts = new List<string>();
+        for (INamespaceSymbol? space = symbol.ContainingNamespace; space is { IsGlobalNamespace: false }; space = space.ContainingNamespace)
+        {
+            parts.Insert(0, Identifier(space.Name));
+        }
+
+        return parts.Count == 0 ? null : string.Join(".", parts);
+    }
+
+    /// <summary>
+    /// A file name unique to the type by construction: the namespace's parts joined by '.', then each containing type
+    /// and the type itself joined by "_n", arity as "_a" and its digits. Only ASCII letters and digits stand for
+    /// themselves; '_' is doubled and any other character is "_u" and its four hex digits, so no two types share a
+    /// name (namespace A_1's type B is <c>A__1.B</c>, type A&lt;T&gt;'s nested B is <c>A_a1_nB</c>).
+    /// </summary>
+    public static string HintName(INamedTypeSymbol symbol)
+    {
+        var types = new List<string>();
         for (INamedTypeSymbol? type = symbol; type is not null; type = type.ContainingType)
         {
-            parts.Insert(0, type.MetadataName.Replace('`', '_'));
+            types.Insert(0, Escape(type.Name) + (type.Arity > 0 ? "_a" + type.Arity.ToString(CultureInfo.InvariantCulture) : string.Empty));
         }
 
-        if (!symbol.ContainingNamespace.IsGlobalNamespace)
+        var namespaces = new List<string>();
+        for (INamespaceSymbol? space = symbol.ContainingNamespace; space is { IsGlobalNamespace: false }; space = space.ContainingNamespace)
         {
-            parts.Insert(0, symbol.ContainingNamespace.ToDisplayString());
+            namespaces.Insert(0, Escape(space.Name));
         }
 
-        return string.Join(".", parts);
+        string typePath = string.Join("_n", types);
+        return namespaces.Count == 0 ? typePath : string.Join(".", namespaces) + "." + typePath;
+    }
+
+    private static string Escape(string name)
+    {
+        var text = new StringBuilder(name.Length);
+        foreach (char c in name)
+        {
+            if (c is (>= 'a' and <= 'z') or (>= 'A' and <= 'Z') or (>= '0' and <= '9'))
+            {
+                text.Append(c);
+            }
+            else if (c == '_')
+            {
+                text.Append("__");
+            }
+            else
+            {
+                text.Append("_u").Append(((int)c).ToString("X4", CultureInfo.InvariantCulture));
+            }
+        }
+
+        return text.ToString();
     }
 
     /// <summary>

@@ -105,6 +105,7 @@ public static class NetworkFiles
 
         T[] parameters = ReadParameters(network, tensors, expectOptimizerState: true);
         CheckArchitecture(network, metadata);
+        CheckOptimizer(network, metadata);
         int count = network.ParameterCount;
         IReadOnlyList<string> names = network.Architecture.OptimizerStateNames;
         var state = new T[names.Count * count];
@@ -284,6 +285,20 @@ public static class NetworkFiles
         }
 
         return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    /// <summary>
+    /// A checkpoint's optimizer state only means something to the optimizer that wrote it: Adam's and AdamW's moments
+    /// have the same names and shapes but follow different updates, so the optimizer's kind must match as well.
+    /// </summary>
+    private static void CheckOptimizer<T>(INetwork<T> network, IReadOnlyDictionary<string, string> metadata) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        string expected = network.Architecture.Optimizer;
+        if (metadata.TryGetValue("optimizer", out string? optimizer) && optimizer != expected)
+        {
+            throw new NetGenFormatException(
+                $"The checkpoint holds the state of a {optimizer} optimizer; {network.Architecture.Name} trains with {expected}. Load its weights with Load, which leaves the optimizer state alone.");
+        }
     }
 
     /// <summary>

@@ -1,0 +1,162 @@
+using System.Collections.Immutable;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Xunit;
+
+namespace NetGen.Generator.Tests;
+
+/// <summary>
+/// Declarations that the generator once crashed on, or accepted and then emitted code for that did not compile, or
+/// silently generated with a default: each is now either generated code that compiles without a warning, or an NG
+/// diagnostic at the attribute or member at fault.
+/// </summary>
+public sealed class HardeningTests
+{
+    /// <summary>Runs both generators over <paramref name="source"/>; returns what they reported and the compilation's errors and warnings.</summary>
+    private static (Diagnostic[] Generator, Diagnostic[] Compilation, int Generated) Run(string source)
+    {
+        CSharpParseOptions parse = new(LanguageVersion.Latest);
+        CSharpCompilation compilation = CSharpCompilation.Create(
+            "Hardening", [CSharpSyntaxTree.ParseText("using NetGen;\n" + source, parse)], TestReferences.Runtime,
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+        GeneratorDriver driver = CSharpGeneratorDriver.Create(
+            [new NetworkGenerator().AsSourceGenerator(), new DifferentiableGenerator().AsSourceGenerator()], parseOptions: parse);
+        driver = driver.RunGeneratorsAndUpdateCompilation(compilation, out Compilation output, out ImmutableArray<Diagnostic> generatorDiagnostics);
+        int generated = driver.GetRunResult().Results.Sum(result => result.GeneratedSources.Length);
+        return (
+            generatorDiagnostics.ToArray(),
+            output.GetDiagnostics().Where(diagnostic => diagnostic.Severity >= DiagnosticSeverity.Warning).ToArray(),
+            generated);
+    }
+
+    private static void AssertCompilesCleanly(string source, int networks)
+    {
+        (Diagnostic[] generator, Diagnostic[] compilation, int generated) = Run(source);
+        Assert.True(generator.Length == 0, string.Join("\n", generator.Select(d => d.ToString())));
+        Assert.True(compilation.Length == 0, string.Join("\n", compilation.Take(8).Select(d => d.ToString())));
+        Assert.Equal(networks, generated);
+    }
+
+    private static Diagnostic AssertReports(string source, string id)
+    {
+        (Diagnostic[] generator, _, _) = Run(source);
+        Assert.DoesNotContain(generator, d => d.Id is "NG0999" or "CS8785");
+        Diagnostic? found = generator.FirstOrDefault(d => d.Id == id);
+        Assert.True(found is not null, $"expected {id}; got: {string.Join("; ", generator.Select(d => d.Id + " " + d.GetMessage()))}");
+        return found!;
+    }
+
+    [Fact]
+    public void Types_whose_old_hint_names_collided_both_generate()
+        => AssertCompilesCleanly(
+            """
+            namespace A_1 { [Network(Inputs = 2)][Dense(1)] public partial class B { } }
+            public partial class A<T> { [Network(Inputs = 2)][Dense(1)] public partial class B { } }
+            """,
+            networks: 2);
+
+    [Fact]
+    public void Keywords_used_as_names_keep_their_at_sign()
+        => AssertCompilesCleanly(
+            """
+            namespace @if.X
+            {
+                public partial class @event
+                {
+                    [Network(Inputs = 2)][Dense(1)] public partial class @class { }
+                }
+            }
+            """,
+            networks: 1);
+
+    [Fact]
+    public void Attributes_on_type_parameters_are_not_repeated()
+        => AssertCompilesCleanly(
+            """
+            [System.AttributeUsage(System.AttributeTargets.GenericParameter)] public sealed class TagAttribute : System.Attribute { }
+            [Network(Inputs = 2)][Dense(1)] public partial class Net<[Tag] T> { }
+            """,
+            networks: 1);
+
+    [Fact]
+    public void A_declaration_without_a_name_generates_nothing_and_reports_nothing_of_its_own()
+    {
+        (Diagnostic[] generator, _, int generated) = Run("[Network(Inputs = 2)][Dense(1)] public partial class { }");
+
+        Assert.Empty(generator);
+        Assert.Equal(0, generated);
+    }
+
+    [Theory]
+    [InlineData("[Dense(1, Activation.LeakyReLU, Slope = 1e300)]", "[Sgd]")]
+    [InlineData("[Dense(1)]", "[Sgd(GradientClipNorm = 1e300)]")]
+    [InlineData("[Dense(1)]", "[Sgd(LearningRate = 1e39)]")]
+    [InlineData("[Dense(1)]", "[Adam(Epsilon = 1e-50)]")]
+    [InlineData("[Dense(1)]", "[Adam(Beta2 = 0.99999999)]")]
+    [InlineData("[Dense(1)]", "[Adam(Beta1 = 0.9999999999999999)]")]
+    [InlineData("[Dense(1)]", "[RmsProp(Alpha = 0.999999999)]")]
+    public void A_float_network_rejects_a_hyperparameter_that_float_cannot_hold(string layer, string optimizer)
+    {
+        Diagnostic diagnostic = AssertReports($"[Network(Inputs = 2)]\n{layer}\n{optimizer}\npublic partial class FloatNet {{ }}", "NG0008");
+
+        Assert.Contains("float", diagnostic.GetMessage());
+    }
+
+    [Theory]
+    [InlineData("[Dense(1, Activation.LeakyReLU, Slope = 1e300)]", "[Sgd]")]
+    [InlineData("[Dense(1)]", "[Adam(Beta2 = 0.99999999, Epsilon = 1e-50)]")]
+    public void A_double_network_accepts_what_double_holds(string layer, string optimizer)
+        => AssertCompilesCleanly($"[Network(Inputs = 2, Precision = Precision.Double)]\n{layer}\n{optimizer}\npublic partial class DoubleNet {{ }}", networks: 1);
+
+    [Theory]
+    [InlineData("private int _parameters;")]
+    [InlineData("private int _rowCapacity;")]
+    [InlineData("private float[] _layer0Outputs = new float[1];")]
+    [InlineData("public int InputSize => 3;")]
+    [InlineData("private void RunForward() { }")]
+    [InlineData("public int Predict;")]
+    public void A_user_member_with_a_generated_name_is_reported_at_the_member(string member)
+    {
+        string declaration = $"[Network(Inputs = 2)][Dense(1)] public partial class Net {{ {member} }}";
+        Diagnostic diagnostic = AssertReports(declaration, "NG0014");
+
+        Assert.Contains("Net", diagnostic.GetMessage());
+        // At the member: inside the class body (the source is one line after the using directive).
+        Assert.True(diagnostic.Location.GetLineSpan().StartLinePosition.Character > declaration.IndexOf('{'));
+    }
+
+    [Fact]
+    public void A_user_overload_of_a_public_method_is_allowed()
+        => AssertCompilesCleanly(
+            "[Network(Inputs = 2)][Dense(1)] public partial class Net { public float Predict(float a, float b) { var o = new float[1]; Predict([a, b], o); return o[0]; } }",
+            networks: 1);
+
+    [Fact]
+    public void A_base_class_member_the_generated_code_would_hide_is_reported()
+    {
+        Diagnostic diagnostic = AssertReports(
+            "public class Base { public int InputSize => 1; }\n[Network(Inputs = 2)][Dense(1)] public partial class Net : Base { }", "NG0014");
+
+        Assert.Contains("Base", diagnostic.GetMessage());
+    }
+
+    [Theory]
+    [InlineData("[Network(Inputs = 2, Loss = Loss.Inputs)][Dense(1)]")]
+    [InlineData("[Network(Inputs = 2)][Dense(1, Activation.LeakyReLU, Slope = \"0.1\")]")]
+    [InlineData("[Network(Inputs = 2)][Dense(1)][Sgd(LearningRate = \"0.1\")]")]
+    public void A_named_argument_that_does_not_compile_is_NG0012_not_a_silent_default(string attributes)
+        => AssertReports(attributes + " public partial class Net { }", "NG0012");
+
+    [Fact]
+    public void A_layer_on_a_class_without_Network_is_NG0015_at_the_layer()
+    {
+        Diagnostic diagnostic = AssertReports("[Dense(4)] public partial class NotANetwork { }", "NG0015");
+
+        Assert.Equal("[Dense] declares a layer, but 'NotANetwork' has no [Network] attribute; add [Network(Inputs = n)] to the class, or remove the layer", diagnostic.GetMessage());
+    }
+
+    [Fact]
+    public void A_layer_with_Network_on_another_part_is_not_NG0015()
+        => AssertCompilesCleanly("[Dense(4)] public partial class Split { }\n[Network(Inputs = 2)] public partial class Split { }", networks: 1);
+}
