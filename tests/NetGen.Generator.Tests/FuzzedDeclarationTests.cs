@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
+using System.Globalization;
 using System.Linq;
 using System.Text;
 using Microsoft.CodeAnalysis;
@@ -10,56 +11,78 @@ using Xunit;
 namespace NetGen.Generator.Tests;
 
 /// <summary>
-/// 2,000 declarations drawn from a fixed seed, valid and malformed alike. The generators must never throw; every
-/// declaration with a mistake must get an NG diagnostic; every valid one must compile without a single warning.
+/// Declarations drawn from a fixed seed, valid and malformed alike, each generated under one of several cultures
+/// (the invariant one and de-DE, tr-TR, fr-FR, ar-SA, fa-IR, whose number formats and casing rules differ). The
+/// generators must never throw; every declaration with a mistake must get an NG diagnostic; every valid one must
+/// compile without a single warning (so with TreatWarningsAsErrors too). 2,000 run in every test run;
+/// <c>NETGEN_FUZZ_COUNT=20000</c> runs that many.
 /// </summary>
 public sealed class FuzzedDeclarationTests
 {
     private static readonly CSharpParseOptions Parse = new(LanguageVersion.Latest);
 
+    private static readonly CultureInfo[] Cultures =
+        [CultureInfo.InvariantCulture, new("de-DE"), new("tr-TR"), new("fr-FR"), new("ar-SA"), new("fa-IR")];
+
     [Fact]
-    public void Two_thousand_fuzzed_declarations_never_crash_the_build_and_are_diagnosed_or_compile_cleanly()
+    public void Fuzzed_declarations_never_crash_the_build_and_are_diagnosed_or_compile_cleanly()
     {
+        int count = int.TryParse(Environment.GetEnvironmentVariable("NETGEN_FUZZ_COUNT"), NumberStyles.None, CultureInfo.InvariantCulture, out int requested) ? requested : 2000;
         var random = new Random(20261126);
         var failures = new List<string>();
         int valid = 0;
-        for (int i = 0; i < 2000; i++)
+        CultureInfo culture = CultureInfo.CurrentCulture, uiCulture = CultureInfo.CurrentUICulture;
+        for (int i = 0; i < count; i++)
         {
             (string source, bool isValid) = i % 4 == 3 ? Differentiable(random) : Network(random);
             valid += isValid ? 1 : 0;
-            CSharpCompilation compilation = CSharpCompilation.Create(
-                $"Fuzz{i}",
-                [CSharpSyntaxTree.ParseText(source, Parse)],
-                TestReferences.Runtime,
-                new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
-            GeneratorDriver driver = CSharpGeneratorDriver.Create(
-                [new NetworkGenerator().AsSourceGenerator(), new DifferentiableGenerator().AsSourceGenerator()], parseOptions: Parse);
-            driver = driver.RunGeneratorsAndUpdateCompilation(compilation, out Compilation output, out ImmutableArray<Diagnostic> generatorDiagnostics);
-            GeneratorDriverRunResult run = driver.GetRunResult();
-
-            if (run.Results.Any(r => r.Exception is not null) || generatorDiagnostics.Any(d => d.Id is "CS8785" or "AD0001" or "NG0999"))
+            CultureInfo.CurrentCulture = CultureInfo.CurrentUICulture = Cultures[i % Cultures.Length];
+            try
             {
-                failures.Add($"#{i} crashed a generator:\n{source}\n{string.Join("\n", generatorDiagnostics)}");
-                continue;
+                Check(i, source, isValid, failures);
             }
-
-            bool diagnosed = generatorDiagnostics.Any(d => d.Id.StartsWith("NG", StringComparison.Ordinal));
-            if (!isValid && !diagnosed)
+            finally
             {
-                failures.Add($"#{i} is invalid but got no NG diagnostic:\n{source}");
-            }
-            else if (isValid)
-            {
-                Diagnostic[] problems = generatorDiagnostics.Concat(output.GetDiagnostics()).Where(d => d.Severity >= DiagnosticSeverity.Warning).ToArray();
-                if (problems.Length > 0)
-                {
-                    failures.Add($"#{i} is valid but does not compile cleanly:\n{source}\n{string.Join("\n", problems.Take(3))}");
-                }
+                CultureInfo.CurrentCulture = culture;
+                CultureInfo.CurrentUICulture = uiCulture;
             }
         }
 
-        Assert.True(failures.Count == 0, $"{failures.Count} of 2000 failed; first:\n{string.Join("\n\n", failures.Take(3))}");
-        Assert.InRange(valid, 200, 1800); // both kinds are well represented
+        Assert.True(failures.Count == 0, $"{failures.Count} of {count} failed; first:\n{string.Join("\n\n", failures.Take(3))}");
+        Assert.InRange(valid, count / 10, count * 9 / 10); // both kinds are well represented
+    }
+
+    private static void Check(int i, string source, bool isValid, List<string> failures)
+    {
+        CSharpCompilation compilation = CSharpCompilation.Create(
+            $"Fuzz{i}",
+            [CSharpSyntaxTree.ParseText(source, Parse)],
+            TestReferences.Runtime,
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+        GeneratorDriver driver = CSharpGeneratorDriver.Create(
+            [new NetworkGenerator().AsSourceGenerator(), new DifferentiableGenerator().AsSourceGenerator()], parseOptions: Parse);
+        driver = driver.RunGeneratorsAndUpdateCompilation(compilation, out Compilation output, out ImmutableArray<Diagnostic> generatorDiagnostics);
+        GeneratorDriverRunResult run = driver.GetRunResult();
+
+        if (run.Results.Any(r => r.Exception is not null) || generatorDiagnostics.Any(d => d.Id is "CS8785" or "AD0001" or "NG0999"))
+        {
+            failures.Add($"#{i} crashed a generator under {CultureInfo.CurrentCulture.Name}:\n{source}\n{string.Join("\n", generatorDiagnostics)}");
+            return;
+        }
+
+        bool diagnosed = generatorDiagnostics.Any(d => d.Id.StartsWith("NG", StringComparison.Ordinal));
+        if (!isValid && !diagnosed)
+        {
+            failures.Add($"#{i} is invalid but got no NG diagnostic:\n{source}");
+        }
+        else if (isValid)
+        {
+            Diagnostic[] problems = generatorDiagnostics.Concat(output.GetDiagnostics()).Where(d => d.Severity >= DiagnosticSeverity.Warning).ToArray();
+            if (problems.Length > 0)
+            {
+                failures.Add($"#{i} is valid but does not compile cleanly under {CultureInfo.CurrentCulture.Name}:\n{source}\n{string.Join("\n", problems.Take(3))}");
+            }
+        }
     }
 
     /// <summary>A network declaration; each draw is either right or one of the mistakes a user makes.</summary>
@@ -77,8 +100,9 @@ public sealed class FuzzedDeclarationTests
 
         var attributes = new StringBuilder();
         string inputs = Pick(("Inputs = 2", true), ("Inputs = 5", true), ("Inputs = 784", true), ("Inputs = 100000", true), ("Inputs = 0", false), ("Inputs = -3", false), ("", false), ("Inputs = \"two\"", false));
-        string loss = Pick(("", true), ("Loss = Loss.MeanSquaredError", true), ("Loss = (Loss)7", false));
+        string loss = Pick(("", true), ("Loss = Loss.MeanSquaredError", true), ("Loss = (Loss)7", false), ("Loss = Loss.Inputs", false));
         string precision = Pick(("", true), ("Precision = Precision.Double", true), ("Precision = Precision.Single", true), ("Precision = (Precision)9", false));
+        bool isDouble = precision.Contains("Double", StringComparison.Ordinal);
         attributes.Append($"[Network({string.Join(", ", new[] { inputs, loss, precision }.Where(a => a.Length > 0))})]\n");
 
         // The parameter count decides NG0011 (more than one array holds), so the fuzzer keeps it too.
@@ -95,7 +119,8 @@ public sealed class FuzzedDeclarationTests
                 ("Activation.Tanh", true), ("Activation.ReLU", true), ("Activation.Sigmoid", true), ("Activation.Identity", true),
                 ("Activation.LeakyReLU, Slope = 0.2", true), ("Activation.LeakyReLU, Slope = -1", false), ("(Activation)42", false),
                 ("Activation.Softmax", last), ("Activation.Identity, CustomActivation = nameof(Swish)", true), ("Activation.Tanh, CustomActivation = nameof(Swish)", false),
-                ("Activation.Identity, CustomActivation = \"Missing\"", false), ("Activation.ReLU, Init = Initializer.HeNormal", true), ("Activation.ReLU, Init = (Initializer)11", false));
+                ("Activation.Identity, CustomActivation = \"Missing\"", false), ("Activation.ReLU, Init = Initializer.HeNormal", true), ("Activation.ReLU, Init = (Initializer)11", false),
+                ("Activation.LeakyReLU, Slope = 1e300", isDouble), ("Activation.LeakyReLU, Slope = \"0.1\"", false));
             needsSwish |= activation.Contains("nameof(Swish)", StringComparison.Ordinal);
             long unitCount = Math.Max(1, long.Parse(units, System.Globalization.CultureInfo.InvariantCulture));
             parameters += fanIn * unitCount + unitCount;
@@ -115,7 +140,9 @@ public sealed class FuzzedDeclarationTests
             string optimizer = Pick(
                 ("[Sgd(LearningRate = 0.1, Momentum = 0.9)]", true), ("[Adam(LearningRate = 0.001)]", true), ("[AdamW]", true),
                 ("[RmsProp(Centered = true, Momentum = 0.5)]", true), ("[Adagrad(LearningRateDecay = 0.1)]", true), ("[Sgd(LearningRate = 0)]", false),
-                ("[Adam(Beta1 = 1.5)]", false), ("[Sgd(Nesterov = true)]", false), ("[Adam(GradientClipNorm = 1)]", true));
+                ("[Adam(Beta1 = 1.5)]", false), ("[Sgd(Nesterov = true)]", false), ("[Adam(GradientClipNorm = 1)]", true),
+                ("[Adam(Beta2 = 0.99999999)]", isDouble), ("[Sgd(GradientClipNorm = 1e300)]", isDouble), ("[Adam(Epsilon = 1e-50)]", isDouble),
+                ("[Sgd(LearningRate = \"0.1\")]", false));
             attributes.Append(optimizer).Append('\n');
             if (o == 0)
             {
@@ -128,12 +155,18 @@ public sealed class FuzzedDeclarationTests
 
         valid &= parameters * Math.Max(1, stateVectors) <= 0x7FFFFFC7;
 
-        bool isDouble = precision.Contains("Double", StringComparison.Ordinal);
         string t = isDouble ? "double" : "float";
         string swish = needsSwish ? $"    [Differentiable] public static {t} Swish({t} x) => x / (1 + {(isDouble ? "Math" : "MathF")}.Exp(-x));\n" : string.Empty;
-        (string open, string close, bool shapeValid) = random.Next(9) switch
+        // A member of the user's that the generated code would collide with (NG0014), or an overload that is fine.
+        string member = Pick(("", true), ("    public int Other => 1;\n", true), ("    public float Predict(float a) => a;\n", true),
+            ("    private int _parameters;\n", false), ("    private int _rowCapacity;\n", false), ("    public int Predict;\n", false));
+        swish += member;
+        (string open, string close, bool shapeValid) = random.Next(12) switch
         {
             0 => ("public partial class Net { \n" + swish, "}", true),
+            9 => ("namespace A_1;\npublic partial class Net_1 {\n" + swish, "}", true),
+            10 => ("namespace @if.X;\npublic partial class @event {\n" + swish, "}", true),
+            11 => ("[AttributeUsage(AttributeTargets.GenericParameter)] public sealed class TagAttribute : Attribute { }\npublic partial class Net<[Tag] T> {\n" + swish, "}", true),
             1 => ("namespace Deep.Nested;\npublic partial class Net {\n" + swish, "}", true),
             2 => ("public static partial class Outer { public partial class Inner {}\n", "public partial class Net {\n" + swish + "} }", true),
             3 => ("public partial class Net<TTag> {\n" + swish, "}", true),
@@ -158,10 +191,18 @@ public sealed class FuzzedDeclarationTests
         }
 
         // Outer (case 2) carries the network on its nested type; put the attributes just before "public partial class Net".
+        // Now and then the [Network] attribute is missing altogether: its layers are NG0015.
+        if (layers > 0 && random.Next(20) == 0)
+        {
+            attributes.Remove(0, attributes.ToString().IndexOf('\n') + 1);
+            valid = false;
+        }
+
+        int declaration = open.IndexOf("public partial ", StringComparison.Ordinal);
         string body = open.Contains("Outer", StringComparison.Ordinal)
             ? open + close.Replace("public partial class Net {", attributes + "public partial class Net {", StringComparison.Ordinal)
-            : open.StartsWith("namespace", StringComparison.Ordinal)
-                ? open.Replace("public partial class Net", attributes + "public partial class Net", StringComparison.Ordinal) + close
+            : declaration > 0
+                ? open.Insert(declaration, attributes.ToString()) + close
                 : attributes + open + close;
 
         return ("using System;\nusing NetGen;\n" + body + secondPart, valid);
