@@ -4,7 +4,7 @@ using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
-using static NetGen.Kernels.VectorMath;
+using static NetGen.Kernels.VectorFunctions;
 
 namespace NetGen.Kernels;
 

@@ -3,7 +3,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
-using static NetGen.Kernels.VectorMath;
+using static NetGen.Kernels.VectorFunctions;
 
 namespace NetGen.Kernels;
 

@@ -66,7 +66,7 @@ internal static class RowMath
             Vector256<T> vector = Vector256<T>.Zero;
             for (; i <= x.Length - Vector256<T>.Count; i += Vector256<T>.Count)
             {
-                vector = VectorMath.MultiplyAdd(Vector256.LoadUnsafe(ref a, (nuint)i), Vector256.LoadUnsafe(ref b, (nuint)i), vector);
+                vector = VectorFunctions.MultiplyAdd(Vector256.LoadUnsafe(ref a, (nuint)i), Vector256.LoadUnsafe(ref b, (nuint)i), vector);
             }
 
             sum = Vector256.Sum(vector);
