@@ -17,9 +17,20 @@ public static class ActivationKernels
     public static void Sigmoid<T>(ReadOnlySpan<T> z, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T>
         => TensorPrimitives.Sigmoid(z, y);
 
-    /// <summary>y = tanh z.</summary>
+    /// <summary>
+    /// y = tanh z: odd bit for bit, and 0 at 0, on every path (TensorPrimitives.Tanh gave −2⁻²⁴ for a float 0). The same
+    /// formula as the lane kernels' (<see cref="VectorFunctions.Tanh{T}(Vector256{T})"/>), within a few ulp of Math.Tanh.
+    /// </summary>
     public static void Tanh<T>(ReadOnlySpan<T> z, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T>
-        => TensorPrimitives.Tanh(z, y);
+    {
+        if (typeof(T) != typeof(float) && typeof(T) != typeof(double))
+        {
+            TensorPrimitives.Tanh(z, y);
+            return;
+        }
+
+        ElementwiseLoop.Apply(z, y, default(TanhForward<T>));
+    }
 
     /// <summary>y = max(z, 0); NaN stays NaN. An inlined loop rather than TensorPrimitives.Max, which has no precompiled code and ran as tier-0 code for the first steps.</summary>
     public static void ReLU<T>(ReadOnlySpan<T> z, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T>
@@ -87,6 +98,15 @@ public static class ActivationKernels
         public Vector128<T> Invoke(Vector128<T> z, Vector128<T> y) => Vector128.AndNot(z, Vector128.LessThan(z, Vector128<T>.Zero));
         public Vector256<T> Invoke(Vector256<T> z, Vector256<T> y) => Vector256.AndNot(z, Vector256.LessThan(z, Vector256<T>.Zero));
         public Vector512<T> Invoke(Vector512<T> z, Vector512<T> y) => Vector512.AndNot(z, Vector512.LessThan(z, Vector512<T>.Zero));
+    }
+
+    private readonly struct TanhForward<T> : IBinaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        // x is z; y (the destination's old value) is ignored. Only float and double reach the vector forms.
+        public T Invoke(T z, T y) => T.Tanh(z);
+        public Vector128<T> Invoke(Vector128<T> z, Vector128<T> y) => VectorFunctions.Tanh(z);
+        public Vector256<T> Invoke(Vector256<T> z, Vector256<T> y) => VectorFunctions.Tanh(z);
+        public Vector512<T> Invoke(Vector512<T> z, Vector512<T> y) => VectorFunctions.Tanh(z);
     }
 
     private readonly struct LeakyReLUForward<T>(T slope) : IBinaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>

@@ -114,7 +114,7 @@ internal static class RowMath
             Vector256<T> sums = Vector256<T>.Zero;
             for (; i <= x.Length - Vector256<T>.Count; i += Vector256<T>.Count)
             {
-                Vector256<T> e = Exp(Vector256.LoadUnsafe(ref source, (nuint)i) - Vector256.Create(shift));
+                Vector256<T> e = VectorFunctions.Exp(Vector256.LoadUnsafe(ref source, (nuint)i) - Vector256.Create(shift));
                 e.StoreUnsafe(ref target, (nuint)i);
                 sums += e;
             }
@@ -131,10 +131,4 @@ internal static class RowMath
 
         return sum;
     }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<T> Exp<T>(Vector256<T> x) where T : unmanaged
-        => typeof(T) == typeof(float)
-            ? VectorFunctions.Exp(x.AsSingle()).As<float, T>()
-            : VectorFunctions.Exp(x.AsDouble()).As<double, T>();
 }

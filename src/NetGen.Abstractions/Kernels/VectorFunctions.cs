@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 #if !NET9_0_OR_GREATER
@@ -537,5 +538,116 @@ internal static class VectorFunctions
         result = Vector512.ConditionalSelect(Vector512.Equals(x, Vector512<double>.Zero), Vector512.Create(double.NegativeInfinity), result);
         result = Vector512.ConditionalSelect(Vector512.Equals(x, Vector512.Create(double.PositiveInfinity)), x, result);
         return Vector512.ConditionalSelect(Vector512.LessThan(x, Vector512<double>.Zero) | ~Vector512.Equals(x, x), Vector512.Create(double.NaN), result);
+    }
+
+    /// <summary>eˣ for float or double lanes; fully optimized at its first call where a caller over its inlining budget calls it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
+    public static Vector128<T> Exp<T>(Vector128<T> x) where T : unmanaged
+        => typeof(T) == typeof(float) ? Exp(x.AsSingle()).As<float, T>() : Exp(x.AsDouble()).As<double, T>();
+
+    /// <summary>ln x for float or double lanes; fully optimized at its first call like Exp.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
+    public static Vector128<T> Log<T>(Vector128<T> x) where T : unmanaged
+        => typeof(T) == typeof(float) ? Log(x.AsSingle()).As<float, T>() : Log(x.AsDouble()).As<double, T>();
+
+    /// <summary>
+    /// tanh z = −m/(2 + m) with m = e^−2|z| − 1, and z's sign: odd bit for bit, and 0 at 0. m comes from
+    /// <see cref="ExpMinusOne{T}(Vector128{T})"/>, so the result keeps its relative precision near 0, where 1 − e^−2|z|
+    /// would cancel, and never overflows.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<T> Tanh<T>(Vector128<T> z) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Vector128<T> sign = z & Vector128.Create(-T.Zero);
+        Vector128<T> m = ExpMinusOne(Vector128.Create(-(T.One + T.One)) * Vector128.Abs(z));
+        return (-m / (Vector128.Create(T.One + T.One) + m)) | sign;
+    }
+
+    /// <summary>
+    /// eˣ − 1 for x ≤ 0, accurate near 0 by Kahan's method: with u = eˣ rounded, (u − 1)·x / ln u cancels the rounding
+    /// error of u. Where u rounds to 1 the result is x, where u − 1 rounds to −1 it is −1.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<T> ExpMinusOne<T>(Vector128<T> x) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Vector128<T> u = Exp(x);
+        Vector128<T> m = u - Vector128<T>.One;
+        Vector128<T> corrected = m * x / Log(u);
+        Vector128<T> result = Vector128.ConditionalSelect(Vector128.Equals(m, Vector128.Create(-T.One)), m, corrected);
+        return Vector128.ConditionalSelect(Vector128.Equals(u, Vector128<T>.One), x, result);
+    }
+
+    /// <summary>eˣ for float or double lanes; fully optimized at its first call where a caller over its inlining budget calls it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
+    public static Vector256<T> Exp<T>(Vector256<T> x) where T : unmanaged
+        => typeof(T) == typeof(float) ? Exp(x.AsSingle()).As<float, T>() : Exp(x.AsDouble()).As<double, T>();
+
+    /// <summary>ln x for float or double lanes; fully optimized at its first call like Exp.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
+    public static Vector256<T> Log<T>(Vector256<T> x) where T : unmanaged
+        => typeof(T) == typeof(float) ? Log(x.AsSingle()).As<float, T>() : Log(x.AsDouble()).As<double, T>();
+
+    /// <summary>
+    /// tanh z = −m/(2 + m) with m = e^−2|z| − 1, and z's sign: odd bit for bit, and 0 at 0. m comes from
+    /// <see cref="ExpMinusOne{T}(Vector256{T})"/>, so the result keeps its relative precision near 0, where 1 − e^−2|z|
+    /// would cancel, and never overflows.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> Tanh<T>(Vector256<T> z) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Vector256<T> sign = z & Vector256.Create(-T.Zero);
+        Vector256<T> m = ExpMinusOne(Vector256.Create(-(T.One + T.One)) * Vector256.Abs(z));
+        return (-m / (Vector256.Create(T.One + T.One) + m)) | sign;
+    }
+
+    /// <summary>
+    /// eˣ − 1 for x ≤ 0, accurate near 0 by Kahan's method: with u = eˣ rounded, (u − 1)·x / ln u cancels the rounding
+    /// error of u. Where u rounds to 1 the result is x, where u − 1 rounds to −1 it is −1.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> ExpMinusOne<T>(Vector256<T> x) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Vector256<T> u = Exp(x);
+        Vector256<T> m = u - Vector256<T>.One;
+        Vector256<T> corrected = m * x / Log(u);
+        Vector256<T> result = Vector256.ConditionalSelect(Vector256.Equals(m, Vector256.Create(-T.One)), m, corrected);
+        return Vector256.ConditionalSelect(Vector256.Equals(u, Vector256<T>.One), x, result);
+    }
+
+    /// <summary>eˣ for float or double lanes; fully optimized at its first call where a caller over its inlining budget calls it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
+    public static Vector512<T> Exp<T>(Vector512<T> x) where T : unmanaged
+        => typeof(T) == typeof(float) ? Exp(x.AsSingle()).As<float, T>() : Exp(x.AsDouble()).As<double, T>();
+
+    /// <summary>ln x for float or double lanes; fully optimized at its first call like Exp.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
+    public static Vector512<T> Log<T>(Vector512<T> x) where T : unmanaged
+        => typeof(T) == typeof(float) ? Log(x.AsSingle()).As<float, T>() : Log(x.AsDouble()).As<double, T>();
+
+    /// <summary>
+    /// tanh z = −m/(2 + m) with m = e^−2|z| − 1, and z's sign: odd bit for bit, and 0 at 0. m comes from
+    /// <see cref="ExpMinusOne{T}(Vector512{T})"/>, so the result keeps its relative precision near 0, where 1 − e^−2|z|
+    /// would cancel, and never overflows.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> Tanh<T>(Vector512<T> z) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Vector512<T> sign = z & Vector512.Create(-T.Zero);
+        Vector512<T> m = ExpMinusOne(Vector512.Create(-(T.One + T.One)) * Vector512.Abs(z));
+        return (-m / (Vector512.Create(T.One + T.One) + m)) | sign;
+    }
+
+    /// <summary>
+    /// eˣ − 1 for x ≤ 0, accurate near 0 by Kahan's method: with u = eˣ rounded, (u − 1)·x / ln u cancels the rounding
+    /// error of u. Where u rounds to 1 the result is x, where u − 1 rounds to −1 it is −1.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> ExpMinusOne<T>(Vector512<T> x) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Vector512<T> u = Exp(x);
+        Vector512<T> m = u - Vector512<T>.One;
+        Vector512<T> corrected = m * x / Log(u);
+        Vector512<T> result = Vector512.ConditionalSelect(Vector512.Equals(m, Vector512.Create(-T.One)), m, corrected);
+        return Vector512.ConditionalSelect(Vector512.Equals(u, Vector512<T>.One), x, result);
     }
 }
