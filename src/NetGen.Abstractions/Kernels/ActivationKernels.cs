@@ -64,11 +64,11 @@ public static class ActivationKernels
     public static void TanhBackward<T>(ReadOnlySpan<T> y, Span<T> gradient) where T : unmanaged, IFloatingPointIeee754<T>
         => ElementwiseLoop.Apply(y, gradient, default(TanhDerivative<T>));
 
-    /// <summary>gradient ·= [y &gt; 0], the ReLU's derivative (taken as 0 at 0, as PyTorch does).</summary>
+    /// <summary>gradient ·= [y &gt; 0], the ReLU's derivative (taken as 0 at 0, as PyTorch does); NaN in y or the gradient stays NaN.</summary>
     public static void ReLUBackward<T>(ReadOnlySpan<T> y, Span<T> gradient) where T : unmanaged, IFloatingPointIeee754<T>
         => ElementwiseLoop.Apply(y, gradient, new LeakyReLUDerivative<T>(T.Zero));
 
-    /// <summary>gradient ·= (y &gt; 0 ? 1 : slope), the leaky ReLU's derivative for a slope ≥ 0.</summary>
+    /// <summary>gradient ·= (y &gt; 0 ? 1 : slope), the leaky ReLU's derivative for a slope ≥ 0; NaN in y or the gradient stays NaN.</summary>
     public static void LeakyReLUBackward<T>(ReadOnlySpan<T> y, Span<T> gradient, T slope) where T : unmanaged, IFloatingPointIeee754<T>
         => ElementwiseLoop.Apply(y, gradient, new LeakyReLUDerivative<T>(slope));
 
@@ -136,9 +136,10 @@ public static class ActivationKernels
 
     private readonly struct LeakyReLUDerivative<T>(T slope) : IBinaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
-        public T Invoke(T y, T g) => y > T.Zero ? g : slope * g;
-        public Vector128<T> Invoke(Vector128<T> y, Vector128<T> g) => Vector128.ConditionalSelect(Vector128.GreaterThan(y, Vector128<T>.Zero), g, g * Vector128.Create(slope));
-        public Vector256<T> Invoke(Vector256<T> y, Vector256<T> g) => Vector256.ConditionalSelect(Vector256.GreaterThan(y, Vector256<T>.Zero), g, g * Vector256.Create(slope));
-        public Vector512<T> Invoke(Vector512<T> y, Vector512<T> g) => Vector512.ConditionalSelect(Vector512.GreaterThan(y, Vector512<T>.Zero), g, g * Vector512.Create(slope));
+        // A NaN output passes on as the gradient, as a NaN gradient does (slope·NaN): neither becomes 0.
+        public T Invoke(T y, T g) => y > T.Zero ? g : T.IsNaN(y) ? y : slope * g;
+        public Vector128<T> Invoke(Vector128<T> y, Vector128<T> g) => Vector128.ConditionalSelect(Vector128.Equals(y, y), Vector128.ConditionalSelect(Vector128.GreaterThan(y, Vector128<T>.Zero), g, g * Vector128.Create(slope)), y);
+        public Vector256<T> Invoke(Vector256<T> y, Vector256<T> g) => Vector256.ConditionalSelect(Vector256.Equals(y, y), Vector256.ConditionalSelect(Vector256.GreaterThan(y, Vector256<T>.Zero), g, g * Vector256.Create(slope)), y);
+        public Vector512<T> Invoke(Vector512<T> y, Vector512<T> g) => Vector512.ConditionalSelect(Vector512.Equals(y, y), Vector512.ConditionalSelect(Vector512.GreaterThan(y, Vector512<T>.Zero), g, g * Vector512.Create(slope)), y);
     }
 }

@@ -84,6 +84,38 @@ public sealed class ActivationKernelTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Lengths))]
+    public void ReLU_derivatives_pass_NaN_on_from_the_output_and_the_gradient(int length)
+    {
+        foreach (float slope in new[] { 0f, 0.1f })
+        {
+            // Outputs and gradients cycle through NaN, negative, zero and positive values, out of step with each other.
+            float[] y = new float[length], gradient = new float[length];
+            for (int i = 0; i < length; i++)
+            {
+                y[i] = (i % 4) switch { 0 => float.NaN, 1 => -1.5f, 2 => 0f, _ => 2f };
+                gradient[i] = i % 3 == 0 ? float.NaN : i - 7.5f;
+            }
+
+            float[] result = (float[])gradient.Clone();
+            if (slope == 0)
+            {
+                ActivationKernels.ReLUBackward<float>(y, result);
+            }
+            else
+            {
+                ActivationKernels.LeakyReLUBackward<float>(y, result, slope);
+            }
+
+            for (int i = 0; i < length; i++)
+            {
+                float expected = float.IsNaN(y[i]) || float.IsNaN(gradient[i]) ? float.NaN : y[i] > 0 ? gradient[i] : slope * gradient[i];
+                Assert.Equal(expected, result[i]);
+            }
+        }
+    }
+
     private static T[] Filled<T>(int length, T value)
     {
         var values = new T[length];
