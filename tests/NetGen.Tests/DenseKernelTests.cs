@@ -12,12 +12,13 @@ public sealed class DenseKernelTests
     public static TheoryData<int, int, int> Shapes()
     {
         var shapes = new TheoryData<int, int, int>();
-        // Rows: every tail of the 6-row tile on both sides of the forward pass's GEMM threshold. Sizes: shorter than a
-        // vector, exactly one and two vectors, panels with and without a tail, reductions longer than one depth block, and
-        // reductions of length one (one row for dW, one unit for dX).
-        foreach (int rows in new[] { 1, 2, 3, 4, 5, 6, 7, 13 })
+        // Rows: every tail of the 6-row (Vector256) and 8-row (Vector512) tiles, alone and after whole tiles, on both sides
+        // of the forward pass's GEMM threshold. Sizes: shorter than a vector, exactly one and two vectors of either width,
+        // panels of 16 and 32 columns with and without a tail, reductions longer than one depth block, and reductions of
+        // length one (one row for dW, one unit for dX).
+        foreach (int rows in new[] { 1, 2, 3, 4, 5, 6, 7, 8, 9, 13, 15, 16, 17 })
         {
-            foreach ((int inputs, int outputs) in new[] { (5, 3), (8, 4), (13, 9), (16, 16), (24, 5), (33, 17), (37, 11), (64, 10), (100, 7), (300, 40), (20, 270), (37, 1) })
+            foreach ((int inputs, int outputs) in new[] { (5, 3), (8, 4), (13, 9), (16, 16), (24, 5), (33, 17), (37, 11), (64, 10), (100, 7), (300, 40), (20, 270), (37, 1), (1, 31), (31, 33), (65, 32), (32, 65) })
             {
                 shapes.Add(rows, inputs, outputs);
             }
