@@ -217,11 +217,31 @@ internal static class Gemm
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void ScaledAdd<T>(ref T destination, ref T source, T sourceScale, ref T b, T scale, int n) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int width = Vector256<T>.Count;
-        Vector256<T> vectorScale = Vector256.Create(scale);
         int j = 0;
-        if (sourceScale == T.One)
+        if (KernelPaths.Use512)
         {
+            int width = Vector512<T>.Count;
+            Vector512<T> vectorScale = Vector512.Create(scale);
+            if (sourceScale == T.One)
+            {
+                for (; j <= n - width; j += width)
+                {
+                    MultiplyAdd(vectorScale, Vector512.LoadUnsafe(ref b, (nuint)j), Vector512.LoadUnsafe(ref source, (nuint)j)).StoreUnsafe(ref destination, (nuint)j);
+                }
+            }
+            else
+            {
+                Vector512<T> vectorSourceScale = Vector512.Create(sourceScale);
+                for (; j <= n - width; j += width)
+                {
+                    MultiplyAdd(vectorScale, Vector512.LoadUnsafe(ref b, (nuint)j), vectorSourceScale * Vector512.LoadUnsafe(ref source, (nuint)j)).StoreUnsafe(ref destination, (nuint)j);
+                }
+            }
+        }
+        else if (sourceScale == T.One)
+        {
+            int width = Vector256<T>.Count;
+            Vector256<T> vectorScale = Vector256.Create(scale);
             for (; j <= n - 2 * width; j += 2 * width)
             {
                 Vector256<T> start0 = Vector256.LoadUnsafe(ref source, (nuint)j), start1 = Vector256.LoadUnsafe(ref source, (nuint)(j + width));
@@ -230,10 +250,11 @@ internal static class Gemm
             }
         }
 
-        Vector256<T> vectorSourceScale = Vector256.Create(sourceScale);
-        for (; j <= n - width; j += width)
+        // What is left: whole Vector256s (all of it with another β on the Vector256 path), then single elements.
+        Vector256<T> scale256 = Vector256.Create(scale), sourceScale256 = Vector256.Create(sourceScale);
+        for (; j <= n - Vector256<T>.Count; j += Vector256<T>.Count)
         {
-            MultiplyAdd(vectorScale, Vector256.LoadUnsafe(ref b, (nuint)j), vectorSourceScale * Vector256.LoadUnsafe(ref source, (nuint)j)).StoreUnsafe(ref destination, (nuint)j);
+            MultiplyAdd(scale256, Vector256.LoadUnsafe(ref b, (nuint)j), sourceScale256 * Vector256.LoadUnsafe(ref source, (nuint)j)).StoreUnsafe(ref destination, (nuint)j);
         }
 
         for (; j < n; j++)
@@ -246,12 +267,20 @@ internal static class Gemm
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Scale<T>(ref T destination, ref T b, T scale, int n) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int width = Vector256<T>.Count;
-        Vector256<T> vectorScale = Vector256.Create(scale);
         int j = 0;
-        for (; j <= n - width; j += width)
+        if (KernelPaths.Use512)
         {
-            (vectorScale * Vector256.LoadUnsafe(ref b, (nuint)j)).StoreUnsafe(ref destination, (nuint)j);
+            Vector512<T> scale512 = Vector512.Create(scale);
+            for (; j <= n - Vector512<T>.Count; j += Vector512<T>.Count)
+            {
+                (scale512 * Vector512.LoadUnsafe(ref b, (nuint)j)).StoreUnsafe(ref destination, (nuint)j);
+            }
+        }
+
+        Vector256<T> scale256 = Vector256.Create(scale);
+        for (; j <= n - Vector256<T>.Count; j += Vector256<T>.Count)
+        {
+            (scale256 * Vector256.LoadUnsafe(ref b, (nuint)j)).StoreUnsafe(ref destination, (nuint)j);
         }
 
         for (; j < n; j++)
