@@ -12,8 +12,10 @@ namespace NetGen.Kernels;
 /// step. State vectors are laid out like the parameters.
 /// </summary>
 /// <remarks>
-/// Updates are bound by memory traffic, not arithmetic, so they use <see cref="Vector{T}"/> (the widest vector the
-/// runtime prefers) rather than separate 512/256/128-bit paths.
+/// Updates are bound by memory traffic (and Adam's by the divider), not by FMA throughput, so they use
+/// <see cref="Vector{T}"/> (the vector the runtime prefers: 256 bits on AVX2 and AVX-512 machines alike) rather than
+/// separate 512/256/128-bit paths. On a path that <see cref="KernelPaths"/> forces narrower than Vector&lt;T&gt; they
+/// run their scalar loop.
 /// </remarks>
 public static unsafe class OptimizerKernels
 {

@@ -56,7 +56,7 @@ internal static class UpdateLoop
         where TUpdate : struct, IParameterUpdate<T, TResult>
     {
         int width = Vector<T>.Count;
-        if (!Vector.IsHardwareAccelerated || end - start < width)
+        if (!Vector.IsHardwareAccelerated || KernelPaths.VectorWidth < 8 * Vector<byte>.Count || end - start < width)
         {
             for (nuint i = (nuint)start; i < (nuint)end; i++)
             {
