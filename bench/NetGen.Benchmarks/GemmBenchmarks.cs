@@ -7,7 +7,9 @@ namespace NetGen.Benchmarks;
 /// <summary>
 /// The three matrix products of a dense layer alone, on one thread, on the first layers of mnist-b64 (64 × 784 → 128)
 /// and deep (128 × 784 → 256): forward Z = X·Wᵀ + b, weight gradients dW += dZᵀ·X, and input gradients dX = dZ·W.
-/// The report turns the times into GFLOP/s against the measured FMA peak.
+/// The report turns the times into GFLOP/s against the measured FMA peak of the widest accelerated vector, and names the
+/// kernel path that ran (<see cref="KernelPaths.VectorWidth"/>; NETGEN_VECTOR_WIDTH=256 measures the Vector256 path on a
+/// machine with AVX-512).
 /// </summary>
 public class GemmBenchmarks
 {
@@ -32,6 +34,7 @@ public class GemmBenchmarks
     public void Setup()
     {
         KernelThreads.MaxThreads = 1;
+        Console.WriteLine($"// GemmBenchmarks: NetGen's kernels on the {KernelPaths.VectorWidth}-bit path (0: scalar)");
         _shape = ShapeOf(Layer);
         var random = new Random(3);
         float[] Random(int count) => Array.ConvertAll(new float[count], _ => (float)(random.NextDouble() - 0.5));

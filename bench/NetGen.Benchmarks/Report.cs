@@ -9,6 +9,7 @@ using System.Runtime.Intrinsics;
 using System.Text;
 using BenchmarkDotNet.Reports;
 using NetGen.Benchmarks.Engines;
+using NetGen.Kernels;
 using NetGen.Workloads;
 
 namespace NetGen.Benchmarks;
@@ -91,7 +92,7 @@ public static class Report
 
     public static string Write(
         IReadOnlyList<Measurement> measurements,
-        (double OneCore, double AllCores, string Instructions) peak,
+        FmaPeak.Result peak,
         IReadOnlyList<ProcessResult> firstSteps,
         IReadOnlyList<ProcessResult> endToEnd,
         IReadOnlyList<(int Networks, double Nanoseconds)> generatorTimes,
@@ -114,7 +115,10 @@ public static class Report
         md.AppendLine($"- {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}");
         md.AppendLine($"- Vectors: Vector512 {(Vector512.IsHardwareAccelerated ? "accelerated" : "not accelerated")}, " +
                       $"Vector256 {(Vector256.IsHardwareAccelerated ? "accelerated" : "not accelerated")}");
-        md.AppendLine($"- Measured FP32 FMA peak ({peak.Instructions} chains): **{F(peak.OneCore)} GFLOP/s on one core**, {F(peak.AllCores)} on all {Environment.ProcessorCount}");
+        md.AppendLine($"- Measured FP32 FMA peak ({peak.Instructions} chains): **{F(peak.OneCore)} GFLOP/s on one core**, {F(peak.AllCores)} on all {Environment.ProcessorCount}" +
+                      (Vector512.IsHardwareAccelerated ? $"; with Vector256 chains {F(peak.Vector256OneCore)} on one core" : ""));
+        md.AppendLine($"- NetGen's kernels ran the **{PathName(KernelPaths.VectorWidth)}** path (`KernelPaths.VectorWidth` = {KernelPaths.VectorWidth}" +
+                      (Environment.GetEnvironmentVariable(KernelPaths.VectorWidthVariable) is { Length: > 0 } forced ? $", forced by {KernelPaths.VectorWidthVariable}={forced})" : ", the widest accelerated)"));
         md.AppendLine($"- TorchSharp: {TorchSharpAvailability.UnavailableReason ?? "libtorch CPU, loaded"}");
         md.AppendLine("- Threads: NetGen and TorchSharp run with 1 thread and with 2 (-1t, -2t); the runtime graph, on NetGen's kernels, with 1.");
         md.AppendLine();
@@ -177,16 +181,16 @@ public static class Report
         md.AppendLine();
         md.AppendLine("### The products alone");
         md.AppendLine();
-        md.AppendLine("Each of a dense layer's three products by itself (`GemmBenchmarks`), NetGen on one thread, against the one-core peak. " +
-                      "The goal is at least 75% for the forward and backward products.");
+        md.AppendLine($"Each of a dense layer's three products by itself (`GemmBenchmarks`), NetGen on one thread on its {PathName(KernelPaths.VectorWidth)} path, " +
+                      $"against the one-core peak measured with {peak.Instructions} chains. The goal is at least 75% for the forward and backward products.");
         md.AppendLine();
-        md.AppendLine("| layer (rows × inputs → units) | product | µs | GFLOP/s | % of peak |");
-        md.AppendLine("| --- | --- | ---: | ---: | ---: |");
+        md.AppendLine("| layer (rows × inputs → units) | product | path | µs | GFLOP/s | % of peak |");
+        md.AppendLine("| --- | --- | --- | ---: | ---: | ---: |");
         foreach ((string layer, string product, double nanoseconds) in gemmTimes)
         {
             (int rows, int inputs, int units) = GemmBenchmarks.ShapeOf(layer);
             double gflops = GemmBenchmarks.FlopsOf(layer) / nanoseconds;
-            md.AppendLine($"| {layer} ({rows} × {inputs} → {units}) | {product} | {F(nanoseconds / 1000, 1)} | {F(gflops)} | {F(100 * gflops / peak.OneCore)}% |");
+            md.AppendLine($"| {layer} ({rows} × {inputs} → {units}) | {product} | {PathName(KernelPaths.VectorWidth)} | {F(nanoseconds / 1000, 1)} | {F(gflops)} | {F(100 * gflops / peak.OneCore)}% |");
         }
 
         md.AppendLine();
@@ -322,6 +326,15 @@ public static class Report
     private static string Bytes(Measurement? m) => m?.BytesPerOperation is { } bytes ? bytes.ToString("N0", Invariant) : "–";
 
     private static string F(double value, int decimals = 1) => double.IsNaN(value) ? "–" : value.ToString("F" + decimals, Invariant);
+
+    /// <summary>The name of a kernel path by its vector width in bits (see <see cref="KernelPaths.VectorWidth"/>).</summary>
+    private static string PathName(int width) => width switch
+    {
+        512 => "Vector512",
+        256 => "Vector256 + FMA",
+        128 => "Vector128",
+        _ => "scalar",
+    };
 
     private static string CpuName()
     {

@@ -12,12 +12,13 @@ public sealed class DenseKernelTests
     public static TheoryData<int, int, int> Shapes()
     {
         var shapes = new TheoryData<int, int, int>();
-        // Rows: every tail of the 6-row tile on both sides of the forward pass's GEMM threshold. Sizes: shorter than a
-        // vector, exactly one and two vectors, panels with and without a tail, reductions longer than one depth block, and
-        // reductions of length one (one row for dW, one unit for dX).
-        foreach (int rows in new[] { 1, 2, 3, 4, 5, 6, 7, 13 })
+        // Rows: every tail of the 6-row (Vector256) and 8-row (Vector512) tiles, alone and after whole tiles, on both sides
+        // of the forward pass's GEMM threshold. Sizes: shorter than a vector, exactly one and two vectors of either width,
+        // panels of 16 and 32 columns with and without a tail, reductions longer than one depth block, and reductions of
+        // length one (one row for dW, one unit for dX).
+        foreach (int rows in new[] { 1, 2, 3, 4, 5, 6, 7, 8, 9, 13, 15, 16, 17 })
         {
-            foreach ((int inputs, int outputs) in new[] { (5, 3), (8, 4), (13, 9), (16, 16), (24, 5), (33, 17), (37, 11), (64, 10), (100, 7), (300, 40), (20, 270), (37, 1) })
+            foreach ((int inputs, int outputs) in new[] { (5, 3), (8, 4), (13, 9), (16, 16), (24, 5), (33, 17), (37, 11), (64, 10), (100, 7), (300, 40), (20, 270), (37, 1), (1, 31), (31, 33), (65, 32), (32, 65) })
             {
                 shapes.Add(rows, inputs, outputs);
             }
@@ -141,7 +142,8 @@ public sealed class DenseKernelTests
     /// <summary>
     /// A product that reduces over one term streams C (Gemm.RankOne) and starts each row from what the caller asked for:
     /// the bias (β = 0 with a bias), nothing (β = 0), C (β = 1) or β·C. Only some of these are reachable from the dense
-    /// kernels, so the product is called directly; 21 columns are two float vectors and a tail.
+    /// kernels, so the product is called directly, at column counts below one vector, with and without whole Vector512s
+    /// and Vector256s, and with tails.
     /// </summary>
     [Theory]
     [InlineData(0.0, true)]
@@ -150,13 +152,16 @@ public sealed class DenseKernelTests
     [InlineData(0.5, false)]
     public void Products_of_one_term_start_from_the_bias_nothing_C_or_beta_C(double beta, bool withBias)
     {
-        CheckRankOne<float>(beta, withBias, 1e-6);
-        CheckRankOne<double>(beta, withBias, 1e-14);
+        foreach (int n in new[] { 1, 7, 21, 33, 65 })
+        {
+            CheckRankOne<float>(n, beta, withBias, 1e-6);
+            CheckRankOne<double>(n, beta, withBias, 1e-14);
+        }
     }
 
-    private static void CheckRankOne<T>(double beta, bool withBias, double tolerance) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    private static void CheckRankOne<T>(int n, double beta, bool withBias, double tolerance) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
-        const int m = 5, n = 21;
+        const int m = 5;
         const double alpha = 0.75;
         var random = new Random(9);
         T[] a = Values<T>(random, m), b = Values<T>(random, n), c = Values<T>(random, m * n), bias = Values<T>(random, n);

@@ -17,9 +17,20 @@ public static class ActivationKernels
     public static void Sigmoid<T>(ReadOnlySpan<T> z, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T>
         => TensorPrimitives.Sigmoid(z, y);
 
-    /// <summary>y = tanh z.</summary>
+    /// <summary>
+    /// y = tanh z: odd bit for bit, and 0 at 0, on every path (TensorPrimitives.Tanh gave −2⁻²⁴ for a float 0). The same
+    /// formula as the lane kernels' (<see cref="VectorFunctions.Tanh{T}(Vector256{T})"/>), within a few ulp of Math.Tanh.
+    /// </summary>
     public static void Tanh<T>(ReadOnlySpan<T> z, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T>
-        => TensorPrimitives.Tanh(z, y);
+    {
+        if (typeof(T) != typeof(float) && typeof(T) != typeof(double))
+        {
+            TensorPrimitives.Tanh(z, y);
+            return;
+        }
+
+        ElementwiseLoop.Apply(z, y, default(TanhForward<T>));
+    }
 
     /// <summary>y = max(z, 0); NaN stays NaN. An inlined loop rather than TensorPrimitives.Max, which has no precompiled code and ran as tier-0 code for the first steps.</summary>
     public static void ReLU<T>(ReadOnlySpan<T> z, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T>
@@ -53,11 +64,11 @@ public static class ActivationKernels
     public static void TanhBackward<T>(ReadOnlySpan<T> y, Span<T> gradient) where T : unmanaged, IFloatingPointIeee754<T>
         => ElementwiseLoop.Apply(y, gradient, default(TanhDerivative<T>));
 
-    /// <summary>gradient ·= [y &gt; 0], the ReLU's derivative (taken as 0 at 0, as PyTorch does).</summary>
+    /// <summary>gradient ·= [y &gt; 0], the ReLU's derivative (taken as 0 at 0, as PyTorch does); NaN in y or the gradient stays NaN.</summary>
     public static void ReLUBackward<T>(ReadOnlySpan<T> y, Span<T> gradient) where T : unmanaged, IFloatingPointIeee754<T>
         => ElementwiseLoop.Apply(y, gradient, new LeakyReLUDerivative<T>(T.Zero));
 
-    /// <summary>gradient ·= (y &gt; 0 ? 1 : slope), the leaky ReLU's derivative for a slope ≥ 0.</summary>
+    /// <summary>gradient ·= (y &gt; 0 ? 1 : slope), the leaky ReLU's derivative for a slope ≥ 0; NaN in y or the gradient stays NaN.</summary>
     public static void LeakyReLUBackward<T>(ReadOnlySpan<T> y, Span<T> gradient, T slope) where T : unmanaged, IFloatingPointIeee754<T>
         => ElementwiseLoop.Apply(y, gradient, new LeakyReLUDerivative<T>(slope));
 
@@ -89,6 +100,15 @@ public static class ActivationKernels
         public Vector512<T> Invoke(Vector512<T> z, Vector512<T> y) => Vector512.AndNot(z, Vector512.LessThan(z, Vector512<T>.Zero));
     }
 
+    private readonly struct TanhForward<T> : IBinaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        // x is z; y (the destination's old value) is ignored. Only float and double reach the vector forms.
+        public T Invoke(T z, T y) => T.Tanh(z);
+        public Vector128<T> Invoke(Vector128<T> z, Vector128<T> y) => VectorFunctions.Tanh(z);
+        public Vector256<T> Invoke(Vector256<T> z, Vector256<T> y) => VectorFunctions.Tanh(z);
+        public Vector512<T> Invoke(Vector512<T> z, Vector512<T> y) => VectorFunctions.Tanh(z);
+    }
+
     private readonly struct LeakyReLUForward<T>(T slope) : IBinaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         // x is z; y (the destination's old value) is ignored.
@@ -116,9 +136,10 @@ public static class ActivationKernels
 
     private readonly struct LeakyReLUDerivative<T>(T slope) : IBinaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
-        public T Invoke(T y, T g) => y > T.Zero ? g : slope * g;
-        public Vector128<T> Invoke(Vector128<T> y, Vector128<T> g) => Vector128.ConditionalSelect(Vector128.GreaterThan(y, Vector128<T>.Zero), g, g * Vector128.Create(slope));
-        public Vector256<T> Invoke(Vector256<T> y, Vector256<T> g) => Vector256.ConditionalSelect(Vector256.GreaterThan(y, Vector256<T>.Zero), g, g * Vector256.Create(slope));
-        public Vector512<T> Invoke(Vector512<T> y, Vector512<T> g) => Vector512.ConditionalSelect(Vector512.GreaterThan(y, Vector512<T>.Zero), g, g * Vector512.Create(slope));
+        // A NaN output passes on as the gradient, as a NaN gradient does (slope·NaN): neither becomes 0.
+        public T Invoke(T y, T g) => y > T.Zero ? g : T.IsNaN(y) ? y : slope * g;
+        public Vector128<T> Invoke(Vector128<T> y, Vector128<T> g) => Vector128.ConditionalSelect(Vector128.Equals(y, y), Vector128.ConditionalSelect(Vector128.GreaterThan(y, Vector128<T>.Zero), g, g * Vector128.Create(slope)), y);
+        public Vector256<T> Invoke(Vector256<T> y, Vector256<T> g) => Vector256.ConditionalSelect(Vector256.Equals(y, y), Vector256.ConditionalSelect(Vector256.GreaterThan(y, Vector256<T>.Zero), g, g * Vector256.Create(slope)), y);
+        public Vector512<T> Invoke(Vector512<T> y, Vector512<T> g) => Vector512.ConditionalSelect(Vector512.Equals(y, y), Vector512.ConditionalSelect(Vector512.GreaterThan(y, Vector512<T>.Zero), g, g * Vector512.Create(slope)), y);
     }
 }

@@ -4,7 +4,7 @@ using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
-using static NetGen.Kernels.VectorMath;
+using static NetGen.Kernels.VectorFunctions;
 
 namespace NetGen.Kernels;
 
@@ -19,7 +19,8 @@ namespace NetGen.Kernels;
 /// All three run on <see cref="Gemm"/>'s register-blocked micro-kernel. dW and dX read their B operand (X and W)
 /// in place; the forward pass packs Wᵀ a panel at a time. A forward pass of fewer than
 /// <see cref="MinimumGemmRows"/> rows is a matrix-vector product bound by reading W, so it runs as dot products of
-/// four weight rows at a time and packs nothing. Without 256-bit vectors the kernels fall back to TensorPrimitives.
+/// four weight rows at a time and packs nothing. On the 128-bit and scalar paths (<see cref="KernelPaths"/>) the kernels
+/// fall back to TensorPrimitives.
 /// </summary>
 public static class DenseKernels
 {
@@ -213,35 +214,62 @@ public static class DenseKernels
         }
     }
 
-    /// <summary>Four dot products of one row of X against weight rows u..u+3.</summary>
+    /// <summary>
+    /// Four dot products of one row of X against weight rows u..u+3: whole Vector512s on that path, then whole Vector256s,
+    /// then a scalar tail.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void DotBlock1x4<T>(ref T x, ref T w, ref T z, ref T bias, int inputSize) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int width = Vector256<T>.Count;
-        Vector256<T> a0 = default, a1 = default, a2 = default, a3 = default;
         nuint n = (nuint)inputSize, s = (nuint)inputSize;
         nuint k = 0;
-        for (; k + (nuint)width <= n; k += (nuint)width)
+        T sum0 = T.Zero, sum1 = T.Zero, sum2 = T.Zero, sum3 = T.Zero;
+        if (KernelPaths.Use512 && n >= (nuint)Vector512<T>.Count)
         {
-            Vector256<T> x0 = Vector256.LoadUnsafe(ref x, k);
-            a0 = MultiplyAdd(x0, Vector256.LoadUnsafe(ref w, k), a0);
-            a1 = MultiplyAdd(x0, Vector256.LoadUnsafe(ref w, s + k), a1);
-            a2 = MultiplyAdd(x0, Vector256.LoadUnsafe(ref w, 2 * s + k), a2);
-            a3 = MultiplyAdd(x0, Vector256.LoadUnsafe(ref w, 3 * s + k), a3);
+            nuint width = (nuint)Vector512<T>.Count;
+            Vector512<T> a0 = default, a1 = default, a2 = default, a3 = default;
+            for (; k + width <= n; k += width)
+            {
+                Vector512<T> x0 = Vector512.LoadUnsafe(ref x, k);
+                a0 = MultiplyAdd(x0, Vector512.LoadUnsafe(ref w, k), a0);
+                a1 = MultiplyAdd(x0, Vector512.LoadUnsafe(ref w, s + k), a1);
+                a2 = MultiplyAdd(x0, Vector512.LoadUnsafe(ref w, 2 * s + k), a2);
+                a3 = MultiplyAdd(x0, Vector512.LoadUnsafe(ref w, 3 * s + k), a3);
+            }
+
+            (sum0, sum1, sum2, sum3) = (Vector512.Sum(a0), Vector512.Sum(a1), Vector512.Sum(a2), Vector512.Sum(a3));
         }
 
-        Unsafe.Add(ref z, 0) = Finish(a0, ref x, ref Unsafe.Add(ref w, 0 * s), k, n, ref bias, 0);
-        Unsafe.Add(ref z, 1) = Finish(a1, ref x, ref Unsafe.Add(ref w, 1 * s), k, n, ref bias, 1);
-        Unsafe.Add(ref z, 2) = Finish(a2, ref x, ref Unsafe.Add(ref w, 2 * s), k, n, ref bias, 2);
-        Unsafe.Add(ref z, 3) = Finish(a3, ref x, ref Unsafe.Add(ref w, 3 * s), k, n, ref bias, 3);
+        if (n - k >= (nuint)Vector256<T>.Count)
+        {
+            nuint width = (nuint)Vector256<T>.Count;
+            Vector256<T> a0 = default, a1 = default, a2 = default, a3 = default;
+            for (; k + width <= n; k += width)
+            {
+                Vector256<T> x0 = Vector256.LoadUnsafe(ref x, k);
+                a0 = MultiplyAdd(x0, Vector256.LoadUnsafe(ref w, k), a0);
+                a1 = MultiplyAdd(x0, Vector256.LoadUnsafe(ref w, s + k), a1);
+                a2 = MultiplyAdd(x0, Vector256.LoadUnsafe(ref w, 2 * s + k), a2);
+                a3 = MultiplyAdd(x0, Vector256.LoadUnsafe(ref w, 3 * s + k), a3);
+            }
+
+            sum0 += Vector256.Sum(a0);
+            sum1 += Vector256.Sum(a1);
+            sum2 += Vector256.Sum(a2);
+            sum3 += Vector256.Sum(a3);
+        }
+
+        Unsafe.Add(ref z, 0) = Finish(sum0, ref x, ref Unsafe.Add(ref w, 0 * s), k, n, ref bias, 0);
+        Unsafe.Add(ref z, 1) = Finish(sum1, ref x, ref Unsafe.Add(ref w, 1 * s), k, n, ref bias, 1);
+        Unsafe.Add(ref z, 2) = Finish(sum2, ref x, ref Unsafe.Add(ref w, 2 * s), k, n, ref bias, 2);
+        Unsafe.Add(ref z, 3) = Finish(sum3, ref x, ref Unsafe.Add(ref w, 3 * s), k, n, ref bias, 3);
     }
 
-    /// <summary>bias + the accumulator's lanes + x·w past the last whole vector (fewer than one vector's worth), for one weight row w.</summary>
+    /// <summary>bias + the vector part of the sum + x·w past the last whole vector (fewer than one vector's worth), for one weight row w.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static T Finish<T>(Vector256<T> accumulator, ref T x, ref T w, nuint k, nuint n, ref T bias, int biasIndex)
+    private static T Finish<T>(T sum, ref T x, ref T w, nuint k, nuint n, ref T bias, int biasIndex)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        T sum = Vector256.Sum(accumulator);
         for (nuint i = k; i < n; i++)
         {
             sum += Unsafe.Add(ref x, i) * Unsafe.Add(ref w, i);
@@ -249,5 +277,4 @@ public static class DenseKernels
 
         return Unsafe.Add(ref bias, biasIndex) + sum;
     }
-
 }

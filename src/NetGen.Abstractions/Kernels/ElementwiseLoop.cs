@@ -18,7 +18,7 @@ internal interface IBinaryOperator<T> where T : unmanaged, IFloatingPointIeee754
     Vector512<T> Invoke(Vector512<T> x, Vector512<T> y);
 }
 
-/// <summary>The one loop shape for element-wise kernels: the widest accelerated vector, then an overlapping last vector.</summary>
+/// <summary>The one loop shape for element-wise kernels: vectors of the width <see cref="KernelPaths"/> chose (narrower ones for spans shorter than one), then an overlapping last vector.</summary>
 internal static class ElementwiseLoop
 {
     /// <summary>
@@ -40,7 +40,7 @@ internal static class ElementwiseLoop
         ref T xRef = ref MemoryMarshal.GetReference(x);
         ref T yRef = ref MemoryMarshal.GetReference(y);
 
-        if (Vector512.IsHardwareAccelerated && length >= Vector512<T>.Count)
+        if (KernelPaths.Use512 && length >= Vector512<T>.Count)
         {
             int width = Vector512<T>.Count;
             int last = length - width;
@@ -54,7 +54,7 @@ internal static class ElementwiseLoop
             return;
         }
 
-        if (Vector256.IsHardwareAccelerated && length >= Vector256<T>.Count)
+        if (KernelPaths.Use256 && length >= Vector256<T>.Count)
         {
             int width = Vector256<T>.Count;
             int last = length - width;
@@ -68,7 +68,7 @@ internal static class ElementwiseLoop
             return;
         }
 
-        if (Vector128.IsHardwareAccelerated && length >= Vector128<T>.Count)
+        if (KernelPaths.Use128 && length >= Vector128<T>.Count)
         {
             int width = Vector128<T>.Count;
             int last = length - width;

@@ -3,32 +3,31 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
-using static NetGen.Kernels.VectorMath;
+using static NetGen.Kernels.VectorFunctions;
 
 namespace NetGen.Kernels;
 
 /// <summary>
-/// C (+)= A·B on Vector256 with FMA, single-threaded, in the BLIS shape: the product is cut into tiles of
-/// <see cref="TileRows"/> rows × two vectors of columns (6×16 floats, 6×8 doubles), and each tile is one call of a
-/// micro-kernel that keeps its 12 accumulators in registers across a block of <see cref="DepthBlock"/> steps of the
-/// reduction. Per step the micro-kernel loads two vectors of B, broadcasts six scalars of A and issues 12 FMAs,
-/// which is 15 of the 16 AVX2 registers.
+/// C (+)= A·B, single-threaded per column block, in the BLIS shape: the product is cut into tiles of a few rows × two
+/// vectors of columns, and each tile is one call of a micro-kernel that keeps its accumulators in registers across a
+/// block of the reduction. There are two micro-kernels, chosen by <see cref="KernelPaths"/>:
+/// <list type="bullet">
+/// <item>Vector256 with FMA: 6 rows × 16 floats (6×8 doubles). Per step it loads two vectors of B, broadcasts six
+/// scalars of A and issues 12 FMAs: 15 of the 16 AVX2 registers. Depth blocks of 256.</item>
+/// <item>Vector512: 8 rows × 32 floats (8×16 doubles). Per step it loads two vectors of B, broadcasts eight scalars of
+/// A and issues 16 FMAs: 19 of the 32 AVX-512 registers. Depth blocks of <see cref="Avx512Kernel.DepthBlock"/>.</item>
+/// </list>
 /// <para>
 /// A is read in place through a row and a column stride, so Aᵀ costs nothing. B is read in place when its rows are
-/// contiguous; a transposed B, and the last panel of fewer than two vectors of columns, are first copied into a
-/// zero-padded panel of <c>depth × 2 vectors</c> that stays in L1 while every tile of rows uses it.
+/// contiguous and few tiles share a panel; a transposed B, a B shared by many tiles, and the last panel of fewer than
+/// two vectors of columns are first copied into a zero-padded panel of <c>depth × 2 vectors</c> that every tile of
+/// rows then reads from cache.
 /// </para>
 /// </summary>
 internal static class Gemm
 {
-    /// <summary>Rows of C per micro-kernel call: 12 accumulators + 2 B vectors + 1 broadcast = 15 YMM registers.</summary>
-    public const int TileRows = 6;
-
-    /// <summary>Reduction steps per panel: 256 × 16 floats = 16 KB, half of L1, with A's six rows beside it.</summary>
-    public const int DepthBlock = 256;
-
     /// <summary>Whether this machine runs the blocked kernels (else callers use their TensorPrimitives loops).</summary>
-    public static bool IsSupported<T>() => Vector256.IsHardwareAccelerated && (typeof(T) == typeof(float) || typeof(T) == typeof(double));
+    public static bool IsSupported<T>() => KernelPaths.Use256 && (typeof(T) == typeof(float) || typeof(T) == typeof(double));
 
     /// <summary>
     /// C = β·C + α·A·B, where A is <c>m × k</c> with A(i, p) = a[i·aRowStride + p·aColumnStride], B is <c>k × n</c>
@@ -64,14 +63,12 @@ internal static class Gemm
         }
     }
 
-    private static int Panels<T>(int n) => (n + 2 * Vector256<T>.Count - 1) / (2 * Vector256<T>.Count);
+    /// <summary>The columns of one panel on this process's path: two vectors.</summary>
+    private static int PanelWidth<T>() => KernelPaths.Use512 ? 2 * Vector512<T>.Count : 2 * Vector256<T>.Count;
 
-    /// <summary>One thread's share of <see cref="Multiply{T}"/>, or all of it.</summary>
-    /// <remarks>
-    /// This and the loops below are fully optimized at their first call and never inlined, so that no caller recompiled
-    /// later by tiered compilation takes them in and leaves their inlined helpers as calls (see UpdateLoop.RunRange).
-    /// </remarks>
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static int Panels<T>(int n) => (n + PanelWidth<T>() - 1) / PanelWidth<T>();
+
+    /// <summary>One thread's share of <see cref="Multiply{T}"/>, or all of it, on the micro-kernel of this process's path.</summary>
     private static void MultiplyColumns<T>(
         int m, int n, int k,
         ref T a, nint aRowStride, nint aColumnStride,
@@ -80,22 +77,47 @@ internal static class Gemm
         T alpha, T beta, ref T bias)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (KernelPaths.Use512)
+        {
+            MultiplyColumns<T, Avx512Kernel>(m, n, k, ref a, aRowStride, aColumnStride, ref b, bRowStride, bTransposed, ref c, cRowStride, alpha, beta, ref bias);
+        }
+        else
+        {
+            MultiplyColumns<T, Avx2Kernel>(m, n, k, ref a, aRowStride, aColumnStride, ref b, bRowStride, bTransposed, ref c, cRowStride, alpha, beta, ref bias);
+        }
+    }
+
+    /// <summary>One thread's share of <see cref="Multiply{T}"/>, or all of it, on the micro-kernel <typeparamref name="TKernel"/>.</summary>
+    /// <remarks>
+    /// This and the loops below are fully optimized at their first call and never inlined, so that no caller recompiled
+    /// later by tiered compilation takes them in and leaves their inlined helpers as calls (see UpdateLoop.RunRange).
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void MultiplyColumns<T, TKernel>(
+        int m, int n, int k,
+        ref T a, nint aRowStride, nint aColumnStride,
+        ref T b, nint bRowStride, bool bTransposed,
+        ref T c, nint cRowStride,
+        T alpha, T beta, ref T bias)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TKernel : struct, IMicroKernel
+    {
         if (k == 1 && !bTransposed)
         {
             RankOne(m, n, ref a, aRowStride, ref b, ref c, cRowStride, alpha, beta, ref bias);
             return;
         }
 
-        int panelWidth = 2 * Vector256<T>.Count;
-        Span<T> scratch = Scratch<T>.Get(DepthBlock * panelWidth + TileRows * panelWidth + panelWidth);
+        int panelWidth = TKernel.PanelWidth<T>(), tileRows = TKernel.TileRows, depthBlock = TKernel.DepthBlock;
+        Span<T> scratch = Scratch<T>.Get(depthBlock * panelWidth + tileRows * panelWidth + panelWidth);
         ref T packed = ref scratch[0];
-        ref T tile = ref scratch[DepthBlock * panelWidth];
-        ref T paddedBias = ref scratch[DepthBlock * panelWidth + TileRows * panelWidth];
+        ref T tile = ref scratch[depthBlock * panelWidth];
+        ref T paddedBias = ref scratch[depthBlock * panelWidth + tileRows * panelWidth];
 
         // At least one block, so that an empty reduction (k = 0) still finishes C: β·C, the bias, or zeros.
-        for (int p0 = 0; p0 == 0 || p0 < k; p0 += DepthBlock)
+        for (int p0 = 0; p0 == 0 || p0 < k; p0 += depthBlock)
         {
-            int depth = Math.Min(DepthBlock, k - p0);
+            int depth = Math.Min(depthBlock, k - p0);
             T blockBeta = p0 == 0 ? beta : T.One; // later depth blocks add to what the first one wrote
             for (int j0 = 0; j0 < n; j0 += panelWidth)
             {
@@ -106,7 +128,7 @@ internal static class Gemm
                 // copied to contiguous memory first: in place, rows a multiple of 1 KB apart (256 floats) map the panel
                 // onto 4 of L1's 64 sets, and it is evicted between the tiles that reuse it (dW of a 256 → 256 layer
                 // ran at 55–60% of peak in place and 73–83% packed).
-                if (!bTransposed && columns == panelWidth && (m < 4 * TileRows || depth < 32))
+                if (!bTransposed && columns == panelWidth && (m < 4 * tileRows || depth < 32))
                 {
                     panel = ref Unsafe.Add(ref b, p0 * bRowStride + j0);
                     panelStride = bRowStride;
@@ -137,15 +159,15 @@ internal static class Gemm
                 ref T aBlock = ref Unsafe.Add(ref a, p0 * aColumnStride);
                 if (columns == panelWidth)
                 {
-                    Rows(m, depth, ref aBlock, aRowStride, aColumnStride, ref panel, panelStride, ref Unsafe.Add(ref c, j0), cRowStride, ref init, alpha, blockBeta);
+                    TKernel.Rows(m, depth, ref aBlock, aRowStride, aColumnStride, ref panel, panelStride, ref Unsafe.Add(ref c, j0), cRowStride, ref init, alpha, blockBeta);
                 }
                 else
                 {
                     // The last panel: each tile goes to scratch and only its real columns reach C.
-                    for (int i0 = 0; i0 < m; i0 += TileRows)
+                    for (int i0 = 0; i0 < m; i0 += tileRows)
                     {
-                        int rows = Math.Min(TileRows, m - i0);
-                        Rows(rows, depth, ref Unsafe.Add(ref aBlock, i0 * aRowStride), aRowStride, aColumnStride, ref panel, panelStride, ref tile, panelWidth, ref init, alpha, T.Zero);
+                        int rows = Math.Min(tileRows, m - i0);
+                        TKernel.Rows(rows, depth, ref Unsafe.Add(ref aBlock, i0 * aRowStride), aRowStride, aColumnStride, ref panel, panelStride, ref tile, panelWidth, ref init, alpha, T.Zero);
                         for (int i = 0; i < rows; i++)
                         {
                             ref T source = ref Unsafe.Add(ref tile, i * panelWidth);
@@ -195,11 +217,31 @@ internal static class Gemm
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void ScaledAdd<T>(ref T destination, ref T source, T sourceScale, ref T b, T scale, int n) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int width = Vector256<T>.Count;
-        Vector256<T> vectorScale = Vector256.Create(scale);
         int j = 0;
-        if (sourceScale == T.One)
+        if (KernelPaths.Use512)
         {
+            int width = Vector512<T>.Count;
+            Vector512<T> vectorScale = Vector512.Create(scale);
+            if (sourceScale == T.One)
+            {
+                for (; j <= n - width; j += width)
+                {
+                    MultiplyAdd(vectorScale, Vector512.LoadUnsafe(ref b, (nuint)j), Vector512.LoadUnsafe(ref source, (nuint)j)).StoreUnsafe(ref destination, (nuint)j);
+                }
+            }
+            else
+            {
+                Vector512<T> vectorSourceScale = Vector512.Create(sourceScale);
+                for (; j <= n - width; j += width)
+                {
+                    MultiplyAdd(vectorScale, Vector512.LoadUnsafe(ref b, (nuint)j), vectorSourceScale * Vector512.LoadUnsafe(ref source, (nuint)j)).StoreUnsafe(ref destination, (nuint)j);
+                }
+            }
+        }
+        else if (sourceScale == T.One)
+        {
+            int width = Vector256<T>.Count;
+            Vector256<T> vectorScale = Vector256.Create(scale);
             for (; j <= n - 2 * width; j += 2 * width)
             {
                 Vector256<T> start0 = Vector256.LoadUnsafe(ref source, (nuint)j), start1 = Vector256.LoadUnsafe(ref source, (nuint)(j + width));
@@ -208,10 +250,11 @@ internal static class Gemm
             }
         }
 
-        Vector256<T> vectorSourceScale = Vector256.Create(sourceScale);
-        for (; j <= n - width; j += width)
+        // What is left: whole Vector256s (all of it with another β on the Vector256 path), then single elements.
+        Vector256<T> scale256 = Vector256.Create(scale), sourceScale256 = Vector256.Create(sourceScale);
+        for (; j <= n - Vector256<T>.Count; j += Vector256<T>.Count)
         {
-            MultiplyAdd(vectorScale, Vector256.LoadUnsafe(ref b, (nuint)j), vectorSourceScale * Vector256.LoadUnsafe(ref source, (nuint)j)).StoreUnsafe(ref destination, (nuint)j);
+            MultiplyAdd(scale256, Vector256.LoadUnsafe(ref b, (nuint)j), sourceScale256 * Vector256.LoadUnsafe(ref source, (nuint)j)).StoreUnsafe(ref destination, (nuint)j);
         }
 
         for (; j < n; j++)
@@ -224,12 +267,20 @@ internal static class Gemm
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Scale<T>(ref T destination, ref T b, T scale, int n) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int width = Vector256<T>.Count;
-        Vector256<T> vectorScale = Vector256.Create(scale);
         int j = 0;
-        for (; j <= n - width; j += width)
+        if (KernelPaths.Use512)
         {
-            (vectorScale * Vector256.LoadUnsafe(ref b, (nuint)j)).StoreUnsafe(ref destination, (nuint)j);
+            Vector512<T> scale512 = Vector512.Create(scale);
+            for (; j <= n - Vector512<T>.Count; j += Vector512<T>.Count)
+            {
+                (scale512 * Vector512.LoadUnsafe(ref b, (nuint)j)).StoreUnsafe(ref destination, (nuint)j);
+            }
+        }
+
+        Vector256<T> scale256 = Vector256.Create(scale);
+        for (; j <= n - Vector256<T>.Count; j += Vector256<T>.Count)
+        {
+            (scale256 * Vector256.LoadUnsafe(ref b, (nuint)j)).StoreUnsafe(ref destination, (nuint)j);
         }
 
         for (; j < n; j++)
@@ -238,35 +289,35 @@ internal static class Gemm
         }
     }
 
-    /// <summary>All row tiles of one panel: full tiles of six rows, then one tile of the rows left.</summary>
+    /// <summary>All row tiles of one panel on Vector256: full tiles of six rows, then one tile of the rows left.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Rows<T>(int m, int depth, ref T a, nint aRowStride, nint aColumnStride, ref T panel, nint panelStride, ref T c, nint cRowStride, ref T init, T alpha, T beta)
+    private static void Rows256<T>(int m, int depth, ref T a, nint aRowStride, nint aColumnStride, ref T panel, nint panelStride, ref T c, nint cRowStride, ref T init, T alpha, T beta)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int i0 = 0;
-        for (; i0 + TileRows <= m; i0 += TileRows)
+        for (; i0 + 6 <= m; i0 += 6)
         {
-            Tile<T, Six>(depth, ref Unsafe.Add(ref a, i0 * aRowStride), aRowStride, aColumnStride, ref panel, panelStride, ref Unsafe.Add(ref c, i0 * cRowStride), cRowStride, ref init, alpha, beta);
+            Tile256<T, Six>(depth, ref Unsafe.Add(ref a, i0 * aRowStride), aRowStride, aColumnStride, ref panel, panelStride, ref Unsafe.Add(ref c, i0 * cRowStride), cRowStride, ref init, alpha, beta);
         }
 
         ref T aRest = ref Unsafe.Add(ref a, i0 * aRowStride);
         ref T cRest = ref Unsafe.Add(ref c, i0 * cRowStride);
         switch (m - i0)
         {
-            case 1: Tile<T, One>(depth, ref aRest, aRowStride, aColumnStride, ref panel, panelStride, ref cRest, cRowStride, ref init, alpha, beta); break;
-            case 2: Tile<T, Two>(depth, ref aRest, aRowStride, aColumnStride, ref panel, panelStride, ref cRest, cRowStride, ref init, alpha, beta); break;
-            case 3: Tile<T, Three>(depth, ref aRest, aRowStride, aColumnStride, ref panel, panelStride, ref cRest, cRowStride, ref init, alpha, beta); break;
-            case 4: Tile<T, Four>(depth, ref aRest, aRowStride, aColumnStride, ref panel, panelStride, ref cRest, cRowStride, ref init, alpha, beta); break;
-            case 5: Tile<T, Five>(depth, ref aRest, aRowStride, aColumnStride, ref panel, panelStride, ref cRest, cRowStride, ref init, alpha, beta); break;
+            case 1: Tile256<T, One>(depth, ref aRest, aRowStride, aColumnStride, ref panel, panelStride, ref cRest, cRowStride, ref init, alpha, beta); break;
+            case 2: Tile256<T, Two>(depth, ref aRest, aRowStride, aColumnStride, ref panel, panelStride, ref cRest, cRowStride, ref init, alpha, beta); break;
+            case 3: Tile256<T, Three>(depth, ref aRest, aRowStride, aColumnStride, ref panel, panelStride, ref cRest, cRowStride, ref init, alpha, beta); break;
+            case 4: Tile256<T, Four>(depth, ref aRest, aRowStride, aColumnStride, ref panel, panelStride, ref cRest, cRowStride, ref init, alpha, beta); break;
+            case 5: Tile256<T, Five>(depth, ref aRest, aRowStride, aColumnStride, ref panel, panelStride, ref cRest, cRowStride, ref init, alpha, beta); break;
         }
     }
 
     /// <summary>
-    /// The micro-kernel: rows 0..TRows of C, two vectors wide, (+)= Σ_p A(·, p) ⊗ B(p, ·). The row count is a type
+    /// The Vector256 micro-kernel: rows 0..TRows of C (at most six), two vectors wide, (+)= Σ_p A(·, p) ⊗ B(p, ·). The row count is a type
     /// argument so that each instantiation is compiled with exactly its accumulators and no branches in the loop.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static void Tile<T, TRows>(int depth, ref T a, nint aRowStride, nint aColumnStride, ref T b, nint bRowStride, ref T c, nint cRowStride, ref T init, T alpha, T beta)
+    private static void Tile256<T, TRows>(int depth, ref T a, nint aRowStride, nint aColumnStride, ref T b, nint bRowStride, ref T c, nint cRowStride, ref T init, T alpha, T beta)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TRows : struct, IRowCount
     {
@@ -339,6 +390,127 @@ internal static class Gemm
         if (TRows.Count > 5) Store(ref Unsafe.Add(ref c, 5 * cRowStride), c50, c51, width, alpha, beta);
     }
 
+    /// <summary>All row tiles of one panel on Vector512: full tiles of eight rows, then one tile of the rows left.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Rows512<T>(int m, int depth, ref T a, nint aRowStride, nint aColumnStride, ref T panel, nint panelStride, ref T c, nint cRowStride, ref T init, T alpha, T beta)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int i0 = 0;
+        for (; i0 + 8 <= m; i0 += 8)
+        {
+            Tile512<T, Eight>(depth, ref Unsafe.Add(ref a, i0 * aRowStride), aRowStride, aColumnStride, ref panel, panelStride, ref Unsafe.Add(ref c, i0 * cRowStride), cRowStride, ref init, alpha, beta);
+        }
+
+        ref T aRest = ref Unsafe.Add(ref a, i0 * aRowStride);
+        ref T cRest = ref Unsafe.Add(ref c, i0 * cRowStride);
+        switch (m - i0)
+        {
+            case 1: Tile512<T, One>(depth, ref aRest, aRowStride, aColumnStride, ref panel, panelStride, ref cRest, cRowStride, ref init, alpha, beta); break;
+            case 2: Tile512<T, Two>(depth, ref aRest, aRowStride, aColumnStride, ref panel, panelStride, ref cRest, cRowStride, ref init, alpha, beta); break;
+            case 3: Tile512<T, Three>(depth, ref aRest, aRowStride, aColumnStride, ref panel, panelStride, ref cRest, cRowStride, ref init, alpha, beta); break;
+            case 4: Tile512<T, Four>(depth, ref aRest, aRowStride, aColumnStride, ref panel, panelStride, ref cRest, cRowStride, ref init, alpha, beta); break;
+            case 5: Tile512<T, Five>(depth, ref aRest, aRowStride, aColumnStride, ref panel, panelStride, ref cRest, cRowStride, ref init, alpha, beta); break;
+            case 6: Tile512<T, Six>(depth, ref aRest, aRowStride, aColumnStride, ref panel, panelStride, ref cRest, cRowStride, ref init, alpha, beta); break;
+            case 7: Tile512<T, Seven>(depth, ref aRest, aRowStride, aColumnStride, ref panel, panelStride, ref cRest, cRowStride, ref init, alpha, beta); break;
+        }
+    }
+
+    /// <summary>
+    /// The Vector512 micro-kernel: rows 0..TRows of C (at most eight), two vectors wide, (+)= Σ_p A(·, p) ⊗ B(p, ·),
+    /// with its 16 accumulators in registers; A's scalars are broadcast where they lie.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void Tile512<T, TRows>(int depth, ref T a, nint aRowStride, nint aColumnStride, ref T b, nint bRowStride, ref T c, nint cRowStride, ref T init, T alpha, T beta)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TRows : struct, IRowCount
+    {
+        nuint width = (nuint)Vector512<T>.Count;
+        Vector512<T> c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61, c70, c71;
+        if (Unsafe.IsNullRef(ref init))
+        {
+            c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = c50 = c51 = c60 = c61 = c70 = c71 = Vector512<T>.Zero;
+        }
+        else
+        {
+            c00 = c10 = c20 = c30 = c40 = c50 = c60 = c70 = Vector512.LoadUnsafe(ref init);
+            c01 = c11 = c21 = c31 = c41 = c51 = c61 = c71 = Vector512.LoadUnsafe(ref init, width);
+        }
+
+        // Rows 3..5 and 6..7 are addressed from their own bases so that every broadcast is base + 0, 1 or 2 strides.
+        ref T a3 = ref Unsafe.Add(ref a, 3 * aRowStride);
+        ref T a6 = ref Unsafe.Add(ref a, 6 * aRowStride);
+        for (int p = 0; p < depth; p++)
+        {
+            Vector512<T> b0 = Vector512.LoadUnsafe(ref b);
+            Vector512<T> b1 = Vector512.LoadUnsafe(ref b, width);
+            Vector512<T> x = Vector512.Create(a);
+            c00 = MultiplyAdd(x, b0, c00);
+            c01 = MultiplyAdd(x, b1, c01);
+            if (TRows.Count > 1)
+            {
+                x = Vector512.Create(Unsafe.Add(ref a, aRowStride));
+                c10 = MultiplyAdd(x, b0, c10);
+                c11 = MultiplyAdd(x, b1, c11);
+            }
+
+            if (TRows.Count > 2)
+            {
+                x = Vector512.Create(Unsafe.Add(ref a, 2 * aRowStride));
+                c20 = MultiplyAdd(x, b0, c20);
+                c21 = MultiplyAdd(x, b1, c21);
+            }
+
+            if (TRows.Count > 3)
+            {
+                x = Vector512.Create(a3);
+                c30 = MultiplyAdd(x, b0, c30);
+                c31 = MultiplyAdd(x, b1, c31);
+            }
+
+            if (TRows.Count > 4)
+            {
+                x = Vector512.Create(Unsafe.Add(ref a3, aRowStride));
+                c40 = MultiplyAdd(x, b0, c40);
+                c41 = MultiplyAdd(x, b1, c41);
+            }
+
+            if (TRows.Count > 5)
+            {
+                x = Vector512.Create(Unsafe.Add(ref a3, 2 * aRowStride));
+                c50 = MultiplyAdd(x, b0, c50);
+                c51 = MultiplyAdd(x, b1, c51);
+            }
+
+            if (TRows.Count > 6)
+            {
+                x = Vector512.Create(a6);
+                c60 = MultiplyAdd(x, b0, c60);
+                c61 = MultiplyAdd(x, b1, c61);
+            }
+
+            if (TRows.Count > 7)
+            {
+                x = Vector512.Create(Unsafe.Add(ref a6, aRowStride));
+                c70 = MultiplyAdd(x, b0, c70);
+                c71 = MultiplyAdd(x, b1, c71);
+            }
+
+            a = ref Unsafe.Add(ref a, aColumnStride);
+            a3 = ref Unsafe.Add(ref a3, aColumnStride);
+            a6 = ref Unsafe.Add(ref a6, aColumnStride);
+            b = ref Unsafe.Add(ref b, bRowStride);
+        }
+
+        Store(ref c, c00, c01, width, alpha, beta);
+        if (TRows.Count > 1) Store(ref Unsafe.Add(ref c, cRowStride), c10, c11, width, alpha, beta);
+        if (TRows.Count > 2) Store(ref Unsafe.Add(ref c, 2 * cRowStride), c20, c21, width, alpha, beta);
+        if (TRows.Count > 3) Store(ref Unsafe.Add(ref c, 3 * cRowStride), c30, c31, width, alpha, beta);
+        if (TRows.Count > 4) Store(ref Unsafe.Add(ref c, 4 * cRowStride), c40, c41, width, alpha, beta);
+        if (TRows.Count > 5) Store(ref Unsafe.Add(ref c, 5 * cRowStride), c50, c51, width, alpha, beta);
+        if (TRows.Count > 6) Store(ref Unsafe.Add(ref c, 6 * cRowStride), c60, c61, width, alpha, beta);
+        if (TRows.Count > 7) Store(ref Unsafe.Add(ref c, 7 * cRowStride), c70, c71, width, alpha, beta);
+    }
+
     /// <summary>One row of a tile: C = β·C + α·accumulators, reading C only when β ≠ 0.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Store<T>(ref T c, Vector256<T> low, Vector256<T> high, nuint width, T alpha, T beta) where T : unmanaged, IFloatingPointIeee754<T>
@@ -364,18 +536,45 @@ internal static class Gemm
         high.StoreUnsafe(ref c, width);
     }
 
+    /// <summary>One row of a tile: C = β·C + α·accumulators, reading C only when β ≠ 0.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store<T>(ref T c, Vector512<T> low, Vector512<T> high, nuint width, T alpha, T beta) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (alpha != T.One)
+        {
+            low *= alpha;
+            high *= alpha;
+        }
+
+        if (beta == T.One)
+        {
+            low += Vector512.LoadUnsafe(ref c);
+            high += Vector512.LoadUnsafe(ref c, width);
+        }
+        else if (beta != T.Zero)
+        {
+            low = MultiplyAdd(Vector512.Create(beta), Vector512.LoadUnsafe(ref c), low);
+            high = MultiplyAdd(Vector512.Create(beta), Vector512.LoadUnsafe(ref c, width), high);
+        }
+
+        low.StoreUnsafe(ref c);
+        high.StoreUnsafe(ref c, width);
+    }
+
     /// <summary>panel(p, j) = B(p, j) for j &lt; columns, else 0, from rows of B <paramref name="stride"/> apart.</summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void PackRows<T>(ref T source, nint stride, int depth, int columns, ref T panel, int panelWidth) where T : unmanaged
     {
-        if (columns == panelWidth && panelWidth == 2 * Vector256<T>.Count)
+        if (columns == panelWidth && panelWidth % Vector256<T>.Count == 0)
         {
             for (int p = 0; p < depth; p++)
             {
                 ref T row = ref Unsafe.Add(ref source, p * stride);
                 ref T target = ref Unsafe.Add(ref panel, p * panelWidth);
-                Vector256.LoadUnsafe(ref row).StoreUnsafe(ref target);
-                Vector256.LoadUnsafe(ref row, (nuint)Vector256<T>.Count).StoreUnsafe(ref target, (nuint)Vector256<T>.Count);
+                for (int j = 0; j < panelWidth; j += Vector256<T>.Count)
+                {
+                    Vector256.LoadUnsafe(ref row, (nuint)j).StoreUnsafe(ref target, (nuint)j);
+                }
             }
 
             return;
@@ -485,7 +684,7 @@ internal static class Gemm
 
         public override void Execute(int part, int parts)
         {
-            int panelWidth = 2 * Vector256<T>.Count, panels = Panels<T>(_n);
+            int panelWidth = PanelWidth<T>(), panels = Panels<T>(_n);
             int first = panels * part / parts * panelWidth;
             int last = Math.Min(_n, panels * (part + 1) / parts * panelWidth);
             if (first >= last)
@@ -537,4 +736,56 @@ internal static class Gemm
     private struct Five : IRowCount { public static int Count => 5; }
 
     private struct Six : IRowCount { public static int Count => 6; }
+
+    private struct Seven : IRowCount { public static int Count => 7; }
+
+    private struct Eight : IRowCount { public static int Count => 8; }
+
+    /// <summary>A micro-kernel's shape, and the loop over the row tiles of one panel that calls it.</summary>
+    internal interface IMicroKernel
+    {
+        /// <summary>Rows of C per tile.</summary>
+        static abstract int TileRows { get; }
+
+        /// <summary>Reduction steps per packed panel.</summary>
+        static abstract int DepthBlock { get; }
+
+        /// <summary>Columns of C per tile: two vectors.</summary>
+        static abstract int PanelWidth<T>();
+
+        /// <summary>All row tiles of one panel: C(0..m, panel) = β·C + α·A(0..m, block)·panel (plus init when given).</summary>
+        static abstract void Rows<T>(int m, int depth, ref T a, nint aRowStride, nint aColumnStride, ref T panel, nint panelStride, ref T c, nint cRowStride, ref T init, T alpha, T beta)
+            where T : unmanaged, IFloatingPointIeee754<T>;
+    }
+
+    /// <summary>6 × 2 Vector256: 12 accumulators, 15 of the 16 YMM registers; a 256 × 16-float panel is 16 KB, half of L1.</summary>
+    private struct Avx2Kernel : IMicroKernel
+    {
+        public static int TileRows => 6;
+
+        public static int DepthBlock => 256;
+
+        public static int PanelWidth<T>() => 2 * Vector256<T>.Count;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Rows<T>(int m, int depth, ref T a, nint aRowStride, nint aColumnStride, ref T panel, nint panelStride, ref T c, nint cRowStride, ref T init, T alpha, T beta)
+            where T : unmanaged, IFloatingPointIeee754<T>
+            => Rows256(m, depth, ref a, aRowStride, aColumnStride, ref panel, panelStride, ref c, cRowStride, ref init, alpha, beta);
+    }
+
+    /// <summary>8 × 2 Vector512: 16 accumulators, 19 of the 32 ZMM registers.</summary>
+    internal struct Avx512Kernel : IMicroKernel
+    {
+        public static int TileRows => 8;
+
+        /// <summary>A 256 × 32-float panel is 32 KB, two thirds of this path's 48 KB L1.</summary>
+        public static int DepthBlock => 256;
+
+        public static int PanelWidth<T>() => 2 * Vector512<T>.Count;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Rows<T>(int m, int depth, ref T a, nint aRowStride, nint aColumnStride, ref T panel, nint panelStride, ref T c, nint cRowStride, ref T init, T alpha, T beta)
+            where T : unmanaged, IFloatingPointIeee754<T>
+            => Rows512(m, depth, ref a, aRowStride, aColumnStride, ref panel, panelStride, ref c, cRowStride, ref init, alpha, beta);
+    }
 }

@@ -104,17 +104,11 @@ public static class LaneKernels
     /// lane pass more than its arithmetic); where it does not, compiled fully optimized at its first call.
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
-    public static Vector256<T> Exp<T>(Vector256<T> x) where T : unmanaged, IFloatingPointIeee754<T>
-        => typeof(T) == typeof(float)
-            ? VectorFunctions.Exp(x.AsSingle()).As<float, T>()
-            : VectorFunctions.Exp(x.AsDouble()).As<double, T>();
+    public static Vector256<T> Exp<T>(Vector256<T> x) where T : unmanaged, IFloatingPointIeee754<T> => VectorFunctions.Exp(x);
 
     /// <summary>ln x lane by lane (see <see cref="VectorFunctions"/>); inlined like <see cref="Exp{T}"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
-    public static Vector256<T> Log<T>(Vector256<T> x) where T : unmanaged, IFloatingPointIeee754<T>
-        => typeof(T) == typeof(float)
-            ? VectorFunctions.Log(x.AsSingle()).As<float, T>()
-            : VectorFunctions.Log(x.AsDouble()).As<double, T>();
+    public static Vector256<T> Log<T>(Vector256<T> x) where T : unmanaged, IFloatingPointIeee754<T> => VectorFunctions.Log(x);
 
     /// <summary>max(z, 0); 0 where z is NaN, as the scalar code's <c>z &gt; 0 ? z : 0</c>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -131,17 +125,9 @@ public static class LaneKernels
     public static Vector256<T> Sigmoid<T>(Vector256<T> z) where T : unmanaged, IFloatingPointIeee754<T>
         => Vector256<T>.One / (Vector256<T>.One + Exp(-z));
 
-    /// <summary>
-    /// tanh z = −m/(2 + m) with m = e^−2|z| − 1, and z's sign. m comes from <see cref="ExpMinusOne{T}"/>, so the result
-    /// keeps its relative precision near 0, where 1 − e^−2|z| would cancel, and never overflows.
-    /// </summary>
+    /// <summary>tanh z lane by lane (see <see cref="VectorFunctions.Tanh{T}(Vector256{T})"/>): odd bit for bit, 0 at 0.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<T> Tanh<T>(Vector256<T> z) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        Vector256<T> sign = z & Vector256.Create(-T.Zero);
-        Vector256<T> m = ExpMinusOne(Vector256.Create(-(T.One + T.One)) * Vector256.Abs(z));
-        return (-m / (Vector256.Create(T.One + T.One) + m)) | sign;
-    }
+    public static Vector256<T> Tanh<T>(Vector256<T> z) where T : unmanaged, IFloatingPointIeee754<T> => VectorFunctions.Tanh(z);
 
     /// <summary>
     /// Binary cross-entropy of σ(z) against t, from the logit: max(z, 0) − t·z + ln(1 + e^−|z|), finite where σ(z)
@@ -150,20 +136,6 @@ public static class LaneKernels
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> BinaryCrossEntropyWithLogits<T>(Vector256<T> z, Vector256<T> t) where T : unmanaged, IFloatingPointIeee754<T>
         => Vector256.Max(z, Vector256<T>.Zero) - t * z + LogOnePlus(Exp(-Vector256.Abs(z)));
-
-    /// <summary>
-    /// eˣ − 1 for x ≤ 0, accurate near 0 by Kahan's method: with u = eˣ rounded, (u − 1)·x / ln u cancels the rounding
-    /// error of u. Where u rounds to 1 the result is x, where u − 1 rounds to −1 it is −1.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<T> ExpMinusOne<T>(Vector256<T> x) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        Vector256<T> u = Exp(x);
-        Vector256<T> m = u - Vector256<T>.One;
-        Vector256<T> corrected = m * x / Log(u);
-        Vector256<T> result = Vector256.ConditionalSelect(Vector256.Equals(m, Vector256.Create(-T.One)), m, corrected);
-        return Vector256.ConditionalSelect(Vector256.Equals(u, Vector256<T>.One), x, result);
-    }
 
     /// <summary>ln(1 + x) for x ≥ 0, accurate for small x by Kahan's method: with w = 1 + x rounded, ln w · x / (w − 1).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
