@@ -226,6 +226,39 @@ public sealed class PersistenceTests : IDisposable
         Assert.Contains("not a NetGen checkpoint", exception.Message);
     }
 
+    [Theory]
+    [InlineData("[100000000]", "F32")] // 400 MB declared by a file of a few hundred bytes
+    [InlineData("[2147483647]", "F64")] // more bytes than an array can hold
+    [InlineData("[8, 4]", "F32")] // the real size, but the data is cut short
+    public void A_short_stream_that_cannot_seek_is_rejected_without_allocating_what_its_header_declares(string shape, string dtype)
+    {
+        long count = shape.Trim('[', ']').Split(',').Aggregate(1L, (product, d) => product * long.Parse(d));
+        string json = $"{{\"layers.0.weight\":{{\"dtype\":\"{dtype}\",\"shape\":{shape},\"data_offsets\":[0,{count * (dtype == "F32" ? 4 : 8)}]}}}}";
+        byte[] header = Encoding.UTF8.GetBytes(json);
+        byte[] file = [.. BitConverter.GetBytes((ulong)header.Length), .. header, .. new byte[64]];
+        var network = new SoftmaxOutputNet();
+        float[] before = network.Parameters.ToArray();
+
+        long allocated = GC.GetAllocatedBytesForCurrentThread();
+        var exception = Assert.Throws<NetGenFormatException>(() => network.Load(new ForwardOnlyStream(file)));
+        allocated = GC.GetAllocatedBytesForCurrentThread() - allocated;
+
+        Assert.True(allocated < 4 << 20, $"{allocated} bytes allocated to reject a {file.Length}-byte stream: {exception.Message}");
+        Assert.Equal(before, network.Parameters.ToArray());
+    }
+
+    [Fact]
+    public void A_stream_that_cannot_seek_loads_the_same_parameters_as_a_seekable_one()
+    {
+        var source = new DoubleNet();
+        source.InitializeParameters(6);
+        var target = new DoubleNet();
+
+        target.Load(new ForwardOnlyStream(Saved(source.Save)));
+
+        Assert.Equal(source.Parameters.ToArray(), target.Parameters.ToArray());
+    }
+
     /// <summary>Reads a NetGen-written file's tensors, lets the test change them, and writes the file again.</summary>
     private static byte[] Rewrite(byte[] file, Action<Dictionary<string, (string Dtype, long[] Shape, byte[] Data)>> change)
     {
@@ -258,4 +291,36 @@ public sealed class PersistenceTests : IDisposable
 internal static class CheckpointStreams
 {
     public static void SaveCheckpointTo(this SoftmaxOutputNet network, Stream stream) => network.SaveCheckpoint(stream, epochsCompleted: 2);
+}
+
+/// <summary>A stream that reads forward only, as a network socket or a pipe does, delivering a few bytes per read.</summary>
+internal sealed class ForwardOnlyStream(byte[] bytes) : Stream
+{
+    private int _position;
+
+    public override bool CanRead => true;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => false;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+    public override int Read(byte[] buffer, int offset, int count)
+    {
+        int read = Math.Min(Math.Min(count, 7), bytes.Length - _position);
+        Array.Copy(bytes, _position, buffer, offset, read);
+        _position += read;
+        return read;
+    }
+
+    public override void Flush() => throw new NotSupportedException();
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

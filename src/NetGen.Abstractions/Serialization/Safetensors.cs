@@ -44,6 +44,9 @@ public static class Safetensors
 
     private const string MetadataKey = "__metadata__";
 
+    /// <summary>The first allocation for bytes a stream that cannot seek has not yet delivered.</summary>
+    private const int InitialReadBytes = 1 << 16;
+
     /// <summary>Writes the tensors in the order given, data contiguous, header padded with spaces to a multiple of 8 bytes.</summary>
     public static void Write(Stream stream, IReadOnlyList<TensorEntry> tensors, IReadOnlyDictionary<string, string> metadata)
     {
@@ -121,8 +124,7 @@ public static class Safetensors
             throw new NetGenFormatException($"The header length is {headerLength} bytes, but only {stream.Length - stream.Position} follow it.");
         }
 
-        var header = new byte[headerLength];
-        ReadExactly(stream, header, $"the {headerLength}-byte header");
+        byte[] header = ReadBytes(stream, (long)headerLength, $"the {headerLength}-byte header");
         if (!System.Text.Unicode.Utf8.IsValid(header))
         {
             throw new NetGenFormatException("The header is not valid UTF-8.");
@@ -182,9 +184,7 @@ public static class Safetensors
         var tensors = new List<TensorEntry>(entries.Count);
         foreach (var entry in entries)
         {
-            var data = new byte[entry.End - entry.Begin];
-            ReadExactly(stream, data, $"the data of {entry.Name}");
-            tensors.Add(new TensorEntry(entry.Name, entry.Type, entry.Shape, data));
+            tensors.Add(new TensorEntry(entry.Name, entry.Type, entry.Shape, ReadBytes(stream, entry.End - entry.Begin, $"the data of {entry.Name}")));
         }
 
         if (!stream.CanSeek && stream.ReadByte() != -1)
@@ -247,6 +247,12 @@ public static class Safetensors
             }
         }
 
+        if (count * TensorEntry.SizeOf(type) > Array.MaxLength)
+        {
+            throw new NetGenFormatException(
+                $"{name} has shape [{string.Join(", ", dimensions)}] of {type}, {count * TensorEntry.SizeOf(type)} bytes; NetGen reads tensors of at most {Array.MaxLength} bytes.");
+        }
+
         if (bounds[1] - bounds[0] != count * TensorEntry.SizeOf(type))
         {
             throw new NetGenFormatException(
@@ -271,6 +277,40 @@ public static class Safetensors
             }
 
             metadata[property.Name] = property.Value.GetString()!;
+        }
+    }
+
+    /// <summary>
+    /// Reads <paramref name="length"/> bytes into a new array. A length the stream has been checked to hold is allocated
+    /// at once; otherwise (a stream that cannot seek) the array grows as the bytes arrive, so that a header that declares
+    /// more than the stream delivers costs at most about twice what was delivered, not what was declared.
+    /// </summary>
+    private static byte[] ReadBytes(Stream stream, long length, string what)
+    {
+        if (stream.CanSeek)
+        {
+            var bytes = new byte[length];
+            ReadExactly(stream, bytes, what);
+            return bytes;
+        }
+
+        var buffer = new byte[Math.Min(length, InitialReadBytes)];
+        int filled = 0;
+        while (true)
+        {
+            int read = stream.ReadAtLeast(buffer.AsSpan(filled), buffer.Length - filled, throwOnEndOfStream: false);
+            filled += read;
+            if (filled < buffer.Length)
+            {
+                throw new NetGenFormatException($"The file ends before {what}: {filled} of its {length} bytes are there.");
+            }
+
+            if (filled == length)
+            {
+                return buffer;
+            }
+
+            Array.Resize(ref buffer, (int)Math.Min(length, 2L * buffer.Length));
         }
     }
 
