@@ -226,6 +226,34 @@ public sealed class PersistenceTests : IDisposable
         Assert.Contains("not a NetGen checkpoint", exception.Message);
     }
 
+    [Fact]
+    public void A_text_file_is_rejected_as_not_safetensors_showing_its_first_bytes()
+    {
+        string path = Path.Combine(_folder, "houses.csv");
+        File.WriteAllText(path, "rooms\tarea\n3\t72.5\n4\t90\n");
+        var network = new SoftmaxOutputNet();
+
+        var exception = Assert.Throws<NetGenFormatException>(() => network.Load(path));
+
+        Assert.Contains("This is not a safetensors file", exception.Message);
+        Assert.Contains("begins \"rooms\\tarea\\n3\\t72.\" (", exception.Message); // the first 16 bytes, tab and newline escaped
+        Assert.Contains("72 6F 6F 6D 73", exception.Message); // "rooms" in hex
+        Assert.Contains("looks like text", exception.Message);
+    }
+
+    [Fact]
+    public void A_header_that_is_not_a_JSON_object_is_rejected_as_not_safetensors()
+    {
+        byte[] file = [.. BitConverter.GetBytes(8UL), .. "PK\u0003\u0004\0\0\0\0"u8];
+        var network = new SoftmaxOutputNet();
+
+        var exception = Assert.Throws<NetGenFormatException>(() => network.Load(new MemoryStream(file)));
+
+        Assert.Contains("This is not a safetensors file", exception.Message);
+        Assert.Contains("does not begin with '{'", exception.Message);
+        Assert.Contains("08 00 00 00 00 00 00 00 50 4B 03 04", exception.Message);
+    }
+
     [Theory]
     [InlineData("[100000000]", "F32")] // 400 MB declared by a file of a few hundred bytes
     [InlineData("[2147483647]", "F64")] // more bytes than an array can hold

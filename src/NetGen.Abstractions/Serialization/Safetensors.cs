@@ -1,6 +1,7 @@
 using System;
 using System.Buffers.Binary;
 using System.Collections.Generic;
+using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Text;
@@ -43,6 +44,9 @@ public static class Safetensors
     public const long MaxHeaderBytes = 100 * 1024 * 1024;
 
     private const string MetadataKey = "__metadata__";
+
+    /// <summary>How many of a file's first bytes an error shows when the file is not safetensors at all.</summary>
+    private const int PreviewBytes = 16;
 
     /// <summary>The first allocation for bytes a stream that cannot seek has not yet delivered.</summary>
     private const int InitialReadBytes = 1 << 16;
@@ -116,15 +120,21 @@ public static class Safetensors
         ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(lengthBytes);
         if (headerLength > MaxHeaderBytes)
         {
-            throw new NetGenFormatException($"The header length is {headerLength} bytes; NetGen accepts at most {MaxHeaderBytes}.");
+            throw NotSafetensors(stream, lengthBytes, $"they read as a header length of {headerLength} bytes, more than the {MaxHeaderBytes} NetGen accepts");
         }
 
         if (stream.CanSeek && (long)headerLength > stream.Length - stream.Position)
         {
-            throw new NetGenFormatException($"The header length is {headerLength} bytes, but only {stream.Length - stream.Position} follow it.");
+            throw NotSafetensors(stream, lengthBytes, $"they read as a header length of {headerLength} bytes, but only {stream.Length - stream.Position} follow them");
         }
 
         byte[] header = ReadBytes(stream, (long)headerLength, $"the {headerLength}-byte header");
+        if (header.Length == 0 || header[0] != (byte)'{')
+        {
+            throw NotSafetensors(stream, [.. lengthBytes, .. header.AsSpan(0, Math.Min(header.Length, PreviewBytes - lengthBytes.Length))],
+                "the JSON header after them does not begin with '{'");
+        }
+
         if (!System.Text.Unicode.Utf8.IsValid(header))
         {
             throw new NetGenFormatException("The header is not valid UTF-8.");
@@ -324,5 +334,45 @@ public static class Safetensors
         {
             throw new NetGenFormatException($"The file ends before {what}.", exception);
         }
+    }
+
+    /// <summary>
+    /// The error for a file that does not begin the way a safetensors file does, showing its first bytes (as text and
+    /// in hex) so that the user can tell what it is instead: a CSV, a PyTorch pickle, an ONNX model, a truncated copy.
+    /// </summary>
+    private static NetGenFormatException NotSafetensors(Stream stream, ReadOnlySpan<byte> firstBytes, string problem)
+    {
+        Span<byte> preview = stackalloc byte[PreviewBytes];
+        firstBytes.CopyTo(preview);
+        int length = firstBytes.Length;
+        if (length < PreviewBytes)
+        {
+            // The file is rejected either way; a few more bytes only make the preview more telling.
+            length += stream.ReadAtLeast(preview[length..], PreviewBytes - length, throwOnEndOfStream: false);
+        }
+
+        preview = preview[..length];
+        var text = new StringBuilder();
+        int printable = 0;
+        foreach (byte b in preview)
+        {
+            bool isPrintable = b is >= 0x20 and < 0x7F;
+            printable += isPrintable || b is (byte)'\t' or (byte)'\r' or (byte)'\n' ? 1 : 0;
+            text.Append(b switch
+            {
+                (byte)'\t' => "\\t",
+                (byte)'\r' => "\\r",
+                (byte)'\n' => "\\n",
+                (byte)'"' => "\\\"",
+                (byte)'\\' => "\\\\",
+                _ when isPrintable => ((char)b).ToString(),
+                _ => $"\\x{b:X2}",
+            });
+        }
+
+        string kind = printable == preview.Length ? ", which looks like text" : string.Empty;
+        return new NetGenFormatException(
+            $"This is not a safetensors file. A safetensors file begins with the 8-byte little-endian length of its JSON header; here {problem}. "
+            + $"The file begins \"{text}\" ({string.Join(" ", preview.ToArray().Select(b => b.ToString("X2", CultureInfo.InvariantCulture)))}){kind}.");
     }
 }
