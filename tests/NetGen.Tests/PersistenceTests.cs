@@ -196,6 +196,50 @@ public sealed class PersistenceTests : IDisposable
     }
 
     [Fact]
+    public void A_save_deletes_the_temporaries_that_killed_saves_of_the_same_file_left_behind()
+    {
+        string path = Path.Combine(_folder, "model.safetensors");
+        string[] stale = [.. Enumerable.Range(0, 3).Select(_ => Path.Combine(_folder, $".model.safetensors.{Guid.NewGuid():N}.tmp"))];
+        foreach (string temporary in stale)
+        {
+            File.WriteAllBytes(temporary, new byte[100]); // what a save killed before its rename leaves
+        }
+
+        new SoftmaxOutputNet().Save(path);
+
+        Assert.Equal([path], Directory.GetFiles(_folder));
+    }
+
+    [Fact]
+    public void A_save_keeps_temporaries_of_other_files_other_names_and_saves_still_in_progress()
+    {
+        string path = Path.Combine(_folder, "model.safetensors");
+        string[] kept =
+        [
+            Path.Combine(_folder, $".other.safetensors.{Guid.NewGuid():N}.tmp"), // another target
+            Path.Combine(_folder, $".model.safetensors.{Guid.NewGuid():N}.tmp.bak"), // not the pattern
+            Path.Combine(_folder, ".model.safetensors.backup.tmp"), // not a GUID
+            Path.Combine(_folder, $".model.safetensors.{Guid.NewGuid():N}X.tmp"), // one character more
+            Path.Combine(_folder, $"model.safetensors.{Guid.NewGuid():N}.tmp"), // no leading dot
+        ];
+        foreach (string file in kept)
+        {
+            File.WriteAllBytes(file, [1, 2, 3]);
+        }
+
+        string inProgress = Path.Combine(_folder, $".model.safetensors.{Guid.NewGuid():N}.tmp");
+        using (var writer = new FileStream(inProgress, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+        {
+            writer.Write(new byte[10]);
+            new SoftmaxOutputNet().Save(path);
+            writer.Write(new byte[10]);
+        }
+
+        Assert.Equal(kept.Append(inProgress).Append(path).Order(StringComparer.Ordinal), Directory.GetFiles(_folder).Order(StringComparer.Ordinal));
+        Assert.Equal(20, new FileInfo(inProgress).Length);
+    }
+
+    [Fact]
     public void Training_resumed_from_a_checkpoint_is_bit_identical_to_training_that_never_stopped()
     {
         (float[] blobs, float[] y) = ConvergenceTests.Blobs(90, seed: 8);
