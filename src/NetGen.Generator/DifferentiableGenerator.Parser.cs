@@ -21,8 +21,16 @@ public sealed partial class DifferentiableGenerator
 
         public static DifferentiableParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
         {
-            var method = (MethodDeclarationSyntax)context.TargetNode;
             var diagnostics = new List<DiagnosticInfo>();
+            if (context.TargetNode is not MethodDeclarationSyntax method)
+            {
+                // A local function or a lambda: no type to add a gradient to, and no name a caller could reach it by.
+                SyntaxNode at = context.Attributes.FirstOrDefault()?.ApplicationSyntaxReference?.GetSyntax(cancellationToken) ?? context.TargetNode;
+                string what = context.TargetNode is LocalFunctionStatementSyntax local ? $"The local function '{local.Identifier.ValueText}'" : "A lambda";
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DifferentiableNotAMethod, at.GetLocation(), what));
+                return new DifferentiableParseResult(null, new EquatableArray<DiagnosticInfo>(diagnostics.ToArray()));
+            }
+
             try
             {
                 DifferentiableFunctionSpec? spec = new Lowering(context, method, diagnostics, cancellationToken).Run();
@@ -124,14 +132,15 @@ public sealed partial class DifferentiableGenerator
                     return (new List<Statement>(), null);
                 }
 
-                if (block.Statements.LastOrDefault() is ReturnStatementSyntax { Expression: { } returned })
+                IReadOnlyList<StatementSyntax> statements = Executed(block.Statements);
+                if (statements.LastOrDefault() is ReturnStatementSyntax { Expression: { } returned })
                 {
-                    return (LowerStatements(block.Statements.Take(block.Statements.Count - 1)), Lower(returned));
+                    return (LowerStatements(statements.Take(statements.Count - 1)), Lower(returned));
                 }
 
                 string resultName = UniqueName("result");
                 _locals.Add(new LocalSpec(resultName, ValueKind.Real));
-                List<Statement>? body = LowerReturningStatements(block.Statements, resultName, block);
+                List<Statement>? body = LowerReturningStatements(statements, resultName, block);
                 return (body ?? new List<Statement>(), body is null ? null : new VariableExpression(resultName, ValueKind.Real));
             }
 
@@ -139,9 +148,9 @@ public sealed partial class DifferentiableGenerator
             private List<Statement>? LowerReturningStatements(IReadOnlyList<StatementSyntax> statements, string result, SyntaxNode owner)
             {
                 StatementSyntax? last = statements.LastOrDefault();
-                while (last is BlockSyntax { Statements.Count: > 0 } nested && statements.Count == 1)
+                while (last is BlockSyntax nested && Executed(nested.Statements).Count > 0 && statements.Count == 1)
                 {
-                    statements = nested.Statements;
+                    statements = Executed(nested.Statements);
                     last = statements.Last();
                 }
 
@@ -169,7 +178,14 @@ public sealed partial class DifferentiableGenerator
             }
 
             private static IReadOnlyList<StatementSyntax> Statements(StatementSyntax statement)
-                => statement is BlockSyntax block ? block.Statements : new[] { statement };
+                => statement is BlockSyntax block ? Executed(block.Statements) : new[] { statement };
+
+            /// <summary>
+            /// The statements that run: local functions only declare (a call of one is reported where it is made), and
+            /// are often written after the return.
+            /// </summary>
+            private static IReadOnlyList<StatementSyntax> Executed(IReadOnlyList<StatementSyntax> statements)
+                => statements.Any(s => s is LocalFunctionStatementSyntax) ? statements.Where(s => s is not LocalFunctionStatementSyntax).ToArray() : statements;
 
             private List<Statement> LowerStatements(IEnumerable<StatementSyntax> statements)
             {
@@ -188,7 +204,7 @@ public sealed partial class DifferentiableGenerator
                 switch (statement)
                 {
                     case BlockSyntax block:
-                        output.AddRange(LowerStatements(block.Statements));
+                        output.AddRange(LowerStatements(Executed(block.Statements)));
                         break;
                     case LocalDeclarationStatementSyntax declaration:
                         LowerDeclaration(declaration.Declaration, output);
@@ -436,7 +452,9 @@ public sealed partial class DifferentiableGenerator
                     return new MathCallExpression(mathClass, target.Name, arguments, kind);
                 }
 
-                bool differentiable = target.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == DifferentiableAttributeName);
+                // A [Differentiable] local function gets no gradient (NG0109 says so at its attribute), so it cannot be called here.
+                bool differentiable = target.MethodKind == MethodKind.Ordinary
+                    && target.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == DifferentiableAttributeName);
                 if (!differentiable)
                 {
                     Report(DiagnosticDescriptors.DifferentiableUnknownCall, call, target.ToDisplayString());
