@@ -44,6 +44,10 @@ public sealed partial class DifferentiableGenerator
             }
         }
 
+        /// <summary>A name as a C# identifier: a keyword gets its @ back (a parameter <c>@in</c> has the name "in").</summary>
+        internal static string Identifier(string name)
+            => SyntaxFacts.GetKeywordKind(name) == SyntaxKind.None ? name : "@" + name;
+
         /// <summary>One method's lowering: resolves names with the semantic model and reports each unsupported construct.</summary>
         private sealed class Lowering(GeneratorAttributeSyntaxContext context, MethodDeclarationSyntax method, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
         {
@@ -363,7 +367,8 @@ public sealed partial class DifferentiableGenerator
             private Expression Lower(ExpressionSyntax expression)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                ValueKind kind = KindOf(_model.GetTypeInfo(expression, cancellationToken).Type) ?? ValueKind.Real;
+                ITypeSymbol? type = _model.GetTypeInfo(expression, cancellationToken).Type;
+                ValueKind kind = KindOf(type) ?? (_real == SpecialType.System_Single && type?.SpecialType == SpecialType.System_Double ? ValueKind.WideReal : ValueKind.Real);
                 switch (expression)
                 {
                     case ParenthesizedExpressionSyntax parenthesized:
@@ -387,7 +392,7 @@ public sealed partial class DifferentiableGenerator
                     case PrefixUnaryExpressionSyntax unary when unary.Kind() is SyntaxKind.UnaryMinusExpression or SyntaxKind.UnaryPlusExpression or SyntaxKind.LogicalNotExpression:
                         return new UnaryExpression(unary.OperatorToken.Text, Lower(unary.Operand), kind);
                     case BinaryExpressionSyntax binary:
-                        if (binary.IsKind(SyntaxKind.ModuloExpression) && kind == ValueKind.Real)
+                        if (binary.IsKind(SyntaxKind.ModuloExpression) && kind is ValueKind.Real or ValueKind.WideReal)
                         {
                             Report(DiagnosticDescriptors.DifferentiableUnsupportedConstruct, binary.OperatorToken, "The operator % on real values", "use + − × ÷");
                             return new ConstantExpression("0", kind);
@@ -396,8 +401,15 @@ public sealed partial class DifferentiableGenerator
                         return new BinaryExpression(binary.OperatorToken.Text, Lower(binary.Left), Lower(binary.Right), kind);
                     case ConditionalExpressionSyntax conditional:
                         return new ConditionalExpression(Lower(conditional.Condition), Lower(conditional.WhenTrue), Lower(conditional.WhenFalse), kind);
-                    case CastExpressionSyntax cast when KindOf(_model.GetTypeInfo(cast.Type, cancellationToken).Type) is not null:
-                        return new CastExpression(cast.Type.ToString(), Lower(cast.Expression), kind);
+                    case CastExpressionSyntax cast when KindOf(_model.GetTypeInfo(cast.Type, cancellationToken).Type) is { } castKind:
+                        // Written as the keyword, since the user's spelling (Single, System.Double) may not resolve in the generated file.
+                        string keyword = castKind switch
+                        {
+                            ValueKind.Integer => "int",
+                            ValueKind.Boolean => "bool",
+                            _ => _real == SpecialType.System_Double ? "double" : "float",
+                        };
+                        return new CastExpression(keyword, Lower(cast.Expression), kind);
                     case InvocationExpressionSyntax call:
                         return LowerCall(call, kind);
                 }
@@ -424,7 +436,9 @@ public sealed partial class DifferentiableGenerator
 
                 if (symbol is IFieldSymbol { IsConst: true } or IFieldSymbol { IsStatic: true, IsReadOnly: true })
                 {
-                    return new ConstantExpression(symbol.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat), kind);
+                    // Qualified by its type (Math.PI as global::System.Math.PI), so that it resolves in the generated file.
+                    return new ConstantExpression(
+                        symbol.ContainingType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) + "." + Identifier(symbol.Name), kind);
                 }
 
                 Report(DiagnosticDescriptors.DifferentiableUnsupportedConstruct, name, $"Reading '{name}'",
