@@ -1,11 +1,13 @@
 using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
+using System.Globalization;
 using System.Linq;
 using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Operations;
 using NetGen.Generator.Model;
 
 namespace NetGen.Generator;
@@ -454,7 +456,11 @@ public sealed partial class DifferentiableGenerator
                     return new ConstantExpression("0", kind);
                 }
 
-                var arguments = new EquatableArray<Expression>(call.ArgumentList.Arguments.Select(argument => Lower(argument.Expression)).ToArray());
+                if (LowerArguments(call, target) is not { } arguments)
+                {
+                    return new ConstantExpression("0", kind);
+                }
+
                 string? mathClass = target.ContainingType.ToDisplayString() switch
                 {
                     "System.Math" => "global::System.Math",
@@ -494,6 +500,74 @@ public sealed partial class DifferentiableGenerator
                 return new DifferentiableCallExpression(callable, arguments, new EquatableArray<bool>(target.Parameters.Select(p => p.Type.SpecialType == _real).ToArray()));
             }
 
+            /// <summary>
+            /// The arguments in the order of the callee's parameters, whatever order the call names them in
+            /// (<c>Math.Pow(y: 2, x: x)</c> is x²), with each omitted optional argument as its default value.
+            /// </summary>
+            private EquatableArray<Expression>? LowerArguments(InvocationExpressionSyntax call, IMethodSymbol target)
+            {
+                var bound = new Expression?[target.Parameters.Length];
+                if (_model.GetOperation(call, cancellationToken) is not IInvocationOperation invocation)
+                {
+                    Report(DiagnosticDescriptors.DifferentiableUnknownCall, call, target.ToDisplayString());
+                    return null;
+                }
+
+                foreach (IArgumentOperation argument in invocation.Arguments)
+                {
+                    if (argument.Parameter is not { } parameter || argument.ArgumentKind == ArgumentKind.ParamArray || parameter.RefKind != RefKind.None)
+                    {
+                        Report(DiagnosticDescriptors.DifferentiableUnsupportedConstruct, argument.Syntax, $"The argument '{argument.Syntax}'", "pass each value by itself, by value");
+                        return null;
+                    }
+
+                    if (argument.ArgumentKind == ArgumentKind.DefaultValue)
+                    {
+                        if (DefaultValue(parameter) is not { } text)
+                        {
+                            Report(DiagnosticDescriptors.DifferentiableUnsupportedConstruct, call, $"Omitting the argument '{parameter.Name}' of '{target.Name}'", "pass it explicitly");
+                            return null;
+                        }
+
+                        bound[parameter.Ordinal] = new ConstantExpression(text, KindOf(parameter.Type) ?? ValueKind.Real);
+                    }
+                    else if (argument.Syntax is ArgumentSyntax syntax)
+                    {
+                        bound[parameter.Ordinal] = Lower(syntax.Expression);
+                    }
+                }
+
+                if (bound.Any(b => b is null))
+                {
+                    Report(DiagnosticDescriptors.DifferentiableUnknownCall, call, target.ToDisplayString());
+                    return null;
+                }
+
+                return new EquatableArray<Expression>(bound!);
+            }
+
+            /// <summary>An optional parameter's default as a C# literal, in the invariant culture and round-trip format.</summary>
+            private static string? DefaultValue(IParameterSymbol parameter)
+            {
+                if (!parameter.HasExplicitDefaultValue)
+                {
+                    return null;
+                }
+
+                return parameter.ExplicitDefaultValue switch
+                {
+                    double value when double.IsNaN(value) => "global::System.Double.NaN",
+                    double value when double.IsInfinity(value) => value > 0 ? "global::System.Double.PositiveInfinity" : "global::System.Double.NegativeInfinity",
+                    double value => value.ToString("R", CultureInfo.InvariantCulture) + "d",
+                    float value when float.IsNaN(value) => "global::System.Single.NaN",
+                    float value when float.IsInfinity(value) => value > 0 ? "global::System.Single.PositiveInfinity" : "global::System.Single.NegativeInfinity",
+                    float value => value.ToString("R", CultureInfo.InvariantCulture) + "f",
+                    int value => value.ToString(CultureInfo.InvariantCulture),
+                    bool value => value ? "true" : "false",
+                    _ => null,
+                };
+            }
+
             private VariableExpression? VariableOf(ISymbol symbol, SyntaxNode at)
             {
                 switch (symbol)
@@ -527,7 +601,7 @@ public sealed partial class DifferentiableGenerator
                 string unique = name;
                 for (int suffix = 2; !_usedNames.Add(unique); suffix++)
                 {
-                    unique = name + "_" + suffix.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    unique = name + "_" + suffix.ToString(CultureInfo.InvariantCulture);
                 }
 
                 return unique;

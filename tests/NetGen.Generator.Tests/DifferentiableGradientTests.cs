@@ -81,4 +81,22 @@ public sealed class DifferentiableGradientTests
     [Fact]
     public void Math_Min_and_Max_of_the_same_variable() => AssertGradientAgrees(
         "[Differentiable] public static double F(double a) => Math.Min(a, a) * Math.Max(a, a) + a;");
+
+    [Fact]
+    public void Named_arguments_of_Math_Pow_are_bound_by_name() => AssertGradientAgrees(
+        "[Differentiable] public static double F(double x) => Math.Pow(y: 2, x: x) + Math.Pow(y: x, x: 1.5);");
+
+    [Fact]
+    public void Named_arguments_of_a_differentiable_call_are_bound_by_name() => AssertGradientAgrees(
+        """
+        [Differentiable] public static double H(double a, double b) => a * a * b + Math.Sin(b);
+        [Differentiable] public static double F(double a, double b) => H(b: b, a: a) + H(a, b: 2 * b);
+        """);
+
+    [Fact]
+    public void An_omitted_optional_argument_is_its_default() => AssertGradientAgrees(
+        """
+        [Differentiable] public static double H(double a, double scale = -2.5) => a * scale;
+        [Differentiable] public static double F(double x) => H(x) + H(x, x);
+        """);
 }
