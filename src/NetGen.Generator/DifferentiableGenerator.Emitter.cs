@@ -370,6 +370,15 @@ public sealed partial class DifferentiableGenerator
                         return;
                     }
 
+                    case "Log" when call.Arguments.Count == 2:
+                    {
+                        // log_b(a) = ln a / ln b: ∂/∂a = 1 / (a ln b), ∂/∂b = −ln a / (b (ln b)²).
+                        string b = Operand(call.Arguments[1]);
+                        ReverseWith(call.Arguments[0], $"{adjoint} / ({a} * {m}.Log({b}))", writer, call);
+                        ReverseWith(call.Arguments[1], $"-{adjoint} * {m}.Log({a}) / ({b} * {m}.Log({b}) * {m}.Log({b}))", writer, call);
+                        return;
+                    }
+
                     case "Max" or "Min" when Print(call.Arguments[0]) == Print(call.Arguments[1]):
                         // Max(a, a) is a: comparing a with itself would be warning CS1718.
                         ReverseExpression(call.Arguments[0], adjoint, writer);

@@ -99,4 +99,12 @@ public sealed class DifferentiableGradientTests
         [Differentiable] public static double H(double a, double scale = -2.5) => a * scale;
         [Differentiable] public static double F(double x) => H(x) + H(x, x);
         """);
+
+    [Fact]
+    public void Logarithm_to_a_base() => AssertGradientAgrees(
+        "[Differentiable] public static double F(double x, double b) => Math.Log(x * x + 1, 2) + Math.Log(x * x + 2, b * b + 1.5) + Math.Log(newBase: 10, a: b * b + 1);");
+
+    [Fact]
+    public void Logarithm_to_a_base_in_float() => AssertGradientAgrees(
+        "[Differentiable] public static float F(float x) => MathF.Log(x * x + 1, 3f);");
 }
