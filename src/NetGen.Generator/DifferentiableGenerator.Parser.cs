@@ -531,8 +531,9 @@ public sealed partial class DifferentiableGenerator
 
                         bound[parameter.Ordinal] = new ConstantExpression(text, KindOf(parameter.Type) ?? ValueKind.Real);
                     }
-                    else if (argument.Syntax is ArgumentSyntax syntax)
+                    else if (argument.Syntax.FirstAncestorOrSelf<ArgumentSyntax>() is { } syntax && syntax.Parent == call.ArgumentList)
                     {
+                        // The operation's syntax is the argument, or for some (a parenthesized value) the expression in it.
                         bound[parameter.Ordinal] = Lower(syntax.Expression);
                     }
                 }

@@ -94,6 +94,10 @@ public sealed class DifferentiableGradientTests
         """);
 
     [Fact]
+    public void A_parenthesized_argument_is_bound_like_any_other() => AssertGradientAgrees(
+        "[Differentiable] public static double F(double x) => Math.Pow((x * x + 1), 2) + Math.Log((x * x + 2), (3));");
+
+    [Fact]
     public void An_omitted_optional_argument_is_its_default() => AssertGradientAgrees(
         """
         [Differentiable] public static double H(double a, double scale = -2.5) => a * scale;
