@@ -178,6 +178,14 @@ internal static class DiagnosticDescriptors
         defaultSeverity: DiagnosticSeverity.Error,
         isEnabledByDefault: true);
 
+    public static readonly DiagnosticDescriptor DifferentiableNotAMethod = new(
+        id: "NG0109",
+        title: "[Differentiable] applies to static methods of a type, not to local functions or lambdas",
+        messageFormat: "{0} is marked [Differentiable], but NetGen generates gradients only for static methods of a partial type; move it to a static method of the type",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
     public static readonly DiagnosticDescriptor InvalidCustomActivation = new(
         id: "NG0013",
         title: "A custom activation must be a [Differentiable] function of one value",

@@ -1,11 +1,13 @@
 using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
+using System.Globalization;
 using System.Linq;
 using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Operations;
 using NetGen.Generator.Model;
 
 namespace NetGen.Generator;
@@ -21,8 +23,16 @@ public sealed partial class DifferentiableGenerator
 
         public static DifferentiableParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
         {
-            var method = (MethodDeclarationSyntax)context.TargetNode;
             var diagnostics = new List<DiagnosticInfo>();
+            if (context.TargetNode is not MethodDeclarationSyntax method)
+            {
+                // A local function or a lambda: no type to add a gradient to, and no name a caller could reach it by.
+                SyntaxNode at = context.Attributes.FirstOrDefault()?.ApplicationSyntaxReference?.GetSyntax(cancellationToken) ?? context.TargetNode;
+                string what = context.TargetNode is LocalFunctionStatementSyntax local ? $"The local function '{local.Identifier.ValueText}'" : "A lambda";
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DifferentiableNotAMethod, at.GetLocation(), what));
+                return new DifferentiableParseResult(null, new EquatableArray<DiagnosticInfo>(diagnostics.ToArray()));
+            }
+
             try
             {
                 DifferentiableFunctionSpec? spec = new Lowering(context, method, diagnostics, cancellationToken).Run();
@@ -35,6 +45,10 @@ public sealed partial class DifferentiableGenerator
                 return new DifferentiableParseResult(null, new EquatableArray<DiagnosticInfo>(diagnostics.ToArray()));
             }
         }
+
+        /// <summary>A name as a C# identifier: a keyword gets its @ back (a parameter <c>@in</c> has the name "in").</summary>
+        internal static string Identifier(string name)
+            => SyntaxFacts.GetKeywordKind(name) == SyntaxKind.None ? name : "@" + name;
 
         /// <summary>One method's lowering: resolves names with the semantic model and reports each unsupported construct.</summary>
         private sealed class Lowering(GeneratorAttributeSyntaxContext context, MethodDeclarationSyntax method, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
@@ -124,14 +138,15 @@ public sealed partial class DifferentiableGenerator
                     return (new List<Statement>(), null);
                 }
 
-                if (block.Statements.LastOrDefault() is ReturnStatementSyntax { Expression: { } returned })
+                IReadOnlyList<StatementSyntax> statements = Executed(block.Statements);
+                if (statements.LastOrDefault() is ReturnStatementSyntax { Expression: { } returned })
                 {
-                    return (LowerStatements(block.Statements.Take(block.Statements.Count - 1)), Lower(returned));
+                    return (LowerStatements(statements.Take(statements.Count - 1)), Lower(returned));
                 }
 
                 string resultName = UniqueName("result");
                 _locals.Add(new LocalSpec(resultName, ValueKind.Real));
-                List<Statement>? body = LowerReturningStatements(block.Statements, resultName, block);
+                List<Statement>? body = LowerReturningStatements(statements, resultName, block);
                 return (body ?? new List<Statement>(), body is null ? null : new VariableExpression(resultName, ValueKind.Real));
             }
 
@@ -139,9 +154,9 @@ public sealed partial class DifferentiableGenerator
             private List<Statement>? LowerReturningStatements(IReadOnlyList<StatementSyntax> statements, string result, SyntaxNode owner)
             {
                 StatementSyntax? last = statements.LastOrDefault();
-                while (last is BlockSyntax { Statements.Count: > 0 } nested && statements.Count == 1)
+                while (last is BlockSyntax nested && Executed(nested.Statements).Count > 0 && statements.Count == 1)
                 {
-                    statements = nested.Statements;
+                    statements = Executed(nested.Statements);
                     last = statements.Last();
                 }
 
@@ -169,7 +184,14 @@ public sealed partial class DifferentiableGenerator
             }
 
             private static IReadOnlyList<StatementSyntax> Statements(StatementSyntax statement)
-                => statement is BlockSyntax block ? block.Statements : new[] { statement };
+                => statement is BlockSyntax block ? Executed(block.Statements) : new[] { statement };
+
+            /// <summary>
+            /// The statements that run: local functions only declare (a call of one is reported where it is made), and
+            /// are often written after the return.
+            /// </summary>
+            private static IReadOnlyList<StatementSyntax> Executed(IReadOnlyList<StatementSyntax> statements)
+                => statements.Any(s => s is LocalFunctionStatementSyntax) ? statements.Where(s => s is not LocalFunctionStatementSyntax).ToArray() : statements;
 
             private List<Statement> LowerStatements(IEnumerable<StatementSyntax> statements)
             {
@@ -188,7 +210,7 @@ public sealed partial class DifferentiableGenerator
                 switch (statement)
                 {
                     case BlockSyntax block:
-                        output.AddRange(LowerStatements(block.Statements));
+                        output.AddRange(LowerStatements(Executed(block.Statements)));
                         break;
                     case LocalDeclarationStatementSyntax declaration:
                         LowerDeclaration(declaration.Declaration, output);
@@ -347,7 +369,8 @@ public sealed partial class DifferentiableGenerator
             private Expression Lower(ExpressionSyntax expression)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                ValueKind kind = KindOf(_model.GetTypeInfo(expression, cancellationToken).Type) ?? ValueKind.Real;
+                ITypeSymbol? type = _model.GetTypeInfo(expression, cancellationToken).Type;
+                ValueKind kind = KindOf(type) ?? (_real == SpecialType.System_Single && type?.SpecialType == SpecialType.System_Double ? ValueKind.WideReal : ValueKind.Real);
                 switch (expression)
                 {
                     case ParenthesizedExpressionSyntax parenthesized:
@@ -371,7 +394,7 @@ public sealed partial class DifferentiableGenerator
                     case PrefixUnaryExpressionSyntax unary when unary.Kind() is SyntaxKind.UnaryMinusExpression or SyntaxKind.UnaryPlusExpression or SyntaxKind.LogicalNotExpression:
                         return new UnaryExpression(unary.OperatorToken.Text, Lower(unary.Operand), kind);
                     case BinaryExpressionSyntax binary:
-                        if (binary.IsKind(SyntaxKind.ModuloExpression) && kind == ValueKind.Real)
+                        if (binary.IsKind(SyntaxKind.ModuloExpression) && kind is ValueKind.Real or ValueKind.WideReal)
                         {
                             Report(DiagnosticDescriptors.DifferentiableUnsupportedConstruct, binary.OperatorToken, "The operator % on real values", "use + − × ÷");
                             return new ConstantExpression("0", kind);
@@ -380,8 +403,15 @@ public sealed partial class DifferentiableGenerator
                         return new BinaryExpression(binary.OperatorToken.Text, Lower(binary.Left), Lower(binary.Right), kind);
                     case ConditionalExpressionSyntax conditional:
                         return new ConditionalExpression(Lower(conditional.Condition), Lower(conditional.WhenTrue), Lower(conditional.WhenFalse), kind);
-                    case CastExpressionSyntax cast when KindOf(_model.GetTypeInfo(cast.Type, cancellationToken).Type) is not null:
-                        return new CastExpression(cast.Type.ToString(), Lower(cast.Expression), kind);
+                    case CastExpressionSyntax cast when KindOf(_model.GetTypeInfo(cast.Type, cancellationToken).Type) is { } castKind:
+                        // Written as the keyword, since the user's spelling (Single, System.Double) may not resolve in the generated file.
+                        string keyword = castKind switch
+                        {
+                            ValueKind.Integer => "int",
+                            ValueKind.Boolean => "bool",
+                            _ => _real == SpecialType.System_Double ? "double" : "float",
+                        };
+                        return new CastExpression(keyword, Lower(cast.Expression), kind);
                     case InvocationExpressionSyntax call:
                         return LowerCall(call, kind);
                 }
@@ -408,7 +438,9 @@ public sealed partial class DifferentiableGenerator
 
                 if (symbol is IFieldSymbol { IsConst: true } or IFieldSymbol { IsStatic: true, IsReadOnly: true })
                 {
-                    return new ConstantExpression(symbol.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat), kind);
+                    // Qualified by its type (Math.PI as global::System.Math.PI), so that it resolves in the generated file.
+                    return new ConstantExpression(
+                        symbol.ContainingType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) + "." + Identifier(symbol.Name), kind);
                 }
 
                 Report(DiagnosticDescriptors.DifferentiableUnsupportedConstruct, name, $"Reading '{name}'",
@@ -424,7 +456,11 @@ public sealed partial class DifferentiableGenerator
                     return new ConstantExpression("0", kind);
                 }
 
-                var arguments = new EquatableArray<Expression>(call.ArgumentList.Arguments.Select(argument => Lower(argument.Expression)).ToArray());
+                if (LowerArguments(call, target) is not { } arguments)
+                {
+                    return new ConstantExpression("0", kind);
+                }
+
                 string? mathClass = target.ContainingType.ToDisplayString() switch
                 {
                     "System.Math" => "global::System.Math",
@@ -436,7 +472,9 @@ public sealed partial class DifferentiableGenerator
                     return new MathCallExpression(mathClass, target.Name, arguments, kind);
                 }
 
-                bool differentiable = target.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == DifferentiableAttributeName);
+                // A [Differentiable] local function gets no gradient (NG0109 says so at its attribute), so it cannot be called here.
+                bool differentiable = target.MethodKind == MethodKind.Ordinary
+                    && target.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == DifferentiableAttributeName);
                 if (!differentiable)
                 {
                     Report(DiagnosticDescriptors.DifferentiableUnknownCall, call, target.ToDisplayString());
@@ -460,6 +498,75 @@ public sealed partial class DifferentiableGenerator
                     ? target.Name
                     : target.ContainingType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) + "." + target.Name;
                 return new DifferentiableCallExpression(callable, arguments, new EquatableArray<bool>(target.Parameters.Select(p => p.Type.SpecialType == _real).ToArray()));
+            }
+
+            /// <summary>
+            /// The arguments in the order of the callee's parameters, whatever order the call names them in
+            /// (<c>Math.Pow(y: 2, x: x)</c> is x²), with each omitted optional argument as its default value.
+            /// </summary>
+            private EquatableArray<Expression>? LowerArguments(InvocationExpressionSyntax call, IMethodSymbol target)
+            {
+                var bound = new Expression?[target.Parameters.Length];
+                if (_model.GetOperation(call, cancellationToken) is not IInvocationOperation invocation)
+                {
+                    Report(DiagnosticDescriptors.DifferentiableUnknownCall, call, target.ToDisplayString());
+                    return null;
+                }
+
+                foreach (IArgumentOperation argument in invocation.Arguments)
+                {
+                    if (argument.Parameter is not { } parameter || argument.ArgumentKind == ArgumentKind.ParamArray || parameter.RefKind != RefKind.None)
+                    {
+                        Report(DiagnosticDescriptors.DifferentiableUnsupportedConstruct, argument.Syntax, $"The argument '{argument.Syntax}'", "pass each value by itself, by value");
+                        return null;
+                    }
+
+                    if (argument.ArgumentKind == ArgumentKind.DefaultValue)
+                    {
+                        if (DefaultValue(parameter) is not { } text)
+                        {
+                            Report(DiagnosticDescriptors.DifferentiableUnsupportedConstruct, call, $"Omitting the argument '{parameter.Name}' of '{target.Name}'", "pass it explicitly");
+                            return null;
+                        }
+
+                        bound[parameter.Ordinal] = new ConstantExpression(text, KindOf(parameter.Type) ?? ValueKind.Real);
+                    }
+                    else if (argument.Syntax.FirstAncestorOrSelf<ArgumentSyntax>() is { } syntax && syntax.Parent == call.ArgumentList)
+                    {
+                        // The operation's syntax is the argument, or for some (a parenthesized value) the expression in it.
+                        bound[parameter.Ordinal] = Lower(syntax.Expression);
+                    }
+                }
+
+                if (bound.Any(b => b is null))
+                {
+                    Report(DiagnosticDescriptors.DifferentiableUnknownCall, call, target.ToDisplayString());
+                    return null;
+                }
+
+                return new EquatableArray<Expression>(bound!);
+            }
+
+            /// <summary>An optional parameter's default as a C# literal, in the invariant culture and round-trip format.</summary>
+            private static string? DefaultValue(IParameterSymbol parameter)
+            {
+                if (!parameter.HasExplicitDefaultValue)
+                {
+                    return null;
+                }
+
+                return parameter.ExplicitDefaultValue switch
+                {
+                    double value when double.IsNaN(value) => "global::System.Double.NaN",
+                    double value when double.IsInfinity(value) => value > 0 ? "global::System.Double.PositiveInfinity" : "global::System.Double.NegativeInfinity",
+                    double value => value.ToString("R", CultureInfo.InvariantCulture) + "d",
+                    float value when float.IsNaN(value) => "global::System.Single.NaN",
+                    float value when float.IsInfinity(value) => value > 0 ? "global::System.Single.PositiveInfinity" : "global::System.Single.NegativeInfinity",
+                    float value => value.ToString("R", CultureInfo.InvariantCulture) + "f",
+                    int value => value.ToString(CultureInfo.InvariantCulture),
+                    bool value => value ? "true" : "false",
+                    _ => null,
+                };
             }
 
             private VariableExpression? VariableOf(ISymbol symbol, SyntaxNode at)
@@ -495,7 +602,7 @@ public sealed partial class DifferentiableGenerator
                 string unique = name;
                 for (int suffix = 2; !_usedNames.Add(unique); suffix++)
                 {
-                    unique = name + "_" + suffix.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    unique = name + "_" + suffix.ToString(CultureInfo.InvariantCulture);
                 }
 
                 return unique;

@@ -20,7 +20,8 @@ public sealed partial class DifferentiableGenerator : IIncrementalGenerator
         IncrementalValuesProvider<DifferentiableParseResult> results = context.SyntaxProvider
             .ForAttributeWithMetadataName(
                 DifferentiableAttributeName,
-                predicate: static (node, _) => node is MethodDeclarationSyntax,
+                // Local functions and lambdas are taken too, only to report NG0109: ignoring them would be silent.
+                predicate: static (node, _) => node is MethodDeclarationSyntax or LocalFunctionStatementSyntax or LambdaExpressionSyntax,
                 transform: static (syntaxContext, cancellationToken) => Parser.Parse(syntaxContext, cancellationToken))
             .WithTrackingName(TrackingNames.DifferentiableParseResults);
 

@@ -197,4 +197,51 @@ public sealed class DifferentiableDiagnosticTests
             }
             """,
             Error("NG0108").WithArguments("A return before the end of the method", "return only as the last statement, or at the end of both branches of a final if/else"));
+
+    [Fact]
+    public Task NG0109_a_local_function()
+        => VerifyAsync(
+            """
+            public static partial class Local
+            {
+                public static double F(double x)
+                {
+                    [{|#0:Differentiable|}]
+                    static double Square(double v) => v * v;
+
+                    return Square(x);
+                }
+            }
+            """,
+            Error("NG0109").WithArguments("The local function 'Square'"));
+
+    [Fact]
+    public Task NG0109_a_lambda()
+        => VerifyAsync(
+            """
+            public static partial class Lambda
+            {
+                public static Func<double, double> Square = [{|#0:Differentiable|}] static (double v) => v * v;
+            }
+            """,
+            Error("NG0109").WithArguments("A lambda"));
+
+    [Fact]
+    public Task NG0104_a_call_of_a_differentiable_local_function()
+        => VerifyAsync(
+            """
+            public static partial class CallsLocal
+            {
+                [Differentiable]
+                public static double F(double x)
+                {
+                    return {|#1:Square(x)|};
+
+                    [{|#0:Differentiable|}]
+                    static double Square(double v) => v * v;
+                }
+            }
+            """,
+            Error("NG0109").WithArguments("The local function 'Square'"),
+            new DiagnosticResult("NG0104", DiagnosticSeverity.Error).WithLocation(1).WithArguments("Square(double)"));
 }

@@ -196,6 +196,50 @@ public sealed class PersistenceTests : IDisposable
     }
 
     [Fact]
+    public void A_save_deletes_the_temporaries_that_killed_saves_of_the_same_file_left_behind()
+    {
+        string path = Path.Combine(_folder, "model.safetensors");
+        string[] stale = [.. Enumerable.Range(0, 3).Select(_ => Path.Combine(_folder, $".model.safetensors.{Guid.NewGuid():N}.tmp"))];
+        foreach (string temporary in stale)
+        {
+            File.WriteAllBytes(temporary, new byte[100]); // what a save killed before its rename leaves
+        }
+
+        new SoftmaxOutputNet().Save(path);
+
+        Assert.Equal([path], Directory.GetFiles(_folder));
+    }
+
+    [Fact]
+    public void A_save_keeps_temporaries_of_other_files_other_names_and_saves_still_in_progress()
+    {
+        string path = Path.Combine(_folder, "model.safetensors");
+        string[] kept =
+        [
+            Path.Combine(_folder, $".other.safetensors.{Guid.NewGuid():N}.tmp"), // another target
+            Path.Combine(_folder, $".model.safetensors.{Guid.NewGuid():N}.tmp.bak"), // not the pattern
+            Path.Combine(_folder, ".model.safetensors.backup.tmp"), // not a GUID
+            Path.Combine(_folder, $".model.safetensors.{Guid.NewGuid():N}X.tmp"), // one character more
+            Path.Combine(_folder, $"model.safetensors.{Guid.NewGuid():N}.tmp"), // no leading dot
+        ];
+        foreach (string file in kept)
+        {
+            File.WriteAllBytes(file, [1, 2, 3]);
+        }
+
+        string inProgress = Path.Combine(_folder, $".model.safetensors.{Guid.NewGuid():N}.tmp");
+        using (var writer = new FileStream(inProgress, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+        {
+            writer.Write(new byte[10]);
+            new SoftmaxOutputNet().Save(path);
+            writer.Write(new byte[10]);
+        }
+
+        Assert.Equal(kept.Append(inProgress).Append(path).Order(StringComparer.Ordinal), Directory.GetFiles(_folder).Order(StringComparer.Ordinal));
+        Assert.Equal(20, new FileInfo(inProgress).Length);
+    }
+
+    [Fact]
     public void Training_resumed_from_a_checkpoint_is_bit_identical_to_training_that_never_stopped()
     {
         (float[] blobs, float[] y) = ConvergenceTests.Blobs(90, seed: 8);
@@ -224,6 +268,67 @@ public sealed class PersistenceTests : IDisposable
         var network = new SoftmaxOutputNet();
         var exception = Assert.Throws<NetGenFormatException>(() => network.LoadCheckpoint(new MemoryStream(Saved(network.Save))));
         Assert.Contains("not a NetGen checkpoint", exception.Message);
+    }
+
+    [Fact]
+    public void A_text_file_is_rejected_as_not_safetensors_showing_its_first_bytes()
+    {
+        string path = Path.Combine(_folder, "houses.csv");
+        File.WriteAllText(path, "rooms\tarea\n3\t72.5\n4\t90\n");
+        var network = new SoftmaxOutputNet();
+
+        var exception = Assert.Throws<NetGenFormatException>(() => network.Load(path));
+
+        Assert.Contains("This is not a safetensors file", exception.Message);
+        Assert.Contains("begins \"rooms\\tarea\\n3\\t72.\" (", exception.Message); // the first 16 bytes, tab and newline escaped
+        Assert.Contains("72 6F 6F 6D 73", exception.Message); // "rooms" in hex
+        Assert.Contains("looks like text", exception.Message);
+    }
+
+    [Fact]
+    public void A_header_that_is_not_a_JSON_object_is_rejected_as_not_safetensors()
+    {
+        byte[] file = [.. BitConverter.GetBytes(8UL), .. "PK\u0003\u0004\0\0\0\0"u8];
+        var network = new SoftmaxOutputNet();
+
+        var exception = Assert.Throws<NetGenFormatException>(() => network.Load(new MemoryStream(file)));
+
+        Assert.Contains("This is not a safetensors file", exception.Message);
+        Assert.Contains("does not begin with '{'", exception.Message);
+        Assert.Contains("08 00 00 00 00 00 00 00 50 4B 03 04", exception.Message);
+    }
+
+    [Theory]
+    [InlineData("[100000000]", "F32")] // 400 MB declared by a file of a few hundred bytes
+    [InlineData("[2147483647]", "F64")] // more bytes than an array can hold
+    [InlineData("[8, 4]", "F32")] // the real size, but the data is cut short
+    public void A_short_stream_that_cannot_seek_is_rejected_without_allocating_what_its_header_declares(string shape, string dtype)
+    {
+        long count = shape.Trim('[', ']').Split(',').Aggregate(1L, (product, d) => product * long.Parse(d));
+        string json = $"{{\"layers.0.weight\":{{\"dtype\":\"{dtype}\",\"shape\":{shape},\"data_offsets\":[0,{count * (dtype == "F32" ? 4 : 8)}]}}}}";
+        byte[] header = Encoding.UTF8.GetBytes(json);
+        byte[] file = [.. BitConverter.GetBytes((ulong)header.Length), .. header, .. new byte[64]];
+        var network = new SoftmaxOutputNet();
+        float[] before = network.Parameters.ToArray();
+
+        long allocated = GC.GetAllocatedBytesForCurrentThread();
+        var exception = Assert.Throws<NetGenFormatException>(() => network.Load(new ForwardOnlyStream(file)));
+        allocated = GC.GetAllocatedBytesForCurrentThread() - allocated;
+
+        Assert.True(allocated < 4 << 20, $"{allocated} bytes allocated to reject a {file.Length}-byte stream: {exception.Message}");
+        Assert.Equal(before, network.Parameters.ToArray());
+    }
+
+    [Fact]
+    public void A_stream_that_cannot_seek_loads_the_same_parameters_as_a_seekable_one()
+    {
+        var source = new DoubleNet();
+        source.InitializeParameters(6);
+        var target = new DoubleNet();
+
+        target.Load(new ForwardOnlyStream(Saved(source.Save)));
+
+        Assert.Equal(source.Parameters.ToArray(), target.Parameters.ToArray());
     }
 
     /// <summary>Reads a NetGen-written file's tensors, lets the test change them, and writes the file again.</summary>
@@ -258,4 +363,36 @@ public sealed class PersistenceTests : IDisposable
 internal static class CheckpointStreams
 {
     public static void SaveCheckpointTo(this SoftmaxOutputNet network, Stream stream) => network.SaveCheckpoint(stream, epochsCompleted: 2);
+}
+
+/// <summary>A stream that reads forward only, as a network socket or a pipe does, delivering a few bytes per read.</summary>
+internal sealed class ForwardOnlyStream(byte[] bytes) : Stream
+{
+    private int _position;
+
+    public override bool CanRead => true;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => false;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+    public override int Read(byte[] buffer, int offset, int count)
+    {
+        int read = Math.Min(Math.Min(count, 7), bytes.Length - _position);
+        Array.Copy(bytes, _position, buffer, offset, read);
+        _position += read;
+        return read;
+    }
+
+    public override void Flush() => throw new NotSupportedException();
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

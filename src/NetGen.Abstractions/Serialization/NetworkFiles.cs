@@ -319,14 +319,18 @@ internal static class AtomicFile
 {
     /// <summary>
     /// Writes to a temporary file in the same folder, flushes it to disk, then renames it over <paramref name="path"/>.
-    /// If anything fails, the temporary file is deleted and the previous file is untouched.
+    /// If anything fails, the temporary file is deleted and the previous file is untouched. A save that was killed
+    /// before its rename leaves its temporary file behind; the next save of the same path deletes it.
     /// </summary>
     public static void Write(string path, Action<Stream> write)
     {
         ArgumentNullException.ThrowIfNull(path);
         string fullPath = Path.GetFullPath(path);
         string folder = Path.GetDirectoryName(fullPath)!;
-        string temporary = Path.Combine(folder, $".{Path.GetFileName(fullPath)}.{Guid.NewGuid():N}.tmp");
+        string name = Path.GetFileName(fullPath);
+        string prefix = $".{name}.", suffix = ".tmp";
+        DeleteStaleTemporaries(folder, prefix, suffix);
+        string temporary = Path.Combine(folder, $"{prefix}{Guid.NewGuid():N}{suffix}");
         try
         {
             using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
@@ -341,6 +345,34 @@ internal static class AtomicFile
         {
             File.Delete(temporary);
             throw;
+        }
+
+        // Only names of exactly this path's pattern, ".{name}.{32 hex digits}.tmp", are candidates. A temporary that a
+        // save in progress holds open (FileShare.None, an exclusive lock on Windows and an advisory flock elsewhere)
+        // cannot be opened here and is left alone; one that opens is stale and is deleted when it closes.
+        static void DeleteStaleTemporaries(string folder, string prefix, string suffix)
+        {
+            var options = new EnumerationOptions { AttributesToSkip = 0, IgnoreInaccessible = true, MatchType = MatchType.Simple };
+            foreach (string candidate in Directory.EnumerateFiles(folder, "*" + suffix, options))
+            {
+                string fileName = Path.GetFileName(candidate);
+                if (fileName.Length != prefix.Length + 32 + suffix.Length
+                    || !fileName.StartsWith(prefix, StringComparison.Ordinal)
+                    || !fileName.EndsWith(suffix, StringComparison.Ordinal)
+                    || fileName.AsSpan(prefix.Length, 32).ContainsAnyExcept("0123456789abcdef"))
+                {
+                    continue;
+                }
+
+                try
+                {
+                    using var stale = new FileStream(candidate, FileMode.Open, FileAccess.ReadWrite, FileShare.None, bufferSize: 1, FileOptions.DeleteOnClose);
+                }
+                catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+                {
+                    // Held by a save in progress, already deleted by another, or not ours to delete.
+                }
+            }
         }
     }
 }

@@ -1,6 +1,7 @@
 using System;
 using System.Buffers.Binary;
 using System.Collections.Generic;
+using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Text;
@@ -43,6 +44,12 @@ public static class Safetensors
     public const long MaxHeaderBytes = 100 * 1024 * 1024;
 
     private const string MetadataKey = "__metadata__";
+
+    /// <summary>How many of a file's first bytes an error shows when the file is not safetensors at all.</summary>
+    private const int PreviewBytes = 16;
+
+    /// <summary>The first allocation for bytes a stream that cannot seek has not yet delivered.</summary>
+    private const int InitialReadBytes = 1 << 16;
 
     /// <summary>Writes the tensors in the order given, data contiguous, header padded with spaces to a multiple of 8 bytes.</summary>
     public static void Write(Stream stream, IReadOnlyList<TensorEntry> tensors, IReadOnlyDictionary<string, string> metadata)
@@ -113,16 +120,21 @@ public static class Safetensors
         ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(lengthBytes);
         if (headerLength > MaxHeaderBytes)
         {
-            throw new NetGenFormatException($"The header length is {headerLength} bytes; NetGen accepts at most {MaxHeaderBytes}.");
+            throw NotSafetensors(stream, lengthBytes, $"they read as a header length of {headerLength} bytes, more than the {MaxHeaderBytes} NetGen accepts");
         }
 
         if (stream.CanSeek && (long)headerLength > stream.Length - stream.Position)
         {
-            throw new NetGenFormatException($"The header length is {headerLength} bytes, but only {stream.Length - stream.Position} follow it.");
+            throw NotSafetensors(stream, lengthBytes, $"they read as a header length of {headerLength} bytes, but only {stream.Length - stream.Position} follow them");
         }
 
-        var header = new byte[headerLength];
-        ReadExactly(stream, header, $"the {headerLength}-byte header");
+        byte[] header = ReadBytes(stream, (long)headerLength, $"the {headerLength}-byte header");
+        if (header.Length == 0 || header[0] != (byte)'{')
+        {
+            throw NotSafetensors(stream, [.. lengthBytes, .. header.AsSpan(0, Math.Min(header.Length, PreviewBytes - lengthBytes.Length))],
+                "the JSON header after them does not begin with '{'");
+        }
+
         if (!System.Text.Unicode.Utf8.IsValid(header))
         {
             throw new NetGenFormatException("The header is not valid UTF-8.");
@@ -182,9 +194,7 @@ public static class Safetensors
         var tensors = new List<TensorEntry>(entries.Count);
         foreach (var entry in entries)
         {
-            var data = new byte[entry.End - entry.Begin];
-            ReadExactly(stream, data, $"the data of {entry.Name}");
-            tensors.Add(new TensorEntry(entry.Name, entry.Type, entry.Shape, data));
+            tensors.Add(new TensorEntry(entry.Name, entry.Type, entry.Shape, ReadBytes(stream, entry.End - entry.Begin, $"the data of {entry.Name}")));
         }
 
         if (!stream.CanSeek && stream.ReadByte() != -1)
@@ -247,6 +257,12 @@ public static class Safetensors
             }
         }
 
+        if (count * TensorEntry.SizeOf(type) > Array.MaxLength)
+        {
+            throw new NetGenFormatException(
+                $"{name} has shape [{string.Join(", ", dimensions)}] of {type}, {count * TensorEntry.SizeOf(type)} bytes; NetGen reads tensors of at most {Array.MaxLength} bytes.");
+        }
+
         if (bounds[1] - bounds[0] != count * TensorEntry.SizeOf(type))
         {
             throw new NetGenFormatException(
@@ -274,6 +290,40 @@ public static class Safetensors
         }
     }
 
+    /// <summary>
+    /// Reads <paramref name="length"/> bytes into a new array. A length the stream has been checked to hold is allocated
+    /// at once; otherwise (a stream that cannot seek) the array grows as the bytes arrive, so that a header that declares
+    /// more than the stream delivers costs at most about twice what was delivered, not what was declared.
+    /// </summary>
+    private static byte[] ReadBytes(Stream stream, long length, string what)
+    {
+        if (stream.CanSeek)
+        {
+            var bytes = new byte[length];
+            ReadExactly(stream, bytes, what);
+            return bytes;
+        }
+
+        var buffer = new byte[Math.Min(length, InitialReadBytes)];
+        int filled = 0;
+        while (true)
+        {
+            int read = stream.ReadAtLeast(buffer.AsSpan(filled), buffer.Length - filled, throwOnEndOfStream: false);
+            filled += read;
+            if (filled < buffer.Length)
+            {
+                throw new NetGenFormatException($"The file ends before {what}: {filled} of its {length} bytes are there.");
+            }
+
+            if (filled == length)
+            {
+                return buffer;
+            }
+
+            Array.Resize(ref buffer, (int)Math.Min(length, 2L * buffer.Length));
+        }
+    }
+
     private static void ReadExactly(Stream stream, Span<byte> buffer, string what)
     {
         try
@@ -284,5 +334,45 @@ public static class Safetensors
         {
             throw new NetGenFormatException($"The file ends before {what}.", exception);
         }
+    }
+
+    /// <summary>
+    /// The error for a file that does not begin the way a safetensors file does, showing its first bytes (as text and
+    /// in hex) so that the user can tell what it is instead: a CSV, a PyTorch pickle, an ONNX model, a truncated copy.
+    /// </summary>
+    private static NetGenFormatException NotSafetensors(Stream stream, ReadOnlySpan<byte> firstBytes, string problem)
+    {
+        Span<byte> preview = stackalloc byte[PreviewBytes];
+        firstBytes.CopyTo(preview);
+        int length = firstBytes.Length;
+        if (length < PreviewBytes)
+        {
+            // The file is rejected either way; a few more bytes only make the preview more telling.
+            length += stream.ReadAtLeast(preview[length..], PreviewBytes - length, throwOnEndOfStream: false);
+        }
+
+        preview = preview[..length];
+        var text = new StringBuilder();
+        int printable = 0;
+        foreach (byte b in preview)
+        {
+            bool isPrintable = b is >= 0x20 and < 0x7F;
+            printable += isPrintable || b is (byte)'\t' or (byte)'\r' or (byte)'\n' ? 1 : 0;
+            text.Append(b switch
+            {
+                (byte)'\t' => "\\t",
+                (byte)'\r' => "\\r",
+                (byte)'\n' => "\\n",
+                (byte)'"' => "\\\"",
+                (byte)'\\' => "\\\\",
+                _ when isPrintable => ((char)b).ToString(),
+                _ => $"\\x{b:X2}",
+            });
+        }
+
+        string kind = printable == preview.Length ? ", which looks like text" : string.Empty;
+        return new NetGenFormatException(
+            $"This is not a safetensors file. A safetensors file begins with the 8-byte little-endian length of its JSON header; here {problem}. "
+            + $"The file begins \"{text}\" ({string.Join(" ", preview.ToArray().Select(b => b.ToString("X2", CultureInfo.InvariantCulture)))}){kind}.");
     }
 }

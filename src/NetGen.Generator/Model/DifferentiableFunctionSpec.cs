@@ -3,9 +3,20 @@ namespace NetGen.Generator.Model;
 /// <summary>What a value in a differentiable body is: a real (float or double, differentiated), an integer or a flag.</summary>
 internal enum ValueKind
 {
+    /// <summary>A value of the method's real type.</summary>
     Real,
+
+    /// <summary>An int.</summary>
     Integer,
+
+    /// <summary>A bool.</summary>
     Boolean,
+
+    /// <summary>
+    /// A double inside a float method, e.g. <c>Math.Sin(x)</c> under <c>(float)</c>: differentiated like a real, with its
+    /// adjoint contributions narrowed back to float.
+    /// </summary>
+    WideReal,
 }
 
 /// <summary>The kinds of parameter a differentiable method may take.</summary>
