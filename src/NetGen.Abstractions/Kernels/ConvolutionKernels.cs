@@ -1,0 +1,318 @@
+using System;
+using System.Numerics;
+using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace NetGen.Kernels;
+
+/// <summary>
+/// The three products of a convolution layer (nn.Conv1d / nn.Conv2d: a cross-correlation with zero padding) over a batch
+/// of <c>rows</c> samples laid out back to back, each <see cref="ConvolutionGeometry.InputSize"/> values in, and
+/// <see cref="ConvolutionGeometry.OutputSize"/> out:
+/// <list type="bullet">
+/// <item>forward, Z = conv(X, W) + b;</item>
+/// <item>parameter gradients, dW += Σ_samples ∂⟨Z, dZ⟩/∂W and db += Σ dZ over samples and positions;</item>
+/// <item>input gradients, dX = the transposed convolution of dZ with W.</item>
+/// </list>
+/// Each runs sample by sample as one matrix product on <see cref="Gemm"/>'s micro-kernel, through the sample's unfolded
+/// windows (im2col) U <c>[C·KH·KW × OH·OW]</c>, with U(c·KH·KW + kh·KW + kw, oh·OW + ow) = X(c, oh·S + kh − P, ow·S + kw − P)
+/// (0 in the padding), so that with W viewed as <c>[F × C·KH·KW]</c>:
+/// Z = W·U + b, dW += dZ·Uᵀ, and dU = Wᵀ·dZ, whose windows are then added back onto dX (col2im).
+/// The caller passes U's buffer as scratch, <see cref="ConvolutionGeometry.ScratchLength"/> values. Without 256-bit
+/// vectors the products fall back to TensorPrimitives loops over the same unfolded windows.
+/// </summary>
+public static class ConvolutionKernels
+{
+    /// <summary>Z = conv(X, W) + b: each filter's cross-correlation with every window of the sample, plus its bias.</summary>
+    /// <param name="weights">W, <c>[F, C, KH, KW]</c>.</param>
+    /// <param name="bias">b, <c>[F]</c>.</param>
+    /// <param name="inputs">X, <c>rows × [C, H, W]</c>.</param>
+    /// <param name="outputs">Z, <c>rows × [F, OH, OW]</c>; only written.</param>
+    /// <param name="rows">The samples in the batch.</param>
+    /// <param name="geometry">The convolution's sizes.</param>
+    /// <param name="scratch">At least <see cref="ConvolutionGeometry.ScratchLength"/>(<paramref name="rows"/>) values; its contents do not matter.</param>
+    /// <exception cref="ArgumentException">The geometry is invalid, or a span is shorter than the geometry needs.</exception>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    public static void Forward<T>(ReadOnlySpan<T> weights, ReadOnlySpan<T> bias, ReadOnlySpan<T> inputs, Span<T> outputs,
+        int rows, in ConvolutionGeometry geometry, Span<T> scratch)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        RequireShape(rows, geometry, scratch.Length);
+        RequireLength(weights.Length, geometry.WeightCount, nameof(weights));
+        RequireLength(bias.Length, geometry.Filters, nameof(bias));
+        RequireLength(inputs.Length, (long)rows * geometry.InputSize, nameof(inputs));
+        RequireLength(outputs.Length, (long)rows * geometry.OutputSize, nameof(outputs));
+
+        if (rows == 0)
+        {
+            return;
+        }
+
+        int filters = geometry.Filters, window = geometry.WindowSize, positions = geometry.OutputPositions;
+        Span<T> unfolded = scratch.Slice(0, window * positions);
+        for (int row = 0; row < rows; row++)
+        {
+            Unfold(inputs.Slice(row * geometry.InputSize, geometry.InputSize), unfolded, geometry);
+            Span<T> z = outputs.Slice(row * geometry.OutputSize, geometry.OutputSize);
+            for (int filter = 0; filter < filters; filter++)
+            {
+                z.Slice(filter * positions, positions).Fill(bias[filter]);
+            }
+
+            if (Gemm.IsSupported<T>())
+            {
+                // Z (F × OH·OW) += W (F × C·KH·KW) · U (C·KH·KW × OH·OW), onto the biases.
+                Gemm.Multiply(
+                    filters, positions, window,
+                    ref MemoryMarshal.GetReference(weights), window, 1,
+                    ref MemoryMarshal.GetReference(unfolded), positions, bTransposed: false,
+                    ref MemoryMarshal.GetReference(z), positions,
+                    T.One, T.One, ref Unsafe.NullRef<T>());
+                continue;
+            }
+
+            for (int filter = 0; filter < filters; filter++)
+            {
+                Span<T> target = z.Slice(filter * positions, positions);
+                for (int p = 0; p < window; p++)
+                {
+                    TensorPrimitives.FusedMultiplyAdd(unfolded.Slice(p * positions, positions), weights[filter * window + p], target, target);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// dW += Σ_samples dZ·Uᵀ, that is dW(f, c, kh, kw) += Σ_(oh, ow) dZ(f, oh, ow)·X(c, oh·S + kh − P, ow·S + kw − P), and
+    /// db(f) += Σ_(oh, ow) dZ(f, oh, ow), over every sample: both accumulate into what the buffers hold.
+    /// </summary>
+    /// <param name="outputGradients">dZ, <c>rows × [F, OH, OW]</c>.</param>
+    /// <param name="inputs">X, <c>rows × [C, H, W]</c>, the forward pass's inputs.</param>
+    /// <param name="weightGradients">dW, <c>[F, C, KH, KW]</c>, added to.</param>
+    /// <param name="biasGradients">db, <c>[F]</c>, added to.</param>
+    /// <param name="rows">The samples in the batch.</param>
+    /// <param name="geometry">The convolution's sizes.</param>
+    /// <param name="scratch">At least <see cref="ConvolutionGeometry.ScratchLength"/>(<paramref name="rows"/>) values; its contents do not matter.</param>
+    /// <exception cref="ArgumentException">The geometry is invalid, or a span is shorter than the geometry needs.</exception>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    public static void AccumulateParameterGradients<T>(ReadOnlySpan<T> outputGradients, ReadOnlySpan<T> inputs,
+        Span<T> weightGradients, Span<T> biasGradients, int rows, in ConvolutionGeometry geometry, Span<T> scratch)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        RequireShape(rows, geometry, scratch.Length);
+        RequireLength(outputGradients.Length, (long)rows * geometry.OutputSize, nameof(outputGradients));
+        RequireLength(inputs.Length, (long)rows * geometry.InputSize, nameof(inputs));
+        RequireLength(weightGradients.Length, geometry.WeightCount, nameof(weightGradients));
+        RequireLength(biasGradients.Length, geometry.Filters, nameof(biasGradients));
+
+        if (rows == 0)
+        {
+            return;
+        }
+
+        int filters = geometry.Filters, window = geometry.WindowSize, positions = geometry.OutputPositions;
+        Span<T> unfolded = scratch.Slice(0, window * positions);
+        for (int row = 0; row < rows; row++)
+        {
+            ReadOnlySpan<T> dz = outputGradients.Slice(row * geometry.OutputSize, geometry.OutputSize);
+            for (int filter = 0; filter < filters; filter++)
+            {
+                biasGradients[filter] += RowMath.Sum(dz.Slice(filter * positions, positions));
+            }
+
+            Unfold(inputs.Slice(row * geometry.InputSize, geometry.InputSize), unfolded, geometry);
+            if (Gemm.IsSupported<T>())
+            {
+                // dW (F × C·KH·KW) += dZ (F × OH·OW) · Uᵀ (OH·OW × C·KH·KW); Gemm packs Uᵀ a panel at a time.
+                Gemm.Multiply(
+                    filters, window, positions,
+                    ref MemoryMarshal.GetReference(dz), positions, 1,
+                    ref MemoryMarshal.GetReference(unfolded), positions, bTransposed: true,
+                    ref MemoryMarshal.GetReference(weightGradients), window,
+                    T.One, T.One, ref Unsafe.NullRef<T>());
+                continue;
+            }
+
+            for (int filter = 0; filter < filters; filter++)
+            {
+                ReadOnlySpan<T> gradient = dz.Slice(filter * positions, positions);
+                for (int p = 0; p < window; p++)
+                {
+                    weightGradients[filter * window + p] += TensorPrimitives.Dot(gradient, unfolded.Slice(p * positions, positions));
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// dX = the transposed convolution of dZ with W: dX(c, h, w) = Σ dZ(f, oh, ow)·W(f, c, kh, kw) over every window
+    /// (oh, ow) and kernel offset (kh, kw) that reads X(c, h, w). Overwrites dX; a position no window reads gets 0.
+    /// </summary>
+    /// <param name="outputGradients">dZ, <c>rows × [F, OH, OW]</c>.</param>
+    /// <param name="weights">W, <c>[F, C, KH, KW]</c>.</param>
+    /// <param name="inputGradients">dX, <c>rows × [C, H, W]</c>; only written.</param>
+    /// <param name="rows">The samples in the batch.</param>
+    /// <param name="geometry">The convolution's sizes.</param>
+    /// <param name="scratch">At least <see cref="ConvolutionGeometry.ScratchLength"/>(<paramref name="rows"/>) values; its contents do not matter.</param>
+    /// <exception cref="ArgumentException">The geometry is invalid, or a span is shorter than the geometry needs.</exception>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    public static void BackpropagateInputs<T>(ReadOnlySpan<T> outputGradients, ReadOnlySpan<T> weights,
+        Span<T> inputGradients, int rows, in ConvolutionGeometry geometry, Span<T> scratch)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        RequireShape(rows, geometry, scratch.Length);
+        RequireLength(outputGradients.Length, (long)rows * geometry.OutputSize, nameof(outputGradients));
+        RequireLength(weights.Length, geometry.WeightCount, nameof(weights));
+        RequireLength(inputGradients.Length, (long)rows * geometry.InputSize, nameof(inputGradients));
+
+        if (rows == 0)
+        {
+            return;
+        }
+
+        int filters = geometry.Filters, window = geometry.WindowSize, positions = geometry.OutputPositions;
+        Span<T> unfolded = scratch.Slice(0, window * positions);
+        for (int row = 0; row < rows; row++)
+        {
+            ReadOnlySpan<T> dz = outputGradients.Slice(row * geometry.OutputSize, geometry.OutputSize);
+            if (Gemm.IsSupported<T>())
+            {
+                // dU (C·KH·KW × OH·OW) = Wᵀ (C·KH·KW × F) · dZ (F × OH·OW); Wᵀ is W read down its columns.
+                Gemm.Multiply(
+                    window, positions, filters,
+                    ref MemoryMarshal.GetReference(weights), 1, window,
+                    ref MemoryMarshal.GetReference(dz), positions, bTransposed: false,
+                    ref MemoryMarshal.GetReference(unfolded), positions,
+                    T.One, T.Zero, ref Unsafe.NullRef<T>());
+            }
+            else
+            {
+                unfolded.Clear();
+                for (int p = 0; p < window; p++)
+                {
+                    Span<T> target = unfolded.Slice(p * positions, positions);
+                    for (int filter = 0; filter < filters; filter++)
+                    {
+                        TensorPrimitives.FusedMultiplyAdd(dz.Slice(filter * positions, positions), weights[filter * window + p], target, target);
+                    }
+                }
+            }
+
+            Fold(unfolded, inputGradients.Slice(row * geometry.InputSize, geometry.InputSize), geometry);
+        }
+    }
+
+    /// <summary>U = im2col(X) for one sample: row c·KH·KW + kh·KW + kw of U holds the input each window reads at that kernel offset.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void Unfold<T>(ReadOnlySpan<T> input, Span<T> unfolded, in ConvolutionGeometry geometry) where T : unmanaged
+    {
+        int height = geometry.Height, width = geometry.Width, stride = geometry.Stride;
+        int outputHeight = geometry.OutputHeight, outputWidth = geometry.OutputWidth, positions = outputHeight * outputWidth;
+        int index = 0;
+        for (int channel = 0; channel < geometry.Channels; channel++)
+        {
+            ReadOnlySpan<T> plane = input.Slice(channel * height * width, height * width);
+            for (int kh = 0; kh < geometry.KernelHeight; kh++)
+            {
+                int rowOffset = kh - geometry.PaddingHeight;
+                (int firstRow, int endRow) = Reads(rowOffset, height, stride, outputHeight);
+                for (int kw = 0; kw < geometry.KernelWidth; kw++, index++)
+                {
+                    int columnOffset = kw - geometry.PaddingWidth;
+                    (int first, int end) = Reads(columnOffset, width, stride, outputWidth);
+                    Span<T> target = unfolded.Slice(index * positions, positions);
+                    target.Slice(0, firstRow * outputWidth).Clear();
+                    target.Slice(endRow * outputWidth).Clear();
+                    for (int oh = firstRow; oh < endRow; oh++)
+                    {
+                        ReadOnlySpan<T> source = plane.Slice((oh * stride + rowOffset) * width, width);
+                        Span<T> line = target.Slice(oh * outputWidth, outputWidth);
+                        line.Slice(0, first).Clear();
+                        line.Slice(end).Clear();
+                        if (stride == 1)
+                        {
+                            source.Slice(first + columnOffset, end - first).CopyTo(line.Slice(first, end - first));
+                        }
+                        else
+                        {
+                            for (int ow = first; ow < end; ow++)
+                            {
+                                line[ow] = source[ow * stride + columnOffset];
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>dX = col2im(dU) for one sample: dX is cleared, then every entry of dU is added to the input it was read from.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void Fold<T>(ReadOnlySpan<T> unfolded, Span<T> inputGradient, in ConvolutionGeometry geometry) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        inputGradient.Clear();
+        int height = geometry.Height, width = geometry.Width, stride = geometry.Stride;
+        int outputHeight = geometry.OutputHeight, outputWidth = geometry.OutputWidth, positions = outputHeight * outputWidth;
+        int index = 0;
+        for (int channel = 0; channel < geometry.Channels; channel++)
+        {
+            Span<T> plane = inputGradient.Slice(channel * height * width, height * width);
+            for (int kh = 0; kh < geometry.KernelHeight; kh++)
+            {
+                int rowOffset = kh - geometry.PaddingHeight;
+                (int firstRow, int endRow) = Reads(rowOffset, height, stride, outputHeight);
+                for (int kw = 0; kw < geometry.KernelWidth; kw++, index++)
+                {
+                    int columnOffset = kw - geometry.PaddingWidth;
+                    (int first, int end) = Reads(columnOffset, width, stride, outputWidth);
+                    ReadOnlySpan<T> source = unfolded.Slice(index * positions, positions);
+                    for (int oh = firstRow; oh < endRow; oh++)
+                    {
+                        Span<T> target = plane.Slice((oh * stride + rowOffset) * width, width);
+                        ReadOnlySpan<T> line = source.Slice(oh * outputWidth, outputWidth);
+                        if (stride == 1)
+                        {
+                            RowMath.AddTo(line.Slice(first, end - first), target.Slice(first + columnOffset, end - first));
+                        }
+                        else
+                        {
+                            for (int ow = first; ow < end; ow++)
+                            {
+                                target[ow * stride + columnOffset] += line[ow];
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The outputs o in [first, end) of <paramref name="outputs"/> whose read o·stride + offset falls inside an axis of
+    /// <paramref name="size"/> inputs; the others read padding.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (int First, int End) Reads(int offset, int size, int stride, int outputs)
+    {
+        int first = offset >= 0 ? 0 : Math.Min(outputs, (-offset + stride - 1) / stride);
+        int end = size - offset <= 0 ? 0 : Math.Min(outputs, (size - 1 - offset) / stride + 1);
+        return (first, Math.Max(first, end));
+    }
+
+    /// <summary>The kernels read and write through unchecked references, so every call checks the geometry and the scratch first.</summary>
+    private static void RequireShape(int rows, in ConvolutionGeometry geometry, int scratchLength)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(rows);
+        geometry.Validate(nameof(geometry));
+        RequireLength(scratchLength, geometry.ScratchLength(rows), "scratch");
+    }
+
+    private static void RequireLength(int length, long required, string name)
+    {
+        if (length < required)
+        {
+            throw new ArgumentException($"{name} has {length} values; the geometry given needs at least {required}.", name);
+        }
+    }
+}
