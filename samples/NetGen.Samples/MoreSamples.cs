@@ -28,18 +28,10 @@ public static class MnistSample
         var network = new DigitsNet();
         context.Train("mnist", epochs, progress =>
             network.Fit(trainX, trainY, new TrainingOptions { Epochs = epochs, BatchSize = 64, Seed = 1, Progress = progress }));
-        var outputs = new float[testLabels.Length * 10];
-        network.PredictBatch(testX, outputs);
-        int[] predicted = Enumerable.Range(0, testLabels.Length).Select(i => TensorPrimitives.IndexOfMax<float>(outputs.AsSpan(i * 10, 10))).ToArray();
-        int correct = predicted.Zip(testLabels, (p, t) => p == t ? 1 : 0).Sum();
-        context.Out.WriteLine($"  trained in {clock.Elapsed.TotalSeconds:F1} s; test accuracy {correct}/{testLabels.Length} ({100.0 * correct / testLabels.Length:F1}%)");
-
-        context.Out.WriteLine("  confusion matrix (rows: true digit, columns: predicted):");
-        context.Out.WriteLine("      " + string.Concat(Enumerable.Range(0, 10).Select(d => $"{d,5}")));
-        for (int t = 0; t < 10; t++)
-        {
-            context.Out.WriteLine($"  {t,3} " + string.Concat(Enumerable.Range(0, 10).Select(p => $"{predicted.Where((value, i) => value == p && testLabels[i] == t).Count(),5}")));
-        }
+        int[] predicted = network.PredictClasses(testX);
+        double accuracy = NetGen.Metrics.ClassificationMetrics.Accuracy(testLabels, predicted);
+        context.Out.WriteLine($"  trained in {clock.Elapsed.TotalSeconds:F1} s; test accuracy {accuracy:P1} of {testLabels.Length} digits");
+        ConfusionTable.Write(context.Out, NetGen.Metrics.ClassificationMetrics.ConfusionMatrix(testLabels, predicted, 10), ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"]);
 
         var mistakes = Enumerable.Range(0, testLabels.Length).Where(i => predicted[i] != testLabels[i]).Take(24).ToList();
         MistakeGrid(context.OutputFile("mnist-mistakes.png"), testX, mistakes, testLabels, predicted);

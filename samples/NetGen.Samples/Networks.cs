@@ -51,3 +51,10 @@ public partial class RmsPropNet { }
 
 [Network(Inputs = 2, Loss = Loss.CrossEntropy)] [Dense(16, Activation.Tanh)] [Dense(3, Activation.Softmax)] [Adam(LearningRate = 0.01)]
 public partial class AdamNet { }
+
+/// <summary>Housing: 12 attributes of a census tract to its median home value (in $1000s).</summary>
+[Network(Inputs = 12)]
+[Dense(32, Activation.ReLU)]
+[Dense(1)]
+[Adam(LearningRate = 0.01)]
+public partial class HousingNet { }

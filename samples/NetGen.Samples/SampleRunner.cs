@@ -78,6 +78,7 @@ public static class SampleRunner
         ("mnist", "real handwritten digits: 8,000 to train on, 2,000 to test, a confusion matrix and the mistakes", MnistSample.Run),
         ("spiral", "two interleaved spirals and the decision boundary between them", SpiralSample.Run),
         ("sine", "regression of sin(x), with the fit along the way", SineSample.Run),
+        ("regression", "house prices from a CSV file: standardised features, a held-out split, R², MAE and RMSE", RegressionSample.Run),
         ("gradient", "the gradient chapter: ∇u, descent on convex and non-convex surfaces, batch vs stochastic vs mini-batch", GradientSample.Run),
         ("optimizers", "SGD, momentum, RMSprop and Adam on the same network and data", OptimizersSample.Run),
     ];

@@ -87,6 +87,21 @@ public sealed partial class ReadmeTests
         Assert.Equal(excerptLines, goldenLines.Skip(start).Where(line => line.Length > 0).Take(excerptLines.Length));
     }
 
+    [Theory]
+    [MemberData(nameof(CSharpBlocks))]
+    public void No_example_prints_progress_through_System_Progress(int index, string code)
+        => Assert.False(code.Contains("new Progress<", StringComparison.Ordinal), // it posts to the thread pool: reports arrive after Fit returns, or never
+            $"README block {index} reports progress through System.Progress, whose last reports may never print:\n{code}");
+
+    [Fact]
+    public void Every_link_is_absolute_so_it_works_in_the_packed_README()
+    {
+        // The README is packed into the NuGet package, where a link relative to the repository leads nowhere.
+        string[] relative = Regex.Matches(Readme(), @"\]\((?<target>[^)]+)\)").Select(m => m.Groups["target"].Value)
+            .Where(target => !target.StartsWith("https://", StringComparison.Ordinal)).ToArray();
+        Assert.True(relative.Length == 0, "relative links: " + string.Join(", ", relative));
+    }
+
     private static bool HasStatements(string code)
         => code.Split('\n').Any(line => Regex.IsMatch(line, @"^(var|float|double|int|Span|TrainingHistory|network)\b"));
 

@@ -109,4 +109,92 @@ public sealed class BadInputTests
         AssertRejectedWithoutChange<ArgumentOutOfRangeException>(network, () => network.Fit(new float[8], new float[4], new TrainingOptions { BatchSize = -1 }),
             "BatchSize");
     }
+
+    [Fact]
+    public void Fit_rejects_a_NaN_input_naming_the_array_the_sample_and_the_feature()
+    {
+        var network = new XorNet();
+        float[] inputs = [0, 0, 0, 1, 1, float.NaN, 1, 1];
+        AssertRejectedWithoutChange<ArgumentException>(network, () => network.Fit(inputs, [0, 1, 1, 0], new TrainingOptions()),
+            "inputs[5] is NaN: sample 2, feature 1");
+    }
+
+    [Fact]
+    public void Fit_rejects_an_infinite_input_that_would_poison_a_tanh_network()
+    {
+        var network = new XorNet();
+        float[] inputs = [float.PositiveInfinity, 1];
+        AssertRejectedWithoutChange<ArgumentException>(network, () => network.Fit(inputs, [0.5f], new TrainingOptions { BatchSize = 0 }),
+            "inputs[0] is Infinity: sample 0, feature 0");
+    }
+
+    [Fact]
+    public void Fit_rejects_an_infinite_target_naming_the_sample_and_the_output()
+    {
+        var network = new SineNet();
+        AssertRejectedWithoutChange<ArgumentException>(network, () => network.Fit([0, 1, 2], [0, 1, float.NegativeInfinity], new TrainingOptions()),
+            "targets[2] is -Infinity: sample 2, output 0");
+    }
+
+    [Fact]
+    public void Fit_rejects_a_NaN_in_the_validation_data()
+    {
+        var network = new SineNet();
+        AssertRejectedWithoutChange<ArgumentException>(network,
+            () => Trainer.Fit(network, [0f, 1f], [0f, 1f], [0f, float.NaN], [0f, 1f], new TrainingOptions()),
+            "validationInputs[1] is NaN: sample 1");
+    }
+
+    [Fact]
+    public void Fit_rejects_cross_entropy_targets_with_a_2_naming_the_row()
+    {
+        var network = new Convergence.BlobsAdam();
+        float[] targets = [1, 0, 0, 0, 2, 0];
+        AssertRejectedWithoutChange<ArgumentException>(network, () => network.Fit(new float[4], targets, new TrainingOptions()),
+            "targets[4] is 2: sample 1, output 1", "probabilities in [0, 1]");
+    }
+
+    [Fact]
+    public void Fit_rejects_an_all_zero_cross_entropy_target_row()
+    {
+        var network = new Convergence.BlobsAdam();
+        float[] targets = [1, 0, 0, 0, 0, 0];
+        AssertRejectedWithoutChange<ArgumentException>(network, () => network.Fit(new float[4], targets, new TrainingOptions()),
+            "targets row 1 (sample 1, from 0) sums to 0", "int labels");
+    }
+
+    [Fact]
+    public void Fit_accepts_soft_cross_entropy_targets_that_sum_to_one()
+    {
+        var network = new Convergence.BlobsAdam();
+        float[] targets = [0.9f, 0.05f, 0.05f, 0.1f, 0.8f, 0.1f];
+
+        TrainingHistory history = network.Fit([0, 1, 1, 0], targets, new TrainingOptions { Epochs = 2 });
+
+        Assert.Equal(2, history.Epochs.Count);
+    }
+
+    [Fact]
+    public void Fit_rejects_binary_cross_entropy_targets_outside_zero_to_one()
+    {
+        var network = new XorNet();
+        AssertRejectedWithoutChange<ArgumentException>(network, () => network.Fit([0, 0, 1, 1], [1, 1.5f], new TrainingOptions()),
+            "targets[1] is 1.5: sample 1, output 0", "BinaryCrossEntropy");
+    }
+
+    [Fact]
+    public void Fit_with_labels_rejects_a_label_outside_the_classes()
+    {
+        var network = new Convergence.BlobsAdam();
+        AssertRejectedWithoutChange<ArgumentOutOfRangeException>(network, () => Trainer.Fit(network, new float[4], [0, 3], new TrainingOptions()),
+            "labels[1] is 3; BlobsAdam has OutputSize = 3 classes");
+    }
+
+    [Fact]
+    public void Fit_with_labels_rejects_a_network_that_is_not_cross_entropy()
+    {
+        var network = new XorNet();
+        AssertRejectedWithoutChange<ArgumentException>(network, () => Trainer.Fit(network, new float[4], [0, 1], new TrainingOptions()),
+            "XorNet uses BinaryCrossEntropy; class labels train only a CrossEntropy network");
+    }
 }

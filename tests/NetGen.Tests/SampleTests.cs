@@ -19,6 +19,7 @@ public sealed class SampleTests : IDisposable
     [InlineData("mnist", new[] { "mnist-mistakes.png" })]
     [InlineData("spiral", new[] { "spiral-boundary.png" })]
     [InlineData("sine", new[] { "sine-fit.png" })]
+    [InlineData("regression", new string[0])]
     [InlineData("gradient", new[] { "gradient-bowl.png", "gradient-bumpy.png", "modes-by-updates.png", "modes-by-time.png" })]
     [InlineData("optimizers", new[] { "optimizers.png" })]
     public void Each_command_exits_zero_and_writes_its_plots(string command, string[] pngs)
@@ -58,4 +59,34 @@ public sealed class SampleTests : IDisposable
     [Fact]
     public void Iris_reaches_at_least_90_percent_test_accuracy_at_full_length()
         => Assert.True(IrisSample.Accuracy(fast: false) >= 0.9);
+
+    [Fact]
+    public void Regression_reaches_an_R_squared_above_0_85_on_the_held_out_tracts()
+        => Assert.True(RegressionSample.RSquared(fast: false) >= 0.85);
+
+    [Fact]
+    public void The_regression_takes_under_20_lines_of_user_code_from_the_CSV_file_to_R_squared()
+    {
+        string source = File.ReadAllText(Path.Combine(RepositoryRoot(), "samples", "NetGen.Samples", "RegressionSample.cs"));
+        int start = source.IndexOf("// The user's code", StringComparison.Ordinal), end = source.IndexOf("// End of the user's code.", StringComparison.Ordinal);
+        Assert.True(start >= 0 && end > start, "the markers of the user's code are missing");
+
+        string[] lines = source[start..end].Split('\n')[1..];
+        int code = Array.FindAll(lines, line => line.Trim().Length > 0).Length;
+
+        Assert.InRange(code, 1, 19);
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "NetGen.sln")))
+            {
+                return directory.FullName;
+            }
+        }
+
+        throw new DirectoryNotFoundException("NetGen.sln was not found above the test's output folder.");
+    }
 }

@@ -212,14 +212,141 @@ public sealed class TrainingLoopTests
         });
     }
 
-    [Fact]
-    public void ValidationSplit_holds_out_the_last_samples_and_trains_on_the_rest()
+    /// <summary>Sample i has input i and class i / 10: the data is sorted by class, as the Iris and MNIST files are.</summary>
+    private static (double[] Inputs, double[] Targets) ClassSorted(int perClass)
     {
-        var network = new ScriptedNetwork(_ => 1);
+        var inputs = new double[3 * perClass];
+        var targets = new double[3 * perClass * 3];
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            inputs[i] = i;
+            targets[3 * i + i / perClass] = 1;
+        }
 
-        Trainer.Fit(network, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], new double[10], new TrainingOptions { Epochs = 1, BatchSize = 1, ValidationSplit = 0.3 });
+        return (inputs, targets);
+    }
 
-        Assert.Equal(7, network.AccumulateCalls);
+    [Fact]
+    public void ValidationSplit_holds_out_a_seeded_random_subset_and_trains_on_the_rest()
+    {
+        (double[] x, double[] y) = ClassSorted(perClass: 10);
+        double[] HeldOut(int seed)
+        {
+            var network = new RecordingNetwork();
+            Trainer.Fit(network, x, y, new TrainingOptions { Epochs = 1, BatchSize = 1, Seed = seed, ValidationSplit = 0.3 });
+            Assert.Equal(21, network.TrainedOn.Count);
+            Assert.DoesNotContain(network.TrainedOn, v => Array.IndexOf(network.ValidatedOn, v) >= 0);
+            return network.ValidatedOn;
+        }
+
+        double[] held = HeldOut(seed: 1);
+        Assert.Equal(9, held.Length);
+        Assert.NotEqual(new double[] { 21, 22, 23, 24, 25, 26, 27, 28, 29 }, held); // not the last rows
+        Assert.Equal(held, HeldOut(seed: 1));
+        Assert.NotEqual(held, HeldOut(seed: 2));
+    }
+
+    [Fact]
+    public void Stratified_ValidationSplit_holds_out_every_class_in_proportion()
+    {
+        (double[] x, double[] y) = ClassSorted(perClass: 10);
+        var network = new RecordingNetwork();
+
+        Trainer.Fit(network, x, y, new TrainingOptions { Epochs = 1, ValidationSplit = 0.2, Stratify = true, Seed = 5 });
+
+        int[] perClass = new int[3];
+        foreach (double sample in network.ValidatedOn)
+        {
+            perClass[(int)sample / 10]++;
+        }
+
+        Assert.Equal(new[] { 2, 2, 2 }, perClass);
+    }
+
+    [Fact]
+    public void Stratify_on_a_regression_network_is_rejected()
+    {
+        var network = new SineNet();
+        var exception = Assert.Throws<ArgumentException>(() =>
+            network.Fit([0, 1, 2, 3], [0, 1, 2, 3], new TrainingOptions { ValidationSplit = 0.5, Stratify = true }));
+        Assert.Contains("Stratify needs one class per sample", exception.Message);
+    }
+
+    [Fact]
+    public void An_update_that_makes_a_parameter_NaN_under_a_finite_loss_throws_naming_the_batch_and_restores_the_last_finite_epoch()
+    {
+        // Two batches per epoch: update 6 is epoch 3, batch 2. Epochs 1 and 2 leave the parameter at 4.
+        var network = new RecordingNetwork { PoisonAtUpdate = 6 };
+        double[] x = [0, 1, 2, 3];
+        double[] y = [1, 0, 0, 1, 0, 0, 1, 0, 0, 1, 0, 0];
+
+        var exception = Assert.Throws<TrainingDivergedException>(() =>
+            Trainer.Fit(network, x, y, new TrainingOptions { Epochs = 5, BatchSize = 2, Shuffle = false }));
+
+        Assert.Equal(3, exception.Epoch);
+        Assert.Equal(2, exception.Batch);
+        Assert.True(exception.NonFiniteParameters);
+        Assert.Contains("epoch 3, batch 2", exception.Message);
+        Assert.Equal(4, network.Parameters[0]);
+        Assert.Equal(40, network.OptimizerState[0]);
+        Assert.Equal(4, network.OptimizerStep);
+    }
+
+    [Fact]
+    public void Fit_refuses_to_start_from_non_finite_parameters()
+    {
+        var network = new SineNet();
+        network.Parameters[3] = float.NaN;
+
+        var exception = Assert.Throws<ArgumentException>(() => network.Fit([0, 1], [0, 1], new TrainingOptions()));
+
+        Assert.Contains("SineNet holds a NaN or infinite parameter", exception.Message);
+    }
+
+    [Fact]
+    public void EpochCompleted_runs_on_the_training_thread_before_Fit_returns()
+    {
+        int trainingThread = Environment.CurrentManagedThreadId;
+        var threads = new List<int>();
+
+        new SineNet().Fit([0f, 1f], [0f, 0.8f], new TrainingOptions { Epochs = 5, EpochCompleted = _ => threads.Add(Environment.CurrentManagedThreadId) });
+
+        Assert.Equal(new[] { trainingThread, trainingThread, trainingThread, trainingThread, trainingThread }, threads);
+    }
+
+    [Fact]
+    public void Fit_with_class_labels_trains_exactly_as_with_the_one_hot_targets_they_stand_for()
+    {
+        (float[] x, float[] oneHot) = ConvergenceTests.Blobs(30, seed: 6);
+        int[] labels = new int[30];
+        for (int i = 0; i < labels.Length; i++)
+        {
+            labels[i] = i % 3; // Blobs gives sample i the class i mod 3
+        }
+
+        var fromTargets = new BlobsAdam();
+        var fromLabels = new BlobsAdam();
+        var options = new TrainingOptions { Epochs = 3, BatchSize = 4, Seed = 2 };
+        fromTargets.Fit(x, oneHot, options);
+        Trainer.Fit(fromLabels, x, labels, options);
+
+        Assert.Equal(fromTargets.Parameters.ToArray(), fromLabels.Parameters.ToArray());
+    }
+
+    [Fact]
+    public void Typed_validation_data_is_measured_after_every_epoch()
+    {
+        (float[] x, float[] y) = ConvergenceTests.Blobs(30, seed: 7);
+        (float[] vx, float[] vy) = ConvergenceTests.Blobs(12, seed: 8);
+        int[] vlabels = [0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2];
+        var network = new BlobsAdam();
+
+        TrainingHistory history = Trainer.Fit(network, x, y, vx, vy, new TrainingOptions { Epochs = 3 });
+        Assert.Equal(network.ComputeLoss(vx, vy), history.Epochs[^1].ValidationLoss!.Value, 6);
+
+        var labelled = new BlobsAdam();
+        TrainingHistory fromLabels = Trainer.Fit(labelled, x, [0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2], vx, vlabels, new TrainingOptions { Epochs = 3 });
+        Assert.Equal(history.Epochs[^1].ValidationLoss, fromLabels.Epochs[^1].ValidationLoss);
     }
 
     [Fact]

@@ -32,27 +32,41 @@ public sealed record EarlyStopping
 }
 
 /// <summary>
-/// Thrown by <c>Fit</c> when the loss becomes NaN or infinite. The network has been put back to the parameters and
-/// optimizer state it had at the end of the last completed epoch (or to its best epoch, when early stopping restores
-/// best weights), so nothing half-updated survives.
+/// Thrown by <c>Fit</c> when the loss, or a parameter or optimizer state, becomes NaN or infinite. The network has been
+/// put back to the parameters and optimizer state it had at the end of the last completed epoch (or to its best epoch,
+/// when early stopping restores best weights), which are finite, so nothing half-updated survives.
 /// </summary>
 public sealed class TrainingDivergedException : Exception
 {
     /// <summary>Creates the exception for the batch at which the loss stopped being finite.</summary>
     public TrainingDivergedException(int epoch, int batch, double loss)
-        : base($"Training diverged in epoch {epoch}, batch {batch}: the loss is {loss}. The network holds the parameters of the last completed epoch; lower the learning rate or clip the gradient.")
+        : this(epoch, batch, loss, nonFiniteParameters: false,
+            $"Training diverged in epoch {epoch}, {(batch == 0 ? "on the validation data" : $"batch {batch}")}: the loss is {loss}. The network holds the parameters of the last completed epoch; lower the learning rate or clip the gradient.")
+    {
+    }
+
+    private TrainingDivergedException(int epoch, int batch, double loss, bool nonFiniteParameters, string message)
+        : base(message)
     {
         Epoch = epoch;
         Batch = batch;
         Loss = loss;
+        NonFiniteParameters = nonFiniteParameters;
     }
 
-    /// <summary>The epoch (from 1) in which the loss stopped being finite.</summary>
+    /// <summary>The epoch (from 1) in which training stopped being finite.</summary>
     public int Epoch { get; }
 
     /// <summary>The batch (from 1) within that epoch; 0 when it was the validation loss.</summary>
     public int Batch { get; }
 
-    /// <summary>The loss that was not finite.</summary>
+    /// <summary>The batch's mean loss: not finite, unless <see cref="NonFiniteParameters"/> is set.</summary>
     public double Loss { get; }
+
+    /// <summary>Whether the loss was finite but the batch's update made a parameter or optimizer state NaN or infinite.</summary>
+    public bool NonFiniteParameters { get; }
+
+    internal static TrainingDivergedException NonFiniteParametersAfter(int epoch, int batch, double loss)
+        => new(epoch, batch, loss, nonFiniteParameters: true,
+            $"Training diverged in epoch {epoch}, batch {batch}: the batch's loss was {loss}, but its update made a parameter or optimizer state NaN or infinite. The network holds the parameters of the last completed epoch, which are finite; lower the learning rate or clip the gradient.");
 }

@@ -19,32 +19,153 @@ public static class Trainer
     /// Trains <paramref name="network"/> for <see cref="TrainingOptions.Epochs"/> epochs of batch, stochastic or
     /// mini-batch gradient descent, as <see cref="TrainingOptions.BatchSize"/> says. Each update averages the gradient
     /// over its batch; the gradient accumulated before the call is discarded. After each epoch it measures the
-    /// validation data, reports progress, applies the learning-rate schedule and early stopping.
+    /// validation data (<see cref="TrainingOptions.ValidationSplit"/>, or the untyped
+    /// <see cref="TrainingOptions.ValidationInputs"/>), reports progress, applies the learning-rate schedule and early
+    /// stopping.
     /// </summary>
+    /// <remarks>
+    /// Before the first update the data is scanned once: every input and target must be finite, cross-entropy targets
+    /// must be rows that sum to 1 with values in [0, 1] (one-hot or soft), and binary cross-entropy targets must lie in
+    /// [0, 1]. A rejected call throws <see cref="ArgumentException"/> naming the array, the sample and the column, and
+    /// changes nothing. The per-step members (<c>TrainStep</c>, <c>TrainBatch</c>) do not scan.
+    /// </remarks>
     /// <param name="network">The network to train.</param>
     /// <param name="inputs">The samples, <c>InputSize</c> values each, row-major.</param>
     /// <param name="targets">The targets, <c>OutputSize</c> values per sample, row-major.</param>
     /// <param name="options">Epochs, batch size, shuffling, validation, schedule, early stopping, progress and cancellation.</param>
     /// <returns>One report per completed epoch.</returns>
-    /// <exception cref="TrainingDivergedException">The loss became NaN or infinite; the network holds the last completed epoch's state.</exception>
+    /// <exception cref="ArgumentException">The data has the wrong shape, a non-finite value, or targets the loss cannot take; or the options contradict each other.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
+    /// <exception cref="TrainingDivergedException">
+    /// The loss, or a parameter or optimizer state, became NaN or infinite; the network holds the last completed epoch's
+    /// state (or the best epoch's, when early stopping restores best weights), which is finite.
+    /// </exception>
     /// <exception cref="OperationCanceledException">The token was cancelled; the network holds every update made before.</exception>
     public static TrainingHistory Fit<T>(INetwork<T> network, T[] inputs, T[] targets, TrainingOptions options)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ValidationData<T>? validation = null;
+        if (options.ValidationInputs is not null)
+        {
+            ArgumentNullException.ThrowIfNull(network);
+            if (options.ValidationInputs is not T[] validationInputs || options.ValidationTargets is not T[] validationTargets)
+            {
+                throw new ArgumentException(
+                    $"ValidationInputs and ValidationTargets must be {typeof(T).Name}[] arrays, the precision of {network.GetType().Name}; the Fit overload that takes validation arrays checks this at compile time.",
+                    nameof(options));
+            }
+
+            validation = new ValidationData<T>(validationInputs, validationTargets, nameof(options.ValidationInputs), nameof(options.ValidationTargets));
+        }
+
+        return Run(network, inputs, targets, nameof(targets), validation, options);
+    }
+
+    /// <summary>
+    /// Trains <paramref name="network"/> as <see cref="Fit{T}(INetwork{T}, T[], T[], TrainingOptions)"/> does, measuring
+    /// <paramref name="validationInputs"/> and <paramref name="validationTargets"/> after every epoch. They are checked
+    /// as the training data is.
+    /// </summary>
+    /// <param name="network">The network to train.</param>
+    /// <param name="inputs">The samples, <c>InputSize</c> values each, row-major.</param>
+    /// <param name="targets">The targets, <c>OutputSize</c> values per sample, row-major.</param>
+    /// <param name="validationInputs">Held-out samples, row-major as <paramref name="inputs"/>.</param>
+    /// <param name="validationTargets">Their targets.</param>
+    /// <param name="options">Epochs, batch size, shuffling, schedule, early stopping, progress and cancellation; no other validation data.</param>
+    /// <returns>One report per completed epoch.</returns>
+    /// <exception cref="ArgumentException">As the overload without validation data, for either set; or the options also give validation data.</exception>
+    /// <exception cref="TrainingDivergedException">The loss, a parameter or the validation loss became non-finite; the network holds the last finite state.</exception>
+    /// <exception cref="OperationCanceledException">The token was cancelled; the network holds every update made before.</exception>
+    public static TrainingHistory Fit<T>(INetwork<T> network, T[] inputs, T[] targets, T[] validationInputs, T[] validationTargets, TrainingOptions options)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(validationInputs);
+        ArgumentNullException.ThrowIfNull(validationTargets);
+        ArgumentNullException.ThrowIfNull(options);
+        RequireNoValidationInOptions(options);
+        return Run(network, inputs, targets, nameof(targets), new ValidationData<T>(validationInputs, validationTargets, nameof(validationInputs), nameof(validationTargets)), options);
+    }
+
+    /// <summary>
+    /// Trains a cross-entropy <paramref name="network"/> on class labels: label <c>k</c> is the one-hot target with a 1
+    /// at output <c>k</c>. Otherwise as <see cref="Fit{T}(INetwork{T}, T[], T[], TrainingOptions)"/>.
+    /// </summary>
+    /// <param name="network">The network to train; its loss must be <see cref="Loss.CrossEntropy"/>.</param>
+    /// <param name="inputs">The samples, <c>InputSize</c> values each, row-major.</param>
+    /// <param name="labels">One class index in [0, OutputSize) per sample.</param>
+    /// <param name="options">Epochs, batch size, shuffling, validation split (stratified on request), schedule, early stopping, progress and cancellation.</param>
+    /// <returns>One report per completed epoch.</returns>
+    /// <exception cref="ArgumentException">The network is not a cross-entropy network, or the data is rejected as in the other overloads.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A label is outside [0, OutputSize).</exception>
+    /// <exception cref="TrainingDivergedException">The loss or a parameter became non-finite; the network holds the last finite state.</exception>
+    /// <exception cref="OperationCanceledException">The token was cancelled; the network holds every update made before.</exception>
+    public static TrainingHistory Fit<T>(INetwork<T> network, T[] inputs, int[] labels, TrainingOptions options)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        RequireNoValidationInOptions(options);
+        T[] targets = OneHotTargets(network, inputs, labels, nameof(inputs), nameof(labels));
+        return Run(network, inputs, targets, nameof(labels), null, options);
+    }
+
+    /// <summary>
+    /// Trains a cross-entropy <paramref name="network"/> on class labels, measuring <paramref name="validationInputs"/>
+    /// and <paramref name="validationLabels"/> after every epoch (the reports' accuracy is measured on them).
+    /// </summary>
+    /// <param name="network">The network to train; its loss must be <see cref="Loss.CrossEntropy"/>.</param>
+    /// <param name="inputs">The samples, <c>InputSize</c> values each, row-major.</param>
+    /// <param name="labels">One class index in [0, OutputSize) per sample.</param>
+    /// <param name="validationInputs">Held-out samples, row-major as <paramref name="inputs"/>.</param>
+    /// <param name="validationLabels">Their class indices.</param>
+    /// <param name="options">Epochs, batch size, shuffling, schedule, early stopping, progress and cancellation; no other validation data.</param>
+    /// <returns>One report per completed epoch.</returns>
+    /// <exception cref="ArgumentException">The network is not a cross-entropy network, or either set is rejected.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A label is outside [0, OutputSize).</exception>
+    /// <exception cref="TrainingDivergedException">The loss, a parameter or the validation loss became non-finite; the network holds the last finite state.</exception>
+    /// <exception cref="OperationCanceledException">The token was cancelled; the network holds every update made before.</exception>
+    public static TrainingHistory Fit<T>(INetwork<T> network, T[] inputs, int[] labels, T[] validationInputs, int[] validationLabels, TrainingOptions options)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        RequireNoValidationInOptions(options);
+        T[] targets = OneHotTargets(network, inputs, labels, nameof(inputs), nameof(labels));
+        T[] validationTargets = OneHotTargets(network, validationInputs, validationLabels, nameof(validationInputs), nameof(validationLabels));
+        return Run(network, inputs, targets, nameof(labels), new ValidationData<T>(validationInputs, validationTargets, nameof(validationInputs), nameof(validationLabels)), options);
+    }
+
+    private static TrainingHistory Run<T>(INetwork<T> network, T[] inputs, T[] targets, string targetsName, ValidationData<T>? validation, TrainingOptions options)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(inputs);
         ArgumentNullException.ThrowIfNull(targets);
-        ArgumentNullException.ThrowIfNull(options);
         options.Validate();
 
         string name = network.GetType().Name;
-        int inputSize = network.InputSize;
-        int outputSize = network.OutputSize;
-        int totalSamples = NetworkArguments.SampleCount(inputs.Length, inputSize, name, nameof(inputs));
-        NetworkArguments.RequireRows(targets.Length, totalSamples, outputSize, name, nameof(targets));
-        (ReadOnlyMemory<T> validationInputs, ReadOnlyMemory<T> validationTargets, int samples) = SplitValidation(network, inputs, targets, totalSamples, options);
+        int totalSamples = NetworkArguments.SampleCount(inputs.Length, network.InputSize, name, nameof(inputs));
+        NetworkArguments.RequireRows(targets.Length, totalSamples, network.OutputSize, name, targetsName);
+        RequireTrainable(network, inputs, targets, nameof(inputs), targetsName);
+        if (validation is { } given)
+        {
+            int validationSamples = NetworkArguments.SampleCount(given.Inputs.Length, network.InputSize, name, given.InputsName);
+            NetworkArguments.RequireRows(given.Targets.Length, validationSamples, network.OutputSize, name, given.TargetsName);
+            RequireTrainable(network, given.Inputs, given.Targets, given.InputsName, given.TargetsName);
+        }
 
-        var run = new TrainingRun<T>(network, inputs, targets, samples, options);
+        TrainingDataChecks.RequireFiniteState(network, name);
+        if (options.ValidationSplit > 0)
+        {
+            (inputs, targets, validation) = SplitValidation(network, inputs, targets, totalSamples, options);
+        }
+
+        return Train(network, inputs, targets, validation, options);
+    }
+
+    private static TrainingHistory Train<T>(INetwork<T> network, T[] inputs, T[] targets, ValidationData<T>? validation, TrainingOptions options)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var run = new TrainingRun<T>(network, inputs, targets, inputs.Length / network.InputSize, options);
         double baseRate = network.LearningRate;
         var history = new TrainingHistory();
         var clock = Stopwatch.StartNew();
@@ -60,20 +181,30 @@ public static class Trainer
             {
                 double rate = options.LearningRateSchedule?.LearningRate(baseRate, epoch) ?? baseRate;
                 network.LearningRate = rate;
-                double trainingLoss = run.Epoch(epoch, out int divergedBatch);
-                double? validationLoss = validationInputs.IsEmpty
+                double trainingLoss = run.Epoch(epoch, checkStateEachBatch: false, out int divergedBatch);
+                if (divergedBatch == 0 && !TrainingDataChecks.IsFinite(network))
+                {
+                    // The losses were finite but an update was not: replay the epoch from its start, checking the
+                    // state after every batch, to name the batch. The replay is bit-identical up to that batch.
+                    lastEpoch.Restore(network);
+                    trainingLoss = run.Epoch(epoch, checkStateEachBatch: true, out divergedBatch);
+                    RestoreFinite(network, options, best, lastEpoch);
+                    throw TrainingDivergedException.NonFiniteParametersAfter(epoch, divergedBatch, trainingLoss);
+                }
+
+                double? validationLoss = validation is null
                     ? null
-                    : double.CreateTruncating(network.ComputeLoss(validationInputs.Span, validationTargets.Span));
+                    : double.CreateTruncating(network.ComputeLoss(validation.Inputs, validation.Targets));
                 if (divergedBatch > 0 || !double.IsFinite(validationLoss ?? 0))
                 {
-                    NetworkState<T> restore = options.EarlyStopping is { RestoreBestWeights: true } && best is not null ? best : lastEpoch;
-                    restore.Restore(network);
+                    RestoreFinite(network, options, best, lastEpoch);
                     throw new TrainingDivergedException(epoch, divergedBatch, divergedBatch > 0 ? trainingLoss : validationLoss!.Value);
                 }
 
-                double? accuracy = validationInputs.IsEmpty ? null : run.Accuracy(validationInputs, validationTargets);
+                double? accuracy = validation is null ? null : run.Accuracy(validation.Inputs, validation.Targets);
                 var report = new EpochReport(epoch, trainingLoss, validationLoss, accuracy, rate, clock.Elapsed);
                 history.Add(report);
+                options.EpochCompleted?.Invoke(report);
                 options.Progress?.Report(report);
                 lastEpoch = NetworkState<T>.Capture(network, reuse: lastEpoch);
 
@@ -102,6 +233,61 @@ public static class Trainer
         return history;
     }
 
+    private static void RestoreFinite<T>(INetwork<T> network, TrainingOptions options, NetworkState<T>? best, NetworkState<T> lastEpoch)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        NetworkState<T> restore = options.EarlyStopping is { RestoreBestWeights: true } && best is not null ? best : lastEpoch;
+        restore.Restore(network);
+    }
+
+    /// <summary>The data checks of one inputs/targets pair, per the network's loss.</summary>
+    private static void RequireTrainable<T>(INetwork<T> network, T[] inputs, T[] targets, string inputsName, string targetsName)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        string name = network.GetType().Name;
+        TrainingDataChecks.RequireFinite<T>(inputs, network.InputSize, name, inputsName, "feature");
+        TrainingDataChecks.RequireFinite<T>(targets, network.OutputSize, name, targetsName, "output");
+        switch (network.Loss)
+        {
+            case Loss.CrossEntropy:
+                TrainingDataChecks.RequireDistributions<T>(targets, network.OutputSize, name, targetsName);
+                break;
+            case Loss.BinaryCrossEntropy:
+                TrainingDataChecks.RequireProbabilities<T>(targets, network.OutputSize, name, targetsName, "BinaryCrossEntropy");
+                break;
+        }
+    }
+
+    private static void RequireNoValidationInOptions(TrainingOptions options)
+    {
+        if (options.ValidationInputs is not null || options.ValidationTargets is not null)
+        {
+            throw new ArgumentException(
+                "This Fit overload takes its validation data as arguments (or options.ValidationSplit); leave options.ValidationInputs and ValidationTargets unset.",
+                nameof(options));
+        }
+    }
+
+    /// <summary>One-hot target rows for class labels, after checking the network is a cross-entropy one and every label is a class.</summary>
+    private static T[] OneHotTargets<T>(INetwork<T> network, T[] inputs, int[] labels, string inputsName, string labelsName)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(inputs, inputsName);
+        ArgumentNullException.ThrowIfNull(labels, labelsName);
+        string name = network.GetType().Name;
+        if (network.Loss != Loss.CrossEntropy)
+        {
+            throw new ArgumentException(
+                $"{name} uses {network.Loss}; class labels train only a CrossEntropy network. Give targets of OutputSize = {network.OutputSize} values per sample instead.",
+                labelsName);
+        }
+
+        int samples = NetworkArguments.SampleCount(inputs.Length, network.InputSize, name, inputsName);
+        NetworkArguments.RequireLabels(labels, samples, network.OutputSize, name, labelsName);
+        return Preprocessing.OneHot.Encode<T>(labels, network.OutputSize);
+    }
+
     /// <summary>
     /// Puts <paramref name="order"/> (0, 1, …, n − 1) into the order in which <c>Fit</c> visits the samples in
     /// <paramref name="epoch"/> (from 1) with shuffling seed <paramref name="seed"/>. Each epoch's order depends on the
@@ -117,41 +303,58 @@ public static class Trainer
         new SeededRandom(((long)seed << 32) ^ (uint)epoch).Shuffle(order);
     }
 
-    private static (ReadOnlyMemory<T> Inputs, ReadOnlyMemory<T> Targets, int TrainingSamples) SplitValidation<T>(
+    /// <summary>
+    /// Holds out <see cref="TrainingOptions.ValidationSplit"/> of the samples, chosen after a shuffle seeded by
+    /// <see cref="TrainingOptions.Seed"/> (stratified by class when <see cref="TrainingOptions.Stratify"/> is set), and
+    /// returns copies of the rows to train on and the rows held out.
+    /// </summary>
+    private static (T[] Inputs, T[] Targets, ValidationData<T> Validation) SplitValidation<T>(
         INetwork<T> network, T[] inputs, T[] targets, int samples, TrainingOptions options)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        string name = network.GetType().Name;
-        if (options.ValidationInputs is not null)
+        int[]? classes = options.Stratify ? ClassOfEachSample(network, targets, samples) : null;
+        (int[] train, int[] held) = Preprocessing.DataSplit.Split(
+            samples, options.ValidationSplit, new SeededRandom((long)options.Seed << 32), classes, nameof(options.ValidationSplit));
+        int inputSize = network.InputSize, outputSize = network.OutputSize;
+        var validation = new ValidationData<T>(
+            Preprocessing.DataSplit.Gather(inputs, inputSize, held), Preprocessing.DataSplit.Gather(targets, outputSize, held), "inputs (held out)", "targets (held out)");
+        return (Preprocessing.DataSplit.Gather(inputs, inputSize, train), Preprocessing.DataSplit.Gather(targets, outputSize, train), validation);
+    }
+
+    /// <summary>The class of each sample for a stratified split: the largest target for cross-entropy, target ≥ 0.5 for a one-output binary network.</summary>
+    private static int[] ClassOfEachSample<T>(INetwork<T> network, T[] targets, int samples)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int outputs = network.OutputSize;
+        var classes = new int[samples];
+        if (network.Loss == Loss.CrossEntropy)
         {
-            if (options.ValidationInputs is not T[] validationInputs || options.ValidationTargets is not T[] validationTargets)
+            for (int i = 0; i < samples; i++)
             {
-                throw new ArgumentException(
-                    $"ValidationInputs and ValidationTargets must be {typeof(T).Name}[] arrays, the precision of {name}.", nameof(options));
+                classes[i] = TensorPrimitives.IndexOfMax<T>(targets.AsSpan(i * outputs, outputs));
             }
 
-            int validationSamples = NetworkArguments.SampleCount(validationInputs.Length, network.InputSize, name, nameof(options.ValidationInputs));
-            NetworkArguments.RequireRows(validationTargets.Length, validationSamples, network.OutputSize, name, nameof(options.ValidationTargets));
-            return (validationInputs, validationTargets, samples);
+            return classes;
         }
 
-        int heldOut = (int)(samples * options.ValidationSplit);
-        if (heldOut == 0)
+        if (network.Loss == Loss.BinaryCrossEntropy && outputs == 1)
         {
-            return (ReadOnlyMemory<T>.Empty, ReadOnlyMemory<T>.Empty, samples);
+            T half = T.CreateTruncating(0.5);
+            for (int i = 0; i < samples; i++)
+            {
+                classes[i] = targets[i] >= half ? 1 : 0;
+            }
+
+            return classes;
         }
 
-        if (heldOut == samples)
-        {
-            throw new ArgumentOutOfRangeException(nameof(options), options.ValidationSplit, $"ValidationSplit {options.ValidationSplit} leaves no sample of the {samples} to train on.");
-        }
-
-        int training = samples - heldOut;
-        return (
-            inputs.AsMemory(training * network.InputSize, heldOut * network.InputSize),
-            targets.AsMemory(training * network.OutputSize, heldOut * network.OutputSize),
-            training);
+        throw new ArgumentException(
+            $"Stratify needs one class per sample, so a CrossEntropy network or a BinaryCrossEntropy network with one output; {network.GetType().Name} uses {network.Loss} with {outputs} outputs.",
+            nameof(TrainingOptions.Stratify));
     }
+
+    /// <summary>Validation data and the names its checks report it under.</summary>
+    private sealed record ValidationData<T>(T[] Inputs, T[] Targets, string InputsName, string TargetsName);
 
     /// <summary>The buffers and the walk over the data of one Fit call.</summary>
     private sealed class TrainingRun<T> where T : unmanaged, IFloatingPointIeee754<T>
@@ -180,8 +383,12 @@ public static class Trainer
             _stagedTargets = options.Shuffle ? new T[_rowsPerPass * network.OutputSize] : Array.Empty<T>();
         }
 
-        /// <summary>One pass over the training samples. Returns the mean loss; <paramref name="divergedBatch"/> is the first batch (from 1) whose loss was not finite, else 0.</summary>
-        public double Epoch(int epoch, out int divergedBatch)
+        /// <summary>
+        /// One pass over the training samples. Returns the mean loss; <paramref name="divergedBatch"/> is the first batch
+        /// (from 1) whose loss was not finite, or, with <paramref name="checkStateEachBatch"/>, after which a parameter or
+        /// optimizer state was not finite; else 0.
+        /// </summary>
+        public double Epoch(int epoch, bool checkStateEachBatch, out int divergedBatch)
         {
             int inputSize = _network.InputSize, outputSize = _network.OutputSize;
             if (_options.Shuffle)
@@ -209,6 +416,12 @@ public static class Trainer
                     }
 
                     lossSum += loss;
+                    if (checkStateEachBatch && !TrainingDataChecks.IsFinite(_network))
+                    {
+                        divergedBatch = batch;
+                        return loss / (batchEnd - batchStart);
+                    }
+
                     continue;
                 }
 
@@ -229,6 +442,11 @@ public static class Trainer
 
                 lossSum += batchLoss;
                 _network.ApplyGradients(batchEnd - batchStart);
+                if (checkStateEachBatch && !TrainingDataChecks.IsFinite(_network))
+                {
+                    divergedBatch = batch;
+                    return batchLoss / (batchEnd - batchStart);
+                }
             }
 
             divergedBatch = 0;
@@ -261,7 +479,7 @@ public static class Trainer
         /// largest output is the largest target. Binary cross-entropy: each output and its target fall on the same
         /// side of 0.5.
         /// </summary>
-        public double? Accuracy(ReadOnlyMemory<T> inputs, ReadOnlyMemory<T> targets)
+        public double? Accuracy(T[] inputs, T[] targets)
         {
             if (_network.Loss == Loss.MeanSquaredError)
             {
@@ -273,8 +491,8 @@ public static class Trainer
                 _predictions = new T[targets.Length];
             }
 
-            _network.PredictBatch(inputs.Span, _predictions);
-            ReadOnlySpan<T> expected = targets.Span;
+            _network.PredictBatch(inputs, _predictions);
+            ReadOnlySpan<T> expected = targets;
             int outputs = _network.OutputSize, rows = targets.Length / outputs;
             T half = T.CreateTruncating(0.5);
             long correct = 0, total = 0;

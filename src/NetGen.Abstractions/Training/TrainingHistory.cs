@@ -3,7 +3,7 @@ using System.Collections.Generic;
 
 namespace NetGen;
 
-/// <summary>The reports of every epoch a <see cref="Trainer.Fit{T}"/> call ran, in order.</summary>
+/// <summary>The reports of every epoch a <see cref="Trainer"/>.Fit call ran, in order.</summary>
 public sealed class TrainingHistory
 {
     private readonly List<EpochReport> _epochs = new();

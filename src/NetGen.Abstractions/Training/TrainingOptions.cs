@@ -4,7 +4,7 @@ using System.Threading;
 namespace NetGen;
 
 /// <summary>
-/// How <see cref="Trainer.Fit{T}"/> walks the data. <see cref="BatchSize"/> picks the mode of gradient descent:
+/// How <see cref="Trainer"/>.Fit walks the data. <see cref="BatchSize"/> picks the mode of gradient descent:
 /// 0 is batch (the whole training set per update), 1 is stochastic (one sample per update), and n is mini-batch
 /// (n samples per update; the last batch of an epoch may be smaller).
 /// </summary>
@@ -28,17 +28,29 @@ public sealed class TrainingOptions
     /// <summary>The seed of the shuffling order, so a run repeats exactly. 0 by default.</summary>
     public int Seed { get; init; }
 
-    /// <summary>Held-out samples to measure after each epoch (row-major, as the training inputs); none by default.</summary>
+    /// <summary>
+    /// Held-out samples to measure after each epoch (row-major, as the training inputs); none by default. Untyped, so
+    /// an array of the wrong precision is caught only when <c>Fit</c> runs: prefer the <c>Fit</c> overload that takes
+    /// the validation arrays as arguments.
+    /// </summary>
     public Array? ValidationInputs { get; init; }
 
     /// <summary>The targets of <see cref="ValidationInputs"/>.</summary>
     public Array? ValidationTargets { get; init; }
 
     /// <summary>
-    /// The fraction of the training samples, taken from the end before any shuffling, held out for validation
-    /// instead of <see cref="ValidationInputs"/>; 0 (none) by default.
+    /// The fraction of the training samples held out for validation instead of separate validation data; 0 (none) by
+    /// default. The held-out samples are chosen after a shuffle seeded by <see cref="Seed"/> (the same seed gives the
+    /// same split, whatever <see cref="Shuffle"/> says), and rounded to the nearest sample. Before NetGen 0.1.0 they
+    /// were the last rows of the data, unshuffled: a file sorted by class then validated on one class only.
     /// </summary>
     public double ValidationSplit { get; init; }
+
+    /// <summary>
+    /// Whether <see cref="ValidationSplit"/> holds out each class in the same proportion (the class of a sample is its
+    /// largest target for cross-entropy, target ≥ 0.5 for a one-output binary network); false by default.
+    /// </summary>
+    public bool Stratify { get; init; }
 
     /// <summary>Stops training when the monitored loss stops improving; off by default.</summary>
     public EarlyStopping? EarlyStopping { get; init; }
@@ -46,7 +58,18 @@ public sealed class TrainingOptions
     /// <summary>How the learning rate changes per epoch; constant by default.</summary>
     public LearningRateSchedule? LearningRateSchedule { get; init; }
 
-    /// <summary>Receives one report at the end of every epoch.</summary>
+    /// <summary>
+    /// Called with each epoch's report at the end of that epoch, synchronously on the thread that runs <c>Fit</c>, so
+    /// every report has been handled when <c>Fit</c> returns. The simplest way to print progress.
+    /// </summary>
+    public Action<EpochReport>? EpochCompleted { get; init; }
+
+    /// <summary>
+    /// Receives one report at the end of every epoch: <see cref="IProgress{T}.Report"/> is called on the training
+    /// thread, after <see cref="EpochCompleted"/>. Note that <see cref="Progress{T}"/> forwards reports to the thread
+    /// pool (or the captured synchronization context), so with it the last reports may be handled after <c>Fit</c>
+    /// returns, or never in a console app that exits; use <see cref="EpochCompleted"/> there.
+    /// </summary>
     public IProgress<EpochReport>? Progress { get; init; }
 
     /// <summary>Checked between batches; cancelling throws <see cref="OperationCanceledException"/> and leaves the network as of the last completed batch.</summary>
@@ -84,12 +107,17 @@ public sealed class TrainingOptions
             throw new ArgumentException("ValidationInputs and ValidationTargets go together: give both or neither.", nameof(ValidationTargets));
         }
 
+        if (Stratify && ValidationSplit == 0)
+        {
+            throw new ArgumentException("Stratify applies to ValidationSplit; set a ValidationSplit in (0, 1) or leave Stratify off.", nameof(Stratify));
+        }
+
         EarlyStopping?.Validate();
         LearningRateSchedule?.Validate();
     }
 }
 
-/// <summary>What one epoch of <see cref="Trainer.Fit{T}"/> achieved.</summary>
+/// <summary>What one epoch of <see cref="Trainer"/>.Fit achieved.</summary>
 /// <param name="Epoch">The epoch's number, from 1.</param>
 /// <param name="TrainingLoss">The mean over the epoch's samples of each sample's loss, taken before the update it contributed to.</param>
 /// <param name="ValidationLoss">The mean loss on the validation data after the epoch, or null without validation data.</param>
