@@ -38,11 +38,13 @@ public sealed partial class NetworkGenerator
                 {
                     ActivationKind.Sigmoid => $"{gradient} * {y} * ({plan.Literal(1)} - {y})",
                     ActivationKind.Tanh => $"{gradient} * ({plan.Literal(1)} - {y} * {y})",
-                    // 0·g rather than 0, as the span kernel computes it: a NaN gradient stays NaN.
-                    ActivationKind.ReLU => $"{y} > {plan.Literal(0)} ? {gradient} : {plan.Literal(0)} * {gradient}",
-                    ActivationKind.LeakyReLU => $"{y} > {plan.Literal(0)} ? {gradient} : {plan.Literal(activation.Slope)} * {gradient}",
+                    // As the span kernel computes it: 0·g rather than 0, so that a NaN gradient stays NaN, and a NaN output passes on.
+                    ActivationKind.ReLU => $"{y} > {plan.Literal(0)} ? {gradient} : {IsNaN(plan, y)} ? {y} : {plan.Literal(0)} * {gradient}",
+                    ActivationKind.LeakyReLU => $"{y} > {plan.Literal(0)} ? {gradient} : {IsNaN(plan, y)} ? {y} : {plan.Literal(activation.Slope)} * {gradient}",
                     _ => gradient,
                 };
+
+            private static string IsNaN(NetworkPlan plan, string value) => $"global::System.{(plan.IsDouble ? "Double" : "Single")}.IsNaN({value})";
 
             /// <summary>The span kernel call y = f(z) over <c>rows</c> rows of <paramref name="units"/>; null for identity.</summary>
             public static string? Kernel(NetworkPlan plan, ActivationSpec activation, string z, string y, int units)

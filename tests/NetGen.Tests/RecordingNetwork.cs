@@ -42,7 +42,7 @@ internal sealed class RecordingNetwork : INetwork<double>
     public Loss Loss => Loss.CrossEntropy;
 
     public NetworkArchitecture Architecture { get; } =
-        new("RecordingNetwork", 1, [new LayerArchitecture(3, 1, Activation.Softmax, 0.01)], Loss.CrossEntropy, Precision.Double, "Recording", ["state"]);
+        new("RecordingNetwork", [1], [new LayerArchitecture(LayerKind.Dense, [1], [3], Activation.Softmax, [new ParameterTensor("weight", [1, 1], 0)])], Loss.CrossEntropy, Precision.Double, "Recording", ["state"]);
 
     public void InitializeParameters(int seed) => _parameters[0] = 0;
 

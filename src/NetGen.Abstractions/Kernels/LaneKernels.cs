@@ -110,10 +110,10 @@ public static class LaneKernels
     [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     public static Vector256<T> Log<T>(Vector256<T> x) where T : unmanaged, IFloatingPointIeee754<T> => VectorFunctions.Log(x);
 
-    /// <summary>max(z, 0); 0 where z is NaN, as the scalar code's <c>z &gt; 0 ? z : 0</c>.</summary>
+    /// <summary>max(z, 0), as the span kernel and the unrolled code compute it: only z &lt; 0 becomes 0, so NaN passes through.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> ReLU<T>(Vector256<T> z) where T : unmanaged, IFloatingPointIeee754<T>
-        => z & Vector256.GreaterThan(z, Vector256<T>.Zero);
+        => Vector256.AndNot(z, Vector256.LessThan(z, Vector256<T>.Zero));
 
     /// <summary>z for z &gt; 0, else slope·z.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -146,15 +146,21 @@ public static class LaneKernels
         return Vector256.ConditionalSelect(Vector256.Equals(w, Vector256<T>.One), x, corrected);
     }
 
-    /// <summary>gradient · [y &gt; 0]: the ReLU's derivative at its output.</summary>
+    /// <summary>
+    /// The ReLU's derivative at its output, times the gradient: y &gt; 0 ? g : 0·g, and a NaN output passes on, as the
+    /// span kernel computes it (so a NaN gradient stays NaN too).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> ReLUBackward<T>(Vector256<T> y, Vector256<T> gradient) where T : unmanaged, IFloatingPointIeee754<T>
-        => gradient & Vector256.GreaterThan(y, Vector256<T>.Zero);
+        => LeakyReLUBackward(y, gradient, T.Zero);
 
-    /// <summary>gradient · (y &gt; 0 ? 1 : slope): the leaky ReLU's derivative at its output, for a slope ≥ 0.</summary>
+    /// <summary>The leaky ReLU's derivative at its output, times the gradient: y &gt; 0 ? g : slope·g, and a NaN output passes on.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> LeakyReLUBackward<T>(Vector256<T> y, Vector256<T> gradient, T slope) where T : unmanaged, IFloatingPointIeee754<T>
-        => Vector256.ConditionalSelect(Vector256.GreaterThan(y, Vector256<T>.Zero), gradient, gradient * Vector256.Create(slope));
+        => Vector256.ConditionalSelect(
+            Vector256.Equals(y, y),
+            Vector256.ConditionalSelect(Vector256.GreaterThan(y, Vector256<T>.Zero), gradient, gradient * Vector256.Create(slope)),
+            y);
 
     /// <summary>gradient · y(1 − y): the sigmoid's derivative at its output.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

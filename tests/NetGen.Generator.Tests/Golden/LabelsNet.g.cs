@@ -480,11 +480,11 @@ namespace Demo
                 global::System.ReadOnlySpan<float> x = inputs.Slice(row * 4, 4);
                 global::System.ReadOnlySpan<float> y = new global::System.ReadOnlySpan<float>(_layer0Outputs, row * 5, 5);
                 global::System.ReadOnlySpan<float> dy = new global::System.ReadOnlySpan<float>(_layer0Gradients, row * 5, 5);
-                float dz0 = y[0] > 0f ? dy[0] : 0f * dy[0];
-                float dz1 = y[1] > 0f ? dy[1] : 0f * dy[1];
-                float dz2 = y[2] > 0f ? dy[2] : 0f * dy[2];
-                float dz3 = y[3] > 0f ? dy[3] : 0f * dy[3];
-                float dz4 = y[4] > 0f ? dy[4] : 0f * dy[4];
+                float dz0 = y[0] > 0f ? dy[0] : global::System.Single.IsNaN(y[0]) ? y[0] : 0f * dy[0];
+                float dz1 = y[1] > 0f ? dy[1] : global::System.Single.IsNaN(y[1]) ? y[1] : 0f * dy[1];
+                float dz2 = y[2] > 0f ? dy[2] : global::System.Single.IsNaN(y[2]) ? y[2] : 0f * dy[2];
+                float dz3 = y[3] > 0f ? dy[3] : global::System.Single.IsNaN(y[3]) ? y[3] : 0f * dy[3];
+                float dz4 = y[4] > 0f ? dy[4] : global::System.Single.IsNaN(y[4]) ? y[4] : 0f * dy[4];
                 g[0] += dz0 * x[0];
                 g[1] += dz0 * x[1];
                 g[2] += dz0 * x[2];
