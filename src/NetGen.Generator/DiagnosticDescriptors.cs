@@ -210,6 +210,22 @@ internal static class DiagnosticDescriptors
         defaultSeverity: DiagnosticSeverity.Error,
         isEnabledByDefault: true);
 
+    public static readonly DiagnosticDescriptor InvalidInputShape = new(
+        id: "NG0016",
+        title: "The network's input shape is not valid",
+        messageFormat: "{0}; {1}",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor LayerShapeMismatch = new(
+        id: "NG0017",
+        title: "A layer does not fit the shape it is given",
+        messageFormat: "{0}; {1}",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
     public static readonly DiagnosticDescriptor InternalError = new(
         id: "NG0999",
         title: "NetGen failed unexpectedly",

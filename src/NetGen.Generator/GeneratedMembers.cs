@@ -25,13 +25,13 @@ internal static class GeneratedMembers
     /// <summary>The private fields and methods of the generated implementation.</summary>
     public static readonly HashSet<string> Private = new()
     {
-        "_parameters", "_gradients", "_optimizerState", "_optimizerStep", "_learningRate", "_rowCapacity", "_gradientsClean",
+        "_parameters", "_gradients", "_optimizerState", "_optimizerStep", "_learningRate", "_rowCapacity", "_gradientsClean", "_convolutionScratch",
         "DrawInitialParameters", "RunForward", "RunBackward", "RunBackwardAndDescend", "RunLanes", "TrainFused",
         "AccumulateGradientsCore", "ComputeOutputLoss", "ApplyUpdate", "EnsureRowCapacity",
     };
 
-    /// <summary>The per-layer buffers, <c>_layer{index}Outputs</c> and the like.</summary>
-    private static readonly Regex LayerBuffer = new(@"^_layer[0-9]+(Outputs|Gradients|Logits|PreActivations)$", RegexOptions.CultureInvariant);
+    /// <summary>The per-layer buffers and geometries, <c>_layer{index}Outputs</c> and the like.</summary>
+    private static readonly Regex LayerBuffer = new(@"^_layer[0-9]+(Outputs|Gradients|Logits|PreActivations|Argmax|Geometry)$", RegexOptions.CultureInvariant);
 
     /// <summary>Whether a member named <paramref name="name"/> collides with generated code; <paramref name="isMethod"/> methods may overload the public ones.</summary>
     public static bool Collides(string name, bool isMethod, IEnumerable<string> customActivations)

@@ -121,6 +121,13 @@ public sealed partial class NetworkGenerator
                 writer.WriteLine($"private {t}[] {buffer} = new {t}[{Int(plan.BufferWidth(buffer))}];");
             }
 
+            foreach (string buffer in plan.IndexBuffers)
+            {
+                writer.WriteLine($"private int[] {buffer} = new int[{Int(plan.IndexBufferWidth(buffer))}];");
+            }
+
+            EmitGeometries(writer, plan);
+
             if (plan.FusesSgd)
             {
                 writer.WriteBlock("""
@@ -564,6 +571,12 @@ public sealed partial class NetworkGenerator
                     case DenseLayerSpec dense:
                         EmitDenseForward(writer, plan, layer, dense);
                         break;
+                    case ConvolutionLayerSpec convolution:
+                        EmitConvolutionForward(writer, plan, layer, convolution);
+                        break;
+                    case PoolingLayerSpec pooling:
+                        EmitPoolingForward(writer, plan, layer, pooling);
+                        break;
                 }
             }
 
@@ -614,6 +627,12 @@ public sealed partial class NetworkGenerator
                 {
                     case DenseLayerSpec dense:
                         EmitDenseBackward(writer, plan, layer, dense, below, fused ? (SgdSpec)plan.Spec.Optimizer : null);
+                        break;
+                    case ConvolutionLayerSpec convolution:
+                        EmitConvolutionBackward(writer, plan, layer, convolution, below);
+                        break;
+                    case PoolingLayerSpec pooling:
+                        EmitPoolingBackward(writer, plan, layer, pooling, below);
                         break;
                 }
             }
@@ -774,13 +793,26 @@ public sealed partial class NetworkGenerator
             {
                 string tensors = string.Join(", ", layer.Tensors.Select(tensor =>
                     $"new global::NetGen.ParameterTensor(\"{tensor.Name}\", {Dimensions(tensor.Shape)}, {Int(tensor.Offset)})"));
-                InitializerKind initializer = layer is DenseLayerSpec dense ? dense.Initializer : InitializerKind.Default;
+                InitializerKind initializer = layer switch
+                {
+                    DenseLayerSpec dense => dense.Initializer,
+                    ConvolutionLayerSpec convolution => convolution.Initializer,
+                    _ => InitializerKind.Default,
+                };
                 string slope = layer.Activation.Kind == ActivationKind.LeakyReLU ? ", slope: " + Double(layer.Activation.Slope) : string.Empty;
+                string window = layer switch
+                {
+                    ConvolutionLayerSpec convolution => $", window: new global::NetGen.WindowArchitecture({Int(convolution.KernelSize)}, {Int(convolution.Stride)}, {Int(convolution.Padding)})",
+                    PoolingLayerSpec pooling => $", window: new global::NetGen.WindowArchitecture({Int(pooling.Size)}, {Int(pooling.Stride)}, 0)",
+                    _ => string.Empty,
+                };
                 string custom = layer.Activation.Custom is { } name ? $", customActivation: \"{name}\"" : string.Empty;
                 writer.WriteLine(
                     $"new global::NetGen.LayerArchitecture(global::NetGen.LayerKind.{layer.Kind}, {Dimensions(layer.Input)}, {Dimensions(layer.Output)}, global::NetGen.Activation.{layer.Activation.Kind},");
                 writer.Indent();
-                writer.WriteLine($"new global::NetGen.ParameterTensor[] {{ {tensors} }}, global::NetGen.Initializer.{initializer}{slope}{custom}),");
+                writer.WriteLine(
+                    $"{(tensors.Length == 0 ? "global::System.Array.Empty<global::NetGen.ParameterTensor>()" : $"new global::NetGen.ParameterTensor[] {{ {tensors} }}")}, " +
+                    $"global::NetGen.Initializer.{initializer}{slope}{custom}{window}),");
                 writer.Outdent();
             }
 
@@ -792,6 +824,44 @@ public sealed partial class NetworkGenerator
                 ? "global::System.Array.Empty<string>());"
                 : "new string[] { " + string.Join(", ", spec.Optimizer.StateNames.Select(name => "\"" + name.Replace(' ', '_') + "\"")) + " });");
             writer.Outdent();
+        }
+
+        /// <summary>The geometry of each convolution and pool as a static field, and the convolutions' shared scratch buffer.</summary>
+        private static void EmitGeometries(SourceWriter writer, NetworkPlan plan)
+        {
+            foreach (LayerPlan layer in plan.Layers)
+            {
+                switch (layer.Layer)
+                {
+                    case ConvolutionLayerSpec c:
+                        bool twoD = c.Dimensions == 2;
+                        writer.WriteLine(
+                            $"private static readonly global::NetGen.Kernels.ConvolutionGeometry {layer.Geometry} = new global::NetGen.Kernels.ConvolutionGeometry(" +
+                            $"Channels: {Int(c.Channels)}, Height: {Int(c.Height)}, Width: {Int(c.Width)}, Filters: {Int(c.Filters)}, " +
+                            $"KernelHeight: {Int(twoD ? c.KernelSize : 1)}, KernelWidth: {Int(c.KernelSize)}, Stride: {Int(c.Stride)}, " +
+                            $"PaddingHeight: {Int(twoD ? c.Padding : 0)}, PaddingWidth: {Int(c.Padding)});");
+                        break;
+                    case PoolingLayerSpec pool:
+                        writer.WriteLine(
+                            $"private static readonly global::NetGen.Kernels.PoolingGeometry {layer.Geometry} = new global::NetGen.Kernels.PoolingGeometry(" +
+                            $"Channels: {Int(pool.Channels)}, Height: {Int(pool.Height)}, Width: {Int(pool.Width)}, " +
+                            $"PoolHeight: {Int(pool.Dimensions == 2 ? pool.Size : 1)}, PoolWidth: {Int(pool.Size)}, Stride: {Int(pool.Stride)});");
+                        break;
+                }
+            }
+
+            if (plan.ConvolutionScratch is { } scratch)
+            {
+                writer.WriteLine($"private {plan.T}[] {scratch} = new {plan.T}[{ScratchLength(plan, "1")}];");
+            }
+        }
+
+        /// <summary>The scratch the convolution kernels need for <paramref name="rows"/> samples: the largest of their layers' needs.</summary>
+        private static string ScratchLength(NetworkPlan plan, string rows)
+        {
+            string[] lengths = plan.Layers.Where(layer => layer.Layer is ConvolutionLayerSpec).Select(layer => $"{layer.Geometry}.ScratchLength({rows})").ToArray();
+            string largest = lengths.Aggregate((left, right) => $"global::System.Math.Max({left}, {right})");
+            return $"checked((int){largest})";
         }
 
         private static void EmitBuffers(SourceWriter writer, NetworkPlan plan)
@@ -819,6 +889,16 @@ public sealed partial class NetworkGenerator
             foreach (string buffer in plan.Buffers)
             {
                 writer.WriteLine($"{buffer} = new {t}[{(plan.BufferWidth(buffer) == 1 ? "rows" : $"checked(rows * {Int(plan.BufferWidth(buffer))})")}];");
+            }
+
+            foreach (string buffer in plan.IndexBuffers)
+            {
+                writer.WriteLine($"{buffer} = new int[{(plan.IndexBufferWidth(buffer) == 1 ? "rows" : $"checked(rows * {Int(plan.IndexBufferWidth(buffer))})")}];");
+            }
+
+            if (plan.ConvolutionScratch is { } scratch)
+            {
+                writer.WriteLine($"{scratch} = new {t}[{ScratchLength(plan, "rows")}];");
             }
 
             writer.WriteLine("_rowCapacity = rows;");

@@ -26,7 +26,11 @@ public sealed partial class NetworkGenerator
         private const long MaxArrayLength = 0x7FFFFFC7;
 
         /// <summary>The metadata name of every layer attribute, one per layer kind.</summary>
-        public static readonly string[] LayerAttributeNames = ["NetGen.DenseAttribute"];
+        public static readonly string[] LayerAttributeNames =
+        [
+            "NetGen.DenseAttribute", "NetGen.Conv1DAttribute", "NetGen.Conv2DAttribute",
+            "NetGen.MaxPool1DAttribute", "NetGen.MaxPool2DAttribute", "NetGen.AvgPool1DAttribute", "NetGen.AvgPool2DAttribute",
+        ];
 
         /// <summary>NG0015 at each layer attribute of a type that has no [Network] attribute; nothing when it has one.</summary>
         public static EquatableArray<DiagnosticInfo> LayersWithoutNetwork(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
@@ -84,12 +88,12 @@ public sealed partial class NetworkGenerator
             }
 
             ReportUnreadableArguments(networkAttribute, networkSyntax, "Network", name, diagnostics);
-            int inputs = ParseInputs(networkAttribute, networkSyntax, diagnostics);
+            Shape inputShape = ParseInputShape(networkAttribute, networkSyntax, diagnostics);
             var loss = (LossKind)ParseEnum(networkAttribute, networkSyntax, "Loss", typeof(LossKind), (int)LossKind.MeanSquaredError, diagnostics);
             var precision = (PrecisionKind)ParseEnum(networkAttribute, networkSyntax, "Precision", typeof(PrecisionKind), (int)PrecisionKind.Single, diagnostics);
 
             ImmutableArray<AttributeData> attributes = symbol.GetAttributes();
-            List<(LayerSpec Layer, AttributeSyntax? Syntax)> layers = ParseLayers(attributes, symbol, precision, Shape.Features(inputs), diagnostics, cancellationToken, out long parameterCount);
+            List<(LayerSpec Layer, AttributeSyntax? Syntax)> layers = ParseLayers(attributes, symbol, precision, inputShape, diagnostics, cancellationToken, out long parameterCount);
             OptimizerSpec optimizer = ParseOptimizer(attributes, name, precision, diagnostics, cancellationToken);
 
             if (layers.Count == 0)
@@ -107,7 +111,7 @@ public sealed partial class NetworkGenerator
             CheckMemberNames(symbol, node, layers.Select(entry => entry.Layer.Activation.Custom).OfType<string>().ToArray(), diagnostics);
 
             // The optimizer keeps its state vectors in one array, so that array bounds the size as well.
-            if (inputs > 0 && parameterCount * Math.Max(1, optimizer.StateVectors) > MaxArrayLength)
+            if (inputShape.Elements > 0 && parameterCount * Math.Max(1, optimizer.StateVectors) > MaxArrayLength)
             {
                 diagnostics.Add(DiagnosticInfo.Create(
                     DiagnosticDescriptors.NetworkTooLarge,
@@ -127,7 +131,7 @@ public sealed partial class NetworkGenerator
                 ContainingTypes: containingTypes,
                 Type: TypeDeclarations.Describe(node),
                 HintName: TypeDeclarations.HintName(symbol) + ".g.cs",
-                InputShape: Shape.Features(inputs),
+                InputShape: inputShape,
                 Loss: loss,
                 Precision: precision,
                 Layers: new EquatableArray<LayerSpec>(layers.Select(entry => entry.Layer).ToArray()),
@@ -195,10 +199,46 @@ public sealed partial class NetworkGenerator
             }
         }
 
-        private static int ParseInputs(AttributeData attribute, AttributeSyntax? syntax, List<DiagnosticInfo> diagnostics)
+        /// <summary>
+        /// The input shape from exactly one of <c>Inputs = n</c> (a flat [n]) and <c>InputShape = new[] { … }</c> (rank 1
+        /// to 3, every dimension positive). Anything else is reported, and an empty shape stands in for it.
+        /// </summary>
+        private static Shape ParseInputShape(AttributeData attribute, AttributeSyntax? syntax, List<DiagnosticInfo> diagnostics)
         {
-            TypedConstant? value = NamedArgument(attribute, "Inputs");
-            if (value is not { Value: int inputs })
+            TypedConstant? inputsValue = NamedArgument(attribute, "Inputs");
+            TypedConstant? shapeValue = NamedArgument(attribute, "InputShape");
+            if (inputsValue is not null && shapeValue is not null)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(
+                    DiagnosticDescriptors.InvalidInputShape, ArgumentLocation(syntax, "InputShape", -1), "both Inputs and InputShape are given", "keep one: Inputs = n means InputShape = new[] { n }"));
+                return Shape.Features(0);
+            }
+
+            if (shapeValue is { } shape)
+            {
+                int[] dimensions = shape.Kind == TypedConstantKind.Array && !shape.IsNull
+                    ? shape.Values.Select(value => value.Value is int dimension ? dimension : 0).ToArray()
+                    : Array.Empty<int>();
+                string written = "{ " + string.Join(", ", dimensions.Select(dimension => dimension.ToString(CultureInfo.InvariantCulture))) + " }";
+                string? problem = dimensions.Length is 0 or > 3
+                    ? $"InputShape {written} has {dimensions.Length.ToString(CultureInfo.InvariantCulture)} dimensions"
+                    : dimensions.Any(dimension => dimension <= 0)
+                        ? $"InputShape {written} has a dimension that is not greater than zero"
+                        : null;
+                if (problem is not null)
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(
+                        DiagnosticDescriptors.InvalidInputShape,
+                        ArgumentLocation(syntax, "InputShape", -1),
+                        problem,
+                        "give { features }, { channels, length } or { channels, height, width }, each greater than zero"));
+                    return Shape.Features(0);
+                }
+
+                return new Shape(new EquatableArray<int>(dimensions));
+            }
+
+            if (inputsValue is not { Value: int inputs })
             {
                 diagnostics.Add(DiagnosticInfo.Create(
                     DiagnosticDescriptors.SizeNotPositive,
@@ -206,7 +246,7 @@ public sealed partial class NetworkGenerator
                     "Inputs",
                     "missing",
                     "set [Network(Inputs = n)] to the number of values in one input sample"));
-                return 0;
+                return Shape.Features(0);
             }
 
             if (inputs <= 0)
@@ -219,10 +259,21 @@ public sealed partial class NetworkGenerator
                     "set it to the number of values in one input sample"));
             }
 
-            return inputs;
+            return Shape.Features(inputs);
         }
 
-        private static bool IsLayerAttribute(AttributeData attribute) => attribute.AttributeClass?.BaseType?.ToDisplayString() == LayerAttributeBaseName;
+        private static bool IsLayerAttribute(AttributeData attribute)
+        {
+            for (INamedTypeSymbol? type = attribute.AttributeClass?.BaseType; type is not null; type = type.BaseType)
+            {
+                if (type.ToDisplayString() == LayerAttributeBaseName)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
 
         /// <summary>
         /// Every layer attribute in source order, each parsed by its kind's method with the shape the layer before gives
@@ -266,6 +317,12 @@ public sealed partial class NetworkGenerator
                 LayerSpec? layer = attribute.AttributeClass!.Name switch
                 {
                     "DenseAttribute" => ParseDense(attribute, context),
+                    "Conv1DAttribute" => ParseConvolution(attribute, context, dimensions: 1),
+                    "Conv2DAttribute" => ParseConvolution(attribute, context, dimensions: 2),
+                    "MaxPool1DAttribute" => ParsePooling(attribute, context, isMax: true, dimensions: 1),
+                    "MaxPool2DAttribute" => ParsePooling(attribute, context, isMax: true, dimensions: 2),
+                    "AvgPool1DAttribute" => ParsePooling(attribute, context, isMax: false, dimensions: 1),
+                    "AvgPool2DAttribute" => ParsePooling(attribute, context, isMax: false, dimensions: 2),
                     _ => null,
                 };
                 if (layer is null)
@@ -313,13 +370,185 @@ public sealed partial class NetworkGenerator
                     "give [Dense(units, …)] the number of outputs of layer " + index.ToString(CultureInfo.InvariantCulture)));
             }
 
-            int activationValue = attribute.ConstructorArguments[1].Value is int activationInt ? activationInt : 0;
+            (ActivationSpec activation, InitializerKind initializer) = ParseActivation(attribute, context, activationPosition: 1);
+            return new DenseLayerSpec(index, context.Input, units, activation, initializer, context.Offset);
+        }
+
+        /// <summary>
+        /// <c>[Conv1D(filters, kernelSize, activation)]</c> and <c>[Conv2D(…)]</c>: a convolution over a [channels, length]
+        /// or [channels, height, width] input, whose padded size must hold the kernel.
+        /// </summary>
+        private static ConvolutionLayerSpec? ParseConvolution(AttributeData attribute, LayerContext context, int dimensions)
+        {
+            AttributeSyntax? syntax = context.Syntax;
+            string kind = dimensions == 1 ? "Conv1D" : "Conv2D";
+            if (attribute.AttributeConstructor is null || attribute.ConstructorArguments.Length != 3)
+            {
+                context.Diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnreadableAttribute, syntax?.GetLocation(), kind, context.NetworkName));
+                return null;
+            }
+
+            ReportUnreadableArguments(attribute, syntax, kind, context.NetworkName, context.Diagnostics);
+            int filters = PositiveSize(attribute.ConstructorArguments[0], "filters", 0, $"give [{kind}(filters, …)] the number of output channels of layer {Int(context.Index)}", context);
+            int kernel = PositiveSize(attribute.ConstructorArguments[1], "kernelSize", 1, $"give [{kind}(…, kernelSize)] the kernel's size along each axis", context);
+            int stride = NamedArgument(attribute, "Stride") is { Value: int strideValue } ? strideValue : 1;
+            if (stride <= 0)
+            {
+                ReportSize(context, ArgumentLocation(syntax, "Stride", -1), "Stride", stride, "the step between windows is at least 1");
+            }
+
+            int padding = NamedArgument(attribute, "Padding") is { Value: int paddingValue } ? paddingValue : 0;
+            if (padding < 0)
+            {
+                context.Diagnostics.Add(DiagnosticInfo.Create(
+                    DiagnosticDescriptors.InvalidArgumentValue, ArgumentLocation(syntax, "Padding", -1), "Padding", kind, Int(padding), "≥ 0 (the zeros added on every side)"));
+            }
+
+            (ActivationSpec activation, InitializerKind initializer) = ParseActivation(attribute, context, activationPosition: 2);
+            string layer = $"{kind}({Int(filters)}, {Int(kernel)})";
+            if (!HasRank(context, layer, dimensions + 1, dimensions == 1 ? "[channels, length]" : "[channels, height, width]")
+                || filters <= 0 || kernel <= 0 || stride <= 0 || padding < 0)
+            {
+                return null;
+            }
+
+            int[] spatial = context.Input.Dimensions.Skip(1).ToArray();
+            if (spatial.Any(size => (long)size + 2L * padding < kernel))
+            {
+                string needed = string.Join("×", spatial.Select(_ => Int(kernel)));
+                context.Diagnostics.Add(DiagnosticInfo.Create(
+                    DiagnosticDescriptors.LayerShapeMismatch,
+                    syntax?.GetLocation(),
+                    $"{layer} needs an input of at least {needed}{(padding > 0 ? $" with padding {Int(padding)}" : string.Empty)}",
+                    DescribeInput(context)));
+                return null;
+            }
+
+            int[] output = new[] { filters }.Concat(spatial.Select(size => (int)(((long)size + 2L * padding - kernel) / stride) + 1)).ToArray();
+            return OutputFits(context, layer, output)
+                ? new ConvolutionLayerSpec(context.Index, context.Input, new Shape(new EquatableArray<int>(output)), activation, dimensions, filters, kernel, stride, padding, initializer, context.Offset)
+                : null;
+        }
+
+        /// <summary>
+        /// <c>[MaxPool2D(size)]</c> and the other pools: windows of <c>size</c> moved by Stride (the size unless given)
+        /// over each channel of a [channels, length] or [channels, height, width] input at least as large as a window.
+        /// </summary>
+        private static PoolingLayerSpec? ParsePooling(AttributeData attribute, LayerContext context, bool isMax, int dimensions)
+        {
+            AttributeSyntax? syntax = context.Syntax;
+            string kind = (isMax ? "MaxPool" : "AvgPool") + (dimensions == 1 ? "1D" : "2D");
+            if (attribute.AttributeConstructor is null || attribute.ConstructorArguments.Length != 1)
+            {
+                context.Diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnreadableAttribute, syntax?.GetLocation(), kind, context.NetworkName));
+                return null;
+            }
+
+            ReportUnreadableArguments(attribute, syntax, kind, context.NetworkName, context.Diagnostics);
+            int size = PositiveSize(attribute.ConstructorArguments[0], "size", 0, $"give [{kind}(size)] the window's size along each axis", context);
+            int stride = size;
+            if (NamedArgument(attribute, "Stride") is { Value: int strideValue })
+            {
+                stride = strideValue;
+                if (stride <= 0)
+                {
+                    ReportSize(context, ArgumentLocation(syntax, "Stride", -1), "Stride", stride, "the step between windows is at least 1 (leave it out for windows side by side)");
+                }
+            }
+
+            string layer = $"{kind}({Int(size)})";
+            if (!HasRank(context, layer, dimensions + 1, dimensions == 1 ? "[channels, length]" : "[channels, height, width]") || size <= 0 || stride <= 0)
+            {
+                return null;
+            }
+
+            int[] spatial = context.Input.Dimensions.Skip(1).ToArray();
+            if (spatial.Any(length => length < size))
+            {
+                context.Diagnostics.Add(DiagnosticInfo.Create(
+                    DiagnosticDescriptors.LayerShapeMismatch,
+                    syntax?.GetLocation(),
+                    $"{layer} needs an input of at least {string.Join("×", spatial.Select(_ => Int(size)))}",
+                    DescribeInput(context)));
+                return null;
+            }
+
+            int[] output = new[] { context.Input.Dimensions[0] }.Concat(spatial.Select(length => (length - size) / stride + 1)).ToArray();
+            return new PoolingLayerSpec(context.Index, context.Input, new Shape(new EquatableArray<int>(output)), isMax, dimensions, size, stride);
+        }
+
+        /// <summary>A constructor argument that must be a positive size; NG0002 at it otherwise.</summary>
+        private static int PositiveSize(TypedConstant argument, string name, int position, string advice, LayerContext context)
+        {
+            int value = argument.Value is int number ? number : 0;
+            if (value <= 0)
+            {
+                ReportSize(context, ArgumentLocation(context.Syntax, name, position), name, value, advice);
+            }
+
+            return value;
+        }
+
+        private static void ReportSize(LayerContext context, Location? location, string name, int value, string advice)
+            => context.Diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SizeNotPositive, location, name, Int(value), advice));
+
+        /// <summary>Whether the layer's input has <paramref name="rank"/> dimensions; NG0017 at the layer otherwise.</summary>
+        private static bool HasRank(LayerContext context, string layer, int rank, string expected)
+        {
+            if (context.Input.Rank == rank || context.Input.Elements == 0)
+            {
+                return context.Input.Rank == rank;
+            }
+
+            string advice = rank == 3 && context.Input.Rank == 2
+                ? "a 2-D layer cannot follow a 1-D one; use the 1-D layer kinds, or give InputShape = new[] { channels, height, width }"
+                : rank == 2 && context.Input.Rank == 3
+                    ? "a 1-D layer cannot follow a 2-D one; use the 2-D layer kinds"
+                    : $"give the network InputShape = new[] {{ {(rank == 3 ? "channels, height, width" : "channels, length")} }}, or put this layer before the Dense layers (a Dense layer's output is flat)";
+            context.Diagnostics.Add(DiagnosticInfo.Create(
+                DiagnosticDescriptors.LayerShapeMismatch, context.Syntax?.GetLocation(), $"{layer} needs an input of {expected}", DescribeInput(context) + "; " + advice));
+            return false;
+        }
+
+        /// <summary>Whether one sample's output fits an array; NG0017 otherwise.</summary>
+        private static bool OutputFits(LayerContext context, string layer, int[] output)
+        {
+            var shape = new Shape(new EquatableArray<int>(output));
+            if (shape.Elements <= MaxArrayLength)
+            {
+                return true;
+            }
+
+            context.Diagnostics.Add(DiagnosticInfo.Create(
+                DiagnosticDescriptors.LayerShapeMismatch,
+                context.Syntax?.GetLocation(),
+                $"{layer} would output {shape} = {shape.Elements.ToString("N0", CultureInfo.InvariantCulture)} values per sample",
+                "more than one array holds; make the input smaller or use a stride"));
+            return false;
+        }
+
+        /// <summary>"the layer before outputs 6 × 2 × 2", or "the input is 784".</summary>
+        private static string DescribeInput(LayerContext context)
+            => (context.Index == 0 ? "the input is " : "the layer before outputs ") + context.Input;
+
+        private static string Int(int value) => value.ToString(CultureInfo.InvariantCulture);
+
+        /// <summary>
+        /// The activation of a layer that has one (its constructor argument at <paramref name="activationPosition"/>, and
+        /// the Slope and CustomActivation properties) and its Init property, each mistake reported at its argument.
+        /// </summary>
+        private static (ActivationSpec Activation, InitializerKind Initializer) ParseActivation(AttributeData attribute, LayerContext context, int activationPosition)
+        {
+            AttributeSyntax? syntax = context.Syntax;
+            int index = context.Index;
+            string kind = attribute.AttributeClass!.Name.Substring(0, attribute.AttributeClass.Name.Length - "Attribute".Length);
+            int activationValue = attribute.ConstructorArguments[activationPosition].Value is int activationInt ? activationInt : 0;
             var activation = (ActivationKind)activationValue;
             if (!Enum.IsDefined(typeof(ActivationKind), activation))
             {
                 context.Diagnostics.Add(DiagnosticInfo.Create(
                     DiagnosticDescriptors.UndefinedEnumValue,
-                    ArgumentLocation(syntax, "activation", 1),
+                    ArgumentLocation(syntax, "activation", activationPosition),
                     "activation",
                     activationValue.ToString(CultureInfo.InvariantCulture),
                     "Activation",
@@ -336,7 +565,7 @@ public sealed partial class NetworkGenerator
                         DiagnosticDescriptors.InvalidArgumentValue,
                         ArgumentLocation(syntax, "Slope", -1),
                         "Slope",
-                        "Dense",
+                        kind,
                         Format(slope),
                         "a finite number ≥ 0 (the leaky ReLU's slope for negative inputs; 0.01 is PyTorch's default)"));
                 }
@@ -346,7 +575,7 @@ public sealed partial class NetworkGenerator
                         DiagnosticDescriptors.InvalidArgumentValue,
                         ArgumentLocation(syntax, "Slope", -1),
                         "Slope",
-                        "Dense",
+                        kind,
                         Format(slope),
                         "finite as a float, and it overflows there: use at most 3.4028235E+38, or Precision = Precision.Double"));
                 }
@@ -379,7 +608,7 @@ public sealed partial class NetworkGenerator
                     problem));
             }
 
-            return new DenseLayerSpec(index, context.Input, units, new ActivationSpec(activation, slope, custom), initializer, context.Offset);
+            return (new ActivationSpec(activation, slope, custom), initializer);
         }
 
         /// <summary>Why a custom activation cannot be used, or null when it can.</summary>

@@ -22,6 +22,7 @@ internal sealed class NetworkPlan
     internal const int UnrollWeightLimit = 128;
 
     private readonly Dictionary<string, int> _bufferWidths = new();
+    private readonly Dictionary<string, int> _indexBufferWidths = new();
 
     public NetworkPlan(NetworkSpec spec)
     {
@@ -44,16 +45,23 @@ internal sealed class NetworkPlan
                 : isOutput && spec.Loss != LossKind.MeanSquaredError
                     ? "_layer" + NetworkGenerator.Emitter.Int(layer.Index) + "Logits"
                     : outputs;
+            string prefix = "_layer" + NetworkGenerator.Emitter.Int(layer.Index);
             var plan = new LayerPlan(
                 layer,
                 Input: layer.Index == 0 ? "inputs" : layers[layer.Index - 1].Outputs,
                 preActivations,
                 outputs,
-                Gradients: "_layer" + NetworkGenerator.Emitter.Int(layer.Index) + "Gradients",
+                Gradients: prefix + "Gradients",
                 IsUnrolled: layer is DenseLayerSpec dense && dense.WeightCount <= UnrollWeightLimit,
                 // Cross-entropy and binary cross-entropy hand back ∂loss/∂z of the softmax or sigmoid output directly.
-                ReceivesPreActivationGradient: isOutput && spec.Loss != LossKind.MeanSquaredError);
+                ReceivesPreActivationGradient: isOutput && spec.Loss != LossKind.MeanSquaredError,
+                Geometry: layer is ConvolutionLayerSpec or PoolingLayerSpec ? prefix + "Geometry" : null,
+                Argmax: layer is PoolingLayerSpec { IsMax: true } ? prefix + "Argmax" : null);
             layers.Add(plan);
+            if (plan.Argmax is not null)
+            {
+                _indexBufferWidths.Add(plan.Argmax, layer.Outputs);
+            }
 
             if (plan.PreActivations != plan.Outputs)
             {
@@ -85,6 +93,14 @@ internal sealed class NetworkPlan
     public string NameOf { get; }
 
     public IEnumerable<string> Buffers => _bufferWidths.Keys;
+
+    /// <summary>The per-sample int buffers: each max pool's index of the maximum of every window.</summary>
+    public IEnumerable<string> IndexBuffers => _indexBufferWidths.Keys;
+
+    public int IndexBufferWidth(string buffer) => _indexBufferWidths[buffer];
+
+    /// <summary>The scratch buffer the convolution kernels share (one layer runs at a time), or null without convolutions.</summary>
+    public string? ConvolutionScratch => Layers.Any(layer => layer.Layer is ConvolutionLayerSpec) ? "_convolutionScratch" : null;
 
     public int BufferWidth(string buffer) => _bufferWidths[buffer];
 
@@ -172,12 +188,15 @@ internal sealed class NetworkPlan
         => layer switch
         {
             DenseLayerSpec dense => $"Dense({NetworkGenerator.Emitter.Int(dense.Units)}, {dense.Activation.Name})",
+            ConvolutionLayerSpec convolution
+                => $"{convolution.Kind}({NetworkGenerator.Emitter.Int(convolution.Filters)}, {NetworkGenerator.Emitter.Int(convolution.KernelSize)}, {convolution.Activation.Name})",
+            PoolingLayerSpec pooling => $"{pooling.Kind}({NetworkGenerator.Emitter.Int(pooling.Size)})",
             _ => layer.Kind,
         };
 
     /// <summary>A layer with its shapes, for the comment that opens each of its passes, e.g. <c>Dense 2 → 4, Tanh</c>.</summary>
     public static string DescribeLayer(LayerSpec layer)
-        => $"{layer.Kind} {layer.Input} → {layer.Output}, {layer.Activation.Name}";
+        => $"{layer.Kind} {layer.Input} → {layer.Output}" + (layer.HasActivation ? ", " + layer.Activation.Name : string.Empty);
 }
 
 /// <summary>
@@ -193,8 +212,11 @@ internal sealed class NetworkPlan
 /// <param name="Gradients">The gradient buffer of the layer's output.</param>
 /// <param name="IsUnrolled">Straight-line code with constant weight indices, rather than kernel calls.</param>
 /// <param name="ReceivesPreActivationGradient">The loss writes ∂loss/∂z itself (softmax or sigmoid fused with its loss).</param>
+/// <param name="Geometry">The static field holding a convolution's or pool's geometry, or null.</param>
+/// <param name="Argmax">A max pool's int buffer of each window's maximum, or null.</param>
 internal sealed record LayerPlan(
-    LayerSpec Layer, string Input, string PreActivations, string Outputs, string Gradients, bool IsUnrolled, bool ReceivesPreActivationGradient)
+    LayerSpec Layer, string Input, string PreActivations, string Outputs, string Gradients, bool IsUnrolled, bool ReceivesPreActivationGradient,
+    string? Geometry, string? Argmax)
 {
     public int Index => Layer.Index;
 

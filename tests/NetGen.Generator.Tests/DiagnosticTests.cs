@@ -323,4 +323,111 @@ public sealed class DiagnosticTests
             }
             """,
             Error("NG0013").WithArguments("Scaled", "0", "it must be a static method taking one double and returning double, the network's precision"));
+
+    [Fact]
+    public Task NG0016_both_Inputs_and_InputShape()
+        => VerifyAsync(
+            """
+            [Network(Inputs = 4, {|#0:InputShape = new[] { 4 }|})]
+            [Dense(1)]
+            public partial class BothShapes { }
+            """,
+            Error("NG0016").WithArguments("both Inputs and InputShape are given", "keep one: Inputs = n means InputShape = new[] { n }"));
+
+    [Theory]
+    [InlineData("new[] { 1, 2, 3, 4 }", "InputShape { 1, 2, 3, 4 } has 4 dimensions")]
+    [InlineData("new int[0]", "InputShape {  } has 0 dimensions")]
+    [InlineData("new[] { 3, 0, 5 }", "InputShape { 3, 0, 5 } has a dimension that is not greater than zero")]
+    public Task NG0016_an_input_shape_of_the_wrong_rank_or_an_empty_dimension(string shape, string problem)
+        => VerifyAsync(
+            $$"""
+            [Network({|#0:InputShape = {{shape}}|})]
+            [Dense(1)]
+            public partial class BadShape { }
+            """,
+            Error("NG0016").WithArguments(problem, "give { features }, { channels, length } or { channels, height, width }, each greater than zero"));
+
+    [Fact]
+    public Task NG0017_a_kernel_larger_than_its_input()
+        => VerifyAsync(
+            """
+            [Network(InputShape = new[] { 1, 12, 12 })]
+            [Conv2D(6, 5)]
+            [MaxPool2D(4)]
+            [{|#0:Conv2D(16, 5)|}]
+            [Dense(1)]
+            public partial class TooSmall { }
+            """,
+            Error("NG0017").WithArguments("Conv2D(16, 5) needs an input of at least 5×5", "the layer before outputs 6 × 2 × 2"));
+
+    [Fact]
+    public Task NG0017_a_pool_larger_than_its_input()
+        => VerifyAsync(
+            """
+            [Network(InputShape = new[] { 2, 3 })]
+            [{|#0:MaxPool1D(4)|}]
+            [Dense(1)]
+            public partial class LongPool { }
+            """,
+            Error("NG0017").WithArguments("MaxPool1D(4) needs an input of at least 4", "the input is 2 × 3"));
+
+    [Fact]
+    public Task NG0017_a_2D_layer_after_a_1D_one()
+        => VerifyAsync(
+            """
+            [Network(InputShape = new[] { 2, 30 })]
+            [Conv1D(4, 3)]
+            [{|#0:MaxPool2D(2)|}]
+            [Dense(1)]
+            public partial class Mixed { }
+            """,
+            Error("NG0017").WithArguments(
+                "MaxPool2D(2) needs an input of [channels, height, width]",
+                "the layer before outputs 4 × 28; a 2-D layer cannot follow a 1-D one; use the 1-D layer kinds, or give InputShape = new[] { channels, height, width }"));
+
+    [Fact]
+    public Task NG0017_a_convolution_after_a_flat_layer()
+        => VerifyAsync(
+            """
+            [Network(Inputs = 784)]
+            [{|#0:Conv2D(6, 5)|}]
+            [Dense(1)]
+            public partial class FlatConv { }
+            """,
+            Error("NG0017").WithArguments(
+                "Conv2D(6, 5) needs an input of [channels, height, width]",
+                "the input is 784; give the network InputShape = new[] { channels, height, width }, or put this layer before the Dense layers (a Dense layer's output is flat)"));
+
+    [Fact]
+    public Task NG0002_a_convolution_without_filters()
+        => VerifyAsync(
+            """
+            [Network(InputShape = new[] { 1, 8, 8 })]
+            [Conv2D({|#0:0|}, 3)]
+            [Dense(1)]
+            public partial class NoFilters { }
+            """,
+            Error("NG0002").WithArguments("filters", "0", "give [Conv2D(filters, …)] the number of output channels of layer 0"));
+
+    [Fact]
+    public Task NG0002_a_pool_stride_of_zero()
+        => VerifyAsync(
+            """
+            [Network(InputShape = new[] { 1, 8, 8 })]
+            [AvgPool2D(2, {|#0:Stride = 0|})]
+            [Dense(1)]
+            public partial class NoStride { }
+            """,
+            Error("NG0002").WithArguments("Stride", "0", "the step between windows is at least 1 (leave it out for windows side by side)"));
+
+    [Fact]
+    public Task NG0008_a_negative_padding()
+        => VerifyAsync(
+            """
+            [Network(InputShape = new[] { 1, 8, 8 })]
+            [Conv2D(2, 3, {|#0:Padding = -1|})]
+            [Dense(1)]
+            public partial class NegativePadding { }
+            """,
+            Error("NG0008").WithArguments("Padding", "Conv2D", "-1", "≥ 0 (the zeros added on every side)"));
 }

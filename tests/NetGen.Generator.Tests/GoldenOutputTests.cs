@@ -86,6 +86,27 @@ public sealed class GoldenOutputTests
         }
         """);
 
+    /// <summary>Image-shaped input: a padded 2-D convolution, max pooling, then a Dense layer over the flattened channels.</summary>
+    [Fact]
+    public void Convolutional_network_generates_the_reviewed_source() => VerifyGolden("ConvNet", """
+        [Network(InputShape = new[] { 1, 6, 6 }, Loss = Loss.CrossEntropy)]
+        [Conv2D(2, 3, Activation.ReLU, Padding = 1)]
+        [MaxPool2D(2)]
+        [Dense(3, Activation.Softmax)]
+        [Adam]
+        public partial class ConvNet { }
+        """);
+
+    /// <summary>A 1-D convolution with a stride, average pooling that does not divide its input, and MSE.</summary>
+    [Fact]
+    public void One_dimensional_convolutional_network_generates_the_reviewed_source() => VerifyGolden("SignalNet", """
+        [Network(InputShape = new[] { 2, 11 })]
+        [Conv1D(3, 3, Activation.Tanh, Stride = 2)]
+        [AvgPool1D(2)]
+        [Dense(1)]
+        public partial class SignalNet { }
+        """);
+
     private static void VerifyGolden(string name, string declaration, [CallerFilePath] string testFile = "")
     {
         string source = "using System;\nusing NetGen;\n\nnamespace Demo\n{\n" + Indent(declaration) + "}\n";

@@ -266,7 +266,10 @@ public static class NetworkFiles
         return metadata;
     }
 
-    /// <summary>The layers as compact JSON, e.g. [{"units":4,"activation":"Tanh"},{"units":1,"activation":"Sigmoid"}].</summary>
+    /// <summary>
+    /// The layers as compact JSON, e.g. [{"units":4,"activation":"Tanh"},{"units":1,"activation":"Sigmoid"}]; a
+    /// convolution or pool also has its kind, output shape and window.
+    /// </summary>
     private static string LayersJson(NetworkArchitecture architecture)
     {
         using var buffer = new MemoryStream();
@@ -275,9 +278,24 @@ public static class NetworkFiles
             writer.WriteStartArray();
             foreach (LayerArchitecture layer in architecture.Layers)
             {
+                // A dense layer is {"units", "activation"}, as files have recorded it from the start; other kinds name
+                // their kind and shapes too.
                 writer.WriteStartObject();
+                if (layer.Kind != LayerKind.Dense)
+                {
+                    writer.WriteString("kind", layer.Kind.ToString());
+                    writer.WriteString("output", string.Join("x", layer.OutputShape));
+                }
+
                 writer.WriteNumber("units", layer.Units);
                 writer.WriteString("activation", layer.ActivationName);
+                if (layer.Window is { } window)
+                {
+                    writer.WriteNumber("size", window.Size);
+                    writer.WriteNumber("stride", window.Stride);
+                    writer.WriteNumber("padding", window.Padding);
+                }
+
                 writer.WriteEndObject();
             }
 

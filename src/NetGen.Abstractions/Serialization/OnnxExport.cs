@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Numerics;
@@ -38,8 +39,9 @@ public static class OnnxExport
         NetworkArchitecture architecture = network.Architecture;
         int elementType = typeof(T) == typeof(float) ? (int)TensorProto.Types.DataType.Float : (int)TensorProto.Types.DataType.Double;
         var graph = new GraphProto { Name = architecture.Name };
-        graph.Input.Add(Value("input", elementType, architecture.Inputs));
-        graph.Output.Add(Value("output", elementType, architecture.Layers[^1].Units));
+        // A shaped network's input is [N, C, H, W] (or [N, C, L]), as PyTorch exports it; its output is flat, as Predict's.
+        graph.Input.Add(Value("input", elementType, architecture.InputShape));
+        graph.Output.Add(Value("output", elementType, [architecture.Layers[^1].Units]));
 
         foreach (LayerArchitecture layer in architecture.Layers)
         {
@@ -62,26 +64,29 @@ public static class OnnxExport
                     $"layers.{i}.{tensor.Name}", elementType, parameters.Slice(tensor.Offset, tensor.Size), tensor.Shape.Select(dimension => (long)dimension).ToArray()));
             }
 
-            // The layer's own operator, ending in "output" when nothing follows it.
-            string linear = last && layer.Activation == Activation.Identity ? "output" : $"layers.{i}.linear";
-            switch (layer.Kind)
+            // A dense layer after a shaped one flattens its input in C, H, W order, as nn.Flatten does.
+            if (layer.Kind == LayerKind.Dense && layer.InputShape.Count > 1)
             {
-                case LayerKind.Dense:
-                    NodeProto gemm = Node("Gemm", $"layers.{i}.gemm", linear, current, $"layers.{i}.weight", $"layers.{i}.bias");
-                    gemm.Attribute.Add(new AttributeProto { Name = "transB", Type = AttributeProto.Types.AttributeType.Int, I = 1 });
-                    graph.Node.Add(gemm);
-                    break;
-                default:
-                    throw new NotSupportedException($"{architecture.Name}'s layer {i} is a {layer.Kind} layer, which ONNX export does not write yet.");
+                graph.Node.Add(Flatten($"layers.{i}.flatten", current, $"layers.{i}.flattened"));
+                current = $"layers.{i}.flattened";
             }
 
+            // The layer's own operator, ending in "output" when nothing follows it and its output is flat.
+            bool flatOutput = layer.OutputShape.Count == 1;
+            string linear = last && flatOutput && layer.Activation == Activation.Identity ? "output" : $"layers.{i}.linear";
+            graph.Node.Add(LayerNode(architecture, layer, i, current, linear));
             current = linear;
 
             if (layer.Activation != Activation.Identity)
             {
-                string activated = last ? "output" : $"layers.{i}.activation";
+                string activated = last && flatOutput ? "output" : $"layers.{i}.activation";
                 graph.Node.Add(ActivationNode(layer, $"layers.{i}.{layer.Activation.ToString().ToLowerInvariant()}", current, activated));
                 current = activated;
+            }
+
+            if (last && !flatOutput)
+            {
+                graph.Node.Add(Flatten("output.flatten", current, "output"));
             }
         }
 
@@ -95,6 +100,50 @@ public static class OnnxExport
         };
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = string.Empty, Version = Opset });
         return model;
+    }
+
+    /// <summary>The operator of layer <paramref name="index"/> itself: Gemm, Conv, MaxPool or AveragePool.</summary>
+    private static NodeProto LayerNode(NetworkArchitecture architecture, LayerArchitecture layer, int index, string input, string output)
+    {
+        string prefix = $"layers.{index}";
+        int spatial = layer.InputShape.Count - 1;
+        switch (layer.Kind)
+        {
+            case LayerKind.Dense:
+                NodeProto gemm = Node("Gemm", prefix + ".gemm", output, input, prefix + ".weight", prefix + ".bias");
+                gemm.Attribute.Add(new AttributeProto { Name = "transB", Type = AttributeProto.Types.AttributeType.Int, I = 1 });
+                return gemm;
+            case LayerKind.Conv1D or LayerKind.Conv2D:
+                WindowArchitecture kernel = layer.Window!;
+                NodeProto conv = Node("Conv", prefix + ".conv", output, input, prefix + ".weight", prefix + ".bias");
+                conv.Attribute.Add(Ints("kernel_shape", Enumerable.Repeat((long)kernel.Size, spatial)));
+                conv.Attribute.Add(Ints("strides", Enumerable.Repeat((long)kernel.Stride, spatial)));
+                conv.Attribute.Add(Ints("pads", Enumerable.Repeat((long)kernel.Padding, 2 * spatial))); // begins, then ends
+                return conv;
+            case LayerKind.MaxPool1D or LayerKind.MaxPool2D or LayerKind.AvgPool1D or LayerKind.AvgPool2D:
+                WindowArchitecture window = layer.Window!;
+                bool max = layer.Kind is LayerKind.MaxPool1D or LayerKind.MaxPool2D;
+                NodeProto pool = Node(max ? "MaxPool" : "AveragePool", prefix + (max ? ".maxpool" : ".avgpool"), output, input);
+                pool.Attribute.Add(Ints("kernel_shape", Enumerable.Repeat((long)window.Size, spatial)));
+                pool.Attribute.Add(Ints("strides", Enumerable.Repeat((long)window.Stride, spatial)));
+                return pool;
+            default:
+                throw new NotSupportedException($"{architecture.Name}'s layer {index} is a {layer.Kind} layer, which ONNX export does not write.");
+        }
+    }
+
+    private static NodeProto Flatten(string name, string input, string output)
+    {
+        NodeProto flatten = Node("Flatten", name, output, input);
+        flatten.Attribute.Add(new AttributeProto { Name = "axis", Type = AttributeProto.Types.AttributeType.Int, I = 1 });
+        return flatten;
+    }
+
+    private static AttributeProto Ints(string name, IEnumerable<long> values)
+    {
+        var attribute = new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Ints };
+        attribute.Ints.Add(values);
+        return attribute;
     }
 
     private static NodeProto ActivationNode(LayerArchitecture layer, string name, string input, string output)
@@ -145,11 +194,15 @@ public static class OnnxExport
         return tensor;
     }
 
-    private static ValueInfoProto Value(string name, int elementType, int width)
+    private static ValueInfoProto Value(string name, int elementType, IReadOnlyList<int> sample)
     {
         var shape = new TensorShapeProto();
         shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimParam = "batch" });
-        shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimValue = width });
+        foreach (int dimension in sample)
+        {
+            shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimValue = dimension });
+        }
+
         return new ValueInfoProto
         {
             Name = name,

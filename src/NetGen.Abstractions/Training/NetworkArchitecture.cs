@@ -11,7 +11,31 @@ public enum LayerKind
 {
     /// <summary><see cref="DenseAttribute"/>: y = f(W·x + b).</summary>
     Dense = 0,
+
+    /// <summary><see cref="Conv1DAttribute"/>: a convolution over [channels, length].</summary>
+    Conv1D = 1,
+
+    /// <summary><see cref="Conv2DAttribute"/>: a convolution over [channels, height, width].</summary>
+    Conv2D = 2,
+
+    /// <summary><see cref="MaxPool1DAttribute"/>.</summary>
+    MaxPool1D = 3,
+
+    /// <summary><see cref="MaxPool2DAttribute"/>.</summary>
+    MaxPool2D = 4,
+
+    /// <summary><see cref="AvgPool1DAttribute"/>.</summary>
+    AvgPool1D = 5,
+
+    /// <summary><see cref="AvgPool2DAttribute"/>.</summary>
+    AvgPool2D = 6,
 }
+
+/// <summary>The window of a convolution or a pool: its size along each axis, its stride, and the zeros padded on every side.</summary>
+/// <param name="Size">The kernel's or window's size along each axis.</param>
+/// <param name="Stride">The step between windows.</param>
+/// <param name="Padding">Zeros added on every side of the input (0 for pools).</param>
+public sealed record WindowArchitecture(int Size, int Stride, int Padding);
 
 /// <summary>
 /// One tensor of a layer's parameters: its name in a PyTorch state dict (<c>weight</c>, <c>bias</c>), its shape, and
@@ -63,6 +87,7 @@ public sealed class LayerArchitecture
     /// <param name="initializer">How its weights are drawn (Default picks by activation).</param>
     /// <param name="slope">The leaky ReLU's slope for negative inputs; 0.01, PyTorch's default, unless declared.</param>
     /// <param name="customActivation">The [Differentiable] method used as the activation, or null for <paramref name="activation"/>.</param>
+    /// <param name="window">A convolution's or pool's window, null for other layers.</param>
     public LayerArchitecture(
         LayerKind kind,
         IReadOnlyList<int> inputShape,
@@ -71,7 +96,8 @@ public sealed class LayerArchitecture
         IReadOnlyList<ParameterTensor> tensors,
         Initializer initializer = Initializer.Default,
         double slope = 0.01,
-        string? customActivation = null)
+        string? customActivation = null,
+        WindowArchitecture? window = null)
     {
         ArgumentNullException.ThrowIfNull(inputShape);
         ArgumentNullException.ThrowIfNull(outputShape);
@@ -84,6 +110,7 @@ public sealed class LayerArchitecture
         Tensors = tensors.ToArray();
         Initializer = initializer;
         CustomActivation = customActivation;
+        Window = window;
     }
 
     /// <summary>The layer's kind.</summary>
@@ -115,6 +142,9 @@ public sealed class LayerArchitecture
 
     /// <summary>The [Differentiable] method used as the activation, or null.</summary>
     public string? CustomActivation { get; }
+
+    /// <summary>A convolution's or pool's window, or null.</summary>
+    public WindowArchitecture? Window { get; }
 
     /// <summary>The activation's name as files record it: the custom method's name, or the built-in activation's.</summary>
     public string ActivationName => CustomActivation ?? Activation.ToString();

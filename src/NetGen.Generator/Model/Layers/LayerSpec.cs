@@ -17,6 +17,9 @@ internal abstract record LayerSpec(int Index, Shape Input, Shape Output, Activat
     /// <summary>The tensors the layer owns, in the order they sit in the parameter vector.</summary>
     public abstract EquatableArray<ParameterTensorSpec> Tensors { get; }
 
+    /// <summary>Whether the layer applies an activation of its own (pooling layers do not).</summary>
+    public virtual bool HasActivation => true;
+
     /// <summary>The number of values in one sample leaving the layer.</summary>
     public int Outputs => Output.Size;
 }
