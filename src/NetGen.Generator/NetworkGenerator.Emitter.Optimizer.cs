@@ -73,8 +73,10 @@ public sealed partial class NetworkGenerator
             };
 
             writer.WriteLine($"// {summary}, at the learning rate LearningRate. One fused pass updates every parameter and clears the gradient.");
+            writer.WriteLine("// A gradient that is not finite is refused before anything changes (NonFiniteUpdateException).");
             writer.WriteLine("private void ApplyUpdate(int sampleCount)");
             writer.OpenBrace();
+            writer.WriteLine($"global::NetGen.StepGuard.RequireFiniteGradients<{t}>(_gradients, Architecture);");
             writer.WriteLine($"{t} scale = {plan.Literal(1)} / sampleCount;");
             if (optimizer.GradientClipNorm > 0)
             {

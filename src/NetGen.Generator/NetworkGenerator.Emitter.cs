@@ -441,12 +441,14 @@ public sealed partial class NetworkGenerator
             {
                 writer.WriteBlock($$"""
                     // One pass over at most MaxRowsPerPass samples with a clean gradient: forward, loss, then backward with the
-                    // SGD step fused into the weight products (RunBackwardAndDescend). Returns the summed loss.
+                    // SGD step fused into the weight products (RunBackwardAndDescend), once the inputs and the loss are known to
+                    // be finite (the weights change before a gradient could be checked). Returns the summed loss.
                     private {{t}} TrainFused({{ReadOnlySpan}}<{{t}}> inputs, {{targetType}} {{targets}}, int samples)
                     {
                         EnsureRowCapacity(samples);
                         RunForward(inputs, samples);
                         {{t}} loss = ComputeOutputLoss({{targets}}, samples, withGradient: true);
+                        global::NetGen.StepGuard.RequireFiniteStep<{{t}}>(inputs, loss, Architecture);
                         RunBackwardAndDescend(inputs, samples);
                         return loss;
                     }

@@ -236,8 +236,10 @@ namespace Demo
             => global::NetGen.Trainer.Fit(this, inputs, targets, options);
 
         // RMSprop (centered), α = 0.99, ε = 1E-08, momentum 0, weight decay 0 (see RmsPropAttribute), at the learning rate LearningRate. One fused pass updates every parameter and clears the gradient.
+        // A gradient that is not finite is refused before anything changes (NonFiniteUpdateException).
         private void ApplyUpdate(int sampleCount)
         {
+            global::NetGen.StepGuard.RequireFiniteGradients<double>(_gradients, Architecture);
             double scale = 1d / sampleCount;
             scale = global::NetGen.Kernels.OptimizerKernels.ClipGradientScale<double>(_gradients, scale, 1.5d);
             _optimizerStep++;

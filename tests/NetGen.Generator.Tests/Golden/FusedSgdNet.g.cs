@@ -229,12 +229,14 @@ namespace Demo
         }
 
         // One pass over at most MaxRowsPerPass samples with a clean gradient: forward, loss, then backward with the
-        // SGD step fused into the weight products (RunBackwardAndDescend). Returns the summed loss.
+        // SGD step fused into the weight products (RunBackwardAndDescend), once the inputs and the loss are known to
+        // be finite (the weights change before a gradient could be checked). Returns the summed loss.
         private float TrainFused(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, int samples)
         {
             EnsureRowCapacity(samples);
             RunForward(inputs, samples);
             float loss = ComputeOutputLoss(targets, samples, withGradient: true);
+            global::NetGen.StepGuard.RequireFiniteStep<float>(inputs, loss, Architecture);
             RunBackwardAndDescend(inputs, samples);
             return loss;
         }
@@ -266,8 +268,10 @@ namespace Demo
             => global::NetGen.Trainer.Fit(this, inputs, targets, options);
 
         // SGD, weight decay 0.001: θ ← θ − α·(g + λθ), at the learning rate LearningRate. One fused pass updates every parameter and clears the gradient.
+        // A gradient that is not finite is refused before anything changes (NonFiniteUpdateException).
         private void ApplyUpdate(int sampleCount)
         {
+            global::NetGen.StepGuard.RequireFiniteGradients<float>(_gradients, Architecture);
             float scale = 1f / sampleCount;
             _optimizerStep++;
             global::NetGen.Kernels.OptimizerKernels.Sgd<float>(_parameters, _gradients, (float)_learningRate, 0.001f, scale);

@@ -328,8 +328,10 @@ namespace Demo
             => global::NetGen.Trainer.Fit(this, inputs, targets, options);
 
         // SGD with Nesterov momentum 0.9, weight decay 0 (see SgdAttribute), at the learning rate LearningRate. One fused pass updates every parameter and clears the gradient.
+        // A gradient that is not finite is refused before anything changes (NonFiniteUpdateException).
         private void ApplyUpdate(int sampleCount)
         {
+            global::NetGen.StepGuard.RequireFiniteGradients<float>(_gradients, Architecture);
             float scale = 1f / sampleCount;
             _optimizerStep++;
             global::System.Span<float> state = _optimizerState;

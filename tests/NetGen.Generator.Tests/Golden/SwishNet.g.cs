@@ -230,8 +230,10 @@ namespace Demo
             => global::NetGen.Trainer.Fit(this, inputs, targets, options);
 
         // Adagrad, ε = 1E-10, weight decay 0, learning-rate decay 0 (see AdagradAttribute), at the learning rate LearningRate. One fused pass updates every parameter and clears the gradient.
+        // A gradient that is not finite is refused before anything changes (NonFiniteUpdateException).
         private void ApplyUpdate(int sampleCount)
         {
+            global::NetGen.StepGuard.RequireFiniteGradients<float>(_gradients, Architecture);
             float scale = 1f / sampleCount;
             _optimizerStep++;
             global::System.Span<float> state = _optimizerState;

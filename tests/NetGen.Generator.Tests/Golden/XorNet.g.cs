@@ -237,8 +237,10 @@ namespace Demo
             => global::NetGen.Trainer.Fit(this, inputs, targets, options);
 
         // SGD, weight decay 0: θ ← θ − α·(g + λθ), at the learning rate LearningRate. One fused pass updates every parameter and clears the gradient.
+        // A gradient that is not finite is refused before anything changes (NonFiniteUpdateException).
         private void ApplyUpdate(int sampleCount)
         {
+            global::NetGen.StepGuard.RequireFiniteGradients<float>(_gradients, Architecture);
             float scale = 1f / sampleCount;
             _optimizerStep++;
             global::NetGen.Kernels.OptimizerKernels.Sgd<float>(_parameters, _gradients, (float)_learningRate, 0f, scale);

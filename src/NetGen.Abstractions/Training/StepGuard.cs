@@ -1,0 +1,115 @@
+using System;
+using System.ComponentModel;
+using System.Numerics;
+using System.Numerics.Tensors;
+
+namespace NetGen;
+
+/// <summary>
+/// Thrown by a training step (<c>TrainStep</c>, <c>TrainBatch</c>, <c>ApplyGradients</c>) whose update would make a
+/// parameter or optimizer state NaN or infinite: a non-finite input, or an overflow inside the network, reached the
+/// gradient. The update is not applied: parameters, optimizer state and step count are as they were before the call,
+/// and the accumulated gradient, which holds the non-finite values, is cleared.
+/// </summary>
+public sealed class NonFiniteUpdateException : ArithmeticException
+{
+    internal NonFiniteUpdateException(string message, string tensor, int index)
+        : base(message)
+    {
+        Tensor = tensor;
+        Index = index;
+    }
+
+    /// <summary>Where the first non-finite value was found: a parameter tensor (<c>layers.0.weight</c>), or <c>inputs</c>.</summary>
+    public string Tensor { get; }
+
+    /// <summary>The element's index within <see cref="Tensor"/>.</summary>
+    public int Index { get; }
+}
+
+/// <summary>
+/// The checks a generated training step makes before it changes anything, so that no update makes a parameter or
+/// optimizer state non-finite. Each is one vectorised pass over data the update reads anyway. Called by generated code.
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static class StepGuard
+{
+    /// <summary>
+    /// Throws <see cref="NonFiniteUpdateException"/> naming the first non-finite gradient's tensor and element, after
+    /// clearing <paramref name="gradients"/>, unless every gradient is finite.
+    /// </summary>
+    public static void RequireFiniteGradients<T>(Span<T> gradients, NetworkArchitecture architecture)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (gradients.IsEmpty || TensorPrimitives.IsFiniteAll<T>(gradients))
+        {
+            return;
+        }
+
+        int first = FirstNonFinite<T>(gradients);
+        T value = gradients[first];
+        gradients.Clear();
+        (string tensor, int index) = Locate(architecture, first);
+        throw new NonFiniteUpdateException(
+            $"{architecture.Name}: the gradient of {tensor}[{index}] is {value}, so the update was not applied (parameters and optimizer state are unchanged, the gradient is cleared). " +
+            "A non-finite input reached it, or a value overflowed inside the network; check the data, or lower the learning rate.",
+            tensor,
+            index);
+    }
+
+    /// <summary>
+    /// The check of a step that updates weights during the backward pass (fused SGD), made before it: every input
+    /// finite, and the loss finite. Throws <see cref="NonFiniteUpdateException"/> otherwise.
+    /// </summary>
+    public static void RequireFiniteStep<T>(ReadOnlySpan<T> inputs, T loss, NetworkArchitecture architecture)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (!TensorPrimitives.IsFiniteAll(inputs))
+        {
+            int first = FirstNonFinite(inputs);
+            int sample = first / Math.Max(1, architecture.Inputs), feature = first % Math.Max(1, architecture.Inputs);
+            throw new NonFiniteUpdateException(
+                $"{architecture.Name}: input {feature} of sample {sample} is {inputs[first]}, so the step was not taken (parameters and optimizer state are unchanged).",
+                "inputs",
+                first);
+        }
+
+        if (!T.IsFinite(loss))
+        {
+            throw new NonFiniteUpdateException(
+                $"{architecture.Name}: the loss is {loss}, so the step was not taken (parameters and optimizer state are unchanged); check the targets, or lower the learning rate.",
+                "loss",
+                0);
+        }
+    }
+
+    private static int FirstNonFinite<T>(ReadOnlySpan<T> values) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (!T.IsFinite(values[i]))
+            {
+                return i;
+            }
+        }
+
+        return 0;
+    }
+
+    /// <summary>The tensor (as files name it) and element of flat parameter index <paramref name="parameter"/>.</summary>
+    private static (string Tensor, int Index) Locate(NetworkArchitecture architecture, int parameter)
+    {
+        for (int layer = 0; layer < architecture.Layers.Count; layer++)
+        {
+            foreach (ParameterTensor tensor in architecture.Layers[layer].Tensors)
+            {
+                if (parameter >= tensor.Offset && parameter < tensor.Offset + tensor.Size)
+                {
+                    return ($"layers.{layer}.{tensor.Name}", parameter - tensor.Offset);
+                }
+            }
+        }
+
+        return ("parameters", parameter);
+    }
+}
