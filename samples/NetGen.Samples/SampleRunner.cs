@@ -86,6 +86,12 @@ public static class SampleRunner
     public static int Run(string[] args, TextWriter output)
     {
         var arguments = new List<string>(args);
+        if (arguments.Contains("--help") || arguments.Contains("-h"))
+        {
+            WriteUsage(output);
+            return 0;
+        }
+
         bool fast = arguments.Remove("--fast");
         string folder = Path.GetFullPath("netgen-output");
         int outputIndex = arguments.IndexOf("--output");
@@ -98,13 +104,8 @@ public static class SampleRunner
         var selected = arguments.Count == 0 ? Commands : Commands.Where(c => arguments.Contains(c.Name)).ToArray();
         if (selected.Length == 0 || selected.Length != arguments.Count && arguments.Count > 0)
         {
-            output.WriteLine($"Unknown command '{string.Join(" ", arguments)}'. Commands:");
-            foreach ((string name, string summary, _) in Commands)
-            {
-                output.WriteLine($"  {name,-9} {summary}");
-            }
-
-            output.WriteLine("Options: --fast (a few epochs), --output DIR (where plots go; ./netgen-output by default)");
+            output.WriteLine($"Unknown command '{string.Join(" ", arguments)}'.");
+            WriteUsage(output);
             return 2;
         }
 
@@ -119,5 +120,32 @@ public static class SampleRunner
         }
 
         return 0;
+    }
+
+    /// <summary>The commands and options, each name padded to the longest so the descriptions line up.</summary>
+    private static void WriteUsage(TextWriter output)
+    {
+        (string Name, string Summary)[] options =
+        [
+            ("--fast", "a few epochs of each, for a quick look"),
+            ("--output DIR", "where the PNG plots go (./netgen-output by default)"),
+            ("--help, -h", "this list"),
+        ];
+        int width = Math.Max(Commands.Max(c => c.Name.Length), options.Max(o => o.Name.Length));
+        output.WriteLine("Usage: dotnet run -c Release --project samples/NetGen.Samples -- [command ...] [options]");
+        output.WriteLine("With no command, runs every one in turn.");
+        output.WriteLine();
+        output.WriteLine("Commands:");
+        foreach ((string name, string summary, _) in Commands)
+        {
+            output.WriteLine($"  {name.PadRight(width)}  {summary}");
+        }
+
+        output.WriteLine();
+        output.WriteLine("Options:");
+        foreach ((string name, string summary) in options)
+        {
+            output.WriteLine($"  {name.PadRight(width)}  {summary}");
+        }
     }
 }
