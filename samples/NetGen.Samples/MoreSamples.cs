@@ -27,7 +27,7 @@ public static class MnistSample
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var network = new DigitsNet();
         context.Train("mnist", epochs, progress =>
-            network.Fit(trainX, trainY, new TrainingOptions { Epochs = epochs, BatchSize = 64, Seed = 1, Progress = progress }));
+            network.Fit(trainX, trainY, new TrainingOptions { Epochs = epochs, BatchSize = 64, Seed = 1, EpochCompleted = progress }));
         int[] predicted = network.PredictClasses(testX);
         double accuracy = NetGen.Metrics.ClassificationMetrics.Accuracy(testLabels, predicted);
         context.Out.WriteLine($"  trained in {clock.Elapsed.TotalSeconds:F1} s; test accuracy {accuracy:P1} of {testLabels.Length} digits");
@@ -93,7 +93,7 @@ public static class SpiralSample
         int epochs = context.Fast ? 30 : 400;
         var network = new SpiralNet();
         TrainingHistory history = context.Train("spiral", epochs, progress =>
-            network.Fit(x, y, new TrainingOptions { Epochs = epochs, BatchSize = 32, Seed = 2, Progress = progress }));
+            network.Fit(x, y, new TrainingOptions { Epochs = epochs, BatchSize = 32, Seed = 2, EpochCompleted = progress }));
         var outputs = new float[y.Length];
         network.PredictBatch(x, outputs);
         int correct = Enumerable.Range(0, y.Length / 2).Count(i => (outputs[2 * i + 1] > 0.5f) == (y[2 * i + 1] > 0.5f));

@@ -15,13 +15,23 @@ public sealed record SampleContext(TextWriter Out, string OutputFolder, bool Fas
 {
     /// <summary>
     /// Runs a training run with progress: a live bar (epoch, loss, time left) on an interactive console, and one plain
-    /// line every few epochs when the output is redirected or captured.
+    /// line every few epochs when the output is redirected or captured. The callback goes to
+    /// <see cref="TrainingOptions.EpochCompleted"/>, which runs on the training thread, so every line is written before
+    /// Fit returns.
     /// </summary>
-    public TrainingHistory Train(string name, int epochs, Func<IProgress<EpochReport>, TrainingHistory> train)
+    public TrainingHistory Train(string name, int epochs, Func<Action<EpochReport>, TrainingHistory> train)
     {
         if (!ReferenceEquals(Out, Console.Out) || Console.IsOutputRedirected)
         {
-            return train(new LineProgress(Out, name, Math.Max(1, epochs / 5), epochs));
+            int every = Math.Max(1, epochs / 5);
+            return train(report =>
+            {
+                if (report.Epoch % every == 0 || report.Epoch == epochs)
+                {
+                    double remaining = report.Elapsed.TotalSeconds / report.Epoch * (epochs - report.Epoch);
+                    Out.WriteLine($"  {name} epoch {report.Epoch}/{epochs}: loss {report.TrainingLoss:F4}, {report.Elapsed.TotalSeconds:F1} s, about {remaining:F1} s to go");
+                }
+            });
         }
 
         return AnsiConsole.Progress()
@@ -29,31 +39,14 @@ public sealed record SampleContext(TextWriter Out, string OutputFolder, bool Fas
             .Start(progress =>
             {
                 ProgressTask task = progress.AddTask(name, maxValue: epochs);
-                TrainingHistory history = train(new BarProgress(task, name));
+                TrainingHistory history = train(report =>
+                {
+                    task.Value = report.Epoch;
+                    task.Description = $"{name}: epoch {report.Epoch}, loss {report.TrainingLoss:F4}";
+                });
                 task.StopTask();
                 return history;
             });
-    }
-
-    private sealed class BarProgress(ProgressTask task, string name) : IProgress<EpochReport>
-    {
-        public void Report(EpochReport report)
-        {
-            task.Value = report.Epoch;
-            task.Description = $"{name}: epoch {report.Epoch}, loss {report.TrainingLoss:F4}";
-        }
-    }
-
-    private sealed class LineProgress(TextWriter output, string name, int every, int epochs) : IProgress<EpochReport>
-    {
-        public void Report(EpochReport report)
-        {
-            if (report.Epoch % every == 0 || report.Epoch == epochs)
-            {
-                double remaining = report.Elapsed.TotalSeconds / report.Epoch * (epochs - report.Epoch);
-                output.WriteLine($"  {name} epoch {report.Epoch}/{epochs}: loss {report.TrainingLoss:F4}, {report.Elapsed.TotalSeconds:F1} s, about {remaining:F1} s to go");
-            }
-        }
     }
 
     /// <summary>The path of an output file, announced as it is written.</summary>
