@@ -148,6 +148,11 @@ public static class Trainer
         RequireTrainable(network, inputs, targets, nameof(inputs), targetsName);
         if (validation is { } given)
         {
+            if (options.ValidationSplit > 0)
+            {
+                throw new ArgumentException("Give either validation data or a ValidationSplit, not both.", nameof(options));
+            }
+
             int validationSamples = NetworkArguments.SampleCount(given.Inputs.Length, network.InputSize, name, given.InputsName);
             NetworkArguments.RequireRows(given.Targets.Length, validationSamples, network.OutputSize, name, given.TargetsName);
             RequireTrainable(network, given.Inputs, given.Targets, given.InputsName, given.TargetsName);
