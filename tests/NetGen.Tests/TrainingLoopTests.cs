@@ -502,14 +502,14 @@ public sealed class TrainingLoopTests
                 Epochs = 5,
                 BatchSize = 2,
                 Seed = 3,
-                Checkpoint = new ModelCheckpoint(Path.Combine(folder, "sine-{epoch}.ckpt")) { Every = 2 },
+                Checkpoint = new ModelCheckpoint(Path.Combine(folder, "run", "sine-{epoch}.ckpt")) { Every = 2 },
             });
 
-            Assert.Equal(new[] { "sine-2.ckpt", "sine-4.ckpt" }, Directory.GetFiles(folder).Select(Path.GetFileName).Order());
+            Assert.Equal(new[] { "sine-2.ckpt", "sine-4.ckpt" }, Directory.GetFiles(Path.Combine(folder, "run")).Select(Path.GetFileName).Order());
             var twoEpochs = new SineNet();
             twoEpochs.Fit(x, y, new TrainingOptions { Epochs = 2, BatchSize = 2, Seed = 3 });
             var loaded = new SineNet();
-            Assert.Equal(2, loaded.LoadCheckpoint(Path.Combine(folder, "sine-2.ckpt")));
+            Assert.Equal(2, loaded.LoadCheckpoint(Path.Combine(folder, "run", "sine-2.ckpt")));
             Assert.Equal(twoEpochs.Parameters.ToArray(), loaded.Parameters.ToArray());
         }
         finally

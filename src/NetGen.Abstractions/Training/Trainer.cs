@@ -259,7 +259,8 @@ public static class Trainer
     private static void Save<T>(INetwork<T> network, ModelCheckpoint checkpoint, int epoch)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        string path = checkpoint.PathFor(epoch);
+        string path = System.IO.Path.GetFullPath(checkpoint.PathFor(epoch));
+        System.IO.Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
         if (checkpoint.WeightsOnly)
         {
             NetworkFiles.Save(network, path);
