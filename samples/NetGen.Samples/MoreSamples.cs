@@ -27,7 +27,7 @@ public static class MnistSample
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var network = new DigitsNet();
         context.Train("mnist", epochs, progress =>
-            network.Fit(trainX, trainY, new TrainingOptions { Epochs = epochs, BatchSize = 64, Seed = 1, Progress = progress }));
+            network.Fit(trainX, trainY, new TrainingOptions { Epochs = epochs, BatchSize = 64, Seed = 1, EpochCompleted = progress }));
         int[] predicted = network.PredictClasses(testX);
         double accuracy = NetGen.Metrics.ClassificationMetrics.Accuracy(testLabels, predicted);
         context.Out.WriteLine($"  trained in {clock.Elapsed.TotalSeconds:F1} s; test accuracy {accuracy:P1} of {testLabels.Length} digits");
@@ -64,8 +64,8 @@ public static class MnistSample
         heatmap.Colormap = new ScottPlot.Colormaps.Grayscale();
         heatmap.Extent = new CoordinateRect(0, columns * cell, 0, rows * cell);
         plot.MoveToBack(heatmap);
-        plot.Title("Misclassified test digits (true→predicted)");
         plot.Axes.Frameless();
+        plot.Title("Misclassified test digits (true→predicted)"); // after Frameless, which hides the title panel too
         plot.HideGrid();
         plot.SavePng(path, columns * cell * 4, rows * cell * 4 + 40);
     }
@@ -93,7 +93,7 @@ public static class SpiralSample
         int epochs = context.Fast ? 30 : 400;
         var network = new SpiralNet();
         TrainingHistory history = context.Train("spiral", epochs, progress =>
-            network.Fit(x, y, new TrainingOptions { Epochs = epochs, BatchSize = 32, Seed = 2, Progress = progress }));
+            network.Fit(x, y, new TrainingOptions { Epochs = epochs, BatchSize = 32, Seed = 2, EpochCompleted = progress }));
         var outputs = new float[y.Length];
         network.PredictBatch(x, outputs);
         int correct = Enumerable.Range(0, y.Length / 2).Count(i => (outputs[2 * i + 1] > 0.5f) == (y[2 * i + 1] > 0.5f));
@@ -118,16 +118,25 @@ public static class SpiralSample
         var heatmap = plot.Add.Heatmap(probability);
         heatmap.Extent = new CoordinateRect(-1.2 * Scale, 1.2 * Scale, -1.2 * Scale, 1.2 * Scale);
         heatmap.Colormap = new ScottPlot.Colormaps.MellowRainbow();
+        var colorBar = plot.Add.ColorBar(heatmap);
+        colorBar.Label = "P(spiral 1)";
         foreach (int label in new[] { 0, 1 })
         {
             int[] members = Enumerable.Range(0, x.Length / 2).Where(i => y[2 * i + label] > 0.5f).ToArray();
             var scatter = plot.Add.ScatterPoints(members.Select(i => (double)x[2 * i]).ToArray(), members.Select(i => (double)x[2 * i + 1]).ToArray());
-            scatter.Color = label == 0 ? Colors.Black : Colors.White;
+            // White points with a black outline; the legend sits on grey, so both markers show in it as on the map.
+            scatter.MarkerFillColor = label == 0 ? Colors.Black : Colors.White;
+            scatter.MarkerLineColor = Colors.Black;
+            scatter.MarkerLineWidth = 1;
+            scatter.MarkerShape = MarkerShape.FilledCircle;
+            scatter.MarkerSize = 6;
             scatter.LegendText = $"spiral {label}";
         }
 
-        plot.Title("Decision boundary learned on two spirals (colour: P(spiral 1))");
+        plot.Title("Decision boundary learned on two spirals");
         plot.ShowLegend(Alignment.UpperRight);
+        plot.Legend.BackgroundColor = Colors.Gray;
+        plot.Legend.FontColor = Colors.White;
         plot.SavePng(context.OutputFile("spiral-boundary.png"), 700, 650);
     }
 
@@ -172,10 +181,10 @@ public static class SineSample
             done = epochs;
             var fit = new float[points];
             network.PredictBatch(x, fit);
-            series.Add(($"after {epochs} epochs", x.Select(v => (double)v).ToArray(), fit.Select(v => (double)v).ToArray()));
+            series.Add(($"after {epochs} epoch{(epochs == 1 ? "" : "s")}", x.Select(v => (double)v).ToArray(), fit.Select(v => (double)v).ToArray()));
         }
 
-        context.Out.WriteLine($"sin(x), 1-16-16-1 (tanh), Adam 0.01, mini-batches of 8: MSE after {done} epochs {network.ComputeLoss(x, y):F5}");
+        context.Out.WriteLine($"sin(x), 1-16-16-1 (tanh), Adam 0.01, mini-batches of 8: MSE after {done} epoch{(done == 1 ? "" : "s")} {network.ComputeLoss(x, y):F5}");
         Plots.Lines(context.OutputFile("sine-fit.png"), "Fitting sin(x): the data and the fit along the way", "x", "y", series);
     }
 }

@@ -26,8 +26,8 @@ public static class Plots
         plot.SavePng(path, 900, 520);
     }
 
-    /// <summary>A surface as a heat map over [min, max]², with paths drawn on it.</summary>
-    public static void Surface(string path, string title, System.Func<double, double, double> f, double min, double max, IEnumerable<(double[] X, double[] Y)> paths)
+    /// <summary>A surface as a heat map over [min, max]², with a labelled colour bar and paths drawn on it.</summary>
+    public static void Surface(string path, string title, string valueLabel, System.Func<double, double, double> f, double min, double max, IEnumerable<(double[] X, double[] Y)> paths)
     {
         const int resolution = 120;
         var values = new double[resolution, resolution];
@@ -45,7 +45,8 @@ public static class Plots
         var heatmap = plot.Add.Heatmap(values);
         heatmap.Extent = new CoordinateRect(min, max, min, max);
         heatmap.Colormap = new ScottPlot.Colormaps.Viridis();
-        plot.Add.ColorBar(heatmap);
+        var colorBar = plot.Add.ColorBar(heatmap);
+        colorBar.Label = valueLabel;
         foreach ((double[] x, double[] y) in paths)
         {
             var line = plot.Add.Scatter(x, y);

@@ -15,13 +15,23 @@ public sealed record SampleContext(TextWriter Out, string OutputFolder, bool Fas
 {
     /// <summary>
     /// Runs a training run with progress: a live bar (epoch, loss, time left) on an interactive console, and one plain
-    /// line every few epochs when the output is redirected or captured.
+    /// line every few epochs when the output is redirected or captured. The callback goes to
+    /// <see cref="TrainingOptions.EpochCompleted"/>, which runs on the training thread, so every line is written before
+    /// Fit returns.
     /// </summary>
-    public TrainingHistory Train(string name, int epochs, Func<IProgress<EpochReport>, TrainingHistory> train)
+    public TrainingHistory Train(string name, int epochs, Func<Action<EpochReport>, TrainingHistory> train)
     {
         if (!ReferenceEquals(Out, Console.Out) || Console.IsOutputRedirected)
         {
-            return train(new LineProgress(Out, name, Math.Max(1, epochs / 5), epochs));
+            int every = Math.Max(1, epochs / 5);
+            return train(report =>
+            {
+                if (report.Epoch % every == 0 || report.Epoch == epochs)
+                {
+                    double remaining = report.Elapsed.TotalSeconds / report.Epoch * (epochs - report.Epoch);
+                    Out.WriteLine($"  {name} epoch {report.Epoch}/{epochs}: loss {report.TrainingLoss:F4}, {report.Elapsed.TotalSeconds:F1} s, about {remaining:F1} s to go");
+                }
+            });
         }
 
         return AnsiConsole.Progress()
@@ -29,31 +39,14 @@ public sealed record SampleContext(TextWriter Out, string OutputFolder, bool Fas
             .Start(progress =>
             {
                 ProgressTask task = progress.AddTask(name, maxValue: epochs);
-                TrainingHistory history = train(new BarProgress(task, name));
+                TrainingHistory history = train(report =>
+                {
+                    task.Value = report.Epoch;
+                    task.Description = $"{name}: epoch {report.Epoch}, loss {report.TrainingLoss:F4}";
+                });
                 task.StopTask();
                 return history;
             });
-    }
-
-    private sealed class BarProgress(ProgressTask task, string name) : IProgress<EpochReport>
-    {
-        public void Report(EpochReport report)
-        {
-            task.Value = report.Epoch;
-            task.Description = $"{name}: epoch {report.Epoch}, loss {report.TrainingLoss:F4}";
-        }
-    }
-
-    private sealed class LineProgress(TextWriter output, string name, int every, int epochs) : IProgress<EpochReport>
-    {
-        public void Report(EpochReport report)
-        {
-            if (report.Epoch % every == 0 || report.Epoch == epochs)
-            {
-                double remaining = report.Elapsed.TotalSeconds / report.Epoch * (epochs - report.Epoch);
-                output.WriteLine($"  {name} epoch {report.Epoch}/{epochs}: loss {report.TrainingLoss:F4}, {report.Elapsed.TotalSeconds:F1} s, about {remaining:F1} s to go");
-            }
-        }
     }
 
     /// <summary>The path of an output file, announced as it is written.</summary>
@@ -86,6 +79,12 @@ public static class SampleRunner
     public static int Run(string[] args, TextWriter output)
     {
         var arguments = new List<string>(args);
+        if (arguments.Contains("--help") || arguments.Contains("-h"))
+        {
+            WriteUsage(output);
+            return 0;
+        }
+
         bool fast = arguments.Remove("--fast");
         string folder = Path.GetFullPath("netgen-output");
         int outputIndex = arguments.IndexOf("--output");
@@ -98,13 +97,8 @@ public static class SampleRunner
         var selected = arguments.Count == 0 ? Commands : Commands.Where(c => arguments.Contains(c.Name)).ToArray();
         if (selected.Length == 0 || selected.Length != arguments.Count && arguments.Count > 0)
         {
-            output.WriteLine($"Unknown command '{string.Join(" ", arguments)}'. Commands:");
-            foreach ((string name, string summary, _) in Commands)
-            {
-                output.WriteLine($"  {name,-9} {summary}");
-            }
-
-            output.WriteLine("Options: --fast (a few epochs), --output DIR (where plots go; ./netgen-output by default)");
+            output.WriteLine($"Unknown command '{string.Join(" ", arguments)}'.");
+            WriteUsage(output);
             return 2;
         }
 
@@ -119,5 +113,32 @@ public static class SampleRunner
         }
 
         return 0;
+    }
+
+    /// <summary>The commands and options, each name padded to the longest so the descriptions line up.</summary>
+    private static void WriteUsage(TextWriter output)
+    {
+        (string Name, string Summary)[] options =
+        [
+            ("--fast", "a few epochs of each, for a quick look"),
+            ("--output DIR", "where the PNG plots go (./netgen-output by default)"),
+            ("--help, -h", "this list"),
+        ];
+        int width = Math.Max(Commands.Max(c => c.Name.Length), options.Max(o => o.Name.Length));
+        output.WriteLine("Usage: dotnet run -c Release --project samples/NetGen.Samples -- [command ...] [options]");
+        output.WriteLine("With no command, runs every one in turn.");
+        output.WriteLine();
+        output.WriteLine("Commands:");
+        foreach ((string name, string summary, _) in Commands)
+        {
+            output.WriteLine($"  {name.PadRight(width)}  {summary}");
+        }
+
+        output.WriteLine();
+        output.WriteLine("Options:");
+        foreach ((string name, string summary) in options)
+        {
+            output.WriteLine($"  {name.PadRight(width)}  {summary}");
+        }
     }
 }

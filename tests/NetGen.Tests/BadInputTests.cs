@@ -197,4 +197,13 @@ public sealed class BadInputTests
         AssertRejectedWithoutChange<ArgumentException>(network, () => Trainer.Fit(network, new float[4], [0, 1], new TrainingOptions()),
             "XorNet uses BinaryCrossEntropy; class labels train only a CrossEntropy network");
     }
+
+    [Fact]
+    public void Fit_rejects_validation_data_together_with_a_validation_split()
+    {
+        var network = new SineNet();
+        AssertRejectedWithoutChange<ArgumentException>(network,
+            () => Trainer.Fit(network, [0f, 1f, 2f], [0f, 1f, 2f], [0f], [0f], new TrainingOptions { ValidationSplit = 0.3 }),
+            "either validation data or a ValidationSplit, not both");
+    }
 }

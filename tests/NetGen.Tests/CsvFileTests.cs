@@ -109,4 +109,17 @@ public sealed class CsvFileTests
             System.Globalization.CultureInfo.CurrentCulture = previous;
         }
     }
+
+    [Fact]
+    public void The_shipped_housing_file_is_the_one_its_README_describes()
+    {
+        string path = Path.Combine(AppContext.BaseDirectory, "Data", "boston-house-prices.csv");
+        string hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(path)));
+        Assert.Equal("56768d9caa52a8bdb6e946b3494c1926fc7ad7da70b3332ba5984985800bb8b6", hash); // as samples/NetGen.Samples/Data/README.md states
+
+        CsvData<double> data = CsvFile.ReadRegression<double>(path, "cmedv", new CsvReadOptions { Features = ["rm", "lstat"] });
+        Assert.Equal(506, data.Count);
+        Assert.Equal(new[] { 6.575, 4.98 }, data.Features[..2]);
+        Assert.Equal(24.0, data.Targets[0]);
+    }
 }

@@ -13,9 +13,16 @@ internal sealed class RecordingNetwork : INetwork<double>
     private readonly double[] _parameters = new double[1];
     private readonly double[] _gradients = new double[1];
     private readonly double[] _state = new double[1];
+    private int _validationCalls;
 
     /// <summary>When set, the update that brings OptimizerStep to this value writes NaN into the parameter; its loss stays finite.</summary>
     public int? PoisonAtUpdate { get; init; }
+
+    /// <summary>When set, the loss of each sample in the update that brings OptimizerStep to the argument; else 1.</summary>
+    public Func<long, double>? LossOfStep { get; init; }
+
+    /// <summary>When set, the validation loss of each measurement (from 1); else 1.</summary>
+    public Func<int, double>? ValidationLossOfCall { get; init; }
 
     /// <summary>The inputs of every training pass, in order.</summary>
     public List<double> TrainedOn { get; } = new();
@@ -63,7 +70,7 @@ internal sealed class RecordingNetwork : INetwork<double>
     {
         TrainedOn.AddRange(inputs.ToArray());
         _gradients[0] += inputs.Length;
-        return inputs.Length;
+        return inputs.Length * (LossOfStep?.Invoke(OptimizerStep + 1) ?? 1);
     }
 
     public void ApplyGradients(int sampleCount)
@@ -80,6 +87,6 @@ internal sealed class RecordingNetwork : INetwork<double>
     public double ComputeLoss(ReadOnlySpan<double> inputs, ReadOnlySpan<double> targets)
     {
         ValidatedOn = inputs.ToArray();
-        return 1;
+        return ValidationLossOfCall?.Invoke(++_validationCalls) ?? 1;
     }
 }

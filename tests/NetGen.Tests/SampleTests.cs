@@ -56,6 +56,33 @@ public sealed class SampleTests : IDisposable
         Assert.Contains("gradient", output.ToString());
     }
 
+    [Theory]
+    [InlineData("--help")]
+    [InlineData("-h")]
+    public void Help_lists_every_command_with_aligned_summaries_and_exits_0(string flag)
+    {
+        using var output = new StringWriter();
+
+        Assert.Equal(0, SampleRunner.Run([flag], output));
+
+        string[] commands = ["xor", "iris", "mnist", "spiral", "sine", "regression", "gradient", "optimizers"];
+        string[] lines = output.ToString().Split(Environment.NewLine);
+        int[] summaryColumns = Array.ConvertAll(commands, command =>
+        {
+            string line = Array.Find(lines, l => l.StartsWith("  " + command + " ", StringComparison.Ordinal))
+                ?? throw new Xunit.Sdk.XunitException($"--help does not list {command}");
+            int column = ("  " + command).Length;
+            while (line[column] == ' ')
+            {
+                column++;
+            }
+
+            return column;
+        });
+        Assert.All(summaryColumns, column => Assert.Equal(summaryColumns[0], column));
+        Assert.DoesNotContain("Unknown command", output.ToString());
+    }
+
     [Fact]
     public void Iris_reaches_at_least_90_percent_test_accuracy_at_full_length()
         => Assert.True(IrisSample.Accuracy(fast: false) >= 0.9);

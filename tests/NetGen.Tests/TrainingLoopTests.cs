@@ -1,5 +1,7 @@
 using System;
 using System.Collections.Generic;
+using System.IO;
+using System.Linq;
 using System.Threading;
 using NetGen.Tests.Convergence;
 using NetGen.Tests.Training;
@@ -385,5 +387,167 @@ public sealed class TrainingLoopTests
         Assert.Contains("Patience", Assert.Throws<ArgumentOutOfRangeException>(() => network.Fit(x, y, new TrainingOptions { EarlyStopping = new EarlyStopping { Patience = 0 } })).Message);
         Assert.Contains("Gamma", Assert.Throws<ArgumentOutOfRangeException>(() => network.Fit(x, y, new TrainingOptions { LearningRateSchedule = new ExponentialSchedule(1.5) })).Message);
         Assert.Contains("Single[]", Assert.Throws<ArgumentException>(() => network.Fit(x, y, new TrainingOptions { ValidationInputs = new double[2], ValidationTargets = new double[1] })).Message);
+    }
+
+    /// <summary>Four samples of three classes for the recording network, one update per epoch with BatchSize = 0.</summary>
+    private static readonly double[] RecordedX = [0, 1, 2, 3];
+    private static readonly double[] RecordedY = [1, 0, 0, 0, 1, 0, 0, 0, 1, 1, 0, 0];
+
+    [Fact]
+    public void FinalLoss_is_the_loss_of_the_epoch_whose_weights_were_kept()
+    {
+        // Training losses by epoch; no improvement after epoch 3, so patience 3 stops at epoch 6 and restores epoch 3.
+        double[] curve = [5, 4, 3, 3.5, 3.6, 3.7, 1, 1];
+        var network = new RecordingNetwork { LossOfStep = step => curve[step - 1] };
+
+        TrainingHistory history = Trainer.Fit(network, RecordedX, RecordedY, new TrainingOptions
+        {
+            Epochs = 8,
+            BatchSize = 0,
+            EarlyStopping = new EarlyStopping { Patience = 3 },
+        });
+
+        Assert.Equal(6, history.Epochs.Count);
+        Assert.Equal(3, history.FinalLoss);
+    }
+
+    [Fact]
+    public void The_history_names_the_best_epoch_the_epoch_kept_and_that_training_stopped_early()
+    {
+        double[] validation = [5, 4, 3, 3.5, 3.6, 3.7, 1, 1];
+        var network = new RecordingNetwork { ValidationLossOfCall = call => validation[call - 1] };
+
+        TrainingHistory history = Trainer.Fit(network, RecordedX, RecordedY, RecordedX, RecordedY, new TrainingOptions
+        {
+            Epochs = 8,
+            BatchSize = 0,
+            EarlyStopping = new EarlyStopping { Patience = 3 },
+        });
+
+        Assert.True(history.StoppedEarly);
+        Assert.Equal(3, history.BestEpoch);
+        Assert.Equal(3, history.KeptEpoch);
+        Assert.Equal(3, history.FinalValidationLoss);
+        Assert.Equal(new double[] { 5, 4, 3, 3.5, 3.6, 3.7 }, history.ValidationLoss);
+        Assert.Equal(3, network.Parameters[0]); // the parameter counts updates: epoch 3's weights
+    }
+
+    [Fact]
+    public void Without_early_stopping_the_last_epoch_is_kept()
+    {
+        TrainingHistory history = Trainer.Fit(new RecordingNetwork(), RecordedX, RecordedY, new TrainingOptions { Epochs = 4, BatchSize = 0 });
+
+        Assert.False(history.StoppedEarly);
+        Assert.Equal(4, history.KeptEpoch);
+        Assert.Empty(history.ValidationLoss);
+        Assert.Equal(new double[] { 1, 1, 1, 1 }, history.TrainingLoss);
+        Assert.Equal(new double[] { 0.1, 0.1, 0.1, 0.1 }, history.LearningRate);
+    }
+
+    [Fact]
+    public void The_per_epoch_arrays_match_the_reports()
+    {
+        (float[] x, float[] y) = ConvergenceTests.Blobs(30, seed: 9);
+        TrainingHistory history = new BlobsAdam().Fit(x, y, new TrainingOptions { Epochs = 4, ValidationSplit = 0.2, Stratify = true });
+
+        Assert.Equal(history.Epochs.Select(r => r.ValidationLoss!.Value), history.ValidationLoss);
+        Assert.Equal(history.Epochs.Select(r => r.Accuracy!.Value), history.Accuracy);
+    }
+
+    [Fact]
+    public void A_plateau_halves_the_rate_after_patience_epochs_without_improvement()
+    {
+        // Losses 5, 4, then flat: epochs 3 and 4 do not improve, so epoch 5 runs at half the rate; epochs 5 and 6 do
+        // not improve either, so epoch 7 runs at a quarter.
+        double[] curve = [5, 4, 4, 4, 4, 4, 4];
+        var network = new RecordingNetwork { LossOfStep = step => curve[step - 1] };
+
+        TrainingHistory history = Trainer.Fit(network, RecordedX, RecordedY, new TrainingOptions
+        {
+            Epochs = 7,
+            BatchSize = 0,
+            ReduceLearningRateOnPlateau = new ReduceLearningRateOnPlateau { Factor = 0.5, Patience = 2, MinDelta = 0 },
+        });
+
+        Assert.Equal(new[] { 0.1, 0.1, 0.1, 0.1, 0.05, 0.05, 0.025 }, history.LearningRate);
+        Assert.Equal(0.1, network.LearningRate);
+    }
+
+    [Fact]
+    public void A_plateau_reduction_stops_at_the_minimum_rate_and_waits_out_its_cooldown()
+    {
+        // Flat from the start: epoch 1 sets the best; 2 does not improve → reduce (patience 1); cooldown 1 skips epoch 3;
+        // epoch 4 reduces again, but not below 0.03.
+        var network = new RecordingNetwork();
+
+        TrainingHistory history = Trainer.Fit(network, RecordedX, RecordedY, new TrainingOptions
+        {
+            Epochs = 6,
+            BatchSize = 0,
+            ReduceLearningRateOnPlateau = new ReduceLearningRateOnPlateau { Factor = 0.5, Patience = 1, Cooldown = 1, MinimumRate = 0.03 },
+        });
+
+        Assert.Equal(new[] { 0.1, 0.1, 0.05, 0.05, 0.03, 0.03 }, history.LearningRate.Select(r => Math.Round(r, 12)));
+    }
+
+    [Fact]
+    public void A_checkpoint_every_two_epochs_holds_the_state_after_that_epoch()
+    {
+        string folder = Directory.CreateTempSubdirectory("netgen-checkpoints-").FullName;
+        try
+        {
+            float[] x = [-1, -0.5f, 0, 0.5f, 1], y = [-0.8f, -0.5f, 0, 0.5f, 0.8f];
+            new SineNet().Fit(x, y, new TrainingOptions
+            {
+                Epochs = 5,
+                BatchSize = 2,
+                Seed = 3,
+                Checkpoint = new ModelCheckpoint(Path.Combine(folder, "run", "sine-{epoch}.ckpt")) { Every = 2 },
+            });
+
+            Assert.Equal(new[] { "sine-2.ckpt", "sine-4.ckpt" }, Directory.GetFiles(Path.Combine(folder, "run")).Select(Path.GetFileName).Order());
+            var twoEpochs = new SineNet();
+            twoEpochs.Fit(x, y, new TrainingOptions { Epochs = 2, BatchSize = 2, Seed = 3 });
+            var loaded = new SineNet();
+            Assert.Equal(2, loaded.LoadCheckpoint(Path.Combine(folder, "run", "sine-2.ckpt")));
+            Assert.Equal(twoEpochs.Parameters.ToArray(), loaded.Parameters.ToArray());
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void A_best_only_checkpoint_holds_the_weights_of_the_best_epoch()
+    {
+        string folder = Directory.CreateTempSubdirectory("netgen-checkpoints-").FullName;
+        try
+        {
+            float[] x = [-1, -0.5f, 0, 0.5f, 1], y = [-0.8f, -0.5f, 0, 0.5f, 0.8f];
+            float[] vx = [-0.75f, 0.25f, 0.9f], vy = [0.7f, -0.3f, -0.75f]; // the opposite trend: validation worsens as training fits
+            var network = new SineNet();
+            var parametersAfter = new List<float[]>();
+            string path = Path.Combine(folder, "best.safetensors");
+
+            TrainingHistory history = Trainer.Fit(network, x, y, vx, vy, new TrainingOptions
+            {
+                Epochs = 12,
+                BatchSize = 1,
+                Seed = 4,
+                Checkpoint = new ModelCheckpoint(path) { SaveBestOnly = true, WeightsOnly = true },
+                EpochCompleted = _ => parametersAfter.Add(network.Parameters.ToArray()),
+            });
+
+            var loaded = new SineNet();
+            loaded.Load(path);
+            Assert.InRange(history.BestEpoch, 1, 11); // an earlier epoch than the last: the file is not just the final state
+            Assert.Equal(parametersAfter[history.BestEpoch - 1], loaded.Parameters.ToArray());
+            Assert.Single(Directory.GetFiles(folder));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
     }
 }

@@ -144,6 +144,7 @@ public static class CsvFile
         {
             HasHeader = true,
             Unescape = true,
+            Trim = SepTrim.All,
             DisableColCountCheck = true, // counted here, to report the line rather than stop the reader
             CultureInfo = CultureInfo.InvariantCulture,
         };
@@ -165,7 +166,7 @@ public static class CsvFile
         T[] row = new T[featureNames.Length];
         foreach (SepReader.Row csvRow in reader)
         {
-            if (csvRow.ColCount == 1 && csvRow[0].Span.Trim().IsEmpty)
+            if (csvRow.ColCount == 1 && csvRow[0].Span.IsEmpty)
             {
                 continue; // a blank line holds no sample
             }
@@ -253,7 +254,7 @@ public static class CsvFile
 
         for (int j = 0; j < featureIndices.Length; j++)
         {
-            if (ParseNumber(row[featureIndices[j]].Span, header[featureIndices[j]], out features[j]) is { } problem)
+            if (ParseNumber(row[featureIndices[j]], header[featureIndices[j]], out features[j]) is { } problem)
             {
                 return problem;
             }
@@ -261,7 +262,7 @@ public static class CsvFile
 
         if (classify)
         {
-            ReadOnlySpan<char> name = row[labelIndex].Span.Trim();
+            ReadOnlySpan<char> name = row[labelIndex].Span;
             if (name.IsEmpty)
             {
                 return $"column \"{header[labelIndex]}\" is empty";
@@ -271,25 +272,25 @@ public static class CsvFile
             return null;
         }
 
-        return ParseNumber(row[labelIndex].Span, header[labelIndex], out target);
+        return ParseNumber(row[labelIndex], header[labelIndex], out target);
     }
 
-    private static string? ParseNumber<T>(ReadOnlySpan<char> field, string column, out T value)
+    private static string? ParseNumber<T>(SepReader.Col field, string column, out T value)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        ReadOnlySpan<char> trimmed = field.Trim();
-        if (trimmed.IsEmpty)
+        // Sep has trimmed the field, and parses float and double with its culture-invariant fast parser.
+        if (field.Span.IsEmpty)
         {
             value = T.Zero;
             return $"column \"{column}\" is empty";
         }
 
-        if (!T.TryParse(trimmed, NumberStyles.Float, CultureInfo.InvariantCulture, out value))
+        if (!field.TryParse(out value))
         {
-            return $"column \"{column}\" holds \"{trimmed.ToString()}\", which is not a number";
+            return $"column \"{column}\" holds \"{field.ToString()}\", which is not a number";
         }
 
-        return T.IsFinite(value) ? null : $"column \"{column}\" holds \"{trimmed.ToString()}\", which is not a finite number";
+        return T.IsFinite(value) ? null : $"column \"{column}\" holds \"{field.ToString()}\", which is not a finite number";
     }
 
     private static int ColumnIndex(SepReader reader, string name, string source, IReadOnlyList<string> header)

@@ -148,6 +148,11 @@ public static class Trainer
         RequireTrainable(network, inputs, targets, nameof(inputs), targetsName);
         if (validation is { } given)
         {
+            if (options.ValidationSplit > 0)
+            {
+                throw new ArgumentException("Give either validation data or a ValidationSplit, not both.", nameof(options));
+            }
+
             int validationSamples = NetworkArguments.SampleCount(given.Inputs.Length, network.InputSize, name, given.InputsName);
             NetworkArguments.RequireRows(given.Targets.Length, validationSamples, network.OutputSize, name, given.TargetsName);
             RequireTrainable(network, given.Inputs, given.Targets, given.InputsName, given.TargetsName);
@@ -172,7 +177,10 @@ public static class Trainer
         var lastEpoch = NetworkState<T>.Capture(network);
         NetworkState<T>? best = null;
         double bestLoss = double.PositiveInfinity;
+        int bestEpoch = 0;
         int epochsWithoutImprovement = 0;
+        double lowestMonitored = double.PositiveInfinity;
+        var plateau = options.ReduceLearningRateOnPlateau is { } rule ? new ReduceLearningRateOnPlateau.Tracker(rule) : null;
 
         try
         {
@@ -180,6 +188,7 @@ public static class Trainer
             for (int epoch = options.InitialEpoch + 1; epoch <= options.Epochs; epoch++)
             {
                 double rate = options.LearningRateSchedule?.LearningRate(baseRate, epoch) ?? baseRate;
+                rate = plateau?.Apply(rate) ?? rate;
                 network.LearningRate = rate;
                 double trainingLoss = run.Epoch(epoch, checkStateEachBatch: false, out int divergedBatch);
                 if (divergedBatch == 0 && !TrainingDataChecks.IsFinite(network))
@@ -207,19 +216,33 @@ public static class Trainer
                 options.EpochCompleted?.Invoke(report);
                 options.Progress?.Report(report);
                 lastEpoch = NetworkState<T>.Capture(network, reuse: lastEpoch);
+                double monitored = validationLoss ?? trainingLoss;
+                plateau?.Observe(monitored, rate);
+                bool lowestSoFar = monitored < lowestMonitored;
+                lowestMonitored = Math.Min(lowestMonitored, monitored);
+                if (options.Checkpoint is { } checkpoint && epoch % checkpoint.Every == 0 && (lowestSoFar || !checkpoint.SaveBestOnly))
+                {
+                    Save(network, checkpoint, epoch);
+                }
 
                 if (options.EarlyStopping is { } stopping)
                 {
-                    double monitored = validationLoss ?? trainingLoss;
                     if (monitored < bestLoss - stopping.MinDelta)
                     {
                         bestLoss = monitored;
+                        bestEpoch = epoch;
                         epochsWithoutImprovement = 0;
                         best = stopping.RestoreBestWeights ? NetworkState<T>.Capture(network, reuse: best) : null;
                     }
                     else if (++epochsWithoutImprovement >= stopping.Patience)
                     {
-                        best?.Restore(network);
+                        history.StoppedEarly = true;
+                        if (best is not null)
+                        {
+                            best.Restore(network);
+                            history.KeptEpoch = bestEpoch;
+                        }
+
                         break;
                     }
                 }
@@ -231,6 +254,21 @@ public static class Trainer
         }
 
         return history;
+    }
+
+    private static void Save<T>(INetwork<T> network, ModelCheckpoint checkpoint, int epoch)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        string path = System.IO.Path.GetFullPath(checkpoint.PathFor(epoch));
+        System.IO.Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
+        if (checkpoint.WeightsOnly)
+        {
+            NetworkFiles.Save(network, path);
+        }
+        else
+        {
+            NetworkFiles.SaveCheckpoint(network, path, epochsCompleted: epoch);
+        }
     }
 
     private static void RestoreFinite<T>(INetwork<T> network, TrainingOptions options, NetworkState<T>? best, NetworkState<T> lastEpoch)

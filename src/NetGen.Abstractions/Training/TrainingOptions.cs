@@ -58,6 +58,12 @@ public sealed class TrainingOptions
     /// <summary>How the learning rate changes per epoch; constant by default.</summary>
     public LearningRateSchedule? LearningRateSchedule { get; init; }
 
+    /// <summary>Lowers the learning rate when the monitored loss stops improving; off by default.</summary>
+    public ReduceLearningRateOnPlateau? ReduceLearningRateOnPlateau { get; init; }
+
+    /// <summary>Saves the network every few epochs, or when it is the best so far; off by default.</summary>
+    public ModelCheckpoint? Checkpoint { get; init; }
+
     /// <summary>
     /// Called with each epoch's report at the end of that epoch, synchronously on the thread that runs <c>Fit</c>, so
     /// every report has been handled when <c>Fit</c> returns. The simplest way to print progress.
@@ -114,6 +120,8 @@ public sealed class TrainingOptions
 
         EarlyStopping?.Validate();
         LearningRateSchedule?.Validate();
+        ReduceLearningRateOnPlateau?.Validate();
+        Checkpoint?.Validate();
     }
 }
 
