@@ -294,10 +294,14 @@ public sealed partial class NetworkGenerator
             }
 
             writer.WriteBlock($$"""
-                /// <summary>One optimizer step on one sample: forward, backward and update.</summary>
+                /// <summary>
+                /// One optimizer step on one sample: forward, backward and update. Checks shapes and labels but does not scan
+                /// values for NaN or infinity (Fit does); a step whose gradient is not finite is refused and changes nothing.
+                /// </summary>
                 /// <param name="input">The sample's <see cref="InputSize"/> values.</param>
                 /// <param name="{{target}}">{{(labels ? "The sample's class, as a span of one label." : "The sample's <see cref=\"OutputSize\"/> targets.")}}</param>
                 /// <returns>The sample's loss before the update.</returns>
+                /// <exception cref="global::NetGen.NonFiniteUpdateException">The gradient is not finite; nothing changed but the cleared gradient.</exception>
                 public {{t}} TrainStep({{ReadOnlySpan}}<{{t}}> input, {{targetType}} {{target}})
                 {
                     {{Arguments}}.RequireSample(input.Length, InputSize, {{name}}, nameof(InputSize), nameof(input));
@@ -326,10 +330,14 @@ public sealed partial class NetworkGenerator
             writer.CloseBrace();
             writer.WriteBlock($$"""
 
-                /// <summary>One optimizer step on the gradient averaged over a batch.</summary>
+                /// <summary>
+                /// One optimizer step on the gradient averaged over a batch. Checks shapes and labels but does not scan values for
+                /// NaN or infinity (Fit does); a step whose gradient is not finite is refused and changes nothing.
+                /// </summary>
                 /// <param name="inputs">The samples, <see cref="InputSize"/> values each.</param>
                 /// {{targetsDoc}}
                 /// <returns>The batch's mean loss before the update.</returns>
+                /// <exception cref="global::NetGen.NonFiniteUpdateException">The gradient is not finite; nothing changed but the cleared gradient.</exception>
                 public {{t}} TrainBatch({{ReadOnlySpan}}<{{t}}> inputs, {{targetType}} {{targets}})
                 {
                     int samples = {{Arguments}}.SampleCount(inputs.Length, InputSize, {{name}}, nameof(inputs));
@@ -542,16 +550,56 @@ public sealed partial class NetworkGenerator
 
                 /// <summary>
                 /// Trains for <see cref="global::NetGen.TrainingOptions.Epochs"/> epochs of batch, stochastic or mini-batch gradient
-                /// descent, as <see cref="global::NetGen.TrainingOptions.BatchSize"/> says.
+                /// descent, as <see cref="global::NetGen.TrainingOptions.BatchSize"/> says, measuring the validation data (or
+                /// <see cref="global::NetGen.TrainingOptions.ValidationSplit"/>) after each epoch. The data is checked once before the
+                /// first update: every value finite, cross-entropy targets rows that sum to 1, binary cross-entropy targets in [0, 1].
                 /// </summary>
                 /// <param name="inputs">The samples, <see cref="InputSize"/> values each.</param>
                 /// <param name="targets">The targets, <see cref="OutputSize"/> values per sample.</param>
-                /// <param name="options">Epochs, batch size and shuffling.</param>
-                /// <returns>The mean loss of every epoch.</returns>
+                /// <param name="options">Epochs, batch size, shuffling, validation split, schedule, early stopping, checkpoints and progress.</param>
+                /// <returns>Every epoch's report, the best epoch, whether training stopped early, and which epoch's weights the network holds.</returns>
+                /// <exception cref="global::System.ArgumentException">The data has the wrong shape, a NaN or infinity, or targets the loss cannot take, or the options contradict each other; the network is unchanged.</exception>
+                /// <exception cref="global::System.ArgumentOutOfRangeException">An option is out of range; the network is unchanged.</exception>
+                /// <exception cref="global::NetGen.TrainingDivergedException">The loss or a parameter became non-finite; the network holds the last finite epoch's state.</exception>
+                /// <exception cref="global::System.OperationCanceledException">The token was cancelled; every completed update is kept.</exception>
                 public global::NetGen.TrainingHistory Fit({{t}}[] inputs, {{t}}[] targets, global::NetGen.TrainingOptions options)
                     => global::NetGen.Trainer.Fit(this, inputs, targets, options);
 
+                /// <summary>Trains as <see cref="Fit({{t}}[], {{t}}[], global::NetGen.TrainingOptions)"/>, measuring <paramref name="validationInputs"/> after every epoch.</summary>
+                /// <param name="inputs">The samples, <see cref="InputSize"/> values each.</param>
+                /// <param name="targets">The targets, <see cref="OutputSize"/> values per sample.</param>
+                /// <param name="validationInputs">The validation samples.</param>
+                /// <param name="validationTargets">Their targets.</param>
+                /// <param name="options">Epochs, batch size and the rest; its ValidationSplit must be 0.</param>
+                /// <returns>Every epoch's report, with the validation loss.</returns>
+                public global::NetGen.TrainingHistory Fit({{t}}[] inputs, {{t}}[] targets, {{t}}[] validationInputs, {{t}}[] validationTargets, global::NetGen.TrainingOptions options)
+                    => global::NetGen.Trainer.Fit(this, inputs, targets, validationInputs, validationTargets, options);
                 """);
+            if (plan.Spec.Loss == LossKind.CrossEntropy)
+            {
+                writer.WriteBlock($$"""
+
+                    /// <summary>Trains on class labels in [0, <see cref="OutputSize"/>), one per sample.</summary>
+                    /// <param name="inputs">The samples, <see cref="InputSize"/> values each.</param>
+                    /// <param name="labels">One class index per sample.</param>
+                    /// <param name="options">Epochs, batch size and the rest.</param>
+                    /// <returns>Every epoch's report.</returns>
+                    public global::NetGen.TrainingHistory Fit({{t}}[] inputs, int[] labels, global::NetGen.TrainingOptions options)
+                        => global::NetGen.Trainer.Fit(this, inputs, labels, options);
+
+                    /// <summary>Trains on class labels, measuring <paramref name="validationInputs"/> and <paramref name="validationLabels"/> after every epoch.</summary>
+                    /// <param name="inputs">The samples, <see cref="InputSize"/> values each.</param>
+                    /// <param name="labels">One class index per sample.</param>
+                    /// <param name="validationInputs">The validation samples.</param>
+                    /// <param name="validationLabels">Their class indices.</param>
+                    /// <param name="options">Epochs, batch size and the rest; its ValidationSplit must be 0.</param>
+                    /// <returns>Every epoch's report, with the validation loss and accuracy.</returns>
+                    public global::NetGen.TrainingHistory Fit({{t}}[] inputs, int[] labels, {{t}}[] validationInputs, int[] validationLabels, global::NetGen.TrainingOptions options)
+                        => global::NetGen.Trainer.Fit(this, inputs, labels, validationInputs, validationLabels, options);
+                    """);
+            }
+
+            writer.WriteLine();
             EmitUpdate(writer, plan);
             writer.WriteLine();
         }

@@ -130,3 +130,49 @@ public partial class GuardKernelAdamNet { }
 [NetGen.Dense(1)]
 [NetGen.Sgd(LearningRate = 0.1)]
 public partial class GuardFusedSgdNet { }
+
+namespace NetGen.Tests
+{
+    /// <summary>The generated Fit overloads: typed validation data, and class labels for cross-entropy networks.</summary>
+    public sealed class GeneratedFitOverloadTests
+    {
+        [Fact]
+        public void Fit_with_labels_and_validation_labels_reports_validation_accuracy()
+        {
+            var network = new Gradients.GuardLabelsNet();
+            float[] inputs = [0, 0, 1, 1, 0, 1, 1, 0, 0.1f, 0.1f, 0.9f, 0.9f];
+            int[] labels = [0, 0, 1, 1, 0, 0];
+
+            TrainingHistory history = network.Fit(inputs, labels, inputs, labels, new TrainingOptions { Epochs = 3, BatchSize = 2 });
+
+            Assert.Equal(3, history.Epochs.Count);
+            Assert.All(history.Epochs, epoch => Assert.NotNull(epoch.ValidationLoss));
+            Assert.All(history.Epochs, epoch => Assert.NotNull(epoch.Accuracy));
+        }
+
+        [Fact]
+        public void Fit_with_typed_validation_targets_reports_the_validation_loss()
+        {
+            var network = new GuardTanhNet();
+            float[] inputs = [0, 1, 1, 0];
+            float[] targets = [1, 0];
+
+            float[] validationInputs = [0.5f, 0.5f];
+            float[] validationTargets = [0.25f];
+
+            TrainingHistory history = network.Fit(inputs, targets, validationInputs, validationTargets, new TrainingOptions { Epochs = 2 });
+
+            // The last epoch's validation loss is the loss of the weights the network now holds on the validation sample.
+            Assert.Equal(2, history.Epochs.Count);
+            Assert.Equal(network.ComputeLoss(validationInputs, validationTargets), history.Epochs[^1].ValidationLoss!.Value, 6);
+        }
+    }
+}
+
+namespace NetGen.Tests.Gradients
+{
+    [NetGen.Network(Inputs = 2, Loss = NetGen.Loss.CrossEntropy)]
+    [NetGen.Dense(3, NetGen.Activation.Tanh)]
+    [NetGen.Dense(2, NetGen.Activation.Softmax)]
+    public partial class GuardLabelsNet { }
+}

@@ -45,8 +45,8 @@ public sealed class TrainingDivergedException : Exception
     {
     }
 
-    private TrainingDivergedException(int epoch, int batch, double loss, bool nonFiniteParameters, string message)
-        : base(message)
+    private TrainingDivergedException(int epoch, int batch, double loss, bool nonFiniteParameters, string message, Exception? inner = null)
+        : base(message, inner)
     {
         Epoch = epoch;
         Batch = batch;
@@ -65,6 +65,11 @@ public sealed class TrainingDivergedException : Exception
 
     /// <summary>Whether the loss was finite but the batch's update made a parameter or optimizer state NaN or infinite.</summary>
     public bool NonFiniteParameters { get; }
+
+    internal static TrainingDivergedException UpdateRefused(int epoch, int batch, NonFiniteUpdateException refused)
+        => new(epoch, batch, double.NaN, nonFiniteParameters: true,
+            $"Training diverged in epoch {epoch}, batch {batch}: {refused.Message} The network holds the parameters of the last completed epoch, which are finite; lower the learning rate or clip the gradient.",
+            refused);
 
     internal static TrainingDivergedException NonFiniteParametersAfter(int epoch, int batch, double loss)
         => new(epoch, batch, loss, nonFiniteParameters: true,

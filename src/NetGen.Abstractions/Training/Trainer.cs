@@ -207,6 +207,11 @@ public static class Trainer
                 if (divergedBatch > 0 || !double.IsFinite(validationLoss ?? 0))
                 {
                     RestoreFinite(network, options, best, lastEpoch);
+                    if (run.RefusedUpdate is { } refused)
+                    {
+                        throw TrainingDivergedException.UpdateRefused(epoch, divergedBatch, refused);
+                    }
+
                     throw new TrainingDivergedException(epoch, divergedBatch, divergedBatch > 0 ? trainingLoss : validationLoss!.Value);
                 }
 
@@ -428,6 +433,27 @@ public static class Trainer
         /// </summary>
         public double Epoch(int epoch, bool checkStateEachBatch, out int divergedBatch)
         {
+            try
+            {
+                RefusedUpdate = null;
+                return EpochOfSteps(epoch, checkStateEachBatch, out divergedBatch);
+            }
+            catch (NonFiniteUpdateException refused)
+            {
+                // The step refused an update whose gradient was not finite and changed nothing; the epoch ends at that batch.
+                RefusedUpdate = refused;
+                divergedBatch = _batch;
+                return double.NaN;
+            }
+        }
+
+        /// <summary>The step that refused its update in the last <see cref="Epoch"/>, or null.</summary>
+        public NonFiniteUpdateException? RefusedUpdate { get; private set; }
+
+        private int _batch;
+
+        private double EpochOfSteps(int epoch, bool checkStateEachBatch, out int divergedBatch)
+        {
             int inputSize = _network.InputSize, outputSize = _network.OutputSize;
             if (_options.Shuffle)
             {
@@ -439,7 +465,7 @@ public static class Trainer
             for (int batchStart = 0; batchStart < _samples; batchStart += _batchSize)
             {
                 _options.CancellationToken.ThrowIfCancellationRequested();
-                batch++;
+                _batch = ++batch;
                 int batchEnd = Math.Min(batchStart + _batchSize, _samples);
                 if (batchEnd - batchStart <= _rowsPerPass)
                 {

@@ -137,10 +137,14 @@ namespace Demo
             }
         }
 
-        /// <summary>One optimizer step on one sample: forward, backward and update.</summary>
+        /// <summary>
+        /// One optimizer step on one sample: forward, backward and update. Checks shapes and labels but does not scan
+        /// values for NaN or infinity (Fit does); a step whose gradient is not finite is refused and changes nothing.
+        /// </summary>
         /// <param name="input">The sample's <see cref="InputSize"/> values.</param>
         /// <param name="target">The sample's <see cref="OutputSize"/> targets.</param>
         /// <returns>The sample's loss before the update.</returns>
+        /// <exception cref="global::NetGen.NonFiniteUpdateException">The gradient is not finite; nothing changed but the cleared gradient.</exception>
         public float TrainStep(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> target)
         {
             global::NetGen.NetworkArguments.RequireSample(input.Length, InputSize, "SignalNet", nameof(InputSize), nameof(input));
@@ -150,10 +154,14 @@ namespace Demo
             return loss;
         }
 
-        /// <summary>One optimizer step on the gradient averaged over a batch.</summary>
+        /// <summary>
+        /// One optimizer step on the gradient averaged over a batch. Checks shapes and labels but does not scan values for
+        /// NaN or infinity (Fit does); a step whose gradient is not finite is refused and changes nothing.
+        /// </summary>
         /// <param name="inputs">The samples, <see cref="InputSize"/> values each.</param>
         /// <param name="targets">The targets, <see cref="OutputSize"/> values per sample.</param>
         /// <returns>The batch's mean loss before the update.</returns>
+        /// <exception cref="global::NetGen.NonFiniteUpdateException">The gradient is not finite; nothing changed but the cleared gradient.</exception>
         public float TrainBatch(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)
         {
             int samples = global::NetGen.NetworkArguments.SampleCount(inputs.Length, InputSize, "SignalNet", nameof(inputs));
@@ -227,14 +235,30 @@ namespace Demo
 
         /// <summary>
         /// Trains for <see cref="global::NetGen.TrainingOptions.Epochs"/> epochs of batch, stochastic or mini-batch gradient
-        /// descent, as <see cref="global::NetGen.TrainingOptions.BatchSize"/> says.
+        /// descent, as <see cref="global::NetGen.TrainingOptions.BatchSize"/> says, measuring the validation data (or
+        /// <see cref="global::NetGen.TrainingOptions.ValidationSplit"/>) after each epoch. The data is checked once before the
+        /// first update: every value finite, cross-entropy targets rows that sum to 1, binary cross-entropy targets in [0, 1].
         /// </summary>
         /// <param name="inputs">The samples, <see cref="InputSize"/> values each.</param>
         /// <param name="targets">The targets, <see cref="OutputSize"/> values per sample.</param>
-        /// <param name="options">Epochs, batch size and shuffling.</param>
-        /// <returns>The mean loss of every epoch.</returns>
+        /// <param name="options">Epochs, batch size, shuffling, validation split, schedule, early stopping, checkpoints and progress.</param>
+        /// <returns>Every epoch's report, the best epoch, whether training stopped early, and which epoch's weights the network holds.</returns>
+        /// <exception cref="global::System.ArgumentException">The data has the wrong shape, a NaN or infinity, or targets the loss cannot take, or the options contradict each other; the network is unchanged.</exception>
+        /// <exception cref="global::System.ArgumentOutOfRangeException">An option is out of range; the network is unchanged.</exception>
+        /// <exception cref="global::NetGen.TrainingDivergedException">The loss or a parameter became non-finite; the network holds the last finite epoch's state.</exception>
+        /// <exception cref="global::System.OperationCanceledException">The token was cancelled; every completed update is kept.</exception>
         public global::NetGen.TrainingHistory Fit(float[] inputs, float[] targets, global::NetGen.TrainingOptions options)
             => global::NetGen.Trainer.Fit(this, inputs, targets, options);
+
+        /// <summary>Trains as <see cref="Fit(float[], float[], global::NetGen.TrainingOptions)"/>, measuring <paramref name="validationInputs"/> after every epoch.</summary>
+        /// <param name="inputs">The samples, <see cref="InputSize"/> values each.</param>
+        /// <param name="targets">The targets, <see cref="OutputSize"/> values per sample.</param>
+        /// <param name="validationInputs">The validation samples.</param>
+        /// <param name="validationTargets">Their targets.</param>
+        /// <param name="options">Epochs, batch size and the rest; its ValidationSplit must be 0.</param>
+        /// <returns>Every epoch's report, with the validation loss.</returns>
+        public global::NetGen.TrainingHistory Fit(float[] inputs, float[] targets, float[] validationInputs, float[] validationTargets, global::NetGen.TrainingOptions options)
+            => global::NetGen.Trainer.Fit(this, inputs, targets, validationInputs, validationTargets, options);
 
         // SGD, weight decay 0: θ ← θ − α·(g + λθ), at the learning rate LearningRate. One fused pass updates every parameter and clears the gradient.
         // A gradient that is not finite is refused before anything changes (NonFiniteUpdateException).
