@@ -13,7 +13,7 @@ namespace NetGen.Tests.VectorPaths;
 /// </summary>
 public sealed class ActivationKernelTests
 {
-    public static TheoryData<int> Lengths() => new() { 1, 3, 7, 8, 15, 16, 17, 31, 32, 33, 65, 100 };
+    public static TheoryData<int> Lengths() => new() { 0, 1, 3, 7, 8, 15, 16, 17, 31, 32, 33, 65, 100 };
 
     [Theory]
     [MemberData(nameof(Lengths))]
