@@ -13,9 +13,17 @@ namespace NetGen.Kernels;
 /// </summary>
 public static class ActivationKernels
 {
-    /// <summary>y = 1 / (1 + e⁻ᶻ).</summary>
+    /// <summary>y = 1 / (1 + e⁻ᶻ): 0 where e⁻ᶻ overflows, 1 where it underflows; the lane kernels' formula.</summary>
     public static void Sigmoid<T>(ReadOnlySpan<T> z, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T>
-        => TensorPrimitives.Sigmoid(z, y);
+    {
+        if (typeof(T) != typeof(float) && typeof(T) != typeof(double))
+        {
+            TensorPrimitives.Sigmoid(z, y);
+            return;
+        }
+
+        ElementwiseLoop.Apply(z, y, default(SigmoidForward<T>));
+    }
 
     /// <summary>
     /// y = tanh z: odd bit for bit, and 0 at 0, on every path (TensorPrimitives.Tanh gave −2⁻²⁴ for a float 0). The same
@@ -98,6 +106,15 @@ public static class ActivationKernels
         public Vector128<T> Invoke(Vector128<T> z, Vector128<T> y) => Vector128.AndNot(z, Vector128.LessThan(z, Vector128<T>.Zero));
         public Vector256<T> Invoke(Vector256<T> z, Vector256<T> y) => Vector256.AndNot(z, Vector256.LessThan(z, Vector256<T>.Zero));
         public Vector512<T> Invoke(Vector512<T> z, Vector512<T> y) => Vector512.AndNot(z, Vector512.LessThan(z, Vector512<T>.Zero));
+    }
+
+    private readonly struct SigmoidForward<T> : IBinaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        // x is z; y (the destination's old value) is ignored. Only float and double reach the vector forms.
+        public T Invoke(T z, T y) => T.One / (T.One + T.Exp(-z));
+        public Vector128<T> Invoke(Vector128<T> z, Vector128<T> y) => Vector128<T>.One / (Vector128<T>.One + VectorFunctions.Exp(-z));
+        public Vector256<T> Invoke(Vector256<T> z, Vector256<T> y) => Vector256<T>.One / (Vector256<T>.One + VectorFunctions.Exp(-z));
+        public Vector512<T> Invoke(Vector512<T> z, Vector512<T> y) => Vector512<T>.One / (Vector512<T>.One + VectorFunctions.Exp(-z));
     }
 
     private readonly struct TanhForward<T> : IBinaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>

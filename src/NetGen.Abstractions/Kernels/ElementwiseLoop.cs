@@ -22,23 +22,34 @@ internal interface IBinaryOperator<T> where T : unmanaged, IFloatingPointIeee754
 internal static class ElementwiseLoop
 {
     /// <summary>
-    /// Sets <c>y[i] = op(x[i], y[i])</c> for every i. <paramref name="y"/> may be read and written in place. The tail is
-    /// one full vector ending at the last element, computed from the original values before the main loop writes, so
-    /// no element is transformed twice and no scalar loop runs unless the span is shorter than a vector.
+    /// Sets <c>y[i] = op(x[i], y[i])</c> for every i: <see cref="Apply{T, TOperator}(ReadOnlySpan{T}, ReadOnlySpan{T}, Span{T}, TOperator)"/>
+    /// with y as the destination.
     /// </summary>
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Apply<T, TOperator>(ReadOnlySpan<T> x, Span<T> y, TOperator op)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TOperator : struct, IBinaryOperator<T>
+        => Apply(x, y, y, op);
+
+    /// <summary>
+    /// Sets <c>destination[i] = op(x[i], y[i])</c> for every i. The destination may be x or y itself. The tail is one
+    /// full vector ending at the last element, computed from the original values before the main loop writes, so no
+    /// element is transformed twice and no scalar loop runs unless the span is shorter than a vector.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    public static void Apply<T, TOperator>(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> destination, TOperator op)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TOperator : struct, IBinaryOperator<T>
     {
-        if (x.Length != y.Length)
+        if (x.Length != y.Length || destination.Length != x.Length)
         {
-            throw new ArgumentException($"x has {x.Length} values and y has {y.Length}; they must be the same length.", nameof(y));
+            throw new ArgumentException($"x has {x.Length} values, y {y.Length} and the destination {destination.Length}; they must be the same length.", nameof(destination));
         }
 
         int length = x.Length;
         ref T xRef = ref MemoryMarshal.GetReference(x);
         ref T yRef = ref MemoryMarshal.GetReference(y);
+        ref T target = ref MemoryMarshal.GetReference(destination);
 
         if (KernelPaths.Use512 && length >= Vector512<T>.Count)
         {
@@ -47,10 +58,10 @@ internal static class ElementwiseLoop
             Vector512<T> tail = op.Invoke(Vector512.LoadUnsafe(ref xRef, (nuint)last), Vector512.LoadUnsafe(ref yRef, (nuint)last));
             for (int i = 0; i < last; i += width)
             {
-                op.Invoke(Vector512.LoadUnsafe(ref xRef, (nuint)i), Vector512.LoadUnsafe(ref yRef, (nuint)i)).StoreUnsafe(ref yRef, (nuint)i);
+                op.Invoke(Vector512.LoadUnsafe(ref xRef, (nuint)i), Vector512.LoadUnsafe(ref yRef, (nuint)i)).StoreUnsafe(ref target, (nuint)i);
             }
 
-            tail.StoreUnsafe(ref yRef, (nuint)last);
+            tail.StoreUnsafe(ref target, (nuint)last);
             return;
         }
 
@@ -61,10 +72,10 @@ internal static class ElementwiseLoop
             Vector256<T> tail = op.Invoke(Vector256.LoadUnsafe(ref xRef, (nuint)last), Vector256.LoadUnsafe(ref yRef, (nuint)last));
             for (int i = 0; i < last; i += width)
             {
-                op.Invoke(Vector256.LoadUnsafe(ref xRef, (nuint)i), Vector256.LoadUnsafe(ref yRef, (nuint)i)).StoreUnsafe(ref yRef, (nuint)i);
+                op.Invoke(Vector256.LoadUnsafe(ref xRef, (nuint)i), Vector256.LoadUnsafe(ref yRef, (nuint)i)).StoreUnsafe(ref target, (nuint)i);
             }
 
-            tail.StoreUnsafe(ref yRef, (nuint)last);
+            tail.StoreUnsafe(ref target, (nuint)last);
             return;
         }
 
@@ -75,16 +86,16 @@ internal static class ElementwiseLoop
             Vector128<T> tail = op.Invoke(Vector128.LoadUnsafe(ref xRef, (nuint)last), Vector128.LoadUnsafe(ref yRef, (nuint)last));
             for (int i = 0; i < last; i += width)
             {
-                op.Invoke(Vector128.LoadUnsafe(ref xRef, (nuint)i), Vector128.LoadUnsafe(ref yRef, (nuint)i)).StoreUnsafe(ref yRef, (nuint)i);
+                op.Invoke(Vector128.LoadUnsafe(ref xRef, (nuint)i), Vector128.LoadUnsafe(ref yRef, (nuint)i)).StoreUnsafe(ref target, (nuint)i);
             }
 
-            tail.StoreUnsafe(ref yRef, (nuint)last);
+            tail.StoreUnsafe(ref target, (nuint)last);
             return;
         }
 
         for (int i = 0; i < length; i++)
         {
-            Unsafe.Add(ref yRef, i) = op.Invoke(Unsafe.Add(ref xRef, i), Unsafe.Add(ref yRef, i));
+            Unsafe.Add(ref target, i) = op.Invoke(Unsafe.Add(ref xRef, i), Unsafe.Add(ref yRef, i));
         }
     }
 }

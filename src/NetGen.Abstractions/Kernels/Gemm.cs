@@ -69,6 +69,11 @@ internal static class Gemm
     private static int Panels<T>(int n) => (n + PanelWidth<T>() - 1) / PanelWidth<T>();
 
     /// <summary>One thread's share of <see cref="Multiply{T}"/>, or all of it, on the micro-kernel of this process's path.</summary>
+    /// <remarks>
+    /// On the Vector512 path, columns that fill at most one Vector256 panel (all of a 10-unit output layer, the last 16 of
+    /// 784 inputs) go to the Vector256 kernel: a Vector512 panel would pad them to twice their width. Both kernels sum
+    /// each element of C in the same order, in the same depth blocks, so the split changes no result.
+    /// </remarks>
     private static void MultiplyColumns<T>(
         int m, int n, int k,
         ref T a, nint aRowStride, nint aColumnStride,
@@ -77,13 +82,30 @@ internal static class Gemm
         T alpha, T beta, ref T bias)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (k == 1 && !bTransposed)
+        {
+            RankOne(m, n, ref a, aRowStride, ref b, ref c, cRowStride, alpha, beta, ref bias);
+            return;
+        }
+
+        int wide = 0;
         if (KernelPaths.Use512)
         {
-            MultiplyColumns<T, Avx512Kernel>(m, n, k, ref a, aRowStride, aColumnStride, ref b, bRowStride, bTransposed, ref c, cRowStride, alpha, beta, ref bias);
+            int rest = n % Avx512Kernel.PanelWidth<T>();
+            wide = rest != 0 && rest <= Avx2Kernel.PanelWidth<T>() ? n - rest : n;
+            if (wide > 0)
+            {
+                MultiplyColumns<T, Avx512Kernel>(m, wide, k, ref a, aRowStride, aColumnStride, ref b, bRowStride, bTransposed, ref c, cRowStride, alpha, beta, ref bias);
+            }
         }
-        else
+
+        if (wide < n)
         {
-            MultiplyColumns<T, Avx2Kernel>(m, n, k, ref a, aRowStride, aColumnStride, ref b, bRowStride, bTransposed, ref c, cRowStride, alpha, beta, ref bias);
+            MultiplyColumns<T, Avx2Kernel>(
+                m, n - wide, k, ref a, aRowStride, aColumnStride,
+                ref Unsafe.Add(ref b, bTransposed ? wide * bRowStride : wide), bRowStride, bTransposed,
+                ref Unsafe.Add(ref c, wide), cRowStride,
+                alpha, beta, ref Unsafe.IsNullRef(ref bias) ? ref bias : ref Unsafe.Add(ref bias, wide));
         }
     }
 
@@ -102,12 +124,6 @@ internal static class Gemm
         where T : unmanaged, IFloatingPointIeee754<T>
         where TKernel : struct, IMicroKernel
     {
-        if (k == 1 && !bTransposed)
-        {
-            RankOne(m, n, ref a, aRowStride, ref b, ref c, cRowStride, alpha, beta, ref bias);
-            return;
-        }
-
         int panelWidth = TKernel.PanelWidth<T>(), tileRows = TKernel.TileRows, depthBlock = TKernel.DepthBlock;
         Span<T> scratch = Scratch<T>.Get(depthBlock * panelWidth + tileRows * panelWidth + panelWidth);
         ref T packed = ref scratch[0];

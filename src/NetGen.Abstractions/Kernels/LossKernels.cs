@@ -1,7 +1,7 @@
 using System;
 using System.Numerics;
-using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace NetGen.Kernels;
 
@@ -33,9 +33,9 @@ public static class LossKernels
         }
         else
         {
-            TensorPrimitives.Subtract(outputs, targets, gradient);
-            sumOfSquares = TensorPrimitives.SumOfSquares<T>(gradient);
-            TensorPrimitives.Multiply(gradient, (T.One + T.One) * inverseColumns, gradient);
+            ElementwiseLoop.Apply(outputs, targets, gradient, default(Difference<T>));
+            sumOfSquares = RowMath.Dot<T>(gradient, gradient);
+            ElementwiseLoop.Apply(gradient, gradient, new Scaled<T>((T.One + T.One) * inverseColumns));
         }
 
         return sumOfSquares * inverseColumns;
@@ -61,8 +61,7 @@ public static class LossKernels
 
         if (!gradient.IsEmpty)
         {
-            TensorPrimitives.Subtract(outputs, targets, gradient);
-            TensorPrimitives.Multiply(gradient, inverseColumns, gradient);
+            ElementwiseLoop.Apply(outputs, targets, gradient, new ScaledDifference<T>(inverseColumns));
         }
 
         return sum * inverseColumns;
@@ -144,5 +143,32 @@ public static class LossKernels
         }
 
         return z[largest] - T.Log(y[largest]);
+    }
+
+    /// <summary>y − t.</summary>
+    private readonly struct Difference<T> : IBinaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public T Invoke(T y, T t) => y - t;
+        public Vector128<T> Invoke(Vector128<T> y, Vector128<T> t) => y - t;
+        public Vector256<T> Invoke(Vector256<T> y, Vector256<T> t) => y - t;
+        public Vector512<T> Invoke(Vector512<T> y, Vector512<T> t) => y - t;
+    }
+
+    /// <summary>scale·(y − t).</summary>
+    private readonly struct ScaledDifference<T>(T scale) : IBinaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public T Invoke(T y, T t) => (y - t) * scale;
+        public Vector128<T> Invoke(Vector128<T> y, Vector128<T> t) => (y - t) * Vector128.Create(scale);
+        public Vector256<T> Invoke(Vector256<T> y, Vector256<T> t) => (y - t) * Vector256.Create(scale);
+        public Vector512<T> Invoke(Vector512<T> y, Vector512<T> t) => (y - t) * Vector512.Create(scale);
+    }
+
+    /// <summary>scale·x (the second operand, the destination's old value, is x itself and ignored).</summary>
+    private readonly struct Scaled<T>(T scale) : IBinaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public T Invoke(T x, T unused) => x * scale;
+        public Vector128<T> Invoke(Vector128<T> x, Vector128<T> unused) => x * Vector128.Create(scale);
+        public Vector256<T> Invoke(Vector256<T> x, Vector256<T> unused) => x * Vector256.Create(scale);
+        public Vector512<T> Invoke(Vector512<T> x, Vector512<T> unused) => x * Vector512.Create(scale);
     }
 }

@@ -13,7 +13,7 @@ namespace NetGen.Tests.VectorPaths;
 /// </summary>
 public sealed class ActivationKernelTests
 {
-    public static TheoryData<int> Lengths() => new() { 1, 3, 7, 8, 15, 16, 17, 31, 32, 33, 65, 100 };
+    public static TheoryData<int> Lengths() => new() { 0, 1, 3, 7, 8, 15, 16, 17, 31, 32, 33, 65, 100 };
 
     [Theory]
     [MemberData(nameof(Lengths))]
@@ -65,6 +65,37 @@ public sealed class ActivationKernelTests
             double expected = Math.Tanh(z[i]);
             Assert.True(Math.Abs(y[i] - expected) <= 4 * (Math.BitIncrement(Math.Abs(expected)) - Math.Abs(expected)) + double.Epsilon,
                 $"tanh({z[i]:R}) = {y[i]:R}, Math.Tanh gives {expected:R}");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Lengths))]
+    public void Sigmoid_is_within_four_ulp_of_the_formula_in_double_and_saturates(int length)
+    {
+        double[] spread = RandomSpread(length, seed: length + 100);
+        // Past the float and double exponent ranges, NaN and the infinities, in the first slots (a whole vector when long enough).
+        double[] special = { 0, -0.0, 120, -120, 800, -800, double.NaN, double.PositiveInfinity, double.NegativeInfinity };
+        for (int i = 0; i < Math.Min(length, special.Length); i++)
+        {
+            spread[i] = special[i];
+        }
+
+        float[] zf = Array.ConvertAll(spread, value => (float)value), yf = new float[length];
+        double[] yd = new double[length];
+        ActivationKernels.Sigmoid<float>(zf, yf);
+        ActivationKernels.Sigmoid<double>(spread, yd);
+        for (int i = 0; i < length; i++)
+        {
+            float expectedFloat = (float)(1 / (1 + Math.Exp(-(double)zf[i])));
+            double expected = 1 / (1 + Math.Exp(-spread[i]));
+            if (double.IsNaN(expected))
+            {
+                Assert.True(float.IsNaN(yf[i]) && double.IsNaN(yd[i]), $"sigmoid(NaN) = {yf[i]}, {yd[i]}");
+                continue;
+            }
+
+            Assert.True(Math.Abs(yf[i] - expectedFloat) <= 4 * (MathF.BitIncrement(expectedFloat) - expectedFloat), $"float sigmoid({zf[i]:R}) = {yf[i]:R}, expected {expectedFloat:R}");
+            Assert.True(Math.Abs(yd[i] - expected) <= 4 * (Math.BitIncrement(expected) - expected), $"double sigmoid({spread[i]:R}) = {yd[i]:R}, expected {expected:R}");
         }
     }
 

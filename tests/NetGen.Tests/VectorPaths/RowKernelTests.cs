@@ -39,6 +39,31 @@ public sealed class RowKernelTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Widths))]
+    public void Mean_squared_error_and_binary_cross_entropy_match_the_formulas(int columns)
+    {
+        var random = new Random(columns + 50);
+        float[] logits = Values<float>(random, Rows * columns, scale: 6), targets = Values<float>(random, Rows * columns);
+        float[] outputs = Array.ConvertAll(logits, z => (float)(1 / (1 + Math.Exp(-z))));
+        float[] mseGradient = new float[logits.Length], bceGradient = new float[logits.Length];
+        float mse = LossKernels.MeanSquaredError<float>(outputs, targets, mseGradient, columns);
+        float bce = LossKernels.SigmoidBinaryCrossEntropy<float>(logits, outputs, targets, bceGradient, columns);
+
+        double expectedMse = 0, expectedBce = 0;
+        for (int k = 0; k < logits.Length; k++)
+        {
+            double difference = (double)outputs[k] - targets[k], z = logits[k];
+            expectedMse += difference * difference / columns;
+            expectedBce += (Math.Max(z, 0) - targets[k] * z + Math.Log(1 + Math.Exp(-Math.Abs(z)))) / columns;
+            Assert.True(Math.Abs(2 * difference / columns - mseGradient[k]) <= 1e-6, $"MSE gradient [{k}]: expected {2 * difference / columns}, got {mseGradient[k]}");
+            Assert.True(Math.Abs(difference / columns - bceGradient[k]) <= 1e-6, $"BCE gradient [{k}]: expected {difference / columns}, got {bceGradient[k]}");
+        }
+
+        Assert.True(Math.Abs(expectedMse - mse) <= 1e-5 * Math.Max(1, expectedMse), $"MSE: expected {expectedMse}, got {mse}");
+        Assert.True(Math.Abs(expectedBce - bce) <= 1e-5 * Math.Max(1, expectedBce), $"BCE: expected {expectedBce}, got {bce}");
+    }
+
     private static void Check<T>(int columns, double tolerance) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var random = new Random(columns);
