@@ -421,7 +421,8 @@ public sealed partial class NetworkGenerator
             // per-sample buffers (which the lane pass does not use, so only this branch grows them).
             if (plan.RunsInLanes)
             {
-                writer.WriteLine($"if ({Vector}.IsHardwareAccelerated && {Fma}.IsSupported && rows >= {Int(MinimumLaneRows)})");
+                // The lanes are Vector256s with FMA; a forced narrower kernel path (KernelPaths) takes the per-sample code too.
+                writer.WriteLine($"if (global::NetGen.Kernels.KernelPaths.VectorWidth >= 256 && {Fma}.IsSupported && rows >= {Int(MinimumLaneRows)})");
                 writer.OpenBrace();
                 writer.WriteLine($"loss += RunLanes(x, {targetSlice}, rows);");
                 writer.CloseBrace();

@@ -26,7 +26,10 @@ public sealed class InstructionSetTests
         "FullyQualifiedName~NetGen.Tests.LaneTests|FullyQualifiedName~NetGen.Tests.LaneKernelTests|" +
         "FullyQualifiedName~NetGen.Tests.FusedSgdTests|FullyQualifiedName~NetGen.Tests.OptimizerTests|" +
         "FullyQualifiedName~NetGen.Tests.TrainingTests|FullyQualifiedName~NetGen.Tests.ConvergenceTests|" +
-        "FullyQualifiedName~NetGen.Tests.IdxReaderTests|FullyQualifiedName~NetGen.Tests.VectorPaths.";
+        "FullyQualifiedName~NetGen.Tests.IdxReaderTests|FullyQualifiedName~NetGen.Tests.VectorPaths.|" +
+        "FullyQualifiedName~NetGen.Tests.Convolution.|FullyQualifiedName~NetGen.Tests.ConvolutionKernelTests|" +
+        "FullyQualifiedName~NetGen.Tests.PoolingKernelTests|FullyQualifiedName~NetGen.Tests.NaNPropagationTests|" +
+        "FullyQualifiedName~NetGen.Tests.StepGuardTests";
 
     // Nothing allocated per step, on each path NETGEN_VECTOR_WIDTH forces (scalar code everywhere makes them take a minute).
     private const string AllocationFilter = "|FullyQualifiedName~NetGen.Tests.AllocationTests";

@@ -206,7 +206,7 @@ namespace Demo
             {
                 int rows = global::System.Math.Min(global::NetGen.Trainer.MaxRowsPerPass, samples - start);
                 global::System.ReadOnlySpan<float> x = inputs.Slice(start * InputSize, rows * InputSize);
-                if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported && rows >= 2)
+                if (global::NetGen.Kernels.KernelPaths.VectorWidth >= 256 && global::System.Runtime.Intrinsics.X86.Fma.IsSupported && rows >= 2)
                 {
                     loss += RunLanes(x, targets.Slice(start * OutputSize, rows * OutputSize), rows);
                 }
@@ -305,7 +305,7 @@ namespace Demo
             {
                 int rows = global::System.Math.Min(global::NetGen.Trainer.MaxRowsPerPass, samples - start);
                 global::System.ReadOnlySpan<float> x = inputs.Slice(start * InputSize, rows * InputSize);
-                if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported && rows >= 2)
+                if (global::NetGen.Kernels.KernelPaths.VectorWidth >= 256 && global::System.Runtime.Intrinsics.X86.Fma.IsSupported && rows >= 2)
                 {
                     loss += RunLanes(x, labels.Slice(start, rows), rows);
                 }
