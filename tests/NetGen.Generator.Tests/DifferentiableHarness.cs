@@ -251,7 +251,8 @@ internal static class DifferentiableHarness
             }
         }
 
-        string target = method.ContainingType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) + "." + method.Name;
+        string target = method.ContainingType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) + "."
+            + (SyntaxFacts.GetKeywordKind(method.Name) == SyntaxKind.None ? method.Name : "@" + method.Name);
         probes.Append($$"""
             internal static class {{name}}
             {
