@@ -495,8 +495,8 @@ public sealed partial class DifferentiableGenerator
                 }
 
                 string callable = SymbolEqualityComparer.Default.Equals(target.ContainingType, _symbol.ContainingType)
-                    ? target.Name
-                    : target.ContainingType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) + "." + target.Name;
+                    ? Identifier(target.Name)
+                    : target.ContainingType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) + "." + Identifier(target.Name);
                 return new DifferentiableCallExpression(callable, arguments, new EquatableArray<bool>(target.Parameters.Select(p => p.Type.SpecialType == _real).ToArray()));
             }
 

@@ -75,6 +75,13 @@ public sealed class DifferentiableGradientTests
         """);
 
     [Fact]
+    public void Methods_named_with_keywords() => AssertGradientAgrees(
+        """
+        [Differentiable] public static double @class(double @double) => @double * @double;
+        [Differentiable] public static double @do(double x) => @class(x) + x;
+        """);
+
+    [Fact]
     public void A_cast_of_a_double_Math_call_in_a_float_method() => AssertGradientAgrees(
         "[Differentiable] public static float F(float x) => (float)Math.Sin(x) * x + (float)(Math.PI * x) + (float)Math.Pow(x * x + 1, 1.5);");
 

@@ -109,7 +109,9 @@ public static class Safetensors
     /// <summary>
     /// Reads and validates a whole file: the header length lies within the file and the bound, the JSON is well formed,
     /// every entry has a known dtype, a shape of non-negative dimensions and offsets whose length matches it, and the
-    /// entries tile the data exactly (contiguous, no overlap, no gap, nothing after).
+    /// entries tile the data exactly (contiguous, no overlap, no gap, nothing after). A stream that cannot seek is read
+    /// into arrays that grow as its bytes arrive, so a header that declares more than the stream holds cannot make
+    /// Read allocate it.
     /// </summary>
     /// <exception cref="NetGenFormatException">Anything about the file is wrong.</exception>
     public static (IReadOnlyList<TensorEntry> Tensors, IReadOnlyDictionary<string, string> Metadata) Read(Stream stream)

@@ -49,6 +49,9 @@ public sealed class DifferentiableTests
         yield return Case("Swish", 1, x => F.Swish(x[0]), (x, g) => F.SwishGradient(x[0], out g[0]));
         yield return Case("Composed (calls two [Differentiable] methods)", 2, x => F.Composed(x[0], x[1]), (x, g) => F.ComposedGradient(x[0], x[1], out g[0], out g[1]));
         yield return Case("ChainRule (Swish of Swish of Sin)", 1, x => F.ChainRule(x[0]), (x, g) => F.ChainRuleGradient(x[0], out g[0]));
+        yield return Case("NamedPowerAndLog", 1, x => F.NamedPowerAndLog(x[0]), (x, g) => F.NamedPowerAndLogGradient(x[0], out g[0]), positive: true);
+        yield return Case("NamedCall", 2, x => F.NamedCall(x[0], x[1]), (x, g) => F.NamedCallGradient(x[0], x[1], out g[0], out g[1]));
+        yield return Case("CollidingNames", 3, x => F.CollidingNames(x[0], x[1], x[2]), (x, g) => F.CollidingNamesGradient(x[0], x[1], x[2], out g[0], out g[1], out g[2]));
         yield return Case("WithInteger (loop to an int parameter)", 1, x => F.WithInteger(x[0], 5), (x, g) => F.WithIntegerGradient(x[0], 5, out g[0]));
     }
 
@@ -146,6 +149,28 @@ public sealed class DifferentiableTests
         Assert.Equal(sigmoid + x * sigmoid * (1 - sigmoid), dSwish, 1e-6f);
         Assert.Equal(MathF.Cos(x) * MathF.Cos(y) + x / MathF.Sqrt(x * x + 1), dx, 1e-6f);
         Assert.Equal(-MathF.Sin(x) * MathF.Sin(y), dy, 1e-6f);
+    }
+
+    [Fact]
+    public void Named_arguments_and_a_logarithm_to_base_2_match_the_closed_form_at_the_issues_point()
+    {
+        const double x = 0.7;
+
+        double value = F.NamedPowerAndLogGradient(x, out double dx);
+
+        // Math.Pow(y: 2, x: x) is x², not 2ˣ; Math.Log(x, 2) is ln x / ln 2, with derivative 1 / (x ln 2), not 1 / x.
+        Assert.Equal(x * x + Math.Log(x) / Math.Log(2), value, 14);
+        Assert.Equal(2 * x + 1 / (x * Math.Log(2)), dx, 12);
+    }
+
+    [Fact]
+    public void A_double_Math_call_cast_to_float_differentiates_in_a_float_method()
+    {
+        const float x = 0.7f;
+
+        F.SingleCastGradient(x, out float dx);
+
+        Assert.Equal(Math.Cos(x) * x + Math.Sin(x) + Math.PI, dx, 1e-6);
     }
 
     [Fact]

@@ -261,6 +261,29 @@ public static partial class Functions
         return s;
     }
 
+    // Issue #20 items 2, 5 and 6: each of these compiled as C# while its gradient did not, or was wrong.
+    [Differentiable]
+    public static double NamedPowerAndLog(double x) => Math.Pow(y: 2, x: x) + Math.Log(x, 2);
+
+    [Differentiable]
+    public static double NamedCall(double x, double y) => Product(y: y, x: x) + Math.PI * Math.E * x;
+
+    [Differentiable]
+    public static double CollidingNames(double x, double dx, double @in)
+    {
+        double adjoint_x = x * dx;
+        double tape = 0;
+        for (int i = 0; i < 3; i++)
+        {
+            tape += adjoint_x * @in + Math.Min(x, x);
+        }
+
+        return tape;
+    }
+
+    [Differentiable]
+    public static float SingleCast(float x) => (float)Math.Sin(x) * x + (float)(Math.PI * x);
+
     [Differentiable]
     public static float SingleSwish(float x) => x / (1 + MathF.Exp(-x));
 
