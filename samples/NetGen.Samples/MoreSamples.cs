@@ -38,7 +38,7 @@ public static class MnistSample
     }
 
     /// <summary>Up to 24 misclassified digits in a grid, each titled with its true and predicted label.</summary>
-    private static void MistakeGrid(string path, float[] images, List<int> mistakes, int[] truth, int[] predicted)
+    internal static void MistakeGrid(string path, float[] images, List<int> mistakes, int[] truth, int[] predicted)
     {
         const int columns = 6, cell = 34; // 28 pixels and a margin
         int rows = Math.Max(1, (mistakes.Count + columns - 1) / columns);

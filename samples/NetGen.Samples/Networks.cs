@@ -58,3 +58,15 @@ public partial class AdamNet { }
 [Dense(1)]
 [Adam(LearningRate = 0.01)]
 public partial class HousingNet { }
+
+/// <summary>LeNet-5 for 28×28 digits: two convolutions with max pooling, then three dense layers.</summary>
+[Network(InputShape = new[] { 1, 28, 28 }, Loss = Loss.CrossEntropy)]
+[Conv2D(6, 5, Activation.ReLU, Padding = 2)]
+[MaxPool2D(2)]
+[Conv2D(16, 5, Activation.ReLU)]
+[MaxPool2D(2)]
+[Dense(120, Activation.ReLU)]
+[Dense(84, Activation.ReLU)]
+[Dense(10, Activation.Softmax)]
+[Adam(LearningRate = 1e-3)]
+public partial class LeNet { }

@@ -69,6 +69,7 @@ public static class SampleRunner
         ("xor", "XOR in the three modes of gradient descent, with their loss curves", XorSample.Run),
         ("iris", "Fisher's Iris flowers: train/test split, accuracy and confusion matrix", IrisSample.Run),
         ("mnist", "real handwritten digits: 8,000 to train on, 2,000 to test, a confusion matrix and the mistakes", MnistSample.Run),
+        ("mnist-cnn", "the same digits with LeNet-5: convolutions and pooling, its first-layer filters and its mistakes", CnnSample.Run),
         ("spiral", "two interleaved spirals and the decision boundary between them", SpiralSample.Run),
         ("sine", "regression of sin(x), with the fit along the way", SineSample.Run),
         ("regression", "house prices from a CSV file: standardised features, a held-out split, R², MAE and RMSE", RegressionSample.Run),

@@ -6,6 +6,7 @@ using Xunit;
 namespace NetGen.Tests;
 
 /// <summary>Steady-state training and prediction allocate nothing: buffers are allocated once and reused.</summary>
+[Collection(KernelThreadsCollection.Name)]
 public sealed class AllocationTests
 {
     /// <summary>

@@ -9,6 +9,7 @@ namespace NetGen.Tests;
 /// The convolution kernels against nn.Conv2d's definition written out as nested loops over doubles (a cross-correlation
 /// with zero padding), and the two backward products also against central finite differences of ⟨Z, R⟩.
 /// </summary>
+[Collection(KernelThreadsCollection.Name)]
 public sealed class ConvolutionKernelTests
 {
     /// <summary>

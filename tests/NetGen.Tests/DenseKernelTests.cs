@@ -7,6 +7,7 @@ using Xunit;
 namespace NetGen.Tests;
 
 /// <summary>The dense-layer kernels against the textbook triple loops, over shapes that hit every block and tail.</summary>
+[Collection(KernelThreadsCollection.Name)]
 public sealed class DenseKernelTests
 {
     public static TheoryData<int, int, int> Shapes()

@@ -6,6 +6,7 @@ using Xunit;
 namespace NetGen.Tests;
 
 /// <summary>Each optimizer's first three updates against the torch.optim formulas, computed independently.</summary>
+[Collection(KernelThreadsCollection.Name)]
 public sealed class OptimizerTests
 {
     public static IEnumerable<object[]> Optimizers()

@@ -11,7 +11,11 @@ namespace NetGen;
 /// <para>
 /// Bodies may use locals, assignments and compound assignments, + − × ÷ and unary minus, if/else and ?:, for loops,
 /// the Math and MathF functions Sin, Cos, Tan, Exp, Log, Log10, Sqrt, Pow, Abs, Tanh, Sinh, Cosh, Atan, Asin, Acos,
-/// Max and Min, and calls to other [Differentiable] methods. Anything else is a compile error (NG01xx) at the construct.
+/// Max and Min, Math.Log(a, newBase), constants such as Math.PI and Math.E, and calls to other [Differentiable]
+/// methods, with positional, named or omitted optional arguments. Only static methods of a partial type are
+/// differentiated; the attribute on a local function or lambda is NG0109. Each gradient output is named d followed by
+/// the parameter's name, with _2 added if the body already uses that name. Anything else is a compile error (NG01xx)
+/// at the construct.
 /// </para>
 /// </summary>
 [AttributeUsage(AttributeTargets.Method, AllowMultiple = false, Inherited = false)]

@@ -245,7 +245,7 @@ public sealed class NetworkArchitecture
                 index.ToString(CultureInfo.InvariantCulture),
                 layer.Kind.ToString(),
                 "[" + string.Join(", ", layer.OutputShape) + "]",
-                layer.ActivationName,
+                layer.Kind is LayerKind.Dense or LayerKind.Conv1D or LayerKind.Conv2D ? layer.ActivationName : "",
                 layer.ParameterCount.ToString("N0", CultureInfo.InvariantCulture),
             })
             .Prepend(["#", "layer", "output", "activation", "parameters"])
