@@ -13,13 +13,14 @@ internal static class GeneratedMembers
     public static readonly HashSet<string> PublicMethods = new()
     {
         "InitializeParameters", "Predict", "PredictBatch", "TrainStep", "TrainBatch", "AccumulateGradients", "ComputeLoss",
-        "ApplyGradients", "ZeroGradients", "Fit", "Save", "Load", "SaveCheckpoint", "LoadCheckpoint", "ExportOnnx",
+        "ApplyGradients", "ZeroGradients", "Fit", "Save", "Load", "SaveCheckpoint", "LoadCheckpoint", "ExportOnnx", "CreatePredictor",
     };
 
     /// <summary>The public constants and properties.</summary>
     public static readonly HashSet<string> PublicValues = new()
     {
         "InputSize", "OutputSize", "ParameterCount", "Parameters", "Gradients", "OptimizerState", "OptimizerStep", "LearningRate", "Architecture",
+        "Predictor",
     };
 
     /// <summary>The private fields and methods of the generated implementation.</summary>
@@ -27,7 +28,7 @@ internal static class GeneratedMembers
     {
         "_parameters", "_gradients", "_optimizerState", "_optimizerStep", "_learningRate", "_rowCapacity", "_gradientsClean", "_convolutionScratch",
         "DrawInitialParameters", "RunForward", "RunBackward", "RunBackwardAndDescend", "RunLanes", "TrainFused",
-        "AccumulateGradientsCore", "ComputeOutputLoss", "ApplyUpdate", "EnsureRowCapacity",
+        "AccumulateGradientsCore", "ComputeOutputLoss", "ApplyUpdate", "EnsureRowCapacity", "ForwardPass",
     };
 
     /// <summary>The per-layer buffers and geometries, <c>_layer{index}Outputs</c> and the like.</summary>

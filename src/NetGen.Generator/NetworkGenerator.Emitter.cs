@@ -75,6 +75,7 @@ public sealed partial class NetworkGenerator
             }
 
             EmitBuffers(writer, plan);
+            EmitPredictor(writer, plan);
 
             writer.CloseBrace();
             GeneratorOutput.CloseTypes(writer, open);
@@ -606,13 +607,13 @@ public sealed partial class NetworkGenerator
         }
 
         /// <summary>RunForward: each layer in turn, from the inputs to the output layer's buffer.</summary>
-        private static void EmitForward(SourceWriter writer, NetworkPlan plan)
+        private static void EmitForward(SourceWriter writer, NetworkPlan plan, string parameters = "_parameters")
         {
             writer.WriteLine("// Forward pass over the first rows samples of inputs: leaves every layer's outputs in its buffer.");
             writer.WriteLine(FullyOptimized);
             writer.WriteLine($"private void RunForward({ReadOnlySpan}<{plan.T}> inputs, int rows)");
             writer.OpenBrace();
-            writer.WriteLine($"{ReadOnlySpan}<{plan.T}> p = _parameters;");
+            writer.WriteLine($"{ReadOnlySpan}<{plan.T}> p = {parameters};");
             foreach (LayerPlan layer in plan.Layers)
             {
                 writer.WriteLine();
@@ -930,6 +931,12 @@ public sealed partial class NetworkGenerator
             }
 
             writer.WriteLine("// Grows the per-sample buffers to hold at least rows samples; they never shrink, so steady training allocates nothing.");
+            EmitEnsureRowCapacity(writer, plan, plan.Buffers);
+        }
+
+        private static void EmitEnsureRowCapacity(SourceWriter writer, NetworkPlan plan, System.Collections.Generic.IEnumerable<string> buffers)
+        {
+            string t = plan.T;
             writer.WriteLine("private void EnsureRowCapacity(int rows)");
             writer.OpenBrace();
             writer.WriteLine("if (rows <= _rowCapacity)");
@@ -937,7 +944,7 @@ public sealed partial class NetworkGenerator
             writer.WriteLine("return;");
             writer.CloseBrace();
             writer.WriteLine();
-            foreach (string buffer in plan.Buffers)
+            foreach (string buffer in buffers)
             {
                 writer.WriteLine($"{buffer} = new {t}[{(plan.BufferWidth(buffer) == 1 ? "rows" : $"checked(rows * {Int(plan.BufferWidth(buffer))})")}];");
             }
@@ -953,6 +960,108 @@ public sealed partial class NetworkGenerator
             }
 
             writer.WriteLine("_rowCapacity = rows;");
+            writer.CloseBrace();
+        }
+
+        /// <summary>
+        /// CreatePredictor and the Predictor it returns: predictions from any number of threads at once, each thread with
+        /// forward buffers of its own (a ForwardPass, made on its first call) and all of them reading the network's
+        /// parameters. The forward pass is RunForward's code again, over the pass's buffers.
+        /// </summary>
+        private static void EmitPredictor(SourceWriter writer, NetworkPlan plan)
+        {
+            string t = plan.T;
+            string network = plan.Spec.Type.Name;
+            string name = plan.NameOf;
+            string[] forwardBuffers = plan.Buffers.Where(buffer => plan.Layers.All(layer => layer.Gradients != buffer)).ToArray();
+            writer.WriteLine();
+            writer.WriteBlock($$"""
+                /// <summary>
+                /// Creates a <see cref="Predictor"/>, which predicts from several threads at once with this network's parameters. The
+                /// network itself is not thread-safe: it owns its buffers.
+                /// </summary>
+                /// <returns>A predictor reading this network's parameters as they are at each prediction.</returns>
+                public Predictor CreatePredictor() => new Predictor(this);
+
+                /// <summary>
+                /// Predictions from any number of threads at once: each thread gets forward buffers of its own on its first call
+                /// (no allocation after that), and every thread reads the network's parameters, so a prediction sees them as they
+                /// are at that moment. Do not train the network while predictions run.
+                /// </summary>
+                public sealed class Predictor
+                {
+                    private readonly global::System.Threading.ThreadLocal<ForwardPass> _passes;
+
+                    internal Predictor({{network}} network) => _passes = new global::System.Threading.ThreadLocal<ForwardPass>(() => new ForwardPass(network));
+
+                    /// <summary>Computes the outputs of one sample; safe to call from several threads at once.</summary>
+                    /// <param name="input">The sample's <see cref="InputSize"/> values.</param>
+                    /// <param name="output">Receives the <see cref="OutputSize"/> outputs.</param>
+                    public void Predict({{ReadOnlySpan}}<{{t}}> input, {{Span}}<{{t}}> output)
+                    {
+                        {{Arguments}}.RequireSample(input.Length, InputSize, {{name}}, nameof(InputSize), nameof(input));
+                        {{Arguments}}.RequireSample(output.Length, OutputSize, {{name}}, nameof(OutputSize), nameof(output));
+                        _passes.Value!.Predict(input, output);
+                    }
+
+                    /// <summary>Computes the outputs of a batch of samples, stored row-major; safe to call from several threads at once.</summary>
+                    /// <param name="inputs">The samples, <see cref="InputSize"/> values each.</param>
+                    /// <param name="outputs">Receives <see cref="OutputSize"/> outputs per sample.</param>
+                    public void PredictBatch({{ReadOnlySpan}}<{{t}}> inputs, {{Span}}<{{t}}> outputs)
+                    {
+                        int samples = {{Arguments}}.SampleCount(inputs.Length, InputSize, {{name}}, nameof(inputs));
+                        {{Arguments}}.RequireRows(outputs.Length, samples, OutputSize, {{name}}, nameof(outputs));
+                        _passes.Value!.PredictBatch(inputs, outputs, samples);
+                    }
+                }
+
+                // One thread's forward buffers, for Predictor: the forward pass of the network over buffers of its own.
+                private sealed class ForwardPass
+                {
+                    private readonly {{network}} _network;
+                    private int _rowCapacity = 1;
+                """);
+            writer.Indent();
+            foreach (string buffer in forwardBuffers)
+            {
+                writer.WriteLine($"private {t}[] {buffer} = new {t}[{Int(plan.BufferWidth(buffer))}];");
+            }
+
+            foreach (string buffer in plan.IndexBuffers)
+            {
+                writer.WriteLine($"private int[] {buffer} = new int[{Int(plan.IndexBufferWidth(buffer))}];");
+            }
+
+            if (plan.ConvolutionScratch is { } scratch)
+            {
+                writer.WriteLine($"private {t}[] {scratch} = new {t}[{ScratchLength(plan, "1")}];");
+            }
+
+            string outputs = plan.Output.Outputs;
+            writer.WriteBlock($$"""
+
+                public ForwardPass({{network}} network) => _network = network;
+
+                public void Predict({{ReadOnlySpan}}<{{t}}> input, {{Span}}<{{t}}> output)
+                {
+                    RunForward(input, 1);
+                    new {{Span}}<{{t}}>({{outputs}}, 0, OutputSize).CopyTo(output);
+                }
+
+                public void PredictBatch({{ReadOnlySpan}}<{{t}}> inputs, {{Span}}<{{t}}> outputs, int samples)
+                {
+                    for (int start = 0; start < samples; start += {{RowsPerPass}})
+                    {
+                        int rows = global::System.Math.Min({{RowsPerPass}}, samples - start);
+                        EnsureRowCapacity(rows);
+                        RunForward(inputs.Slice(start * InputSize, rows * InputSize), rows);
+                        new {{Span}}<{{t}}>({{outputs}}, 0, rows * OutputSize).CopyTo(outputs.Slice(start * OutputSize));
+                    }
+                }
+
+                """);
+            EmitForward(writer, plan, parameters: "_network._parameters");
+            EmitEnsureRowCapacity(writer, plan, forwardBuffers);
             writer.CloseBrace();
         }
 

@@ -590,5 +590,118 @@ namespace Demo
             _convolutionScratch = new float[checked((int)_layer0Geometry.ScratchLength(rows))];
             _rowCapacity = rows;
         }
+
+        /// <summary>
+        /// Creates a <see cref="Predictor"/>, which predicts from several threads at once with this network's parameters. The
+        /// network itself is not thread-safe: it owns its buffers.
+        /// </summary>
+        /// <returns>A predictor reading this network's parameters as they are at each prediction.</returns>
+        public Predictor CreatePredictor() => new Predictor(this);
+
+        /// <summary>
+        /// Predictions from any number of threads at once: each thread gets forward buffers of its own on its first call
+        /// (no allocation after that), and every thread reads the network's parameters, so a prediction sees them as they
+        /// are at that moment. Do not train the network while predictions run.
+        /// </summary>
+        public sealed class Predictor
+        {
+            private readonly global::System.Threading.ThreadLocal<ForwardPass> _passes;
+
+            internal Predictor(ConvNet network) => _passes = new global::System.Threading.ThreadLocal<ForwardPass>(() => new ForwardPass(network));
+
+            /// <summary>Computes the outputs of one sample; safe to call from several threads at once.</summary>
+            /// <param name="input">The sample's <see cref="InputSize"/> values.</param>
+            /// <param name="output">Receives the <see cref="OutputSize"/> outputs.</param>
+            public void Predict(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
+            {
+                global::NetGen.NetworkArguments.RequireSample(input.Length, InputSize, "ConvNet", nameof(InputSize), nameof(input));
+                global::NetGen.NetworkArguments.RequireSample(output.Length, OutputSize, "ConvNet", nameof(OutputSize), nameof(output));
+                _passes.Value!.Predict(input, output);
+            }
+
+            /// <summary>Computes the outputs of a batch of samples, stored row-major; safe to call from several threads at once.</summary>
+            /// <param name="inputs">The samples, <see cref="InputSize"/> values each.</param>
+            /// <param name="outputs">Receives <see cref="OutputSize"/> outputs per sample.</param>
+            public void PredictBatch(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
+            {
+                int samples = global::NetGen.NetworkArguments.SampleCount(inputs.Length, InputSize, "ConvNet", nameof(inputs));
+                global::NetGen.NetworkArguments.RequireRows(outputs.Length, samples, OutputSize, "ConvNet", nameof(outputs));
+                _passes.Value!.PredictBatch(inputs, outputs, samples);
+            }
+        }
+
+        // One thread's forward buffers, for Predictor: the forward pass of the network over buffers of its own.
+        private sealed class ForwardPass
+        {
+            private readonly ConvNet _network;
+            private int _rowCapacity = 1;
+            private float[] _layer0Outputs = new float[72];
+            private float[] _layer1Outputs = new float[18];
+            private float[] _layer2Logits = new float[3];
+            private float[] _layer2Outputs = new float[3];
+            private int[] _layer1Argmax = new int[18];
+            private float[] _convolutionScratch = new float[checked((int)_layer0Geometry.ScratchLength(1))];
+
+            public ForwardPass(ConvNet network) => _network = network;
+
+            public void Predict(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
+            {
+                RunForward(input, 1);
+                new global::System.Span<float>(_layer2Outputs, 0, OutputSize).CopyTo(output);
+            }
+
+            public void PredictBatch(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, int samples)
+            {
+                for (int start = 0; start < samples; start += global::NetGen.Trainer.MaxRowsPerPass)
+                {
+                    int rows = global::System.Math.Min(global::NetGen.Trainer.MaxRowsPerPass, samples - start);
+                    EnsureRowCapacity(rows);
+                    RunForward(inputs.Slice(start * InputSize, rows * InputSize), rows);
+                    new global::System.Span<float>(_layer2Outputs, 0, rows * OutputSize).CopyTo(outputs.Slice(start * OutputSize));
+                }
+            }
+
+            // Forward pass over the first rows samples of inputs: leaves every layer's outputs in its buffer.
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private void RunForward(global::System.ReadOnlySpan<float> inputs, int rows)
+            {
+                global::System.ReadOnlySpan<float> p = _network._parameters;
+
+                // Layer 0: Conv2D 1 × 6 × 6 → 2 × 6 × 6, ReLU, forward
+                global::NetGen.Kernels.ConvolutionKernels.Forward<float>(p.Slice(0, 18), p.Slice(18, 2), inputs, new global::System.Span<float>(_layer0Outputs, 0, rows * 72), rows, in _layer0Geometry, _convolutionScratch);
+                global::NetGen.Kernels.ActivationKernels.ReLU<float>(new global::System.Span<float>(_layer0Outputs, 0, rows * 72), new global::System.Span<float>(_layer0Outputs, 0, rows * 72));
+
+                // Layer 1: MaxPool2D 2 × 6 × 6 → 2 × 3 × 3, forward
+                global::NetGen.Kernels.PoolingKernels.MaxPoolForward<float>(new global::System.Span<float>(_layer0Outputs, 0, rows * 72), new global::System.Span<float>(_layer1Outputs, 0, rows * 18), new global::System.Span<int>(_layer1Argmax, 0, rows * 18), rows, in _layer1Geometry);
+
+                // Layer 2: Dense 2 × 3 × 3 → 3, Softmax, forward, unrolled
+                for (int row = 0; row < rows; row++)
+                {
+                    global::System.ReadOnlySpan<float> x = new global::System.ReadOnlySpan<float>(_layer1Outputs, row * 18, 18);
+                    global::System.Span<float> z = new global::System.Span<float>(_layer2Logits, row * 3, 3);
+                    z[0] = p[74] + p[20] * x[0] + (p[21] * x[1] + p[22] * x[2]) + (p[23] * x[3] + p[24] * x[4] + (p[25] * x[5] + p[26] * x[6])) + (p[27] * x[7] + p[28] * x[8] + (p[29] * x[9] + p[30] * x[10]) + (p[31] * x[11] + p[32] * x[12] + (p[33] * x[13] + p[34] * x[14]))) + (p[35] * x[15] + p[36] * x[16] + p[37] * x[17]);
+                    z[1] = p[75] + p[38] * x[0] + (p[39] * x[1] + p[40] * x[2]) + (p[41] * x[3] + p[42] * x[4] + (p[43] * x[5] + p[44] * x[6])) + (p[45] * x[7] + p[46] * x[8] + (p[47] * x[9] + p[48] * x[10]) + (p[49] * x[11] + p[50] * x[12] + (p[51] * x[13] + p[52] * x[14]))) + (p[53] * x[15] + p[54] * x[16] + p[55] * x[17]);
+                    z[2] = p[76] + p[56] * x[0] + (p[57] * x[1] + p[58] * x[2]) + (p[59] * x[3] + p[60] * x[4] + (p[61] * x[5] + p[62] * x[6])) + (p[63] * x[7] + p[64] * x[8] + (p[65] * x[9] + p[66] * x[10]) + (p[67] * x[11] + p[68] * x[12] + (p[69] * x[13] + p[70] * x[14]))) + (p[71] * x[15] + p[72] * x[16] + p[73] * x[17]);
+                }
+                // Softmax of every row at once, vectorised.
+                global::NetGen.Kernels.ActivationKernels.Softmax<float>(new global::System.Span<float>(_layer2Logits, 0, rows * 3), new global::System.Span<float>(_layer2Outputs, 0, rows * 3), rows, 3);
+            }
+
+            private void EnsureRowCapacity(int rows)
+            {
+                if (rows <= _rowCapacity)
+                {
+                    return;
+                }
+
+                _layer0Outputs = new float[checked(rows * 72)];
+                _layer1Outputs = new float[checked(rows * 18)];
+                _layer2Logits = new float[checked(rows * 3)];
+                _layer2Outputs = new float[checked(rows * 3)];
+                _layer1Argmax = new int[checked(rows * 18)];
+                _convolutionScratch = new float[checked((int)_layer0Geometry.ScratchLength(rows))];
+                _rowCapacity = rows;
+            }
+        }
     }
 }

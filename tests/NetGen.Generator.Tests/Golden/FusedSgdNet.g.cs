@@ -492,5 +492,104 @@ namespace Demo
             _layer1Gradients = new float[checked(rows * 2)];
             _rowCapacity = rows;
         }
+
+        /// <summary>
+        /// Creates a <see cref="Predictor"/>, which predicts from several threads at once with this network's parameters. The
+        /// network itself is not thread-safe: it owns its buffers.
+        /// </summary>
+        /// <returns>A predictor reading this network's parameters as they are at each prediction.</returns>
+        public Predictor CreatePredictor() => new Predictor(this);
+
+        /// <summary>
+        /// Predictions from any number of threads at once: each thread gets forward buffers of its own on its first call
+        /// (no allocation after that), and every thread reads the network's parameters, so a prediction sees them as they
+        /// are at that moment. Do not train the network while predictions run.
+        /// </summary>
+        public sealed class Predictor
+        {
+            private readonly global::System.Threading.ThreadLocal<ForwardPass> _passes;
+
+            internal Predictor(FusedSgdNet network) => _passes = new global::System.Threading.ThreadLocal<ForwardPass>(() => new ForwardPass(network));
+
+            /// <summary>Computes the outputs of one sample; safe to call from several threads at once.</summary>
+            /// <param name="input">The sample's <see cref="InputSize"/> values.</param>
+            /// <param name="output">Receives the <see cref="OutputSize"/> outputs.</param>
+            public void Predict(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
+            {
+                global::NetGen.NetworkArguments.RequireSample(input.Length, InputSize, "FusedSgdNet", nameof(InputSize), nameof(input));
+                global::NetGen.NetworkArguments.RequireSample(output.Length, OutputSize, "FusedSgdNet", nameof(OutputSize), nameof(output));
+                _passes.Value!.Predict(input, output);
+            }
+
+            /// <summary>Computes the outputs of a batch of samples, stored row-major; safe to call from several threads at once.</summary>
+            /// <param name="inputs">The samples, <see cref="InputSize"/> values each.</param>
+            /// <param name="outputs">Receives <see cref="OutputSize"/> outputs per sample.</param>
+            public void PredictBatch(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
+            {
+                int samples = global::NetGen.NetworkArguments.SampleCount(inputs.Length, InputSize, "FusedSgdNet", nameof(inputs));
+                global::NetGen.NetworkArguments.RequireRows(outputs.Length, samples, OutputSize, "FusedSgdNet", nameof(outputs));
+                _passes.Value!.PredictBatch(inputs, outputs, samples);
+            }
+        }
+
+        // One thread's forward buffers, for Predictor: the forward pass of the network over buffers of its own.
+        private sealed class ForwardPass
+        {
+            private readonly FusedSgdNet _network;
+            private int _rowCapacity = 1;
+            private float[] _layer0Outputs = new float[8];
+            private float[] _layer1Outputs = new float[2];
+
+            public ForwardPass(FusedSgdNet network) => _network = network;
+
+            public void Predict(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
+            {
+                RunForward(input, 1);
+                new global::System.Span<float>(_layer1Outputs, 0, OutputSize).CopyTo(output);
+            }
+
+            public void PredictBatch(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, int samples)
+            {
+                for (int start = 0; start < samples; start += global::NetGen.Trainer.MaxRowsPerPass)
+                {
+                    int rows = global::System.Math.Min(global::NetGen.Trainer.MaxRowsPerPass, samples - start);
+                    EnsureRowCapacity(rows);
+                    RunForward(inputs.Slice(start * InputSize, rows * InputSize), rows);
+                    new global::System.Span<float>(_layer1Outputs, 0, rows * OutputSize).CopyTo(outputs.Slice(start * OutputSize));
+                }
+            }
+
+            // Forward pass over the first rows samples of inputs: leaves every layer's outputs in its buffer.
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private void RunForward(global::System.ReadOnlySpan<float> inputs, int rows)
+            {
+                global::System.ReadOnlySpan<float> p = _network._parameters;
+
+                // Layer 0: Dense 32 → 8, LeakyReLU, forward
+                global::NetGen.Kernels.DenseKernels.Forward<float>(p.Slice(0, 256), p.Slice(256, 8), inputs, new global::System.Span<float>(_layer0Outputs, 0, rows * 8), rows, 32, 8);
+                global::NetGen.Kernels.ActivationKernels.LeakyReLU<float>(new global::System.Span<float>(_layer0Outputs, 0, rows * 8), new global::System.Span<float>(_layer0Outputs, 0, rows * 8), 0.2f);
+
+                // Layer 1: Dense 8 → 2, Identity, forward, unrolled
+                for (int row = 0; row < rows; row++)
+                {
+                    global::System.ReadOnlySpan<float> x = new global::System.ReadOnlySpan<float>(_layer0Outputs, row * 8, 8);
+                    global::System.Span<float> y = new global::System.Span<float>(_layer1Outputs, row * 2, 2);
+                    y[0] = p[280] + p[264] * x[0] + (p[265] * x[1] + p[266] * x[2]) + (p[267] * x[3] + p[268] * x[4] + (p[269] * x[5] + p[270] * x[6])) + p[271] * x[7];
+                    y[1] = p[281] + p[272] * x[0] + (p[273] * x[1] + p[274] * x[2]) + (p[275] * x[3] + p[276] * x[4] + (p[277] * x[5] + p[278] * x[6])) + p[279] * x[7];
+                }
+            }
+
+            private void EnsureRowCapacity(int rows)
+            {
+                if (rows <= _rowCapacity)
+                {
+                    return;
+                }
+
+                _layer0Outputs = new float[checked(rows * 8)];
+                _layer1Outputs = new float[checked(rows * 2)];
+                _rowCapacity = rows;
+            }
+        }
     }
 }

@@ -440,5 +440,105 @@ namespace Demo
             _layer1Gradients = new float[checked(rows * 3)];
             _rowCapacity = rows;
         }
+
+        /// <summary>
+        /// Creates a <see cref="Predictor"/>, which predicts from several threads at once with this network's parameters. The
+        /// network itself is not thread-safe: it owns its buffers.
+        /// </summary>
+        /// <returns>A predictor reading this network's parameters as they are at each prediction.</returns>
+        public Predictor CreatePredictor() => new Predictor(this);
+
+        /// <summary>
+        /// Predictions from any number of threads at once: each thread gets forward buffers of its own on its first call
+        /// (no allocation after that), and every thread reads the network's parameters, so a prediction sees them as they
+        /// are at that moment. Do not train the network while predictions run.
+        /// </summary>
+        public sealed class Predictor
+        {
+            private readonly global::System.Threading.ThreadLocal<ForwardPass> _passes;
+
+            internal Predictor(KernelAdamNet network) => _passes = new global::System.Threading.ThreadLocal<ForwardPass>(() => new ForwardPass(network));
+
+            /// <summary>Computes the outputs of one sample; safe to call from several threads at once.</summary>
+            /// <param name="input">The sample's <see cref="InputSize"/> values.</param>
+            /// <param name="output">Receives the <see cref="OutputSize"/> outputs.</param>
+            public void Predict(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
+            {
+                global::NetGen.NetworkArguments.RequireSample(input.Length, InputSize, "KernelAdamNet", nameof(InputSize), nameof(input));
+                global::NetGen.NetworkArguments.RequireSample(output.Length, OutputSize, "KernelAdamNet", nameof(OutputSize), nameof(output));
+                _passes.Value!.Predict(input, output);
+            }
+
+            /// <summary>Computes the outputs of a batch of samples, stored row-major; safe to call from several threads at once.</summary>
+            /// <param name="inputs">The samples, <see cref="InputSize"/> values each.</param>
+            /// <param name="outputs">Receives <see cref="OutputSize"/> outputs per sample.</param>
+            public void PredictBatch(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
+            {
+                int samples = global::NetGen.NetworkArguments.SampleCount(inputs.Length, InputSize, "KernelAdamNet", nameof(inputs));
+                global::NetGen.NetworkArguments.RequireRows(outputs.Length, samples, OutputSize, "KernelAdamNet", nameof(outputs));
+                _passes.Value!.PredictBatch(inputs, outputs, samples);
+            }
+        }
+
+        // One thread's forward buffers, for Predictor: the forward pass of the network over buffers of its own.
+        private sealed class ForwardPass
+        {
+            private readonly KernelAdamNet _network;
+            private int _rowCapacity = 1;
+            private float[] _layer0Outputs = new float[16];
+            private float[] _layer1Outputs = new float[3];
+
+            public ForwardPass(KernelAdamNet network) => _network = network;
+
+            public void Predict(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
+            {
+                RunForward(input, 1);
+                new global::System.Span<float>(_layer1Outputs, 0, OutputSize).CopyTo(output);
+            }
+
+            public void PredictBatch(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, int samples)
+            {
+                for (int start = 0; start < samples; start += global::NetGen.Trainer.MaxRowsPerPass)
+                {
+                    int rows = global::System.Math.Min(global::NetGen.Trainer.MaxRowsPerPass, samples - start);
+                    EnsureRowCapacity(rows);
+                    RunForward(inputs.Slice(start * InputSize, rows * InputSize), rows);
+                    new global::System.Span<float>(_layer1Outputs, 0, rows * OutputSize).CopyTo(outputs.Slice(start * OutputSize));
+                }
+            }
+
+            // Forward pass over the first rows samples of inputs: leaves every layer's outputs in its buffer.
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private void RunForward(global::System.ReadOnlySpan<float> inputs, int rows)
+            {
+                global::System.ReadOnlySpan<float> p = _network._parameters;
+
+                // Layer 0: Dense 20 → 16, ReLU, forward
+                global::NetGen.Kernels.DenseKernels.Forward<float>(p.Slice(0, 320), p.Slice(320, 16), inputs, new global::System.Span<float>(_layer0Outputs, 0, rows * 16), rows, 20, 16);
+                global::NetGen.Kernels.ActivationKernels.ReLU<float>(new global::System.Span<float>(_layer0Outputs, 0, rows * 16), new global::System.Span<float>(_layer0Outputs, 0, rows * 16));
+
+                // Layer 1: Dense 16 → 3, Identity, forward, unrolled
+                for (int row = 0; row < rows; row++)
+                {
+                    global::System.ReadOnlySpan<float> x = new global::System.ReadOnlySpan<float>(_layer0Outputs, row * 16, 16);
+                    global::System.Span<float> y = new global::System.Span<float>(_layer1Outputs, row * 3, 3);
+                    y[0] = p[384] + p[336] * x[0] + (p[337] * x[1] + p[338] * x[2]) + (p[339] * x[3] + p[340] * x[4] + (p[341] * x[5] + p[342] * x[6])) + (p[343] * x[7] + p[344] * x[8] + (p[345] * x[9] + p[346] * x[10]) + (p[347] * x[11] + p[348] * x[12] + (p[349] * x[13] + p[350] * x[14]))) + p[351] * x[15];
+                    y[1] = p[385] + p[352] * x[0] + (p[353] * x[1] + p[354] * x[2]) + (p[355] * x[3] + p[356] * x[4] + (p[357] * x[5] + p[358] * x[6])) + (p[359] * x[7] + p[360] * x[8] + (p[361] * x[9] + p[362] * x[10]) + (p[363] * x[11] + p[364] * x[12] + (p[365] * x[13] + p[366] * x[14]))) + p[367] * x[15];
+                    y[2] = p[386] + p[368] * x[0] + (p[369] * x[1] + p[370] * x[2]) + (p[371] * x[3] + p[372] * x[4] + (p[373] * x[5] + p[374] * x[6])) + (p[375] * x[7] + p[376] * x[8] + (p[377] * x[9] + p[378] * x[10]) + (p[379] * x[11] + p[380] * x[12] + (p[381] * x[13] + p[382] * x[14]))) + p[383] * x[15];
+                }
+            }
+
+            private void EnsureRowCapacity(int rows)
+            {
+                if (rows <= _rowCapacity)
+                {
+                    return;
+                }
+
+                _layer0Outputs = new float[checked(rows * 16)];
+                _layer1Outputs = new float[checked(rows * 3)];
+                _rowCapacity = rows;
+            }
+        }
     }
 }

@@ -737,5 +737,122 @@ namespace Demo
             _layer1Gradients = new float[checked(rows * 3)];
             _rowCapacity = rows;
         }
+
+        /// <summary>
+        /// Creates a <see cref="Predictor"/>, which predicts from several threads at once with this network's parameters. The
+        /// network itself is not thread-safe: it owns its buffers.
+        /// </summary>
+        /// <returns>A predictor reading this network's parameters as they are at each prediction.</returns>
+        public Predictor CreatePredictor() => new Predictor(this);
+
+        /// <summary>
+        /// Predictions from any number of threads at once: each thread gets forward buffers of its own on its first call
+        /// (no allocation after that), and every thread reads the network's parameters, so a prediction sees them as they
+        /// are at that moment. Do not train the network while predictions run.
+        /// </summary>
+        public sealed class Predictor
+        {
+            private readonly global::System.Threading.ThreadLocal<ForwardPass> _passes;
+
+            internal Predictor(LabelsNet network) => _passes = new global::System.Threading.ThreadLocal<ForwardPass>(() => new ForwardPass(network));
+
+            /// <summary>Computes the outputs of one sample; safe to call from several threads at once.</summary>
+            /// <param name="input">The sample's <see cref="InputSize"/> values.</param>
+            /// <param name="output">Receives the <see cref="OutputSize"/> outputs.</param>
+            public void Predict(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
+            {
+                global::NetGen.NetworkArguments.RequireSample(input.Length, InputSize, "LabelsNet", nameof(InputSize), nameof(input));
+                global::NetGen.NetworkArguments.RequireSample(output.Length, OutputSize, "LabelsNet", nameof(OutputSize), nameof(output));
+                _passes.Value!.Predict(input, output);
+            }
+
+            /// <summary>Computes the outputs of a batch of samples, stored row-major; safe to call from several threads at once.</summary>
+            /// <param name="inputs">The samples, <see cref="InputSize"/> values each.</param>
+            /// <param name="outputs">Receives <see cref="OutputSize"/> outputs per sample.</param>
+            public void PredictBatch(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
+            {
+                int samples = global::NetGen.NetworkArguments.SampleCount(inputs.Length, InputSize, "LabelsNet", nameof(inputs));
+                global::NetGen.NetworkArguments.RequireRows(outputs.Length, samples, OutputSize, "LabelsNet", nameof(outputs));
+                _passes.Value!.PredictBatch(inputs, outputs, samples);
+            }
+        }
+
+        // One thread's forward buffers, for Predictor: the forward pass of the network over buffers of its own.
+        private sealed class ForwardPass
+        {
+            private readonly LabelsNet _network;
+            private int _rowCapacity = 1;
+            private float[] _layer0Outputs = new float[5];
+            private float[] _layer1Logits = new float[3];
+            private float[] _layer1Outputs = new float[3];
+
+            public ForwardPass(LabelsNet network) => _network = network;
+
+            public void Predict(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
+            {
+                RunForward(input, 1);
+                new global::System.Span<float>(_layer1Outputs, 0, OutputSize).CopyTo(output);
+            }
+
+            public void PredictBatch(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, int samples)
+            {
+                for (int start = 0; start < samples; start += global::NetGen.Trainer.MaxRowsPerPass)
+                {
+                    int rows = global::System.Math.Min(global::NetGen.Trainer.MaxRowsPerPass, samples - start);
+                    EnsureRowCapacity(rows);
+                    RunForward(inputs.Slice(start * InputSize, rows * InputSize), rows);
+                    new global::System.Span<float>(_layer1Outputs, 0, rows * OutputSize).CopyTo(outputs.Slice(start * OutputSize));
+                }
+            }
+
+            // Forward pass over the first rows samples of inputs: leaves every layer's outputs in its buffer.
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private void RunForward(global::System.ReadOnlySpan<float> inputs, int rows)
+            {
+                global::System.ReadOnlySpan<float> p = _network._parameters;
+
+                // Layer 0: Dense 4 → 5, ReLU, forward, unrolled
+                for (int row = 0; row < rows; row++)
+                {
+                    global::System.ReadOnlySpan<float> x = inputs.Slice(row * 4, 4);
+                    global::System.Span<float> y = new global::System.Span<float>(_layer0Outputs, row * 5, 5);
+                    float z0 = p[20] + p[0] * x[0] + (p[1] * x[1] + p[2] * x[2]) + p[3] * x[3];
+                    y[0] = z0 < 0f ? 0f : z0;
+                    float z1 = p[21] + p[4] * x[0] + (p[5] * x[1] + p[6] * x[2]) + p[7] * x[3];
+                    y[1] = z1 < 0f ? 0f : z1;
+                    float z2 = p[22] + p[8] * x[0] + (p[9] * x[1] + p[10] * x[2]) + p[11] * x[3];
+                    y[2] = z2 < 0f ? 0f : z2;
+                    float z3 = p[23] + p[12] * x[0] + (p[13] * x[1] + p[14] * x[2]) + p[15] * x[3];
+                    y[3] = z3 < 0f ? 0f : z3;
+                    float z4 = p[24] + p[16] * x[0] + (p[17] * x[1] + p[18] * x[2]) + p[19] * x[3];
+                    y[4] = z4 < 0f ? 0f : z4;
+                }
+
+                // Layer 1: Dense 5 → 3, Softmax, forward, unrolled
+                for (int row = 0; row < rows; row++)
+                {
+                    global::System.ReadOnlySpan<float> x = new global::System.ReadOnlySpan<float>(_layer0Outputs, row * 5, 5);
+                    global::System.Span<float> z = new global::System.Span<float>(_layer1Logits, row * 3, 3);
+                    z[0] = p[40] + p[25] * x[0] + (p[26] * x[1] + p[27] * x[2]) + (p[28] * x[3] + p[29] * x[4]);
+                    z[1] = p[41] + p[30] * x[0] + (p[31] * x[1] + p[32] * x[2]) + (p[33] * x[3] + p[34] * x[4]);
+                    z[2] = p[42] + p[35] * x[0] + (p[36] * x[1] + p[37] * x[2]) + (p[38] * x[3] + p[39] * x[4]);
+                }
+                // Softmax of every row at once, vectorised.
+                global::NetGen.Kernels.ActivationKernels.Softmax<float>(new global::System.Span<float>(_layer1Logits, 0, rows * 3), new global::System.Span<float>(_layer1Outputs, 0, rows * 3), rows, 3);
+            }
+
+            private void EnsureRowCapacity(int rows)
+            {
+                if (rows <= _rowCapacity)
+                {
+                    return;
+                }
+
+                _layer0Outputs = new float[checked(rows * 5)];
+                _layer1Logits = new float[checked(rows * 3)];
+                _layer1Outputs = new float[checked(rows * 3)];
+                _rowCapacity = rows;
+            }
+        }
     }
 }

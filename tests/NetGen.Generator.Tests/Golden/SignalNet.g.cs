@@ -400,5 +400,110 @@ namespace Demo
             _convolutionScratch = new float[checked((int)_layer0Geometry.ScratchLength(rows))];
             _rowCapacity = rows;
         }
+
+        /// <summary>
+        /// Creates a <see cref="Predictor"/>, which predicts from several threads at once with this network's parameters. The
+        /// network itself is not thread-safe: it owns its buffers.
+        /// </summary>
+        /// <returns>A predictor reading this network's parameters as they are at each prediction.</returns>
+        public Predictor CreatePredictor() => new Predictor(this);
+
+        /// <summary>
+        /// Predictions from any number of threads at once: each thread gets forward buffers of its own on its first call
+        /// (no allocation after that), and every thread reads the network's parameters, so a prediction sees them as they
+        /// are at that moment. Do not train the network while predictions run.
+        /// </summary>
+        public sealed class Predictor
+        {
+            private readonly global::System.Threading.ThreadLocal<ForwardPass> _passes;
+
+            internal Predictor(SignalNet network) => _passes = new global::System.Threading.ThreadLocal<ForwardPass>(() => new ForwardPass(network));
+
+            /// <summary>Computes the outputs of one sample; safe to call from several threads at once.</summary>
+            /// <param name="input">The sample's <see cref="InputSize"/> values.</param>
+            /// <param name="output">Receives the <see cref="OutputSize"/> outputs.</param>
+            public void Predict(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
+            {
+                global::NetGen.NetworkArguments.RequireSample(input.Length, InputSize, "SignalNet", nameof(InputSize), nameof(input));
+                global::NetGen.NetworkArguments.RequireSample(output.Length, OutputSize, "SignalNet", nameof(OutputSize), nameof(output));
+                _passes.Value!.Predict(input, output);
+            }
+
+            /// <summary>Computes the outputs of a batch of samples, stored row-major; safe to call from several threads at once.</summary>
+            /// <param name="inputs">The samples, <see cref="InputSize"/> values each.</param>
+            /// <param name="outputs">Receives <see cref="OutputSize"/> outputs per sample.</param>
+            public void PredictBatch(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
+            {
+                int samples = global::NetGen.NetworkArguments.SampleCount(inputs.Length, InputSize, "SignalNet", nameof(inputs));
+                global::NetGen.NetworkArguments.RequireRows(outputs.Length, samples, OutputSize, "SignalNet", nameof(outputs));
+                _passes.Value!.PredictBatch(inputs, outputs, samples);
+            }
+        }
+
+        // One thread's forward buffers, for Predictor: the forward pass of the network over buffers of its own.
+        private sealed class ForwardPass
+        {
+            private readonly SignalNet _network;
+            private int _rowCapacity = 1;
+            private float[] _layer0Outputs = new float[15];
+            private float[] _layer1Outputs = new float[6];
+            private float[] _layer2Outputs = new float[1];
+            private float[] _convolutionScratch = new float[checked((int)_layer0Geometry.ScratchLength(1))];
+
+            public ForwardPass(SignalNet network) => _network = network;
+
+            public void Predict(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
+            {
+                RunForward(input, 1);
+                new global::System.Span<float>(_layer2Outputs, 0, OutputSize).CopyTo(output);
+            }
+
+            public void PredictBatch(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, int samples)
+            {
+                for (int start = 0; start < samples; start += global::NetGen.Trainer.MaxRowsPerPass)
+                {
+                    int rows = global::System.Math.Min(global::NetGen.Trainer.MaxRowsPerPass, samples - start);
+                    EnsureRowCapacity(rows);
+                    RunForward(inputs.Slice(start * InputSize, rows * InputSize), rows);
+                    new global::System.Span<float>(_layer2Outputs, 0, rows * OutputSize).CopyTo(outputs.Slice(start * OutputSize));
+                }
+            }
+
+            // Forward pass over the first rows samples of inputs: leaves every layer's outputs in its buffer.
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private void RunForward(global::System.ReadOnlySpan<float> inputs, int rows)
+            {
+                global::System.ReadOnlySpan<float> p = _network._parameters;
+
+                // Layer 0: Conv1D 2 × 11 → 3 × 5, Tanh, forward
+                global::NetGen.Kernels.ConvolutionKernels.Forward<float>(p.Slice(0, 18), p.Slice(18, 3), inputs, new global::System.Span<float>(_layer0Outputs, 0, rows * 15), rows, in _layer0Geometry, _convolutionScratch);
+                global::NetGen.Kernels.ActivationKernels.Tanh<float>(new global::System.Span<float>(_layer0Outputs, 0, rows * 15), new global::System.Span<float>(_layer0Outputs, 0, rows * 15));
+
+                // Layer 1: AvgPool1D 3 × 5 → 3 × 2, forward
+                global::NetGen.Kernels.PoolingKernels.AvgPoolForward<float>(new global::System.Span<float>(_layer0Outputs, 0, rows * 15), new global::System.Span<float>(_layer1Outputs, 0, rows * 6), rows, in _layer1Geometry);
+
+                // Layer 2: Dense 3 × 2 → 1, Identity, forward, unrolled
+                for (int row = 0; row < rows; row++)
+                {
+                    global::System.ReadOnlySpan<float> x = new global::System.ReadOnlySpan<float>(_layer1Outputs, row * 6, 6);
+                    global::System.Span<float> y = new global::System.Span<float>(_layer2Outputs, row, 1);
+                    y[0] = p[27] + p[21] * x[0] + (p[22] * x[1] + p[23] * x[2]) + (p[24] * x[3] + p[25] * x[4] + p[26] * x[5]);
+                }
+            }
+
+            private void EnsureRowCapacity(int rows)
+            {
+                if (rows <= _rowCapacity)
+                {
+                    return;
+                }
+
+                _layer0Outputs = new float[checked(rows * 15)];
+                _layer1Outputs = new float[checked(rows * 6)];
+                _layer2Outputs = new float[rows];
+                _convolutionScratch = new float[checked((int)_layer0Geometry.ScratchLength(rows))];
+                _rowCapacity = rows;
+            }
+        }
     }
 }
