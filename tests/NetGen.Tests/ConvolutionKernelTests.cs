@@ -253,9 +253,13 @@ public sealed class ConvolutionKernelTests
     {
         var random = new Random(Seed(rows, geometry) + 31);
         double[] w = Values(random, geometry.WeightCount), b = Values(random, geometry.Filters), x = Values(random, rows * geometry.InputSize);
-        T[] z = Filled<T>(rows * geometry.OutputSize, T.NaN);
-        ConvolutionKernels.Forward<T>(Cast<T>(w), Cast<T>(b), Cast<T>(x), z, rows, geometry, Filled<T>((int)geometry.ScratchLength(rows), T.NaN));
-        AssertClose(ReferenceForward(Round<T>(w), Round<T>(b), Round<T>(x), rows, geometry), z, tolerance, "Z");
+        double[] expected = ReferenceForward(Round<T>(w), Round<T>(b), Round<T>(x), rows, geometry);
+        foreach (bool direct in Algorithms<T>(DirectConvolution.Applies(geometry)))
+        {
+            T[] z = Filled<T>(rows * geometry.OutputSize, T.NaN);
+            ConvolutionKernels.Forward<T>(Cast<T>(w), Cast<T>(b), Cast<T>(x), z, rows, geometry, Filled<T>((int)geometry.ScratchLength(rows), T.NaN), direct);
+            AssertClose(expected, z, tolerance, direct ? "Z (direct)" : "Z (unfolded)");
+        }
     }
 
     private static void CheckParameterGradients<T>(int rows, ConvolutionGeometry geometry, double tolerance) where T : unmanaged, IFloatingPointIeee754<T>
@@ -273,10 +277,18 @@ public sealed class ConvolutionKernelTests
     {
         var random = new Random(Seed(rows, geometry) + 41);
         double[] dz = Values(random, rows * geometry.OutputSize), w = Values(random, geometry.WeightCount);
-        T[] dx = Filled<T>(rows * geometry.InputSize, T.NaN);
-        ConvolutionKernels.BackpropagateInputs<T>(Cast<T>(dz), Cast<T>(w), dx, rows, geometry, Filled<T>((int)geometry.ScratchLength(rows), T.NaN));
-        AssertClose(ReferenceInputGradients(Round<T>(dz), Round<T>(w), rows, geometry), dx, tolerance, "dX");
+        double[] expected = ReferenceInputGradients(Round<T>(dz), Round<T>(w), rows, geometry);
+        foreach (bool direct in Algorithms<T>(DirectConvolution.AppliesToInputGradient(geometry)))
+        {
+            T[] dx = Filled<T>(rows * geometry.InputSize, T.NaN);
+            ConvolutionKernels.BackpropagateInputs<T>(Cast<T>(dz), Cast<T>(w), dx, rows, geometry, Filled<T>((int)geometry.ScratchLength(rows), T.NaN), direct);
+            AssertClose(expected, dx, tolerance, direct ? "dX (direct)" : "dX (unfolded)");
+        }
     }
+
+    /// <summary>The unfolded algorithm always; the direct one too where it applies and the machine runs it.</summary>
+    private static bool[] Algorithms<T>(bool directApplies) where T : unmanaged, IFloatingPointIeee754<T>
+        => directApplies && DirectConvolution.IsSupported<T>() ? [false, true] : [false];
 
     /// <summary>X(n, c, h, w), or 0 outside the input: the zero padding.</summary>
     private static double Input(double[] x, int n, int c, int h, int w, ConvolutionGeometry g)

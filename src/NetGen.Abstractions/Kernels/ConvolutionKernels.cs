@@ -33,19 +33,31 @@ public static class ConvolutionKernels
     /// <param name="geometry">The convolution's sizes.</param>
     /// <param name="scratch">At least <see cref="ConvolutionGeometry.ScratchLength"/>(<paramref name="rows"/>) values; its contents do not matter.</param>
     /// <exception cref="ArgumentException">The geometry is invalid, or a span is shorter than the geometry needs.</exception>
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static void Forward<T>(ReadOnlySpan<T> weights, ReadOnlySpan<T> bias, ReadOnlySpan<T> inputs, Span<T> outputs,
         int rows, in ConvolutionGeometry geometry, Span<T> scratch)
         where T : unmanaged, IFloatingPointIeee754<T>
+        => Forward(weights, bias, inputs, outputs, rows, geometry, scratch, DirectConvolution.IsSupported<T>() && DirectConvolution.Applies(geometry));
+
+    /// <summary><see cref="Forward{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, ReadOnlySpan{T}, Span{T}, int, in ConvolutionGeometry, Span{T})"/> by the algorithm given: <see cref="DirectConvolution"/> or unfolded windows.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    internal static void Forward<T>(ReadOnlySpan<T> weights, ReadOnlySpan<T> bias, ReadOnlySpan<T> inputs, Span<T> outputs,
+        int rows, in ConvolutionGeometry geometry, Span<T> scratch, bool direct)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         RequireShape(rows, geometry, scratch.Length);
+        RequireDirect<T>(direct, DirectConvolution.Applies(geometry));
         RequireLength(weights.Length, geometry.WeightCount, nameof(weights));
         RequireLength(bias.Length, geometry.Filters, nameof(bias));
         RequireLength(inputs.Length, (long)rows * geometry.InputSize, nameof(inputs));
         RequireLength(outputs.Length, (long)rows * geometry.OutputSize, nameof(outputs));
-
         if (rows == 0)
         {
+            return;
+        }
+
+        if (direct)
+        {
+            DirectConvolution.Forward(weights, ref MemoryMarshal.GetReference(bias), inputs, outputs, rows, geometry, scratch);
             return;
         }
 
@@ -105,7 +117,6 @@ public static class ConvolutionKernels
         RequireLength(inputs.Length, (long)rows * geometry.InputSize, nameof(inputs));
         RequireLength(weightGradients.Length, geometry.WeightCount, nameof(weightGradients));
         RequireLength(biasGradients.Length, geometry.Filters, nameof(biasGradients));
-
         if (rows == 0)
         {
             return;
@@ -156,18 +167,31 @@ public static class ConvolutionKernels
     /// <param name="geometry">The convolution's sizes.</param>
     /// <param name="scratch">At least <see cref="ConvolutionGeometry.ScratchLength"/>(<paramref name="rows"/>) values; its contents do not matter.</param>
     /// <exception cref="ArgumentException">The geometry is invalid, or a span is shorter than the geometry needs.</exception>
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static void BackpropagateInputs<T>(ReadOnlySpan<T> outputGradients, ReadOnlySpan<T> weights,
         Span<T> inputGradients, int rows, in ConvolutionGeometry geometry, Span<T> scratch)
         where T : unmanaged, IFloatingPointIeee754<T>
+        => BackpropagateInputs(outputGradients, weights, inputGradients, rows, geometry, scratch,
+            DirectConvolution.IsSupported<T>() && DirectConvolution.AppliesToInputGradient(geometry));
+
+    /// <summary><see cref="BackpropagateInputs{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, Span{T}, int, in ConvolutionGeometry, Span{T})"/> by the algorithm given: <see cref="DirectConvolution"/> or unfolded windows.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    internal static void BackpropagateInputs<T>(ReadOnlySpan<T> outputGradients, ReadOnlySpan<T> weights,
+        Span<T> inputGradients, int rows, in ConvolutionGeometry geometry, Span<T> scratch, bool direct)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         RequireShape(rows, geometry, scratch.Length);
+        RequireDirect<T>(direct, DirectConvolution.AppliesToInputGradient(geometry));
         RequireLength(outputGradients.Length, (long)rows * geometry.OutputSize, nameof(outputGradients));
         RequireLength(weights.Length, geometry.WeightCount, nameof(weights));
         RequireLength(inputGradients.Length, (long)rows * geometry.InputSize, nameof(inputGradients));
-
         if (rows == 0)
         {
+            return;
+        }
+
+        if (direct)
+        {
+            DirectConvolution.BackpropagateInputs(outputGradients, weights, inputGradients, rows, geometry, scratch);
             return;
         }
 
@@ -306,6 +330,15 @@ public static class ConvolutionKernels
         ArgumentOutOfRangeException.ThrowIfNegative(rows);
         geometry.Validate(nameof(geometry));
         RequireLength(scratchLength, geometry.ScratchLength(rows), "scratch");
+    }
+
+    /// <summary>The direct kernel is asked for only where it applies and the machine runs it.</summary>
+    private static void RequireDirect<T>(bool direct, bool applies) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (direct && !(applies && DirectConvolution.IsSupported<T>()))
+        {
+            throw new ArgumentException("The direct convolution needs a stride of 1 (and, for the input gradient, padding less than the kernel) and 256-bit vectors.", nameof(direct));
+        }
     }
 
     private static void RequireLength(int length, long required, string name)

@@ -1,0 +1,286 @@
+using System;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using static NetGen.Kernels.VectorMath;
+
+namespace NetGen.Kernels;
+
+/// <summary>
+/// A stride-1 convolution computed straight from a zero-padded copy of the sample, without unfolding its windows.
+/// <para>
+/// The padded sample Xp is <c>[C, Hp, Wp]</c> with Hp = H + 2·PH and Wp = W + 2·PW. Output (oh, ow) then reads
+/// Xp[c·Hp·Wp + kh·Wp + kw + q] with q = oh·Wp + ow: over the flattened plane, every kernel offset (c, kh, kw) is one
+/// fixed shift of the same run of q. So the output plane, taken in the padded row width (q = oh·Wp + ow, whose columns
+/// ow ≥ OW wrap into the next row and are dropped), is a matrix product Zp(f, q) = Σ_p W(f, p)·Xp[shift(p) + q] whose
+/// B operand is read in place from Xp: im2col without the copy. The micro-kernel is Gemm's: a tile of up to six filters
+/// × two vectors of q in twelve accumulators, one broadcast weight and two loads of Xp per step.
+/// </para>
+/// <para>
+/// Stride 1 also makes the input gradient a convolution of the same kind: dX is dZ, padded by K − 1 − P, convolved with
+/// W flipped along both kernel axes and with filters and channels swapped (<see cref="TransposedGeometry"/>).
+/// </para>
+/// </summary>
+internal static class DirectConvolution
+{
+    /// <summary>Columns of q per tile, an upper bound over element types and vector widths, for sizing scratch.</summary>
+    private const int MaximumBlock = 32;
+
+    /// <summary>Rows of the tile: 12 accumulators + 2 loads + 1 broadcast = 15 of AVX2's 16 vector registers.</summary>
+    private const int TileFilters = 6;
+
+    /// <summary>Whether this machine runs the direct kernel for <typeparamref name="T"/> (else the caller unfolds).</summary>
+    public static bool IsSupported<T>() => Vector256.IsHardwareAccelerated && (typeof(T) == typeof(float) || typeof(T) == typeof(double));
+
+    /// <summary>Whether a geometry is one the direct kernel computes: stride 1.</summary>
+    public static bool Applies(in ConvolutionGeometry geometry) => geometry.Stride == 1;
+
+    /// <summary>Whether the input gradient of <paramref name="geometry"/> is a direct convolution: stride 1 and padding less than the kernel.</summary>
+    public static bool AppliesToInputGradient(in ConvolutionGeometry geometry)
+        => geometry.Stride == 1 && geometry.PaddingHeight < geometry.KernelHeight && geometry.PaddingWidth < geometry.KernelWidth;
+
+    /// <summary>
+    /// The convolution whose forward pass is <paramref name="geometry"/>'s input gradient: over dZ <c>[F, OH, OW]</c>,
+    /// with C filters, the same kernel, and padding K − 1 − P, so that its output is <c>[C, H, W]</c>.
+    /// </summary>
+    public static ConvolutionGeometry TransposedGeometry(in ConvolutionGeometry geometry) => new(
+        geometry.Filters, geometry.OutputHeight, geometry.OutputWidth, geometry.Channels, geometry.KernelHeight, geometry.KernelWidth,
+        1, geometry.KernelHeight - 1 - geometry.PaddingHeight, geometry.KernelWidth - 1 - geometry.PaddingWidth);
+
+    /// <summary>Scratch for <see cref="Forward{T}"/>: the padded sample, then the output in the padded row width.</summary>
+    public static long ForwardScratchLength(in ConvolutionGeometry geometry)
+        => PaddedInputLength(geometry, MaximumBlock) + (long)geometry.Filters * PaddedPositions(geometry, MaximumBlock);
+
+    /// <summary>Scratch for <see cref="BackpropagateInputs{T}"/>: the flipped weights, then the transposed convolution's scratch.</summary>
+    public static long InputGradientScratchLength(in ConvolutionGeometry geometry)
+        => geometry.WeightCount + ForwardScratchLength(TransposedGeometry(geometry));
+
+    /// <summary>Z = conv(X, W) + b for stride 1; <paramref name="bias"/> may be a null reference for none. Checked by the caller.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    public static void Forward<T>(ReadOnlySpan<T> weights, ref T bias, ReadOnlySpan<T> inputs, Span<T> outputs, int rows, in ConvolutionGeometry geometry, Span<T> scratch)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int block = 2 * Vector256<T>.Count;
+        int height = geometry.Height, width = geometry.Width, channels = geometry.Channels, filters = geometry.Filters;
+        int paddedHeight = height + 2 * geometry.PaddingHeight, paddedWidth = width + 2 * geometry.PaddingWidth;
+        int outputHeight = geometry.OutputHeight, outputWidth = geometry.OutputWidth, outputPlane = outputHeight * outputWidth;
+        int paddedPositions = (int)PaddedPositions(geometry, block);
+        int inputLength = (int)PaddedInputLength(geometry, block);
+        Span<T> padded = scratch.Slice(0, inputLength);
+        Span<T> paddedOutputs = scratch.Slice(inputLength, filters * paddedPositions);
+
+        // The padding and the slack past the last plane stay zero; each sample overwrites only the interior.
+        padded.Clear();
+        ref T w = ref MemoryMarshal.GetReference(weights);
+        ref T x = ref MemoryMarshal.GetReference(padded);
+        ref T zp = ref MemoryMarshal.GetReference(paddedOutputs);
+        for (int row = 0; row < rows; row++)
+        {
+            ReadOnlySpan<T> sample = inputs.Slice(row * geometry.InputSize, geometry.InputSize);
+            for (int channel = 0; channel < channels; channel++)
+            {
+                for (int h = 0; h < height; h++)
+                {
+                    sample.Slice((channel * height + h) * width, width)
+                        .CopyTo(padded.Slice((channel * paddedHeight + h + geometry.PaddingHeight) * paddedWidth + geometry.PaddingWidth, width));
+                }
+            }
+
+            for (int q0 = 0; q0 < paddedPositions; q0 += block)
+            {
+                Tiles(filters, ref Unsafe.Add(ref x, q0), ref w, ref bias, ref Unsafe.Add(ref zp, q0), paddedPositions, geometry, paddedHeight * paddedWidth, paddedWidth);
+            }
+
+            // Only the columns ow < OW of each padded row are outputs.
+            Span<T> z = outputs.Slice(row * geometry.OutputSize, geometry.OutputSize);
+            for (int filter = 0; filter < filters; filter++)
+            {
+                for (int oh = 0; oh < outputHeight; oh++)
+                {
+                    paddedOutputs.Slice(filter * paddedPositions + oh * paddedWidth, outputWidth).CopyTo(z.Slice(filter * outputPlane + oh * outputWidth, outputWidth));
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// dX = convᵀ(dZ, W) for stride 1 and padding less than the kernel: the forward pass of <see cref="TransposedGeometry"/>
+    /// over dZ with W(f, c, kh, kw) moved to W'(c, f, KH − 1 − kh, KW − 1 − kw). Checked by the caller.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    public static void BackpropagateInputs<T>(ReadOnlySpan<T> outputGradients, ReadOnlySpan<T> weights, Span<T> inputGradients, int rows, in ConvolutionGeometry geometry, Span<T> scratch)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int channels = geometry.Channels, filters = geometry.Filters, kernelHeight = geometry.KernelHeight, kernelWidth = geometry.KernelWidth;
+        int kernel = kernelHeight * kernelWidth;
+        Span<T> flipped = scratch.Slice(0, geometry.WeightCount);
+        for (int filter = 0; filter < filters; filter++)
+        {
+            for (int channel = 0; channel < channels; channel++)
+            {
+                ReadOnlySpan<T> source = weights.Slice((filter * channels + channel) * kernel, kernel);
+                Span<T> target = flipped.Slice((channel * filters + filter) * kernel, kernel);
+                for (int i = 0; i < kernel; i++)
+                {
+                    target[kernel - 1 - i] = source[i];
+                }
+            }
+        }
+
+        Forward(flipped, ref Unsafe.NullRef<T>(), outputGradients, inputGradients, rows, TransposedGeometry(geometry), scratch.Slice(geometry.WeightCount));
+    }
+
+    /// <summary>Every filter tile of one block of q: tiles of six filters, then one of the filters left.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Tiles<T>(int filters, ref T x, ref T w, ref T bias, ref T z, nint zStride, in ConvolutionGeometry geometry, nint planeStride, nint rowStride)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        nint window = geometry.WindowSize;
+        int channels = geometry.Channels, kernelHeight = geometry.KernelHeight, kernelWidth = geometry.KernelWidth;
+        bool withBias = !Unsafe.IsNullRef(ref bias);
+        int f0 = 0;
+        for (; f0 + TileFilters <= filters; f0 += TileFilters)
+        {
+            Tile<T, Six>(ref x, ref Unsafe.Add(ref w, f0 * window), window, ref withBias ? ref Unsafe.Add(ref bias, f0) : ref bias,
+                ref Unsafe.Add(ref z, f0 * zStride), zStride, channels, kernelHeight, kernelWidth, planeStride, rowStride);
+        }
+
+        ref T wRest = ref Unsafe.Add(ref w, f0 * window);
+        ref T bRest = ref withBias ? ref Unsafe.Add(ref bias, f0) : ref bias;
+        ref T zRest = ref Unsafe.Add(ref z, f0 * zStride);
+        switch (filters - f0)
+        {
+            case 1: Tile<T, One>(ref x, ref wRest, window, ref bRest, ref zRest, zStride, channels, kernelHeight, kernelWidth, planeStride, rowStride); break;
+            case 2: Tile<T, Two>(ref x, ref wRest, window, ref bRest, ref zRest, zStride, channels, kernelHeight, kernelWidth, planeStride, rowStride); break;
+            case 3: Tile<T, Three>(ref x, ref wRest, window, ref bRest, ref zRest, zStride, channels, kernelHeight, kernelWidth, planeStride, rowStride); break;
+            case 4: Tile<T, Four>(ref x, ref wRest, window, ref bRest, ref zRest, zStride, channels, kernelHeight, kernelWidth, planeStride, rowStride); break;
+            case 5: Tile<T, Five>(ref x, ref wRest, window, ref bRest, ref zRest, zStride, channels, kernelHeight, kernelWidth, planeStride, rowStride); break;
+        }
+    }
+
+    /// <summary>
+    /// Filters 0..TRows, two vectors of q: Zp(f, q) = b(f) + Σ_(c, kh, kw) W(f, c, kh, kw)·Xp[c·planeStride + kh·rowStride + kw + q].
+    /// The filter count is a type argument so that each instantiation holds exactly its accumulators.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void Tile<T, TRows>(ref T x, ref T w, nint window, ref T bias, ref T z, nint zStride,
+        int channels, int kernelHeight, int kernelWidth, nint planeStride, nint rowStride)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TRows : struct, IFilterCount
+    {
+        nuint width = (nuint)Vector256<T>.Count;
+        Vector256<T> c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
+        c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = c50 = c51 = Vector256<T>.Zero;
+        if (!Unsafe.IsNullRef(ref bias))
+        {
+            c00 = c01 = Vector256.Create(bias);
+            if (TRows.Count > 1) c10 = c11 = Vector256.Create(Unsafe.Add(ref bias, 1));
+            if (TRows.Count > 2) c20 = c21 = Vector256.Create(Unsafe.Add(ref bias, 2));
+            if (TRows.Count > 3) c30 = c31 = Vector256.Create(Unsafe.Add(ref bias, 3));
+            if (TRows.Count > 4) c40 = c41 = Vector256.Create(Unsafe.Add(ref bias, 4));
+            if (TRows.Count > 5) c50 = c51 = Vector256.Create(Unsafe.Add(ref bias, 5));
+        }
+
+        // Filters 3..5 are addressed from their own base so that every broadcast is base + 0, 1 or 2 windows.
+        ref T w3 = ref Unsafe.Add(ref w, 3 * window);
+        for (int channel = 0; channel < channels; channel++)
+        {
+            ref T plane = ref Unsafe.Add(ref x, channel * planeStride);
+            for (int kh = 0; kh < kernelHeight; kh++)
+            {
+                ref T line = ref Unsafe.Add(ref plane, kh * rowStride);
+                for (int kw = 0; kw < kernelWidth; kw++)
+                {
+                    Vector256<T> b0 = Vector256.LoadUnsafe(ref line, (nuint)kw);
+                    Vector256<T> b1 = Vector256.LoadUnsafe(ref line, (nuint)kw + width);
+                    Vector256<T> a = Vector256.Create(w);
+                    c00 = MultiplyAdd(a, b0, c00);
+                    c01 = MultiplyAdd(a, b1, c01);
+                    if (TRows.Count > 1)
+                    {
+                        a = Vector256.Create(Unsafe.Add(ref w, window));
+                        c10 = MultiplyAdd(a, b0, c10);
+                        c11 = MultiplyAdd(a, b1, c11);
+                    }
+
+                    if (TRows.Count > 2)
+                    {
+                        a = Vector256.Create(Unsafe.Add(ref w, 2 * window));
+                        c20 = MultiplyAdd(a, b0, c20);
+                        c21 = MultiplyAdd(a, b1, c21);
+                    }
+
+                    if (TRows.Count > 3)
+                    {
+                        a = Vector256.Create(w3);
+                        c30 = MultiplyAdd(a, b0, c30);
+                        c31 = MultiplyAdd(a, b1, c31);
+                    }
+
+                    if (TRows.Count > 4)
+                    {
+                        a = Vector256.Create(Unsafe.Add(ref w3, window));
+                        c40 = MultiplyAdd(a, b0, c40);
+                        c41 = MultiplyAdd(a, b1, c41);
+                    }
+
+                    if (TRows.Count > 5)
+                    {
+                        a = Vector256.Create(Unsafe.Add(ref w3, 2 * window));
+                        c50 = MultiplyAdd(a, b0, c50);
+                        c51 = MultiplyAdd(a, b1, c51);
+                    }
+
+                    w = ref Unsafe.Add(ref w, 1);
+                    w3 = ref Unsafe.Add(ref w3, 1);
+                }
+            }
+        }
+
+        c00.StoreUnsafe(ref z);
+        c01.StoreUnsafe(ref z, width);
+        if (TRows.Count > 1) { c10.StoreUnsafe(ref z, (nuint)zStride); c11.StoreUnsafe(ref z, (nuint)zStride + width); }
+        if (TRows.Count > 2) { c20.StoreUnsafe(ref z, (nuint)(2 * zStride)); c21.StoreUnsafe(ref z, (nuint)(2 * zStride) + width); }
+        if (TRows.Count > 3) { c30.StoreUnsafe(ref z, (nuint)(3 * zStride)); c31.StoreUnsafe(ref z, (nuint)(3 * zStride) + width); }
+        if (TRows.Count > 4) { c40.StoreUnsafe(ref z, (nuint)(4 * zStride)); c41.StoreUnsafe(ref z, (nuint)(4 * zStride) + width); }
+        if (TRows.Count > 5) { c50.StoreUnsafe(ref z, (nuint)(5 * zStride)); c51.StoreUnsafe(ref z, (nuint)(5 * zStride) + width); }
+    }
+
+    /// <summary>
+    /// The positions q computed per filter: up to the last output, (OH − 1)·Wp + OW, rounded up to whole blocks of
+    /// <paramref name="block"/>.
+    /// </summary>
+    private static long PaddedPositions(in ConvolutionGeometry geometry, int block)
+    {
+        long paddedWidth = geometry.Width + 2L * geometry.PaddingWidth;
+        long last = (geometry.OutputHeight - 1) * paddedWidth + geometry.OutputWidth;
+        return (last + block - 1) / block * block;
+    }
+
+    /// <summary>The padded sample, and past it the zeros that the last block's reads reach.</summary>
+    private static long PaddedInputLength(in ConvolutionGeometry geometry, int block)
+    {
+        long paddedHeight = geometry.Height + 2L * geometry.PaddingHeight, paddedWidth = geometry.Width + 2L * geometry.PaddingWidth;
+        long plane = paddedHeight * paddedWidth;
+        long furthestRead = (geometry.Channels - 1) * plane + (geometry.KernelHeight - 1) * paddedWidth + geometry.KernelWidth - 1 + PaddedPositions(geometry, block);
+        return Math.Max(geometry.Channels * plane, furthestRead);
+    }
+
+    internal interface IFilterCount
+    {
+        static abstract int Count { get; }
+    }
+
+    private struct One : IFilterCount { public static int Count => 1; }
+
+    private struct Two : IFilterCount { public static int Count => 2; }
+
+    private struct Three : IFilterCount { public static int Count => 3; }
+
+    private struct Four : IFilterCount { public static int Count => 4; }
+
+    private struct Five : IFilterCount { public static int Count => 5; }
+
+    private struct Six : IFilterCount { public static int Count => 6; }
+}
