@@ -266,11 +266,14 @@ public sealed class ConvolutionKernelTests
     {
         var random = new Random(Seed(rows, geometry) + 37);
         double[] dz = Values(random, rows * geometry.OutputSize), x = Values(random, rows * geometry.InputSize);
-        T[] dw = new T[geometry.WeightCount], db = new T[geometry.Filters];
-        ConvolutionKernels.AccumulateParameterGradients<T>(Cast<T>(dz), Cast<T>(x), dw, db, rows, geometry, Filled<T>((int)geometry.ScratchLength(rows), T.NaN));
         (double[] expectedDw, double[] expectedDb) = ReferenceParameterGradients(Round<T>(dz), Round<T>(x), rows, geometry);
-        AssertClose(expectedDw, dw, tolerance, "dW");
-        AssertClose(expectedDb, db, tolerance, "db");
+        foreach (bool direct in Algorithms<T>(DirectConvolution.Applies(geometry)))
+        {
+            T[] dw = new T[geometry.WeightCount], db = new T[geometry.Filters];
+            ConvolutionKernels.AccumulateParameterGradients<T>(Cast<T>(dz), Cast<T>(x), dw, db, rows, geometry, Filled<T>((int)geometry.ScratchLength(rows), T.NaN), direct);
+            AssertClose(expectedDw, dw, tolerance, direct ? "dW (direct)" : "dW (unfolded)");
+            AssertClose(expectedDb, db, tolerance, direct ? "db (direct)" : "db (unfolded)");
+        }
     }
 
     private static void CheckInputGradients<T>(int rows, ConvolutionGeometry geometry, double tolerance) where T : unmanaged, IFloatingPointIeee754<T>

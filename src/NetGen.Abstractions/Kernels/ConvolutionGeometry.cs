@@ -77,7 +77,7 @@ public readonly record struct ConvolutionGeometry(
         long length = (long)WindowSize * OutputPositions;
         if (DirectConvolution.Applies(this))
         {
-            length = Math.Max(length, DirectConvolution.ForwardScratchLength(this));
+            length = Math.Max(length, Math.Max(DirectConvolution.ForwardScratchLength(this), DirectConvolution.WeightGradientScratchLength(this)));
         }
 
         if (DirectConvolution.AppliesToInputGradient(this))

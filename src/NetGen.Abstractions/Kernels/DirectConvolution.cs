@@ -27,6 +27,9 @@ internal static class DirectConvolution
     /// <summary>Columns of q per tile, an upper bound over element types and vector widths, for sizing scratch.</summary>
     private const int MaximumBlock = 32;
 
+    /// <summary>Filters × kernel offsets of a weight-gradient tile: 12 accumulators, 3 rows of dZ and one of X in 16 registers.</summary>
+    private const int GradientTileFilters = 3, GradientTileOffsets = 4;
+
     /// <summary>Rows of the tile: 12 accumulators + 2 loads + 1 broadcast = 15 of AVX2's 16 vector registers.</summary>
     private const int TileFilters = 6;
 
@@ -39,6 +42,18 @@ internal static class DirectConvolution
     /// <summary>Whether the input gradient of <paramref name="geometry"/> is a direct convolution: stride 1 and padding less than the kernel.</summary>
     public static bool AppliesToInputGradient(in ConvolutionGeometry geometry)
         => geometry.Stride == 1 && geometry.PaddingHeight < geometry.KernelHeight && geometry.PaddingWidth < geometry.KernelWidth;
+
+    /// <summary>
+    /// Whether the direct input gradient is the faster one, as measured: it is when its tiles hold at least four
+    /// channels and its padded dZ is not much larger than dZ. With one channel (LeNet's first layer) each step of its
+    /// tile feeds two FMAs, not twelve; unpadded 5×5 kernels on 10×10 outputs (LeNet's second) pad dZ by 4 on every
+    /// side, and half of its products are with zeros. Unfolding wins both (320 against 487 µs, 556 against 645 µs per
+    /// batch of 64); the direct kernel wins 8 × 128 → 16 (1-D, kernel 5, 109 against 124 µs) and 4 × 28 × 28 → 6
+    /// (same padding, 667 against 1,415 µs).
+    /// </summary>
+    public static bool PaysForInputGradient(in ConvolutionGeometry geometry)
+        => AppliesToInputGradient(geometry) && geometry.Channels >= 4
+            && 2L * geometry.Height * geometry.Width <= 3L * geometry.OutputHeight * geometry.OutputWidth;
 
     /// <summary>
     /// The convolution whose forward pass is <paramref name="geometry"/>'s input gradient: over dZ <c>[F, OH, OW]</c>,
@@ -55,6 +70,15 @@ internal static class DirectConvolution
     /// <summary>Scratch for <see cref="BackpropagateInputs{T}"/>: the flipped weights, then the transposed convolution's scratch.</summary>
     public static long InputGradientScratchLength(in ConvolutionGeometry geometry)
         => geometry.WeightCount + ForwardScratchLength(TransposedGeometry(geometry));
+
+    /// <summary>
+    /// Scratch for <see cref="AccumulateWeightGradients{T}"/>: the padded sample, dZ in the padded row width for whole
+    /// tiles of filters, and the vector partial sums of every tile.
+    /// </summary>
+    public static long WeightGradientScratchLength(in ConvolutionGeometry geometry)
+        => PaddedInputLength(geometry, MaximumBlock)
+            + RoundUp(geometry.Filters, GradientTileFilters) * PaddedPositions(geometry, MaximumBlock)
+            + PartialSumsLength(geometry, Vector256<float>.Count);
 
     /// <summary>Z = conv(X, W) + b for stride 1; <paramref name="bias"/> may be a null reference for none. Checked by the caller.</summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
@@ -130,6 +154,165 @@ internal static class DirectConvolution
 
         Forward(flipped, ref Unsafe.NullRef<T>(), outputGradients, inputGradients, rows, TransposedGeometry(geometry), scratch.Slice(geometry.WeightCount));
     }
+
+    /// <summary>
+    /// dW(f, p) += Σ_samples Σ_q dZp(f, q)·Xp[shift(p) + q] for stride 1, where p = (c, kh, kw), shift(p) = c·Hp·Wp +
+    /// kh·Wp + kw, and dZp is dZ in the padded row width with zeros in the columns ow ≥ OW that are not outputs: a
+    /// product of two operands both contiguous along the reduction, computed as tiles of 3 filters × 4 kernel offsets
+    /// whose twelve vector accumulators run along q. Each sample's accumulators are added to vector partial sums in
+    /// scratch, and only once per call are they summed across lanes into dW. Checked by the caller.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    public static void AccumulateWeightGradients<T>(ReadOnlySpan<T> outputGradients, ReadOnlySpan<T> inputs, Span<T> weightGradients, int rows, in ConvolutionGeometry geometry, Span<T> scratch)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int vector = Vector256<T>.Count, block = 2 * vector;
+        int height = geometry.Height, width = geometry.Width, channels = geometry.Channels, filters = geometry.Filters;
+        int kernelHeight = geometry.KernelHeight, kernelWidth = geometry.KernelWidth, window = geometry.WindowSize;
+        int paddedHeight = height + 2 * geometry.PaddingHeight, paddedWidth = width + 2 * geometry.PaddingWidth, plane = paddedHeight * paddedWidth;
+        int outputHeight = geometry.OutputHeight, outputWidth = geometry.OutputWidth, outputPlane = outputHeight * outputWidth;
+        int paddedPositions = (int)PaddedPositions(geometry, block);
+        int inputLength = (int)PaddedInputLength(geometry, block);
+        int filterTiles = (filters + GradientTileFilters - 1) / GradientTileFilters, offsetTiles = (window + GradientTileOffsets - 1) / GradientTileOffsets;
+        int gradientRows = filterTiles * GradientTileFilters;
+        Span<T> padded = scratch.Slice(0, inputLength);
+        Span<T> paddedGradients = scratch.Slice(inputLength, gradientRows * paddedPositions);
+        Span<T> partialSums = scratch.Slice(inputLength + gradientRows * paddedPositions, (int)PartialSumsLength(geometry, vector));
+
+        // Zeros that stay: the padding of Xp, and in dZp the wrap columns, the tail past the last output and the rows of
+        // the filters that only fill the last tile.
+        padded.Clear();
+        paddedGradients.Clear();
+        partialSums.Clear();
+        ref T x = ref MemoryMarshal.GetReference(padded);
+        ref T dzp = ref MemoryMarshal.GetReference(paddedGradients);
+        ref T sums = ref MemoryMarshal.GetReference(partialSums);
+        for (int row = 0; row < rows; row++)
+        {
+            ReadOnlySpan<T> sample = inputs.Slice(row * geometry.InputSize, geometry.InputSize);
+            for (int channel = 0; channel < channels; channel++)
+            {
+                for (int h = 0; h < height; h++)
+                {
+                    sample.Slice((channel * height + h) * width, width)
+                        .CopyTo(padded.Slice((channel * paddedHeight + h + geometry.PaddingHeight) * paddedWidth + geometry.PaddingWidth, width));
+                }
+            }
+
+            ReadOnlySpan<T> dz = outputGradients.Slice(row * geometry.OutputSize, geometry.OutputSize);
+            for (int filter = 0; filter < filters; filter++)
+            {
+                for (int oh = 0; oh < outputHeight; oh++)
+                {
+                    dz.Slice(filter * outputPlane + oh * outputWidth, outputWidth).CopyTo(paddedGradients.Slice(filter * paddedPositions + oh * paddedWidth, outputWidth));
+                }
+            }
+
+            for (int ft = 0; ft < filterTiles; ft++)
+            {
+                ref T a = ref Unsafe.Add(ref dzp, ft * GradientTileFilters * paddedPositions);
+                for (int pt = 0; pt < offsetTiles; pt++)
+                {
+                    // The last tile's offsets past the window read from shift 0 and are never summed into dW.
+                    int p0 = pt * GradientTileOffsets;
+                    nint s0 = Shift(p0, window, kernelHeight, kernelWidth, plane, paddedWidth);
+                    nint s1 = Shift(p0 + 1, window, kernelHeight, kernelWidth, plane, paddedWidth);
+                    nint s2 = Shift(p0 + 2, window, kernelHeight, kernelWidth, plane, paddedWidth);
+                    nint s3 = Shift(p0 + 3, window, kernelHeight, kernelWidth, plane, paddedWidth);
+                    DotTile(ref a, paddedPositions, ref x, s0, s1, s2, s3, paddedPositions, ref Unsafe.Add(ref sums, (ft * offsetTiles + pt) * GradientTileFilters * GradientTileOffsets * vector));
+                }
+            }
+        }
+
+        for (int filter = 0; filter < filters; filter++)
+        {
+            for (int p = 0; p < window; p++)
+            {
+                int tile = filter / GradientTileFilters * offsetTiles + p / GradientTileOffsets;
+                int accumulator = filter % GradientTileFilters * GradientTileOffsets + p % GradientTileOffsets;
+                weightGradients[filter * window + p] += Vector256.Sum(Vector256.LoadUnsafe(ref sums, (nuint)((tile * GradientTileFilters * GradientTileOffsets + accumulator) * vector)));
+            }
+        }
+    }
+
+    /// <summary>Where kernel offset p = (c, kh, kw) reads in the padded sample, c·Hp·Wp + kh·Wp + kw; 0 for p past the window.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static nint Shift(int p, int window, int kernelHeight, int kernelWidth, int plane, int paddedWidth)
+    {
+        if (p >= window)
+        {
+            return 0;
+        }
+
+        int kernel = kernelHeight * kernelWidth;
+        int channel = p / kernel, kh = p % kernel / kernelWidth, kw = p % kernelWidth;
+        return channel * plane + kh * paddedWidth + kw;
+    }
+
+    /// <summary>
+    /// partial[i·4 + j] += Σ over vectors of q of A(i, q)·X[s_j + q], for 3 rows of A (<paramref name="aStride"/> apart)
+    /// and 4 shifts of X, <paramref name="count"/> values of q (a whole number of vectors).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void DotTile<T>(ref T a, nint aStride, ref T x, nint s0, nint s1, nint s2, nint s3, int count, ref T partial)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        nuint width = (nuint)Vector256<T>.Count;
+        Vector256<T> c00 = default, c01 = default, c02 = default, c03 = default;
+        Vector256<T> c10 = default, c11 = default, c12 = default, c13 = default;
+        Vector256<T> c20 = default, c21 = default, c22 = default, c23 = default;
+        ref T a1 = ref Unsafe.Add(ref a, aStride);
+        ref T a2 = ref Unsafe.Add(ref a, 2 * aStride);
+        ref T x0 = ref Unsafe.Add(ref x, s0);
+        ref T x1 = ref Unsafe.Add(ref x, s1);
+        ref T x2 = ref Unsafe.Add(ref x, s2);
+        ref T x3 = ref Unsafe.Add(ref x, s3);
+        for (nuint q = 0; q < (nuint)count; q += width)
+        {
+            Vector256<T> r0 = Vector256.LoadUnsafe(ref a, q);
+            Vector256<T> r1 = Vector256.LoadUnsafe(ref a1, q);
+            Vector256<T> r2 = Vector256.LoadUnsafe(ref a2, q);
+            Vector256<T> b = Vector256.LoadUnsafe(ref x0, q);
+            c00 = MultiplyAdd(r0, b, c00);
+            c10 = MultiplyAdd(r1, b, c10);
+            c20 = MultiplyAdd(r2, b, c20);
+            b = Vector256.LoadUnsafe(ref x1, q);
+            c01 = MultiplyAdd(r0, b, c01);
+            c11 = MultiplyAdd(r1, b, c11);
+            c21 = MultiplyAdd(r2, b, c21);
+            b = Vector256.LoadUnsafe(ref x2, q);
+            c02 = MultiplyAdd(r0, b, c02);
+            c12 = MultiplyAdd(r1, b, c12);
+            c22 = MultiplyAdd(r2, b, c22);
+            b = Vector256.LoadUnsafe(ref x3, q);
+            c03 = MultiplyAdd(r0, b, c03);
+            c13 = MultiplyAdd(r1, b, c13);
+            c23 = MultiplyAdd(r2, b, c23);
+        }
+
+        Add(ref partial, 0, c00, width);
+        Add(ref partial, 1, c01, width);
+        Add(ref partial, 2, c02, width);
+        Add(ref partial, 3, c03, width);
+        Add(ref partial, 4, c10, width);
+        Add(ref partial, 5, c11, width);
+        Add(ref partial, 6, c12, width);
+        Add(ref partial, 7, c13, width);
+        Add(ref partial, 8, c20, width);
+        Add(ref partial, 9, c21, width);
+        Add(ref partial, 10, c22, width);
+        Add(ref partial, 11, c23, width);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Add<T>(ref T partial, int index, Vector256<T> value, nuint width) where T : unmanaged, IFloatingPointIeee754<T>
+        => (Vector256.LoadUnsafe(ref partial, (nuint)index * width) + value).StoreUnsafe(ref partial, (nuint)index * width);
+
+    /// <summary>Vector partial sums of dW: 12 vectors per tile of 3 filters × 4 kernel offsets.</summary>
+    private static long PartialSumsLength(in ConvolutionGeometry geometry, int vector)
+        => RoundUp(geometry.Filters, GradientTileFilters) * RoundUp(geometry.WindowSize, GradientTileOffsets) * vector;
+
+    private static long RoundUp(long value, int multiple) => (value + multiple - 1) / multiple * multiple;
 
     /// <summary>Every filter tile of one block of q: tiles of six filters, then one of the filters left.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
