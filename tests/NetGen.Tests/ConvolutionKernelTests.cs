@@ -1,5 +1,11 @@
 using System;
+using System.Diagnostics;
+using System.IO;
 using System.Numerics;
+using System.Runtime.Intrinsics;
+using System.Text.RegularExpressions;
+using System.Threading;
+using System.Threading.Tasks;
 using NetGen.Kernels;
 using Xunit;
 
@@ -71,6 +77,39 @@ public sealed class ConvolutionKernelTests
     [Theory]
     [MemberData(nameof(Geometries))]
     public void Float_input_gradients_match_the_definition(int rows, ConvolutionGeometry geometry) => CheckInputGradients<float>(rows, geometry, 1e-5);
+
+    /// <summary>
+    /// Where 512-bit vectors run, the direct kernel uses them, so its 256-bit tiles are checked in a child run of these
+    /// tests with 512-bit vectors switched off (without Vector512 this run already uses the 256-bit tiles).
+    /// </summary>
+    [Fact]
+    public async Task The_kernels_match_the_definition_with_512_bit_vectors_switched_off()
+    {
+        if (!Vector512.IsHardwareAccelerated)
+        {
+            return;
+        }
+
+        string dotnet = Environment.ProcessPath is { } path && Path.GetFileNameWithoutExtension(path) == "dotnet" ? path : "dotnet";
+        var start = new ProcessStartInfo(dotnet) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        string filter = "FullyQualifiedName~NetGen.Tests.ConvolutionKernelTests&FullyQualifiedName!~switched_off";
+        foreach (string argument in new[] { "test", typeof(ConvolutionKernelTests).Assembly.Location, "--filter", filter })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        start.Environment["DOTNET_PreferredVectorBitWidth"] = "256";
+        using var child = Process.Start(start)!;
+        Task<string> errors = child.StandardError.ReadToEndAsync();
+        string output = await child.StandardOutput.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+        await child.WaitForExitAsync(timeout.Token);
+
+        Match summary = Regex.Match(output, @"Failed:\s+(\d+), Passed:\s+(\d+)");
+        Assert.True(child.ExitCode == 0 && summary.Success, $"the child test run failed\n{output}\n{await errors}");
+        Assert.Equal("0", summary.Groups[1].Value);
+        Assert.True(int.Parse(summary.Groups[2].Value) >= 200, $"only {summary.Groups[2].Value} tests ran\n{output}");
+    }
 
     /// <summary>Products large enough for Gemm to split over threads give the same numbers.</summary>
     [Fact]

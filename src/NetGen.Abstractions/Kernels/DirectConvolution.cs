@@ -3,6 +3,9 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+#if !NET9_0_OR_GREATER
+using System.Runtime.Intrinsics.X86;
+#endif
 using static NetGen.Kernels.VectorMath;
 
 namespace NetGen.Kernels;
@@ -15,7 +18,8 @@ namespace NetGen.Kernels;
 /// fixed shift of the same run of q. So the output plane, taken in the padded row width (q = oh·Wp + ow, whose columns
 /// ow ≥ OW wrap into the next row and are dropped), is a matrix product Zp(f, q) = Σ_p W(f, p)·Xp[shift(p) + q] whose
 /// B operand is read in place from Xp: im2col without the copy. The micro-kernel is Gemm's: a tile of up to six filters
-/// × two vectors of q in twelve accumulators, one broadcast weight and two loads of Xp per step.
+/// × two vectors of q in twelve accumulators, one broadcast weight and two loads of Xp per step, on 512-bit vectors
+/// where they run (LeNet's layers: 1.5–1.6× the 256-bit tiles, 1-D 8 × 128 → 16: 1.7×) and 256-bit ones elsewhere.
 /// </para>
 /// <para>
 /// Stride 1 also makes the input gradient a convolution of the same kind: dX is dZ, padded by K − 1 − P, convolved with
@@ -44,16 +48,26 @@ internal static class DirectConvolution
         => geometry.Stride == 1 && geometry.PaddingHeight < geometry.KernelHeight && geometry.PaddingWidth < geometry.KernelWidth;
 
     /// <summary>
-    /// Whether the direct input gradient is the faster one, as measured: it is when its tiles hold at least four
-    /// channels and its padded dZ is not much larger than dZ. With one channel (LeNet's first layer) each step of its
-    /// tile feeds two FMAs, not twelve; unpadded 5×5 kernels on 10×10 outputs (LeNet's second) pad dZ by 4 on every
-    /// side, and half of its products are with zeros. Unfolding wins both (320 against 487 µs, 556 against 645 µs per
-    /// batch of 64); the direct kernel wins 8 × 128 → 16 (1-D, kernel 5, 109 against 124 µs) and 4 × 28 × 28 → 6
-    /// (same padding, 667 against 1,415 µs).
+    /// Whether the direct input gradient is the faster one, as measured at batch 64 on one thread (µs, direct against
+    /// unfolded). Its tiles hold the layer's channels, so with one channel each step of a tile feeds 2 FMAs, not 12;
+    /// and without padding it convolves dZ padded by K − 1 on every side, so half of its products for LeNet's second
+    /// layer (10×10 outputs, 5×5 kernels) are with zeros.
+    /// <list type="bullet">
+    /// <item>
+    /// With 512-bit tiles it wins LeNet's first layer (1 → 6 channels, 264 against 318) and second (6 → 16, 343 against
+    /// 557), 8 × 128 → 16 in 1-D (61 against 121) and 4 × 28 × 28 → 6 (353 against 1,229), and loses only
+    /// 1 × 28 × 28 → 12 (569 against 431): one channel and many filters.
+    /// </item>
+    /// <item>
+    /// With 256-bit tiles it loses both LeNet layers (492 against 327, 650 against 564) and wins where there are at
+    /// least four channels and little padding: 8 × 128 → 16 (109 against 124) and 4 × 28 × 28 → 6 (667 against 1,415).
+    /// </item>
+    /// </list>
     /// </summary>
     public static bool PaysForInputGradient(in ConvolutionGeometry geometry)
-        => AppliesToInputGradient(geometry) && geometry.Channels >= 4
-            && 2L * geometry.Height * geometry.Width <= 3L * geometry.OutputHeight * geometry.OutputWidth;
+        => AppliesToInputGradient(geometry) && (Vector512.IsHardwareAccelerated
+            ? geometry.Channels >= 4 || geometry.Filters <= 8
+            : geometry.Channels >= 4 && 2L * geometry.Height * geometry.Width <= 3L * geometry.OutputHeight * geometry.OutputWidth);
 
     /// <summary>
     /// The convolution whose forward pass is <paramref name="geometry"/>'s input gradient: over dZ <c>[F, OH, OW]</c>,
@@ -85,7 +99,9 @@ internal static class DirectConvolution
     public static void Forward<T>(ReadOnlySpan<T> weights, ref T bias, ReadOnlySpan<T> inputs, Span<T> outputs, int rows, in ConvolutionGeometry geometry, Span<T> scratch)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int block = 2 * Vector256<T>.Count;
+        // 512-bit tiles where they run; the tests also run with them switched off (DOTNET_PreferredVectorBitWidth=256).
+        bool wide = Vector512.IsHardwareAccelerated;
+        int block = wide ? 2 * Vector512<T>.Count : 2 * Vector256<T>.Count;
         int height = geometry.Height, width = geometry.Width, channels = geometry.Channels, filters = geometry.Filters;
         int paddedHeight = height + 2 * geometry.PaddingHeight, paddedWidth = width + 2 * geometry.PaddingWidth;
         int outputHeight = geometry.OutputHeight, outputWidth = geometry.OutputWidth, outputPlane = outputHeight * outputWidth;
@@ -113,7 +129,14 @@ internal static class DirectConvolution
 
             for (int q0 = 0; q0 < paddedPositions; q0 += block)
             {
-                Tiles(filters, ref Unsafe.Add(ref x, q0), ref w, ref bias, ref Unsafe.Add(ref zp, q0), paddedPositions, geometry, paddedHeight * paddedWidth, paddedWidth);
+                if (wide)
+                {
+                    Tiles512(filters, ref Unsafe.Add(ref x, q0), ref w, ref bias, ref Unsafe.Add(ref zp, q0), paddedPositions, geometry, paddedHeight * paddedWidth, paddedWidth);
+                }
+                else
+                {
+                    Tiles256(filters, ref Unsafe.Add(ref x, q0), ref w, ref bias, ref Unsafe.Add(ref zp, q0), paddedPositions, geometry, paddedHeight * paddedWidth, paddedWidth);
+                }
             }
 
             // Only the columns ow < OW of each padded row are outputs.
@@ -314,9 +337,9 @@ internal static class DirectConvolution
 
     private static long RoundUp(long value, int multiple) => (value + multiple - 1) / multiple * multiple;
 
-    /// <summary>Every filter tile of one block of q: tiles of six filters, then one of the filters left.</summary>
+    /// <summary>Every filter tile of one block of q on 256-bit vectors: tiles of six filters, then one of the filters left.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Tiles<T>(int filters, ref T x, ref T w, ref T bias, ref T z, nint zStride, in ConvolutionGeometry geometry, nint planeStride, nint rowStride)
+    private static void Tiles256<T>(int filters, ref T x, ref T w, ref T bias, ref T z, nint zStride, in ConvolutionGeometry geometry, nint planeStride, nint rowStride)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         nint window = geometry.WindowSize;
@@ -339,6 +362,34 @@ internal static class DirectConvolution
             case 3: Tile<T, Three>(ref x, ref wRest, window, ref bRest, ref zRest, zStride, channels, kernelHeight, kernelWidth, planeStride, rowStride); break;
             case 4: Tile<T, Four>(ref x, ref wRest, window, ref bRest, ref zRest, zStride, channels, kernelHeight, kernelWidth, planeStride, rowStride); break;
             case 5: Tile<T, Five>(ref x, ref wRest, window, ref bRest, ref zRest, zStride, channels, kernelHeight, kernelWidth, planeStride, rowStride); break;
+        }
+    }
+
+    /// <summary><see cref="Tiles256{T}"/> on 512-bit vectors.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Tiles512<T>(int filters, ref T x, ref T w, ref T bias, ref T z, nint zStride, in ConvolutionGeometry geometry, nint planeStride, nint rowStride)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        nint window = geometry.WindowSize;
+        int channels = geometry.Channels, kernelHeight = geometry.KernelHeight, kernelWidth = geometry.KernelWidth;
+        bool withBias = !Unsafe.IsNullRef(ref bias);
+        int f0 = 0;
+        for (; f0 + TileFilters <= filters; f0 += TileFilters)
+        {
+            Tile512<T, Six>(ref x, ref Unsafe.Add(ref w, f0 * window), window, ref withBias ? ref Unsafe.Add(ref bias, f0) : ref bias,
+                ref Unsafe.Add(ref z, f0 * zStride), zStride, channels, kernelHeight, kernelWidth, planeStride, rowStride);
+        }
+
+        ref T wRest = ref Unsafe.Add(ref w, f0 * window);
+        ref T bRest = ref withBias ? ref Unsafe.Add(ref bias, f0) : ref bias;
+        ref T zRest = ref Unsafe.Add(ref z, f0 * zStride);
+        switch (filters - f0)
+        {
+            case 1: Tile512<T, One>(ref x, ref wRest, window, ref bRest, ref zRest, zStride, channels, kernelHeight, kernelWidth, planeStride, rowStride); break;
+            case 2: Tile512<T, Two>(ref x, ref wRest, window, ref bRest, ref zRest, zStride, channels, kernelHeight, kernelWidth, planeStride, rowStride); break;
+            case 3: Tile512<T, Three>(ref x, ref wRest, window, ref bRest, ref zRest, zStride, channels, kernelHeight, kernelWidth, planeStride, rowStride); break;
+            case 4: Tile512<T, Four>(ref x, ref wRest, window, ref bRest, ref zRest, zStride, channels, kernelHeight, kernelWidth, planeStride, rowStride); break;
+            case 5: Tile512<T, Five>(ref x, ref wRest, window, ref bRest, ref zRest, zStride, channels, kernelHeight, kernelWidth, planeStride, rowStride); break;
         }
     }
 
@@ -428,6 +479,123 @@ internal static class DirectConvolution
         if (TRows.Count > 3) { c30.StoreUnsafe(ref z, (nuint)(3 * zStride)); c31.StoreUnsafe(ref z, (nuint)(3 * zStride) + width); }
         if (TRows.Count > 4) { c40.StoreUnsafe(ref z, (nuint)(4 * zStride)); c41.StoreUnsafe(ref z, (nuint)(4 * zStride) + width); }
         if (TRows.Count > 5) { c50.StoreUnsafe(ref z, (nuint)(5 * zStride)); c51.StoreUnsafe(ref z, (nuint)(5 * zStride) + width); }
+    }
+
+    /// <summary>
+    /// <see cref="Tile{T, TRows}"/> on 512-bit vectors (32 floats of q per tile; AVX-512 has 32 registers, the tile uses 15).
+    /// Filters 0..TRows, two vectors of q: Zp(f, q) = b(f) + Σ_(c, kh, kw) W(f, c, kh, kw)·Xp[c·planeStride + kh·rowStride + kw + q].
+    /// The filter count is a type argument so that each instantiation holds exactly its accumulators.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void Tile512<T, TRows>(ref T x, ref T w, nint window, ref T bias, ref T z, nint zStride,
+        int channels, int kernelHeight, int kernelWidth, nint planeStride, nint rowStride)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TRows : struct, IFilterCount
+    {
+        nuint width = (nuint)Vector512<T>.Count;
+        Vector512<T> c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
+        c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = c50 = c51 = Vector512<T>.Zero;
+        if (!Unsafe.IsNullRef(ref bias))
+        {
+            c00 = c01 = Vector512.Create(bias);
+            if (TRows.Count > 1) c10 = c11 = Vector512.Create(Unsafe.Add(ref bias, 1));
+            if (TRows.Count > 2) c20 = c21 = Vector512.Create(Unsafe.Add(ref bias, 2));
+            if (TRows.Count > 3) c30 = c31 = Vector512.Create(Unsafe.Add(ref bias, 3));
+            if (TRows.Count > 4) c40 = c41 = Vector512.Create(Unsafe.Add(ref bias, 4));
+            if (TRows.Count > 5) c50 = c51 = Vector512.Create(Unsafe.Add(ref bias, 5));
+        }
+
+        // Filters 3..5 are addressed from their own base so that every broadcast is base + 0, 1 or 2 windows.
+        ref T w3 = ref Unsafe.Add(ref w, 3 * window);
+        for (int channel = 0; channel < channels; channel++)
+        {
+            ref T plane = ref Unsafe.Add(ref x, channel * planeStride);
+            for (int kh = 0; kh < kernelHeight; kh++)
+            {
+                ref T line = ref Unsafe.Add(ref plane, kh * rowStride);
+                for (int kw = 0; kw < kernelWidth; kw++)
+                {
+                    Vector512<T> b0 = Vector512.LoadUnsafe(ref line, (nuint)kw);
+                    Vector512<T> b1 = Vector512.LoadUnsafe(ref line, (nuint)kw + width);
+                    Vector512<T> a = Vector512.Create(w);
+                    c00 = MultiplyAdd512(a, b0, c00);
+                    c01 = MultiplyAdd512(a, b1, c01);
+                    if (TRows.Count > 1)
+                    {
+                        a = Vector512.Create(Unsafe.Add(ref w, window));
+                        c10 = MultiplyAdd512(a, b0, c10);
+                        c11 = MultiplyAdd512(a, b1, c11);
+                    }
+
+                    if (TRows.Count > 2)
+                    {
+                        a = Vector512.Create(Unsafe.Add(ref w, 2 * window));
+                        c20 = MultiplyAdd512(a, b0, c20);
+                        c21 = MultiplyAdd512(a, b1, c21);
+                    }
+
+                    if (TRows.Count > 3)
+                    {
+                        a = Vector512.Create(w3);
+                        c30 = MultiplyAdd512(a, b0, c30);
+                        c31 = MultiplyAdd512(a, b1, c31);
+                    }
+
+                    if (TRows.Count > 4)
+                    {
+                        a = Vector512.Create(Unsafe.Add(ref w3, window));
+                        c40 = MultiplyAdd512(a, b0, c40);
+                        c41 = MultiplyAdd512(a, b1, c41);
+                    }
+
+                    if (TRows.Count > 5)
+                    {
+                        a = Vector512.Create(Unsafe.Add(ref w3, 2 * window));
+                        c50 = MultiplyAdd512(a, b0, c50);
+                        c51 = MultiplyAdd512(a, b1, c51);
+                    }
+
+                    w = ref Unsafe.Add(ref w, 1);
+                    w3 = ref Unsafe.Add(ref w3, 1);
+                }
+            }
+        }
+
+        c00.StoreUnsafe(ref z);
+        c01.StoreUnsafe(ref z, width);
+        if (TRows.Count > 1) { c10.StoreUnsafe(ref z, (nuint)zStride); c11.StoreUnsafe(ref z, (nuint)zStride + width); }
+        if (TRows.Count > 2) { c20.StoreUnsafe(ref z, (nuint)(2 * zStride)); c21.StoreUnsafe(ref z, (nuint)(2 * zStride) + width); }
+        if (TRows.Count > 3) { c30.StoreUnsafe(ref z, (nuint)(3 * zStride)); c31.StoreUnsafe(ref z, (nuint)(3 * zStride) + width); }
+        if (TRows.Count > 4) { c40.StoreUnsafe(ref z, (nuint)(4 * zStride)); c41.StoreUnsafe(ref z, (nuint)(4 * zStride) + width); }
+        if (TRows.Count > 5) { c50.StoreUnsafe(ref z, (nuint)(5 * zStride)); c51.StoreUnsafe(ref z, (nuint)(5 * zStride) + width); }
+    }
+
+    /// <summary>a·b + c with one rounding, on 512-bit vectors.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<T> MultiplyAdd512<T>(Vector512<T> a, Vector512<T> b, Vector512<T> c) where T : unmanaged
+    {
+#if NET9_0_OR_GREATER
+        if (typeof(T) == typeof(float))
+        {
+            return Vector512.FusedMultiplyAdd(a.AsSingle(), b.AsSingle(), c.AsSingle()).As<float, T>();
+        }
+
+        if (typeof(T) == typeof(double))
+        {
+            return Vector512.FusedMultiplyAdd(a.AsDouble(), b.AsDouble(), c.AsDouble()).As<double, T>();
+        }
+#else
+        if (Avx512F.IsSupported && typeof(T) == typeof(float))
+        {
+            return Avx512F.FusedMultiplyAdd(a.AsSingle(), b.AsSingle(), c.AsSingle()).As<float, T>();
+        }
+
+        if (Avx512F.IsSupported && typeof(T) == typeof(double))
+        {
+            return Avx512F.FusedMultiplyAdd(a.AsDouble(), b.AsDouble(), c.AsDouble()).As<double, T>();
+        }
+#endif
+        return a * b + c;
     }
 
     /// <summary>
