@@ -92,7 +92,7 @@ internal static class DirectConvolution
     public static long WeightGradientScratchLength(in ConvolutionGeometry geometry)
         => PaddedInputLength(geometry, MaximumBlock)
             + RoundUp(geometry.Filters, GradientTileFilters) * PaddedPositions(geometry, MaximumBlock)
-            + PartialSumsLength(geometry, Vector256<float>.Count);
+            + PartialSumsLength(geometry, Vector512<float>.Count);
 
     /// <summary>Z = conv(X, W) + b for stride 1; <paramref name="bias"/> may be a null reference for none. Checked by the caller.</summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
@@ -189,13 +189,15 @@ internal static class DirectConvolution
     public static void AccumulateWeightGradients<T>(ReadOnlySpan<T> outputGradients, ReadOnlySpan<T> inputs, Span<T> weightGradients, int rows, in ConvolutionGeometry geometry, Span<T> scratch)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int vector = Vector256<T>.Count, block = 2 * vector;
+        bool wide = Vector512.IsHardwareAccelerated;
+        int vector = wide ? Vector512<T>.Count : Vector256<T>.Count;
         int height = geometry.Height, width = geometry.Width, channels = geometry.Channels, filters = geometry.Filters;
         int kernelHeight = geometry.KernelHeight, kernelWidth = geometry.KernelWidth, window = geometry.WindowSize;
         int paddedHeight = height + 2 * geometry.PaddingHeight, paddedWidth = width + 2 * geometry.PaddingWidth, plane = paddedHeight * paddedWidth;
         int outputHeight = geometry.OutputHeight, outputWidth = geometry.OutputWidth, outputPlane = outputHeight * outputWidth;
-        int paddedPositions = (int)PaddedPositions(geometry, block);
-        int inputLength = (int)PaddedInputLength(geometry, block);
+        // The reduction runs one vector of q at a time, so q is rounded up to whole vectors, not tiles.
+        int paddedPositions = (int)PaddedPositions(geometry, vector);
+        int inputLength = (int)PaddedInputLength(geometry, vector);
         int filterTiles = (filters + GradientTileFilters - 1) / GradientTileFilters, offsetTiles = (window + GradientTileOffsets - 1) / GradientTileOffsets;
         int gradientRows = filterTiles * GradientTileFilters;
         Span<T> padded = scratch.Slice(0, inputLength);
@@ -242,7 +244,15 @@ internal static class DirectConvolution
                     nint s1 = Shift(p0 + 1, window, kernelHeight, kernelWidth, plane, paddedWidth);
                     nint s2 = Shift(p0 + 2, window, kernelHeight, kernelWidth, plane, paddedWidth);
                     nint s3 = Shift(p0 + 3, window, kernelHeight, kernelWidth, plane, paddedWidth);
-                    DotTile(ref a, paddedPositions, ref x, s0, s1, s2, s3, paddedPositions, ref Unsafe.Add(ref sums, (ft * offsetTiles + pt) * GradientTileFilters * GradientTileOffsets * vector));
+                    ref T partial = ref Unsafe.Add(ref sums, (ft * offsetTiles + pt) * GradientTileFilters * GradientTileOffsets * vector);
+                    if (wide)
+                    {
+                        DotTile512(ref a, paddedPositions, ref x, s0, s1, s2, s3, paddedPositions, ref partial);
+                    }
+                    else
+                    {
+                        DotTile(ref a, paddedPositions, ref x, s0, s1, s2, s3, paddedPositions, ref partial);
+                    }
                 }
             }
         }
@@ -253,7 +263,8 @@ internal static class DirectConvolution
             {
                 int tile = filter / GradientTileFilters * offsetTiles + p / GradientTileOffsets;
                 int accumulator = filter % GradientTileFilters * GradientTileOffsets + p % GradientTileOffsets;
-                weightGradients[filter * window + p] += Vector256.Sum(Vector256.LoadUnsafe(ref sums, (nuint)((tile * GradientTileFilters * GradientTileOffsets + accumulator) * vector)));
+                nuint offset = (nuint)((tile * GradientTileFilters * GradientTileOffsets + accumulator) * vector);
+                weightGradients[filter * window + p] += wide ? Vector512.Sum(Vector512.LoadUnsafe(ref sums, offset)) : Vector256.Sum(Vector256.LoadUnsafe(ref sums, offset));
             }
         }
     }
@@ -330,6 +341,66 @@ internal static class DirectConvolution
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Add<T>(ref T partial, int index, Vector256<T> value, nuint width) where T : unmanaged, IFloatingPointIeee754<T>
         => (Vector256.LoadUnsafe(ref partial, (nuint)index * width) + value).StoreUnsafe(ref partial, (nuint)index * width);
+
+    /// <summary>
+    /// <see cref="DotTile{T}"/> on 512-bit vectors:
+    /// partial[i·4 + j] += Σ over vectors of q of A(i, q)·X[s_j + q], for 3 rows of A (<paramref name="aStride"/> apart)
+    /// and 4 shifts of X, <paramref name="count"/> values of q (a whole number of vectors).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void DotTile512<T>(ref T a, nint aStride, ref T x, nint s0, nint s1, nint s2, nint s3, int count, ref T partial)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        nuint width = (nuint)Vector512<T>.Count;
+        Vector512<T> c00 = default, c01 = default, c02 = default, c03 = default;
+        Vector512<T> c10 = default, c11 = default, c12 = default, c13 = default;
+        Vector512<T> c20 = default, c21 = default, c22 = default, c23 = default;
+        ref T a1 = ref Unsafe.Add(ref a, aStride);
+        ref T a2 = ref Unsafe.Add(ref a, 2 * aStride);
+        ref T x0 = ref Unsafe.Add(ref x, s0);
+        ref T x1 = ref Unsafe.Add(ref x, s1);
+        ref T x2 = ref Unsafe.Add(ref x, s2);
+        ref T x3 = ref Unsafe.Add(ref x, s3);
+        for (nuint q = 0; q < (nuint)count; q += width)
+        {
+            Vector512<T> r0 = Vector512.LoadUnsafe(ref a, q);
+            Vector512<T> r1 = Vector512.LoadUnsafe(ref a1, q);
+            Vector512<T> r2 = Vector512.LoadUnsafe(ref a2, q);
+            Vector512<T> b = Vector512.LoadUnsafe(ref x0, q);
+            c00 = MultiplyAdd512(r0, b, c00);
+            c10 = MultiplyAdd512(r1, b, c10);
+            c20 = MultiplyAdd512(r2, b, c20);
+            b = Vector512.LoadUnsafe(ref x1, q);
+            c01 = MultiplyAdd512(r0, b, c01);
+            c11 = MultiplyAdd512(r1, b, c11);
+            c21 = MultiplyAdd512(r2, b, c21);
+            b = Vector512.LoadUnsafe(ref x2, q);
+            c02 = MultiplyAdd512(r0, b, c02);
+            c12 = MultiplyAdd512(r1, b, c12);
+            c22 = MultiplyAdd512(r2, b, c22);
+            b = Vector512.LoadUnsafe(ref x3, q);
+            c03 = MultiplyAdd512(r0, b, c03);
+            c13 = MultiplyAdd512(r1, b, c13);
+            c23 = MultiplyAdd512(r2, b, c23);
+        }
+
+        Add512(ref partial, 0, c00, width);
+        Add512(ref partial, 1, c01, width);
+        Add512(ref partial, 2, c02, width);
+        Add512(ref partial, 3, c03, width);
+        Add512(ref partial, 4, c10, width);
+        Add512(ref partial, 5, c11, width);
+        Add512(ref partial, 6, c12, width);
+        Add512(ref partial, 7, c13, width);
+        Add512(ref partial, 8, c20, width);
+        Add512(ref partial, 9, c21, width);
+        Add512(ref partial, 10, c22, width);
+        Add512(ref partial, 11, c23, width);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Add512<T>(ref T partial, int index, Vector512<T> value, nuint width) where T : unmanaged, IFloatingPointIeee754<T>
+        => (Vector512.LoadUnsafe(ref partial, (nuint)index * width) + value).StoreUnsafe(ref partial, (nuint)index * width);
 
     /// <summary>Vector partial sums of dW: 12 vectors per tile of 3 filters × 4 kernel offsets.</summary>
     private static long PartialSumsLength(in ConvolutionGeometry geometry, int vector)
