@@ -1,5 +1,11 @@
 using System;
+using System.Diagnostics;
+using System.IO;
 using System.Numerics;
+using System.Runtime.Intrinsics;
+using System.Text.RegularExpressions;
+using System.Threading;
+using System.Threading.Tasks;
 using NetGen.Kernels;
 using Xunit;
 
@@ -72,6 +78,39 @@ public sealed class ConvolutionKernelTests
     [Theory]
     [MemberData(nameof(Geometries))]
     public void Float_input_gradients_match_the_definition(int rows, ConvolutionGeometry geometry) => CheckInputGradients<float>(rows, geometry, 1e-5);
+
+    /// <summary>
+    /// Where 512-bit vectors run, the direct kernel uses them, so its 256-bit tiles are checked in a child run of these
+    /// tests with 512-bit vectors switched off (without Vector512 this run already uses the 256-bit tiles).
+    /// </summary>
+    [Fact]
+    public async Task The_kernels_match_the_definition_with_512_bit_vectors_switched_off()
+    {
+        if (!Vector512.IsHardwareAccelerated)
+        {
+            return;
+        }
+
+        string dotnet = Environment.ProcessPath is { } path && Path.GetFileNameWithoutExtension(path) == "dotnet" ? path : "dotnet";
+        var start = new ProcessStartInfo(dotnet) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        string filter = "FullyQualifiedName~NetGen.Tests.ConvolutionKernelTests&FullyQualifiedName!~switched_off";
+        foreach (string argument in new[] { "test", typeof(ConvolutionKernelTests).Assembly.Location, "--filter", filter })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        start.Environment["DOTNET_PreferredVectorBitWidth"] = "256";
+        using var child = Process.Start(start)!;
+        Task<string> errors = child.StandardError.ReadToEndAsync();
+        string output = await child.StandardOutput.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+        await child.WaitForExitAsync(timeout.Token);
+
+        Match summary = Regex.Match(output, @"Failed:\s+(\d+), Passed:\s+(\d+)");
+        Assert.True(child.ExitCode == 0 && summary.Success, $"the child test run failed\n{output}\n{await errors}");
+        Assert.Equal("0", summary.Groups[1].Value);
+        Assert.True(int.Parse(summary.Groups[2].Value) >= 200, $"only {summary.Groups[2].Value} tests ran\n{output}");
+    }
 
     /// <summary>Products large enough for Gemm to split over threads give the same numbers.</summary>
     [Fact]
@@ -254,30 +293,45 @@ public sealed class ConvolutionKernelTests
     {
         var random = new Random(Seed(rows, geometry) + 31);
         double[] w = Values(random, geometry.WeightCount), b = Values(random, geometry.Filters), x = Values(random, rows * geometry.InputSize);
-        T[] z = Filled<T>(rows * geometry.OutputSize, T.NaN);
-        ConvolutionKernels.Forward<T>(Cast<T>(w), Cast<T>(b), Cast<T>(x), z, rows, geometry, Filled<T>((int)geometry.ScratchLength(rows), T.NaN));
-        AssertClose(ReferenceForward(Round<T>(w), Round<T>(b), Round<T>(x), rows, geometry), z, tolerance, "Z");
+        double[] expected = ReferenceForward(Round<T>(w), Round<T>(b), Round<T>(x), rows, geometry);
+        foreach (bool direct in Algorithms<T>(DirectConvolution.Applies(geometry)))
+        {
+            T[] z = Filled<T>(rows * geometry.OutputSize, T.NaN);
+            ConvolutionKernels.Forward<T>(Cast<T>(w), Cast<T>(b), Cast<T>(x), z, rows, geometry, Filled<T>((int)geometry.ScratchLength(rows), T.NaN), direct);
+            AssertClose(expected, z, tolerance, direct ? "Z (direct)" : "Z (unfolded)");
+        }
     }
 
     private static void CheckParameterGradients<T>(int rows, ConvolutionGeometry geometry, double tolerance) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var random = new Random(Seed(rows, geometry) + 37);
         double[] dz = Values(random, rows * geometry.OutputSize), x = Values(random, rows * geometry.InputSize);
-        T[] dw = new T[geometry.WeightCount], db = new T[geometry.Filters];
-        ConvolutionKernels.AccumulateParameterGradients<T>(Cast<T>(dz), Cast<T>(x), dw, db, rows, geometry, Filled<T>((int)geometry.ScratchLength(rows), T.NaN));
         (double[] expectedDw, double[] expectedDb) = ReferenceParameterGradients(Round<T>(dz), Round<T>(x), rows, geometry);
-        AssertClose(expectedDw, dw, tolerance, "dW");
-        AssertClose(expectedDb, db, tolerance, "db");
+        foreach (bool direct in Algorithms<T>(DirectConvolution.Applies(geometry)))
+        {
+            T[] dw = new T[geometry.WeightCount], db = new T[geometry.Filters];
+            ConvolutionKernels.AccumulateParameterGradients<T>(Cast<T>(dz), Cast<T>(x), dw, db, rows, geometry, Filled<T>((int)geometry.ScratchLength(rows), T.NaN), direct);
+            AssertClose(expectedDw, dw, tolerance, direct ? "dW (direct)" : "dW (unfolded)");
+            AssertClose(expectedDb, db, tolerance, direct ? "db (direct)" : "db (unfolded)");
+        }
     }
 
     private static void CheckInputGradients<T>(int rows, ConvolutionGeometry geometry, double tolerance) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var random = new Random(Seed(rows, geometry) + 41);
         double[] dz = Values(random, rows * geometry.OutputSize), w = Values(random, geometry.WeightCount);
-        T[] dx = Filled<T>(rows * geometry.InputSize, T.NaN);
-        ConvolutionKernels.BackpropagateInputs<T>(Cast<T>(dz), Cast<T>(w), dx, rows, geometry, Filled<T>((int)geometry.ScratchLength(rows), T.NaN));
-        AssertClose(ReferenceInputGradients(Round<T>(dz), Round<T>(w), rows, geometry), dx, tolerance, "dX");
+        double[] expected = ReferenceInputGradients(Round<T>(dz), Round<T>(w), rows, geometry);
+        foreach (bool direct in Algorithms<T>(DirectConvolution.AppliesToInputGradient(geometry)))
+        {
+            T[] dx = Filled<T>(rows * geometry.InputSize, T.NaN);
+            ConvolutionKernels.BackpropagateInputs<T>(Cast<T>(dz), Cast<T>(w), dx, rows, geometry, Filled<T>((int)geometry.ScratchLength(rows), T.NaN), direct);
+            AssertClose(expected, dx, tolerance, direct ? "dX (direct)" : "dX (unfolded)");
+        }
     }
+
+    /// <summary>The unfolded algorithm always; the direct one too where it applies and the machine runs it.</summary>
+    private static bool[] Algorithms<T>(bool directApplies) where T : unmanaged, IFloatingPointIeee754<T>
+        => directApplies && DirectConvolution.IsSupported<T>() ? [false, true] : [false];
 
     /// <summary>X(n, c, h, w), or 0 outside the input: the zero padding.</summary>
     private static double Input(double[] x, int n, int c, int h, int w, ConvolutionGeometry g)

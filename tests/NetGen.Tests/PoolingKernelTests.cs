@@ -105,6 +105,18 @@ public sealed class PoolingKernelTests
     }
 
     [Fact]
+    public void The_maximum_is_the_value_at_its_index_even_for_zeros_of_both_signs()
+    {
+        // −0 and +0 are equal, so the first one is the maximum, and the output is exactly it, sign included.
+        var geometry = new PoolingGeometry(1, 1, 4, 1, 2, 2);
+        double[] y = new double[2];
+        int[] argmax = new int[2];
+        PoolingKernels.MaxPoolForward<double>([-0.0, 0.0, 0.0, -0.0], y, argmax, 1, geometry);
+        Assert.Equal([0, 2], argmax);
+        Assert.True(double.IsNegative(y[0]) && !double.IsNegative(y[1]), $"expected −0 and +0, got {y[0]:R} and {y[1]:R}");
+    }
+
+    [Fact]
     public void A_NaN_makes_only_its_own_windows_average_NaN()
     {
         var geometry = new PoolingGeometry(1, 2, 4, 2, 2, 2);

@@ -59,16 +59,33 @@ public readonly record struct ConvolutionGeometry(
     }
 
     /// <summary>
-    /// The elements of scratch that <see cref="ConvolutionKernels"/> need for a batch of <paramref name="rows"/> samples:
-    /// one sample's unfolded windows (im2col), <c>C·KH·KW × OutputHeight·OutputWidth</c>, reused sample after sample,
-    /// so it does not grow with the batch; 0 for no rows.
+    /// The elements of scratch that <see cref="ConvolutionKernels"/> need for a batch of <paramref name="rows"/> samples,
+    /// 0 for no rows. It is one sample's worth, reused sample after sample, so it does not grow with the batch: the
+    /// unfolded windows (im2col), <c>C·KH·KW × OutputHeight·OutputWidth</c>, or for a stride of 1 the zero-padded sample
+    /// and output of the direct kernel, whichever is larger.
     /// </summary>
     /// <param name="rows">The samples per call.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="rows"/> is negative.</exception>
     public long ScratchLength(int rows)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(rows);
-        return rows == 0 ? 0 : (long)WindowSize * OutputPositions;
+        if (rows == 0)
+        {
+            return 0;
+        }
+
+        long length = (long)WindowSize * OutputPositions;
+        if (DirectConvolution.Applies(this))
+        {
+            length = Math.Max(length, Math.Max(DirectConvolution.ForwardScratchLength(this), DirectConvolution.WeightGradientScratchLength(this)));
+        }
+
+        if (DirectConvolution.AppliesToInputGradient(this))
+        {
+            length = Math.Max(length, DirectConvolution.InputGradientScratchLength(this));
+        }
+
+        return length;
     }
 
     /// <summary>
@@ -100,7 +117,8 @@ public readonly record struct ConvolutionGeometry(
             || (long)Channels * Height * Width > int.MaxValue
             || windowSize * Filters > int.MaxValue
             || outputPositions * Filters > int.MaxValue
-            || windowSize * outputPositions > int.MaxValue)
+            || windowSize * outputPositions > int.MaxValue
+            || ScratchLength(1) > int.MaxValue)
         {
             throw new ArgumentException($"The convolution {this} has a tensor of more than {int.MaxValue} values.", name);
         }

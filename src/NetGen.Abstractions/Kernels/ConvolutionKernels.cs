@@ -15,12 +15,23 @@ namespace NetGen.Kernels;
 /// <item>parameter gradients, dW += Σ_samples ∂⟨Z, dZ⟩/∂W and db += Σ dZ over samples and positions;</item>
 /// <item>input gradients, dX = the transposed convolution of dZ with W.</item>
 /// </list>
-/// Each runs sample by sample as one matrix product on <see cref="Gemm"/>'s micro-kernel, through the sample's unfolded
-/// windows (im2col) U <c>[C·KH·KW × OH·OW]</c>, with U(c·KH·KW + kh·KW + kw, oh·OW + ow) = X(c, oh·S + kh − P, ow·S + kw − P)
-/// (0 in the padding), so that with W viewed as <c>[F × C·KH·KW]</c>:
-/// Z = W·U + b, dW += dZ·Uᵀ, and dU = Wᵀ·dZ, whose windows are then added back onto dX (col2im).
-/// The caller passes U's buffer as scratch, <see cref="ConvolutionGeometry.ScratchLength"/> values. Without 256-bit
-/// vectors the products fall back to TensorPrimitives loops over the same unfolded windows.
+/// Two algorithms compute them, sample by sample, and each product takes the one measured faster for its geometry:
+/// <list type="bullet">
+/// <item>
+/// Unfolded windows (im2col) and <see cref="Gemm"/>, for any stride: U <c>[C·KH·KW × OH·OW]</c> with
+/// U(c·KH·KW + kh·KW + kw, oh·OW + ow) = X(c, oh·S + kh − P, ow·S + kw − P) (0 in the padding), and with W viewed as
+/// <c>[F × C·KH·KW]</c>, Z = W·U + b, dW += dZ·Uᵀ, and dU = Wᵀ·dZ, whose windows are then added back onto dX (col2im).
+/// </item>
+/// <item>
+/// <see cref="DirectConvolution"/>, for stride 1, which reads the windows in place from a zero-padded copy of the
+/// sample. On LeNet's two layers and a 1-D layer (batch 64, one thread) it is 2.2–4× faster than unfolding for the
+/// forward pass and 1.8–6× for dW with 512-bit vectors (1.3–2.5× and 1.4–4× with 256-bit ones), and for dX faster
+/// only where <see cref="DirectConvolution.PaysForInputGradient"/> says so.
+/// </item>
+/// </list>
+/// The caller passes one sample's working memory as scratch, <see cref="ConvolutionGeometry.ScratchLength"/> values,
+/// and the kernels allocate nothing. Without 256-bit vectors the products run on TensorPrimitives loops over the
+/// unfolded windows.
 /// </summary>
 public static class ConvolutionKernels
 {
@@ -33,19 +44,31 @@ public static class ConvolutionKernels
     /// <param name="geometry">The convolution's sizes.</param>
     /// <param name="scratch">At least <see cref="ConvolutionGeometry.ScratchLength"/>(<paramref name="rows"/>) values; its contents do not matter.</param>
     /// <exception cref="ArgumentException">The geometry is invalid, or a span is shorter than the geometry needs.</exception>
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static void Forward<T>(ReadOnlySpan<T> weights, ReadOnlySpan<T> bias, ReadOnlySpan<T> inputs, Span<T> outputs,
         int rows, in ConvolutionGeometry geometry, Span<T> scratch)
         where T : unmanaged, IFloatingPointIeee754<T>
+        => Forward(weights, bias, inputs, outputs, rows, geometry, scratch, DirectConvolution.IsSupported<T>() && DirectConvolution.Applies(geometry));
+
+    /// <summary><see cref="Forward{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, ReadOnlySpan{T}, Span{T}, int, in ConvolutionGeometry, Span{T})"/> by the algorithm given: <see cref="DirectConvolution"/> or unfolded windows.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    internal static void Forward<T>(ReadOnlySpan<T> weights, ReadOnlySpan<T> bias, ReadOnlySpan<T> inputs, Span<T> outputs,
+        int rows, in ConvolutionGeometry geometry, Span<T> scratch, bool direct)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         RequireShape(rows, geometry, scratch.Length);
+        RequireDirect<T>(direct, DirectConvolution.Applies(geometry));
         RequireLength(weights.Length, geometry.WeightCount, nameof(weights));
         RequireLength(bias.Length, geometry.Filters, nameof(bias));
         RequireLength(inputs.Length, (long)rows * geometry.InputSize, nameof(inputs));
         RequireLength(outputs.Length, (long)rows * geometry.OutputSize, nameof(outputs));
-
         if (rows == 0)
         {
+            return;
+        }
+
+        if (direct)
+        {
+            DirectConvolution.Forward(weights, ref MemoryMarshal.GetReference(bias), inputs, outputs, rows, geometry, scratch);
             return;
         }
 
@@ -95,24 +118,30 @@ public static class ConvolutionKernels
     /// <param name="geometry">The convolution's sizes.</param>
     /// <param name="scratch">At least <see cref="ConvolutionGeometry.ScratchLength"/>(<paramref name="rows"/>) values; its contents do not matter.</param>
     /// <exception cref="ArgumentException">The geometry is invalid, or a span is shorter than the geometry needs.</exception>
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static void AccumulateParameterGradients<T>(ReadOnlySpan<T> outputGradients, ReadOnlySpan<T> inputs,
         Span<T> weightGradients, Span<T> biasGradients, int rows, in ConvolutionGeometry geometry, Span<T> scratch)
         where T : unmanaged, IFloatingPointIeee754<T>
+        => AccumulateParameterGradients(outputGradients, inputs, weightGradients, biasGradients, rows, geometry, scratch,
+            DirectConvolution.IsSupported<T>() && DirectConvolution.Applies(geometry));
+
+    /// <summary><see cref="AccumulateParameterGradients{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, Span{T}, Span{T}, int, in ConvolutionGeometry, Span{T})"/> by the algorithm given: <see cref="DirectConvolution"/> or unfolded windows.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    internal static void AccumulateParameterGradients<T>(ReadOnlySpan<T> outputGradients, ReadOnlySpan<T> inputs,
+        Span<T> weightGradients, Span<T> biasGradients, int rows, in ConvolutionGeometry geometry, Span<T> scratch, bool direct)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         RequireShape(rows, geometry, scratch.Length);
+        RequireDirect<T>(direct, DirectConvolution.Applies(geometry));
         RequireLength(outputGradients.Length, (long)rows * geometry.OutputSize, nameof(outputGradients));
         RequireLength(inputs.Length, (long)rows * geometry.InputSize, nameof(inputs));
         RequireLength(weightGradients.Length, geometry.WeightCount, nameof(weightGradients));
         RequireLength(biasGradients.Length, geometry.Filters, nameof(biasGradients));
-
         if (rows == 0)
         {
             return;
         }
 
         int filters = geometry.Filters, window = geometry.WindowSize, positions = geometry.OutputPositions;
-        Span<T> unfolded = scratch.Slice(0, window * positions);
         for (int row = 0; row < rows; row++)
         {
             ReadOnlySpan<T> dz = outputGradients.Slice(row * geometry.OutputSize, geometry.OutputSize);
@@ -120,7 +149,18 @@ public static class ConvolutionKernels
             {
                 biasGradients[filter] += RowMath.Sum(dz.Slice(filter * positions, positions));
             }
+        }
 
+        if (direct)
+        {
+            DirectConvolution.AccumulateWeightGradients(outputGradients, inputs, weightGradients, rows, geometry, scratch);
+            return;
+        }
+
+        Span<T> unfolded = scratch.Slice(0, window * positions);
+        for (int row = 0; row < rows; row++)
+        {
+            ReadOnlySpan<T> dz = outputGradients.Slice(row * geometry.OutputSize, geometry.OutputSize);
             Unfold(inputs.Slice(row * geometry.InputSize, geometry.InputSize), unfolded, geometry);
             if (Gemm.IsSupported<T>())
             {
@@ -156,18 +196,31 @@ public static class ConvolutionKernels
     /// <param name="geometry">The convolution's sizes.</param>
     /// <param name="scratch">At least <see cref="ConvolutionGeometry.ScratchLength"/>(<paramref name="rows"/>) values; its contents do not matter.</param>
     /// <exception cref="ArgumentException">The geometry is invalid, or a span is shorter than the geometry needs.</exception>
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static void BackpropagateInputs<T>(ReadOnlySpan<T> outputGradients, ReadOnlySpan<T> weights,
         Span<T> inputGradients, int rows, in ConvolutionGeometry geometry, Span<T> scratch)
         where T : unmanaged, IFloatingPointIeee754<T>
+        => BackpropagateInputs(outputGradients, weights, inputGradients, rows, geometry, scratch,
+            DirectConvolution.IsSupported<T>() && DirectConvolution.PaysForInputGradient(geometry));
+
+    /// <summary><see cref="BackpropagateInputs{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, Span{T}, int, in ConvolutionGeometry, Span{T})"/> by the algorithm given: <see cref="DirectConvolution"/> or unfolded windows.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    internal static void BackpropagateInputs<T>(ReadOnlySpan<T> outputGradients, ReadOnlySpan<T> weights,
+        Span<T> inputGradients, int rows, in ConvolutionGeometry geometry, Span<T> scratch, bool direct)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         RequireShape(rows, geometry, scratch.Length);
+        RequireDirect<T>(direct, DirectConvolution.AppliesToInputGradient(geometry));
         RequireLength(outputGradients.Length, (long)rows * geometry.OutputSize, nameof(outputGradients));
         RequireLength(weights.Length, geometry.WeightCount, nameof(weights));
         RequireLength(inputGradients.Length, (long)rows * geometry.InputSize, nameof(inputGradients));
-
         if (rows == 0)
         {
+            return;
+        }
+
+        if (direct)
+        {
+            DirectConvolution.BackpropagateInputs(outputGradients, weights, inputGradients, rows, geometry, scratch);
             return;
         }
 
@@ -306,6 +359,15 @@ public static class ConvolutionKernels
         ArgumentOutOfRangeException.ThrowIfNegative(rows);
         geometry.Validate(nameof(geometry));
         RequireLength(scratchLength, geometry.ScratchLength(rows), "scratch");
+    }
+
+    /// <summary>The direct kernel is asked for only where it applies and the machine runs it.</summary>
+    private static void RequireDirect<T>(bool direct, bool applies) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (direct && !(applies && DirectConvolution.IsSupported<T>()))
+        {
+            throw new ArgumentException("The direct convolution needs a stride of 1 (and, for the input gradient, padding less than the kernel) and 256-bit vectors.", nameof(direct));
+        }
     }
 
     private static void RequireLength(int length, long required, string name)

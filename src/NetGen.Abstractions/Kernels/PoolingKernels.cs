@@ -1,6 +1,7 @@
 using System;
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace NetGen.Kernels;
 
@@ -8,7 +9,9 @@ namespace NetGen.Kernels;
 /// Max and average pooling without padding (nn.MaxPool1d/2d and nn.AvgPool1d/2d with floor output sizes), forward and
 /// backward, over a batch of <c>rows</c> samples laid out back to back, each <see cref="PoolingGeometry.InputSize"/>
 /// values in and <see cref="PoolingGeometry.OutputSize"/> out. A pooling pass reads every input about once and does
-/// one operation per read, so it is bound by memory, not arithmetic, and the loops are plain.
+/// one operation per read, so the loops are plain, except that max pooling picks its maximum without branches: on random
+/// inputs the comparison goes either way, and with a branch per value LeNet's first pool (6 × 28 × 28, batch 64) took
+/// 1.1–1.3 ms instead of 0.49 ms.
 /// </summary>
 public static class PoolingKernels
 {
@@ -39,6 +42,7 @@ public static class PoolingKernels
             ReadOnlySpan<T> x = inputs.Slice(row * geometry.InputSize, geometry.InputSize);
             Span<T> y = outputs.Slice(row * geometry.OutputSize, geometry.OutputSize);
             Span<int> where = argmax.Slice(row * geometry.OutputSize, geometry.OutputSize);
+            ref T first = ref MemoryMarshal.GetReference(x);
             int output = 0;
             for (int channel = 0; channel < geometry.Channels; channel++)
             {
@@ -47,25 +51,28 @@ public static class PoolingKernels
                     for (int ow = 0; ow < outputWidth; ow++, output++)
                     {
                         int corner = channel * plane + oh * stride * width + ow * stride;
+
+                        // One pass without branches, which mispredict on real data: a strictly larger value or a NaN
+                        // moves the position (so the first of equal values stays, and once the maximum is NaN nothing
+                        // moves it), as an integer mask; T.Max carries a NaN on. The window lies inside the sample
+                        // (checked above), so it is read through a reference.
+                        ref T window = ref Unsafe.Add(ref first, corner);
+                        T max = window;
                         int best = corner;
-                        T max = x[corner];
                         for (int i = 0; i < poolHeight; i++)
                         {
-                            ReadOnlySpan<T> line = x.Slice(corner + i * width, poolWidth);
-                            for (int j = 0; j < line.Length; j++)
+                            ref T line = ref Unsafe.Add(ref window, i * width);
+                            for (int j = 0; j < poolWidth; j++)
                             {
-                                // Only a strictly larger value moves the maximum, so the first of equal ones stays; a NaN
-                                // takes over from a number, and once the maximum is NaN nothing compares larger.
-                                T value = line[j];
-                                if (value > max || (T.IsNaN(value) && !T.IsNaN(max)))
-                                {
-                                    max = value;
-                                    best = corner + i * width + j;
-                                }
+                                T value = Unsafe.Add(ref line, j);
+                                int moves = -Unsafe.BitCast<bool, byte>(!(value <= max) & !T.IsNaN(max));
+                                best += (corner + i * width + j - best) & moves;
+                                max = T.Max(max, value);
                             }
                         }
 
-                        y[output] = max;
+                        // The value at the index (of the two zeros, +0 is the larger for T.Max, but the first one wins).
+                        y[output] = x[best];
                         where[output] = best;
                     }
                 }

@@ -1,0 +1,708 @@
+using System;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+#if !NET9_0_OR_GREATER
+using System.Runtime.Intrinsics.X86;
+#endif
+using static NetGen.Kernels.VectorMath;
+
+namespace NetGen.Kernels;
+
+/// <summary>
+/// A stride-1 convolution computed straight from a zero-padded copy of the sample, without unfolding its windows.
+/// <para>
+/// The padded sample Xp is <c>[C, Hp, Wp]</c> with Hp = H + 2·PH and Wp = W + 2·PW. Output (oh, ow) then reads
+/// Xp[c·Hp·Wp + kh·Wp + kw + q] with q = oh·Wp + ow: over the flattened plane, every kernel offset (c, kh, kw) is one
+/// fixed shift of the same run of q. So the output plane, taken in the padded row width (q = oh·Wp + ow, whose columns
+/// ow ≥ OW wrap into the next row and are dropped), is a matrix product Zp(f, q) = Σ_p W(f, p)·Xp[shift(p) + q] whose
+/// B operand is read in place from Xp: im2col without the copy. The micro-kernel is Gemm's: a tile of up to six filters
+/// × two vectors of q in twelve accumulators, one broadcast weight and two loads of Xp per step, on 512-bit vectors
+/// where they run (LeNet's layers: 1.5–1.6× the 256-bit tiles, 1-D 8 × 128 → 16: 1.7×) and 256-bit ones elsewhere.
+/// </para>
+/// <para>
+/// Stride 1 also makes the input gradient a convolution of the same kind: dX is dZ, padded by K − 1 − P, convolved with
+/// W flipped along both kernel axes and with filters and channels swapped (<see cref="TransposedGeometry"/>).
+/// </para>
+/// </summary>
+internal static class DirectConvolution
+{
+    /// <summary>Columns of q per tile, an upper bound over element types and vector widths, for sizing scratch.</summary>
+    private const int MaximumBlock = 32;
+
+    /// <summary>Filters × kernel offsets of a weight-gradient tile: 12 accumulators, 3 rows of dZ and one of X in 16 registers.</summary>
+    private const int GradientTileFilters = 3, GradientTileOffsets = 4;
+
+    /// <summary>Rows of the tile: 12 accumulators + 2 loads + 1 broadcast = 15 of AVX2's 16 vector registers.</summary>
+    private const int TileFilters = 6;
+
+    /// <summary>Whether this machine runs the direct kernel for <typeparamref name="T"/> (else the caller unfolds).</summary>
+    public static bool IsSupported<T>() => Vector256.IsHardwareAccelerated && (typeof(T) == typeof(float) || typeof(T) == typeof(double));
+
+    /// <summary>Whether a geometry is one the direct kernel computes: stride 1.</summary>
+    public static bool Applies(in ConvolutionGeometry geometry) => geometry.Stride == 1;
+
+    /// <summary>Whether the input gradient of <paramref name="geometry"/> is a direct convolution: stride 1 and padding less than the kernel.</summary>
+    public static bool AppliesToInputGradient(in ConvolutionGeometry geometry)
+        => geometry.Stride == 1 && geometry.PaddingHeight < geometry.KernelHeight && geometry.PaddingWidth < geometry.KernelWidth;
+
+    /// <summary>
+    /// Whether the direct input gradient is the faster one, as measured at batch 64 on one thread (µs, direct against
+    /// unfolded). Its tiles hold the layer's channels, so with one channel each step of a tile feeds 2 FMAs, not 12;
+    /// and without padding it convolves dZ padded by K − 1 on every side, so half of its products for LeNet's second
+    /// layer (10×10 outputs, 5×5 kernels) are with zeros.
+    /// <list type="bullet">
+    /// <item>
+    /// With 512-bit tiles it wins LeNet's first layer (1 → 6 channels, 264 against 318) and second (6 → 16, 343 against
+    /// 557), 8 × 128 → 16 in 1-D (61 against 121) and 4 × 28 × 28 → 6 (353 against 1,229), and loses only
+    /// 1 × 28 × 28 → 12 (569 against 431): one channel and many filters.
+    /// </item>
+    /// <item>
+    /// With 256-bit tiles it loses both LeNet layers (492 against 327, 650 against 564) and wins where there are at
+    /// least four channels and little padding: 8 × 128 → 16 (109 against 124) and 4 × 28 × 28 → 6 (667 against 1,415).
+    /// </item>
+    /// </list>
+    /// </summary>
+    public static bool PaysForInputGradient(in ConvolutionGeometry geometry)
+        => AppliesToInputGradient(geometry) && (Vector512.IsHardwareAccelerated
+            ? geometry.Channels >= 4 || geometry.Filters <= 8
+            : geometry.Channels >= 4 && 2L * geometry.Height * geometry.Width <= 3L * geometry.OutputHeight * geometry.OutputWidth);
+
+    /// <summary>
+    /// The convolution whose forward pass is <paramref name="geometry"/>'s input gradient: over dZ <c>[F, OH, OW]</c>,
+    /// with C filters, the same kernel, and padding K − 1 − P, so that its output is <c>[C, H, W]</c>.
+    /// </summary>
+    public static ConvolutionGeometry TransposedGeometry(in ConvolutionGeometry geometry) => new(
+        geometry.Filters, geometry.OutputHeight, geometry.OutputWidth, geometry.Channels, geometry.KernelHeight, geometry.KernelWidth,
+        1, geometry.KernelHeight - 1 - geometry.PaddingHeight, geometry.KernelWidth - 1 - geometry.PaddingWidth);
+
+    /// <summary>Scratch for <see cref="Forward{T}"/>: the padded sample, then the output in the padded row width.</summary>
+    public static long ForwardScratchLength(in ConvolutionGeometry geometry)
+        => PaddedInputLength(geometry, MaximumBlock) + (long)geometry.Filters * PaddedPositions(geometry, MaximumBlock);
+
+    /// <summary>Scratch for <see cref="BackpropagateInputs{T}"/>: the flipped weights, then the transposed convolution's scratch.</summary>
+    public static long InputGradientScratchLength(in ConvolutionGeometry geometry)
+        => geometry.WeightCount + ForwardScratchLength(TransposedGeometry(geometry));
+
+    /// <summary>
+    /// Scratch for <see cref="AccumulateWeightGradients{T}"/>: the padded sample, dZ in the padded row width for whole
+    /// tiles of filters, and the vector partial sums of every tile.
+    /// </summary>
+    public static long WeightGradientScratchLength(in ConvolutionGeometry geometry)
+        => PaddedInputLength(geometry, MaximumBlock)
+            + RoundUp(geometry.Filters, GradientTileFilters) * PaddedPositions(geometry, MaximumBlock)
+            + PartialSumsLength(geometry, Vector512<float>.Count);
+
+    /// <summary>Z = conv(X, W) + b for stride 1; <paramref name="bias"/> may be a null reference for none. Checked by the caller.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    public static void Forward<T>(ReadOnlySpan<T> weights, ref T bias, ReadOnlySpan<T> inputs, Span<T> outputs, int rows, in ConvolutionGeometry geometry, Span<T> scratch)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        // 512-bit tiles where they run; the tests also run with them switched off (DOTNET_PreferredVectorBitWidth=256).
+        bool wide = Vector512.IsHardwareAccelerated;
+        int block = wide ? 2 * Vector512<T>.Count : 2 * Vector256<T>.Count;
+        int height = geometry.Height, width = geometry.Width, channels = geometry.Channels, filters = geometry.Filters;
+        int paddedHeight = height + 2 * geometry.PaddingHeight, paddedWidth = width + 2 * geometry.PaddingWidth;
+        int outputHeight = geometry.OutputHeight, outputWidth = geometry.OutputWidth, outputPlane = outputHeight * outputWidth;
+        int paddedPositions = (int)PaddedPositions(geometry, block);
+        int inputLength = (int)PaddedInputLength(geometry, block);
+        Span<T> padded = scratch.Slice(0, inputLength);
+        Span<T> paddedOutputs = scratch.Slice(inputLength, filters * paddedPositions);
+
+        // The padding and the slack past the last plane stay zero; each sample overwrites only the interior.
+        padded.Clear();
+        ref T w = ref MemoryMarshal.GetReference(weights);
+        ref T x = ref MemoryMarshal.GetReference(padded);
+        ref T zp = ref MemoryMarshal.GetReference(paddedOutputs);
+        for (int row = 0; row < rows; row++)
+        {
+            ReadOnlySpan<T> sample = inputs.Slice(row * geometry.InputSize, geometry.InputSize);
+            for (int channel = 0; channel < channels; channel++)
+            {
+                for (int h = 0; h < height; h++)
+                {
+                    sample.Slice((channel * height + h) * width, width)
+                        .CopyTo(padded.Slice((channel * paddedHeight + h + geometry.PaddingHeight) * paddedWidth + geometry.PaddingWidth, width));
+                }
+            }
+
+            for (int q0 = 0; q0 < paddedPositions; q0 += block)
+            {
+                if (wide)
+                {
+                    Tiles512(filters, ref Unsafe.Add(ref x, q0), ref w, ref bias, ref Unsafe.Add(ref zp, q0), paddedPositions, geometry, paddedHeight * paddedWidth, paddedWidth);
+                }
+                else
+                {
+                    Tiles256(filters, ref Unsafe.Add(ref x, q0), ref w, ref bias, ref Unsafe.Add(ref zp, q0), paddedPositions, geometry, paddedHeight * paddedWidth, paddedWidth);
+                }
+            }
+
+            // Only the columns ow < OW of each padded row are outputs.
+            Span<T> z = outputs.Slice(row * geometry.OutputSize, geometry.OutputSize);
+            for (int filter = 0; filter < filters; filter++)
+            {
+                for (int oh = 0; oh < outputHeight; oh++)
+                {
+                    paddedOutputs.Slice(filter * paddedPositions + oh * paddedWidth, outputWidth).CopyTo(z.Slice(filter * outputPlane + oh * outputWidth, outputWidth));
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// dX = convᵀ(dZ, W) for stride 1 and padding less than the kernel: the forward pass of <see cref="TransposedGeometry"/>
+    /// over dZ with W(f, c, kh, kw) moved to W'(c, f, KH − 1 − kh, KW − 1 − kw). Checked by the caller.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    public static void BackpropagateInputs<T>(ReadOnlySpan<T> outputGradients, ReadOnlySpan<T> weights, Span<T> inputGradients, int rows, in ConvolutionGeometry geometry, Span<T> scratch)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int channels = geometry.Channels, filters = geometry.Filters, kernelHeight = geometry.KernelHeight, kernelWidth = geometry.KernelWidth;
+        int kernel = kernelHeight * kernelWidth;
+        Span<T> flipped = scratch.Slice(0, geometry.WeightCount);
+        for (int filter = 0; filter < filters; filter++)
+        {
+            for (int channel = 0; channel < channels; channel++)
+            {
+                ReadOnlySpan<T> source = weights.Slice((filter * channels + channel) * kernel, kernel);
+                Span<T> target = flipped.Slice((channel * filters + filter) * kernel, kernel);
+                for (int i = 0; i < kernel; i++)
+                {
+                    target[kernel - 1 - i] = source[i];
+                }
+            }
+        }
+
+        Forward(flipped, ref Unsafe.NullRef<T>(), outputGradients, inputGradients, rows, TransposedGeometry(geometry), scratch.Slice(geometry.WeightCount));
+    }
+
+    /// <summary>
+    /// dW(f, p) += Σ_samples Σ_q dZp(f, q)·Xp[shift(p) + q] for stride 1, where p = (c, kh, kw), shift(p) = c·Hp·Wp +
+    /// kh·Wp + kw, and dZp is dZ in the padded row width with zeros in the columns ow ≥ OW that are not outputs: a
+    /// product of two operands both contiguous along the reduction, computed as tiles of 3 filters × 4 kernel offsets
+    /// whose twelve vector accumulators run along q. Each sample's accumulators are added to vector partial sums in
+    /// scratch, and only once per call are they summed across lanes into dW. Checked by the caller.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    public static void AccumulateWeightGradients<T>(ReadOnlySpan<T> outputGradients, ReadOnlySpan<T> inputs, Span<T> weightGradients, int rows, in ConvolutionGeometry geometry, Span<T> scratch)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        bool wide = Vector512.IsHardwareAccelerated;
+        int vector = wide ? Vector512<T>.Count : Vector256<T>.Count;
+        int height = geometry.Height, width = geometry.Width, channels = geometry.Channels, filters = geometry.Filters;
+        int kernelHeight = geometry.KernelHeight, kernelWidth = geometry.KernelWidth, window = geometry.WindowSize;
+        int paddedHeight = height + 2 * geometry.PaddingHeight, paddedWidth = width + 2 * geometry.PaddingWidth, plane = paddedHeight * paddedWidth;
+        int outputHeight = geometry.OutputHeight, outputWidth = geometry.OutputWidth, outputPlane = outputHeight * outputWidth;
+        // The reduction runs one vector of q at a time, so q is rounded up to whole vectors, not tiles.
+        int paddedPositions = (int)PaddedPositions(geometry, vector);
+        int inputLength = (int)PaddedInputLength(geometry, vector);
+        int filterTiles = (filters + GradientTileFilters - 1) / GradientTileFilters, offsetTiles = (window + GradientTileOffsets - 1) / GradientTileOffsets;
+        int gradientRows = filterTiles * GradientTileFilters;
+        Span<T> padded = scratch.Slice(0, inputLength);
+        Span<T> paddedGradients = scratch.Slice(inputLength, gradientRows * paddedPositions);
+        Span<T> partialSums = scratch.Slice(inputLength + gradientRows * paddedPositions, (int)PartialSumsLength(geometry, vector));
+
+        // Zeros that stay: the padding of Xp, and in dZp the wrap columns, the tail past the last output and the rows of
+        // the filters that only fill the last tile.
+        padded.Clear();
+        paddedGradients.Clear();
+        partialSums.Clear();
+        ref T x = ref MemoryMarshal.GetReference(padded);
+        ref T dzp = ref MemoryMarshal.GetReference(paddedGradients);
+        ref T sums = ref MemoryMarshal.GetReference(partialSums);
+        for (int row = 0; row < rows; row++)
+        {
+            ReadOnlySpan<T> sample = inputs.Slice(row * geometry.InputSize, geometry.InputSize);
+            for (int channel = 0; channel < channels; channel++)
+            {
+                for (int h = 0; h < height; h++)
+                {
+                    sample.Slice((channel * height + h) * width, width)
+                        .CopyTo(padded.Slice((channel * paddedHeight + h + geometry.PaddingHeight) * paddedWidth + geometry.PaddingWidth, width));
+                }
+            }
+
+            ReadOnlySpan<T> dz = outputGradients.Slice(row * geometry.OutputSize, geometry.OutputSize);
+            for (int filter = 0; filter < filters; filter++)
+            {
+                for (int oh = 0; oh < outputHeight; oh++)
+                {
+                    dz.Slice(filter * outputPlane + oh * outputWidth, outputWidth).CopyTo(paddedGradients.Slice(filter * paddedPositions + oh * paddedWidth, outputWidth));
+                }
+            }
+
+            for (int ft = 0; ft < filterTiles; ft++)
+            {
+                ref T a = ref Unsafe.Add(ref dzp, ft * GradientTileFilters * paddedPositions);
+                for (int pt = 0; pt < offsetTiles; pt++)
+                {
+                    // The last tile's offsets past the window read from shift 0 and are never summed into dW.
+                    int p0 = pt * GradientTileOffsets;
+                    nint s0 = Shift(p0, window, kernelHeight, kernelWidth, plane, paddedWidth);
+                    nint s1 = Shift(p0 + 1, window, kernelHeight, kernelWidth, plane, paddedWidth);
+                    nint s2 = Shift(p0 + 2, window, kernelHeight, kernelWidth, plane, paddedWidth);
+                    nint s3 = Shift(p0 + 3, window, kernelHeight, kernelWidth, plane, paddedWidth);
+                    ref T partial = ref Unsafe.Add(ref sums, (ft * offsetTiles + pt) * GradientTileFilters * GradientTileOffsets * vector);
+                    if (wide)
+                    {
+                        DotTile512(ref a, paddedPositions, ref x, s0, s1, s2, s3, paddedPositions, ref partial);
+                    }
+                    else
+                    {
+                        DotTile(ref a, paddedPositions, ref x, s0, s1, s2, s3, paddedPositions, ref partial);
+                    }
+                }
+            }
+        }
+
+        for (int filter = 0; filter < filters; filter++)
+        {
+            for (int p = 0; p < window; p++)
+            {
+                int tile = filter / GradientTileFilters * offsetTiles + p / GradientTileOffsets;
+                int accumulator = filter % GradientTileFilters * GradientTileOffsets + p % GradientTileOffsets;
+                nuint offset = (nuint)((tile * GradientTileFilters * GradientTileOffsets + accumulator) * vector);
+                weightGradients[filter * window + p] += wide ? Vector512.Sum(Vector512.LoadUnsafe(ref sums, offset)) : Vector256.Sum(Vector256.LoadUnsafe(ref sums, offset));
+            }
+        }
+    }
+
+    /// <summary>Where kernel offset p = (c, kh, kw) reads in the padded sample, c·Hp·Wp + kh·Wp + kw; 0 for p past the window.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static nint Shift(int p, int window, int kernelHeight, int kernelWidth, int plane, int paddedWidth)
+    {
+        if (p >= window)
+        {
+            return 0;
+        }
+
+        int kernel = kernelHeight * kernelWidth;
+        int channel = p / kernel, kh = p % kernel / kernelWidth, kw = p % kernelWidth;
+        return channel * plane + kh * paddedWidth + kw;
+    }
+
+    /// <summary>
+    /// partial[i·4 + j] += Σ over vectors of q of A(i, q)·X[s_j + q], for 3 rows of A (<paramref name="aStride"/> apart)
+    /// and 4 shifts of X, <paramref name="count"/> values of q (a whole number of vectors).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void DotTile<T>(ref T a, nint aStride, ref T x, nint s0, nint s1, nint s2, nint s3, int count, ref T partial)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        nuint width = (nuint)Vector256<T>.Count;
+        Vector256<T> c00 = default, c01 = default, c02 = default, c03 = default;
+        Vector256<T> c10 = default, c11 = default, c12 = default, c13 = default;
+        Vector256<T> c20 = default, c21 = default, c22 = default, c23 = default;
+        ref T a1 = ref Unsafe.Add(ref a, aStride);
+        ref T a2 = ref Unsafe.Add(ref a, 2 * aStride);
+        ref T x0 = ref Unsafe.Add(ref x, s0);
+        ref T x1 = ref Unsafe.Add(ref x, s1);
+        ref T x2 = ref Unsafe.Add(ref x, s2);
+        ref T x3 = ref Unsafe.Add(ref x, s3);
+        for (nuint q = 0; q < (nuint)count; q += width)
+        {
+            Vector256<T> r0 = Vector256.LoadUnsafe(ref a, q);
+            Vector256<T> r1 = Vector256.LoadUnsafe(ref a1, q);
+            Vector256<T> r2 = Vector256.LoadUnsafe(ref a2, q);
+            Vector256<T> b = Vector256.LoadUnsafe(ref x0, q);
+            c00 = MultiplyAdd(r0, b, c00);
+            c10 = MultiplyAdd(r1, b, c10);
+            c20 = MultiplyAdd(r2, b, c20);
+            b = Vector256.LoadUnsafe(ref x1, q);
+            c01 = MultiplyAdd(r0, b, c01);
+            c11 = MultiplyAdd(r1, b, c11);
+            c21 = MultiplyAdd(r2, b, c21);
+            b = Vector256.LoadUnsafe(ref x2, q);
+            c02 = MultiplyAdd(r0, b, c02);
+            c12 = MultiplyAdd(r1, b, c12);
+            c22 = MultiplyAdd(r2, b, c22);
+            b = Vector256.LoadUnsafe(ref x3, q);
+            c03 = MultiplyAdd(r0, b, c03);
+            c13 = MultiplyAdd(r1, b, c13);
+            c23 = MultiplyAdd(r2, b, c23);
+        }
+
+        Add(ref partial, 0, c00, width);
+        Add(ref partial, 1, c01, width);
+        Add(ref partial, 2, c02, width);
+        Add(ref partial, 3, c03, width);
+        Add(ref partial, 4, c10, width);
+        Add(ref partial, 5, c11, width);
+        Add(ref partial, 6, c12, width);
+        Add(ref partial, 7, c13, width);
+        Add(ref partial, 8, c20, width);
+        Add(ref partial, 9, c21, width);
+        Add(ref partial, 10, c22, width);
+        Add(ref partial, 11, c23, width);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Add<T>(ref T partial, int index, Vector256<T> value, nuint width) where T : unmanaged, IFloatingPointIeee754<T>
+        => (Vector256.LoadUnsafe(ref partial, (nuint)index * width) + value).StoreUnsafe(ref partial, (nuint)index * width);
+
+    /// <summary>
+    /// <see cref="DotTile{T}"/> on 512-bit vectors:
+    /// partial[i·4 + j] += Σ over vectors of q of A(i, q)·X[s_j + q], for 3 rows of A (<paramref name="aStride"/> apart)
+    /// and 4 shifts of X, <paramref name="count"/> values of q (a whole number of vectors).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void DotTile512<T>(ref T a, nint aStride, ref T x, nint s0, nint s1, nint s2, nint s3, int count, ref T partial)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        nuint width = (nuint)Vector512<T>.Count;
+        Vector512<T> c00 = default, c01 = default, c02 = default, c03 = default;
+        Vector512<T> c10 = default, c11 = default, c12 = default, c13 = default;
+        Vector512<T> c20 = default, c21 = default, c22 = default, c23 = default;
+        ref T a1 = ref Unsafe.Add(ref a, aStride);
+        ref T a2 = ref Unsafe.Add(ref a, 2 * aStride);
+        ref T x0 = ref Unsafe.Add(ref x, s0);
+        ref T x1 = ref Unsafe.Add(ref x, s1);
+        ref T x2 = ref Unsafe.Add(ref x, s2);
+        ref T x3 = ref Unsafe.Add(ref x, s3);
+        for (nuint q = 0; q < (nuint)count; q += width)
+        {
+            Vector512<T> r0 = Vector512.LoadUnsafe(ref a, q);
+            Vector512<T> r1 = Vector512.LoadUnsafe(ref a1, q);
+            Vector512<T> r2 = Vector512.LoadUnsafe(ref a2, q);
+            Vector512<T> b = Vector512.LoadUnsafe(ref x0, q);
+            c00 = MultiplyAdd512(r0, b, c00);
+            c10 = MultiplyAdd512(r1, b, c10);
+            c20 = MultiplyAdd512(r2, b, c20);
+            b = Vector512.LoadUnsafe(ref x1, q);
+            c01 = MultiplyAdd512(r0, b, c01);
+            c11 = MultiplyAdd512(r1, b, c11);
+            c21 = MultiplyAdd512(r2, b, c21);
+            b = Vector512.LoadUnsafe(ref x2, q);
+            c02 = MultiplyAdd512(r0, b, c02);
+            c12 = MultiplyAdd512(r1, b, c12);
+            c22 = MultiplyAdd512(r2, b, c22);
+            b = Vector512.LoadUnsafe(ref x3, q);
+            c03 = MultiplyAdd512(r0, b, c03);
+            c13 = MultiplyAdd512(r1, b, c13);
+            c23 = MultiplyAdd512(r2, b, c23);
+        }
+
+        Add512(ref partial, 0, c00, width);
+        Add512(ref partial, 1, c01, width);
+        Add512(ref partial, 2, c02, width);
+        Add512(ref partial, 3, c03, width);
+        Add512(ref partial, 4, c10, width);
+        Add512(ref partial, 5, c11, width);
+        Add512(ref partial, 6, c12, width);
+        Add512(ref partial, 7, c13, width);
+        Add512(ref partial, 8, c20, width);
+        Add512(ref partial, 9, c21, width);
+        Add512(ref partial, 10, c22, width);
+        Add512(ref partial, 11, c23, width);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Add512<T>(ref T partial, int index, Vector512<T> value, nuint width) where T : unmanaged, IFloatingPointIeee754<T>
+        => (Vector512.LoadUnsafe(ref partial, (nuint)index * width) + value).StoreUnsafe(ref partial, (nuint)index * width);
+
+    /// <summary>Vector partial sums of dW: 12 vectors per tile of 3 filters × 4 kernel offsets.</summary>
+    private static long PartialSumsLength(in ConvolutionGeometry geometry, int vector)
+        => RoundUp(geometry.Filters, GradientTileFilters) * RoundUp(geometry.WindowSize, GradientTileOffsets) * vector;
+
+    private static long RoundUp(long value, int multiple) => (value + multiple - 1) / multiple * multiple;
+
+    /// <summary>Every filter tile of one block of q on 256-bit vectors: tiles of six filters, then one of the filters left.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Tiles256<T>(int filters, ref T x, ref T w, ref T bias, ref T z, nint zStride, in ConvolutionGeometry geometry, nint planeStride, nint rowStride)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        nint window = geometry.WindowSize;
+        int channels = geometry.Channels, kernelHeight = geometry.KernelHeight, kernelWidth = geometry.KernelWidth;
+        bool withBias = !Unsafe.IsNullRef(ref bias);
+        int f0 = 0;
+        for (; f0 + TileFilters <= filters; f0 += TileFilters)
+        {
+            Tile<T, Six>(ref x, ref Unsafe.Add(ref w, f0 * window), window, ref withBias ? ref Unsafe.Add(ref bias, f0) : ref bias,
+                ref Unsafe.Add(ref z, f0 * zStride), zStride, channels, kernelHeight, kernelWidth, planeStride, rowStride);
+        }
+
+        ref T wRest = ref Unsafe.Add(ref w, f0 * window);
+        ref T bRest = ref withBias ? ref Unsafe.Add(ref bias, f0) : ref bias;
+        ref T zRest = ref Unsafe.Add(ref z, f0 * zStride);
+        switch (filters - f0)
+        {
+            case 1: Tile<T, One>(ref x, ref wRest, window, ref bRest, ref zRest, zStride, channels, kernelHeight, kernelWidth, planeStride, rowStride); break;
+            case 2: Tile<T, Two>(ref x, ref wRest, window, ref bRest, ref zRest, zStride, channels, kernelHeight, kernelWidth, planeStride, rowStride); break;
+            case 3: Tile<T, Three>(ref x, ref wRest, window, ref bRest, ref zRest, zStride, channels, kernelHeight, kernelWidth, planeStride, rowStride); break;
+            case 4: Tile<T, Four>(ref x, ref wRest, window, ref bRest, ref zRest, zStride, channels, kernelHeight, kernelWidth, planeStride, rowStride); break;
+            case 5: Tile<T, Five>(ref x, ref wRest, window, ref bRest, ref zRest, zStride, channels, kernelHeight, kernelWidth, planeStride, rowStride); break;
+        }
+    }
+
+    /// <summary><see cref="Tiles256{T}"/> on 512-bit vectors.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Tiles512<T>(int filters, ref T x, ref T w, ref T bias, ref T z, nint zStride, in ConvolutionGeometry geometry, nint planeStride, nint rowStride)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        nint window = geometry.WindowSize;
+        int channels = geometry.Channels, kernelHeight = geometry.KernelHeight, kernelWidth = geometry.KernelWidth;
+        bool withBias = !Unsafe.IsNullRef(ref bias);
+        int f0 = 0;
+        for (; f0 + TileFilters <= filters; f0 += TileFilters)
+        {
+            Tile512<T, Six>(ref x, ref Unsafe.Add(ref w, f0 * window), window, ref withBias ? ref Unsafe.Add(ref bias, f0) : ref bias,
+                ref Unsafe.Add(ref z, f0 * zStride), zStride, channels, kernelHeight, kernelWidth, planeStride, rowStride);
+        }
+
+        ref T wRest = ref Unsafe.Add(ref w, f0 * window);
+        ref T bRest = ref withBias ? ref Unsafe.Add(ref bias, f0) : ref bias;
+        ref T zRest = ref Unsafe.Add(ref z, f0 * zStride);
+        switch (filters - f0)
+        {
+            case 1: Tile512<T, One>(ref x, ref wRest, window, ref bRest, ref zRest, zStride, channels, kernelHeight, kernelWidth, planeStride, rowStride); break;
+            case 2: Tile512<T, Two>(ref x, ref wRest, window, ref bRest, ref zRest, zStride, channels, kernelHeight, kernelWidth, planeStride, rowStride); break;
+            case 3: Tile512<T, Three>(ref x, ref wRest, window, ref bRest, ref zRest, zStride, channels, kernelHeight, kernelWidth, planeStride, rowStride); break;
+            case 4: Tile512<T, Four>(ref x, ref wRest, window, ref bRest, ref zRest, zStride, channels, kernelHeight, kernelWidth, planeStride, rowStride); break;
+            case 5: Tile512<T, Five>(ref x, ref wRest, window, ref bRest, ref zRest, zStride, channels, kernelHeight, kernelWidth, planeStride, rowStride); break;
+        }
+    }
+
+    /// <summary>
+    /// Filters 0..TRows, two vectors of q: Zp(f, q) = b(f) + Σ_(c, kh, kw) W(f, c, kh, kw)·Xp[c·planeStride + kh·rowStride + kw + q].
+    /// The filter count is a type argument so that each instantiation holds exactly its accumulators.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void Tile<T, TRows>(ref T x, ref T w, nint window, ref T bias, ref T z, nint zStride,
+        int channels, int kernelHeight, int kernelWidth, nint planeStride, nint rowStride)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TRows : struct, IFilterCount
+    {
+        nuint width = (nuint)Vector256<T>.Count;
+        Vector256<T> c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
+        c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = c50 = c51 = Vector256<T>.Zero;
+        if (!Unsafe.IsNullRef(ref bias))
+        {
+            c00 = c01 = Vector256.Create(bias);
+            if (TRows.Count > 1) c10 = c11 = Vector256.Create(Unsafe.Add(ref bias, 1));
+            if (TRows.Count > 2) c20 = c21 = Vector256.Create(Unsafe.Add(ref bias, 2));
+            if (TRows.Count > 3) c30 = c31 = Vector256.Create(Unsafe.Add(ref bias, 3));
+            if (TRows.Count > 4) c40 = c41 = Vector256.Create(Unsafe.Add(ref bias, 4));
+            if (TRows.Count > 5) c50 = c51 = Vector256.Create(Unsafe.Add(ref bias, 5));
+        }
+
+        // Filters 3..5 are addressed from their own base so that every broadcast is base + 0, 1 or 2 windows.
+        ref T w3 = ref Unsafe.Add(ref w, 3 * window);
+        for (int channel = 0; channel < channels; channel++)
+        {
+            ref T plane = ref Unsafe.Add(ref x, channel * planeStride);
+            for (int kh = 0; kh < kernelHeight; kh++)
+            {
+                ref T line = ref Unsafe.Add(ref plane, kh * rowStride);
+                for (int kw = 0; kw < kernelWidth; kw++)
+                {
+                    Vector256<T> b0 = Vector256.LoadUnsafe(ref line, (nuint)kw);
+                    Vector256<T> b1 = Vector256.LoadUnsafe(ref line, (nuint)kw + width);
+                    Vector256<T> a = Vector256.Create(w);
+                    c00 = MultiplyAdd(a, b0, c00);
+                    c01 = MultiplyAdd(a, b1, c01);
+                    if (TRows.Count > 1)
+                    {
+                        a = Vector256.Create(Unsafe.Add(ref w, window));
+                        c10 = MultiplyAdd(a, b0, c10);
+                        c11 = MultiplyAdd(a, b1, c11);
+                    }
+
+                    if (TRows.Count > 2)
+                    {
+                        a = Vector256.Create(Unsafe.Add(ref w, 2 * window));
+                        c20 = MultiplyAdd(a, b0, c20);
+                        c21 = MultiplyAdd(a, b1, c21);
+                    }
+
+                    if (TRows.Count > 3)
+                    {
+                        a = Vector256.Create(w3);
+                        c30 = MultiplyAdd(a, b0, c30);
+                        c31 = MultiplyAdd(a, b1, c31);
+                    }
+
+                    if (TRows.Count > 4)
+                    {
+                        a = Vector256.Create(Unsafe.Add(ref w3, window));
+                        c40 = MultiplyAdd(a, b0, c40);
+                        c41 = MultiplyAdd(a, b1, c41);
+                    }
+
+                    if (TRows.Count > 5)
+                    {
+                        a = Vector256.Create(Unsafe.Add(ref w3, 2 * window));
+                        c50 = MultiplyAdd(a, b0, c50);
+                        c51 = MultiplyAdd(a, b1, c51);
+                    }
+
+                    w = ref Unsafe.Add(ref w, 1);
+                    w3 = ref Unsafe.Add(ref w3, 1);
+                }
+            }
+        }
+
+        c00.StoreUnsafe(ref z);
+        c01.StoreUnsafe(ref z, width);
+        if (TRows.Count > 1) { c10.StoreUnsafe(ref z, (nuint)zStride); c11.StoreUnsafe(ref z, (nuint)zStride + width); }
+        if (TRows.Count > 2) { c20.StoreUnsafe(ref z, (nuint)(2 * zStride)); c21.StoreUnsafe(ref z, (nuint)(2 * zStride) + width); }
+        if (TRows.Count > 3) { c30.StoreUnsafe(ref z, (nuint)(3 * zStride)); c31.StoreUnsafe(ref z, (nuint)(3 * zStride) + width); }
+        if (TRows.Count > 4) { c40.StoreUnsafe(ref z, (nuint)(4 * zStride)); c41.StoreUnsafe(ref z, (nuint)(4 * zStride) + width); }
+        if (TRows.Count > 5) { c50.StoreUnsafe(ref z, (nuint)(5 * zStride)); c51.StoreUnsafe(ref z, (nuint)(5 * zStride) + width); }
+    }
+
+    /// <summary>
+    /// <see cref="Tile{T, TRows}"/> on 512-bit vectors (32 floats of q per tile; AVX-512 has 32 registers, the tile uses 15).
+    /// Filters 0..TRows, two vectors of q: Zp(f, q) = b(f) + Σ_(c, kh, kw) W(f, c, kh, kw)·Xp[c·planeStride + kh·rowStride + kw + q].
+    /// The filter count is a type argument so that each instantiation holds exactly its accumulators.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void Tile512<T, TRows>(ref T x, ref T w, nint window, ref T bias, ref T z, nint zStride,
+        int channels, int kernelHeight, int kernelWidth, nint planeStride, nint rowStride)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TRows : struct, IFilterCount
+    {
+        nuint width = (nuint)Vector512<T>.Count;
+        Vector512<T> c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
+        c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = c50 = c51 = Vector512<T>.Zero;
+        if (!Unsafe.IsNullRef(ref bias))
+        {
+            c00 = c01 = Vector512.Create(bias);
+            if (TRows.Count > 1) c10 = c11 = Vector512.Create(Unsafe.Add(ref bias, 1));
+            if (TRows.Count > 2) c20 = c21 = Vector512.Create(Unsafe.Add(ref bias, 2));
+            if (TRows.Count > 3) c30 = c31 = Vector512.Create(Unsafe.Add(ref bias, 3));
+            if (TRows.Count > 4) c40 = c41 = Vector512.Create(Unsafe.Add(ref bias, 4));
+            if (TRows.Count > 5) c50 = c51 = Vector512.Create(Unsafe.Add(ref bias, 5));
+        }
+
+        // Filters 3..5 are addressed from their own base so that every broadcast is base + 0, 1 or 2 windows.
+        ref T w3 = ref Unsafe.Add(ref w, 3 * window);
+        for (int channel = 0; channel < channels; channel++)
+        {
+            ref T plane = ref Unsafe.Add(ref x, channel * planeStride);
+            for (int kh = 0; kh < kernelHeight; kh++)
+            {
+                ref T line = ref Unsafe.Add(ref plane, kh * rowStride);
+                for (int kw = 0; kw < kernelWidth; kw++)
+                {
+                    Vector512<T> b0 = Vector512.LoadUnsafe(ref line, (nuint)kw);
+                    Vector512<T> b1 = Vector512.LoadUnsafe(ref line, (nuint)kw + width);
+                    Vector512<T> a = Vector512.Create(w);
+                    c00 = MultiplyAdd512(a, b0, c00);
+                    c01 = MultiplyAdd512(a, b1, c01);
+                    if (TRows.Count > 1)
+                    {
+                        a = Vector512.Create(Unsafe.Add(ref w, window));
+                        c10 = MultiplyAdd512(a, b0, c10);
+                        c11 = MultiplyAdd512(a, b1, c11);
+                    }
+
+                    if (TRows.Count > 2)
+                    {
+                        a = Vector512.Create(Unsafe.Add(ref w, 2 * window));
+                        c20 = MultiplyAdd512(a, b0, c20);
+                        c21 = MultiplyAdd512(a, b1, c21);
+                    }
+
+                    if (TRows.Count > 3)
+                    {
+                        a = Vector512.Create(w3);
+                        c30 = MultiplyAdd512(a, b0, c30);
+                        c31 = MultiplyAdd512(a, b1, c31);
+                    }
+
+                    if (TRows.Count > 4)
+                    {
+                        a = Vector512.Create(Unsafe.Add(ref w3, window));
+                        c40 = MultiplyAdd512(a, b0, c40);
+                        c41 = MultiplyAdd512(a, b1, c41);
+                    }
+
+                    if (TRows.Count > 5)
+                    {
+                        a = Vector512.Create(Unsafe.Add(ref w3, 2 * window));
+                        c50 = MultiplyAdd512(a, b0, c50);
+                        c51 = MultiplyAdd512(a, b1, c51);
+                    }
+
+                    w = ref Unsafe.Add(ref w, 1);
+                    w3 = ref Unsafe.Add(ref w3, 1);
+                }
+            }
+        }
+
+        c00.StoreUnsafe(ref z);
+        c01.StoreUnsafe(ref z, width);
+        if (TRows.Count > 1) { c10.StoreUnsafe(ref z, (nuint)zStride); c11.StoreUnsafe(ref z, (nuint)zStride + width); }
+        if (TRows.Count > 2) { c20.StoreUnsafe(ref z, (nuint)(2 * zStride)); c21.StoreUnsafe(ref z, (nuint)(2 * zStride) + width); }
+        if (TRows.Count > 3) { c30.StoreUnsafe(ref z, (nuint)(3 * zStride)); c31.StoreUnsafe(ref z, (nuint)(3 * zStride) + width); }
+        if (TRows.Count > 4) { c40.StoreUnsafe(ref z, (nuint)(4 * zStride)); c41.StoreUnsafe(ref z, (nuint)(4 * zStride) + width); }
+        if (TRows.Count > 5) { c50.StoreUnsafe(ref z, (nuint)(5 * zStride)); c51.StoreUnsafe(ref z, (nuint)(5 * zStride) + width); }
+    }
+
+    /// <summary>a·b + c with one rounding, on 512-bit vectors.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<T> MultiplyAdd512<T>(Vector512<T> a, Vector512<T> b, Vector512<T> c) where T : unmanaged
+    {
+#if NET9_0_OR_GREATER
+        if (typeof(T) == typeof(float))
+        {
+            return Vector512.FusedMultiplyAdd(a.AsSingle(), b.AsSingle(), c.AsSingle()).As<float, T>();
+        }
+
+        if (typeof(T) == typeof(double))
+        {
+            return Vector512.FusedMultiplyAdd(a.AsDouble(), b.AsDouble(), c.AsDouble()).As<double, T>();
+        }
+#else
+        if (Avx512F.IsSupported && typeof(T) == typeof(float))
+        {
+            return Avx512F.FusedMultiplyAdd(a.AsSingle(), b.AsSingle(), c.AsSingle()).As<float, T>();
+        }
+
+        if (Avx512F.IsSupported && typeof(T) == typeof(double))
+        {
+            return Avx512F.FusedMultiplyAdd(a.AsDouble(), b.AsDouble(), c.AsDouble()).As<double, T>();
+        }
+#endif
+        return a * b + c;
+    }
+
+    /// <summary>
+    /// The positions q computed per filter: up to the last output, (OH − 1)·Wp + OW, rounded up to whole blocks of
+    /// <paramref name="block"/>.
+    /// </summary>
+    private static long PaddedPositions(in ConvolutionGeometry geometry, int block)
+    {
+        long paddedWidth = geometry.Width + 2L * geometry.PaddingWidth;
+        long last = (geometry.OutputHeight - 1) * paddedWidth + geometry.OutputWidth;
+        return (last + block - 1) / block * block;
+    }
+
+    /// <summary>The padded sample, and past it the zeros that the last block's reads reach.</summary>
+    private static long PaddedInputLength(in ConvolutionGeometry geometry, int block)
+    {
+        long paddedHeight = geometry.Height + 2L * geometry.PaddingHeight, paddedWidth = geometry.Width + 2L * geometry.PaddingWidth;
+        long plane = paddedHeight * paddedWidth;
+        long furthestRead = (geometry.Channels - 1) * plane + (geometry.KernelHeight - 1) * paddedWidth + geometry.KernelWidth - 1 + PaddedPositions(geometry, block);
+        return Math.Max(geometry.Channels * plane, furthestRead);
+    }
+
+    internal interface IFilterCount
+    {
+        static abstract int Count { get; }
+    }
+
+    private struct One : IFilterCount { public static int Count => 1; }
+
+    private struct Two : IFilterCount { public static int Count => 2; }
+
+    private struct Three : IFilterCount { public static int Count => 3; }
+
+    private struct Four : IFilterCount { public static int Count => 4; }
+
+    private struct Five : IFilterCount { public static int Count => 5; }
+
+    private struct Six : IFilterCount { public static int Count => 6; }
+}
