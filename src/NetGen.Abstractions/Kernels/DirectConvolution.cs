@@ -6,7 +6,7 @@ using System.Runtime.Intrinsics;
 #if !NET9_0_OR_GREATER
 using System.Runtime.Intrinsics.X86;
 #endif
-using static NetGen.Kernels.VectorMath;
+using static NetGen.Kernels.VectorFunctions;
 
 namespace NetGen.Kernels;
 
