@@ -23,7 +23,7 @@ namespace NetGen.Tests
             file.Position = 0;
             var exception = Assert.Throws<NetGenFormatException>(() => adamW.LoadCheckpoint(file));
 
-            Assert.Contains("Adam optimizer", exception.Message);
+            Assert.Contains("optimizer of kind Adam;", exception.Message);
             Assert.Contains("AdamW", exception.Message);
             Assert.Equal(before, adamW.Parameters.ToArray());
             Assert.Equal(0, adamW.OptimizerStep);

@@ -315,7 +315,7 @@ public static class NetworkFiles
         if (metadata.TryGetValue("optimizer", out string? optimizer) && optimizer != expected)
         {
             throw new NetGenFormatException(
-                $"The checkpoint holds the state of a {optimizer} optimizer; {network.Architecture.Name} trains with {expected}. Load its weights with Load, which leaves the optimizer state alone.");
+                $"The checkpoint holds the state of an optimizer of kind {optimizer}; {network.Architecture.Name} trains with {expected}. Load its weights with Load, which leaves the optimizer state alone.");
         }
     }
 
