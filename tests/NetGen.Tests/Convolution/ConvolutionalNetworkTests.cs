@@ -117,6 +117,32 @@ namespace NetGen.Tests.Convolution
         }
 
         [Fact]
+        public void Plain_SGD_fused_into_a_dense_kernel_layer_steps_the_convolution_too()
+        {
+            // Plain SGD with a dense layer too large to unroll runs the fused step (RunBackwardAndDescend), in which the
+            // convolution's parameters accumulate and are stepped at the end with the other accumulated ones.
+            var network = new ConvFusedSgdNet();
+            var reference = new ReferenceConvolutionalNetwork(
+                [2, 6, 6], Loss.MeanSquaredError,
+                new ReferenceConvolution(3, 3, Activation.Tanh),
+                new ReferencePooling(Max: true, 2, 2),
+                new ReferenceDense(12, Activation.ReLU),
+                new ReferenceDense(2, Activation.Identity));
+            GradientCheckTests.RandomizeParameters(network, seed: 31);
+            double[] theta = network.Parameters.ToArray();
+            var sgd = new ReferenceSgd(lr: 0.05);
+            for (int step = 1; step <= 4; step++)
+            {
+                (double[] inputs, double[] targets) = Batch(reference, 3, seed: 60 + step);
+                sgd.Step(theta, reference.Gradient(theta, inputs, targets).Select(g => g / 3).ToArray(), step);
+                network.TrainBatch(inputs, targets);
+            }
+
+            AssertClose(theta, network.Parameters.ToArray(), 1e-12, "parameters after 4 fused SGD steps");
+            Assert.All(network.Gradients.ToArray(), g => Assert.Equal(0, g));
+        }
+
+        [Fact]
         public void A_float_network_matches_the_double_reference_to_float_precision()
         {
             var network = new Conv2DStackFloatNet();
@@ -203,6 +229,14 @@ namespace NetGen.Tests.Convolution
     [Dense(2)]
     [Adam(LearningRate = 0.01)]
     public partial class Conv1DStackNet { }
+
+    [Network(InputShape = new[] { 2, 6, 6 }, Precision = Precision.Double)]
+    [Conv2D(3, 3, Activation.Tanh)]
+    [MaxPool2D(2)]
+    [Dense(12, Activation.ReLU)]
+    [Dense(2)]
+    [Sgd(LearningRate = 0.05)]
+    public partial class ConvFusedSgdNet { }
 
     [Network(InputShape = new[] { 1, 6, 5 }, Precision = Precision.Double)]
     [AvgPool2D(2, Stride = 1)]
