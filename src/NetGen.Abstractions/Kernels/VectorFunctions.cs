@@ -551,30 +551,39 @@ internal static class VectorFunctions
         => typeof(T) == typeof(float) ? Log(x.AsSingle()).As<float, T>() : Log(x.AsDouble()).As<double, T>();
 
     /// <summary>
-    /// tanh z = −m/(2 + m) with m = e^−2|z| − 1, and z's sign: odd bit for bit, and 0 at 0. m comes from
-    /// <see cref="ExpMinusOne{T}(Vector128{T})"/>, so the result keeps its relative precision near 0, where 1 − e^−2|z|
-    /// would cancel, and never overflows.
+    /// tanh z from |z| and z's sign, so odd bit for bit and 0 at 0: for |z| &lt; 0.625 the odd series |z| + |z|·s·R(s),
+    /// s = z², with Cephes' minimax coefficients (a polynomial for float, a rational function for double), which keeps
+    /// the relative precision near 0; above, 1 − 2/(e^2|z| + 1), which goes to 1 without overflowing. One exponential
+    /// and one or two divisions, where expm1 by Kahan's method took an exponential, a logarithm and two divisions.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<T> Tanh<T>(Vector128<T> z) where T : unmanaged, IFloatingPointIeee754<T>
     {
         Vector128<T> sign = z & Vector128.Create(-T.Zero);
-        Vector128<T> m = ExpMinusOne(Vector128.Create(-(T.One + T.One)) * Vector128.Abs(z));
-        return (-m / (Vector128.Create(T.One + T.One) + m)) | sign;
-    }
+        Vector128<T> a = Vector128.Abs(z);
+        Vector128<T> two = Vector128.Create(T.One + T.One);
+        Vector128<T> large = Vector128<T>.One - two / (Exp(two * a) + Vector128<T>.One);
+        Vector128<T> s = a * a;
+        Vector128<T> series;
+        if (typeof(T) == typeof(float))
+        {
+            Vector128<T> r = Vector128.Create(T.CreateTruncating(-5.70498872745e-3));
+            r = r * s + Vector128.Create(T.CreateTruncating(2.06390887954e-2));
+            r = r * s + Vector128.Create(T.CreateTruncating(-5.37397155531e-2));
+            r = r * s + Vector128.Create(T.CreateTruncating(1.33314422036e-1));
+            r = r * s + Vector128.Create(T.CreateTruncating(-3.33332819422e-1));
+            series = a + a * s * r;
+        }
+        else
+        {
+            Vector128<T> numerator = (Vector128.Create(T.CreateTruncating(-9.64399179425052238628e-1)) * s + Vector128.Create(T.CreateTruncating(-9.92877231001918586564e1))) * s
+                + Vector128.Create(T.CreateTruncating(-1.61468768441708447952e3));
+            Vector128<T> denominator = ((s + Vector128.Create(T.CreateTruncating(1.12811678491632931402e2))) * s + Vector128.Create(T.CreateTruncating(2.23548839060100448583e3))) * s
+                + Vector128.Create(T.CreateTruncating(4.84406305325125486048e3));
+            series = a + a * s * (numerator / denominator);
+        }
 
-    /// <summary>
-    /// eˣ − 1 for x ≤ 0, accurate near 0 by Kahan's method: with u = eˣ rounded, (u − 1)·x / ln u cancels the rounding
-    /// error of u. Where u rounds to 1 the result is x, where u − 1 rounds to −1 it is −1.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<T> ExpMinusOne<T>(Vector128<T> x) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        Vector128<T> u = Exp(x);
-        Vector128<T> m = u - Vector128<T>.One;
-        Vector128<T> corrected = m * x / Log(u);
-        Vector128<T> result = Vector128.ConditionalSelect(Vector128.Equals(m, Vector128.Create(-T.One)), m, corrected);
-        return Vector128.ConditionalSelect(Vector128.Equals(u, Vector128<T>.One), x, result);
+        return Vector128.ConditionalSelect(Vector128.LessThan(a, Vector128.Create(T.CreateTruncating(0.625))), series, large) | sign;
     }
 
     /// <summary>eˣ for float or double lanes; fully optimized at its first call where a caller over its inlining budget calls it.</summary>
@@ -588,30 +597,39 @@ internal static class VectorFunctions
         => typeof(T) == typeof(float) ? Log(x.AsSingle()).As<float, T>() : Log(x.AsDouble()).As<double, T>();
 
     /// <summary>
-    /// tanh z = −m/(2 + m) with m = e^−2|z| − 1, and z's sign: odd bit for bit, and 0 at 0. m comes from
-    /// <see cref="ExpMinusOne{T}(Vector256{T})"/>, so the result keeps its relative precision near 0, where 1 − e^−2|z|
-    /// would cancel, and never overflows.
+    /// tanh z from |z| and z's sign, so odd bit for bit and 0 at 0: for |z| &lt; 0.625 the odd series |z| + |z|·s·R(s),
+    /// s = z², with Cephes' minimax coefficients (a polynomial for float, a rational function for double), which keeps
+    /// the relative precision near 0; above, 1 − 2/(e^2|z| + 1), which goes to 1 without overflowing. One exponential
+    /// and one or two divisions, where expm1 by Kahan's method took an exponential, a logarithm and two divisions.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> Tanh<T>(Vector256<T> z) where T : unmanaged, IFloatingPointIeee754<T>
     {
         Vector256<T> sign = z & Vector256.Create(-T.Zero);
-        Vector256<T> m = ExpMinusOne(Vector256.Create(-(T.One + T.One)) * Vector256.Abs(z));
-        return (-m / (Vector256.Create(T.One + T.One) + m)) | sign;
-    }
+        Vector256<T> a = Vector256.Abs(z);
+        Vector256<T> two = Vector256.Create(T.One + T.One);
+        Vector256<T> large = Vector256<T>.One - two / (Exp(two * a) + Vector256<T>.One);
+        Vector256<T> s = a * a;
+        Vector256<T> series;
+        if (typeof(T) == typeof(float))
+        {
+            Vector256<T> r = Vector256.Create(T.CreateTruncating(-5.70498872745e-3));
+            r = r * s + Vector256.Create(T.CreateTruncating(2.06390887954e-2));
+            r = r * s + Vector256.Create(T.CreateTruncating(-5.37397155531e-2));
+            r = r * s + Vector256.Create(T.CreateTruncating(1.33314422036e-1));
+            r = r * s + Vector256.Create(T.CreateTruncating(-3.33332819422e-1));
+            series = a + a * s * r;
+        }
+        else
+        {
+            Vector256<T> numerator = (Vector256.Create(T.CreateTruncating(-9.64399179425052238628e-1)) * s + Vector256.Create(T.CreateTruncating(-9.92877231001918586564e1))) * s
+                + Vector256.Create(T.CreateTruncating(-1.61468768441708447952e3));
+            Vector256<T> denominator = ((s + Vector256.Create(T.CreateTruncating(1.12811678491632931402e2))) * s + Vector256.Create(T.CreateTruncating(2.23548839060100448583e3))) * s
+                + Vector256.Create(T.CreateTruncating(4.84406305325125486048e3));
+            series = a + a * s * (numerator / denominator);
+        }
 
-    /// <summary>
-    /// eˣ − 1 for x ≤ 0, accurate near 0 by Kahan's method: with u = eˣ rounded, (u − 1)·x / ln u cancels the rounding
-    /// error of u. Where u rounds to 1 the result is x, where u − 1 rounds to −1 it is −1.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<T> ExpMinusOne<T>(Vector256<T> x) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        Vector256<T> u = Exp(x);
-        Vector256<T> m = u - Vector256<T>.One;
-        Vector256<T> corrected = m * x / Log(u);
-        Vector256<T> result = Vector256.ConditionalSelect(Vector256.Equals(m, Vector256.Create(-T.One)), m, corrected);
-        return Vector256.ConditionalSelect(Vector256.Equals(u, Vector256<T>.One), x, result);
+        return Vector256.ConditionalSelect(Vector256.LessThan(a, Vector256.Create(T.CreateTruncating(0.625))), series, large) | sign;
     }
 
     /// <summary>eˣ for float or double lanes; fully optimized at its first call where a caller over its inlining budget calls it.</summary>
@@ -625,29 +643,39 @@ internal static class VectorFunctions
         => typeof(T) == typeof(float) ? Log(x.AsSingle()).As<float, T>() : Log(x.AsDouble()).As<double, T>();
 
     /// <summary>
-    /// tanh z = −m/(2 + m) with m = e^−2|z| − 1, and z's sign: odd bit for bit, and 0 at 0. m comes from
-    /// <see cref="ExpMinusOne{T}(Vector512{T})"/>, so the result keeps its relative precision near 0, where 1 − e^−2|z|
-    /// would cancel, and never overflows.
+    /// tanh z from |z| and z's sign, so odd bit for bit and 0 at 0: for |z| &lt; 0.625 the odd series |z| + |z|·s·R(s),
+    /// s = z², with Cephes' minimax coefficients (a polynomial for float, a rational function for double), which keeps
+    /// the relative precision near 0; above, 1 − 2/(e^2|z| + 1), which goes to 1 without overflowing. One exponential
+    /// and one or two divisions, where expm1 by Kahan's method took an exponential, a logarithm and two divisions.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> Tanh<T>(Vector512<T> z) where T : unmanaged, IFloatingPointIeee754<T>
     {
         Vector512<T> sign = z & Vector512.Create(-T.Zero);
-        Vector512<T> m = ExpMinusOne(Vector512.Create(-(T.One + T.One)) * Vector512.Abs(z));
-        return (-m / (Vector512.Create(T.One + T.One) + m)) | sign;
+        Vector512<T> a = Vector512.Abs(z);
+        Vector512<T> two = Vector512.Create(T.One + T.One);
+        Vector512<T> large = Vector512<T>.One - two / (Exp(two * a) + Vector512<T>.One);
+        Vector512<T> s = a * a;
+        Vector512<T> series;
+        if (typeof(T) == typeof(float))
+        {
+            Vector512<T> r = Vector512.Create(T.CreateTruncating(-5.70498872745e-3));
+            r = r * s + Vector512.Create(T.CreateTruncating(2.06390887954e-2));
+            r = r * s + Vector512.Create(T.CreateTruncating(-5.37397155531e-2));
+            r = r * s + Vector512.Create(T.CreateTruncating(1.33314422036e-1));
+            r = r * s + Vector512.Create(T.CreateTruncating(-3.33332819422e-1));
+            series = a + a * s * r;
+        }
+        else
+        {
+            Vector512<T> numerator = (Vector512.Create(T.CreateTruncating(-9.64399179425052238628e-1)) * s + Vector512.Create(T.CreateTruncating(-9.92877231001918586564e1))) * s
+                + Vector512.Create(T.CreateTruncating(-1.61468768441708447952e3));
+            Vector512<T> denominator = ((s + Vector512.Create(T.CreateTruncating(1.12811678491632931402e2))) * s + Vector512.Create(T.CreateTruncating(2.23548839060100448583e3))) * s
+                + Vector512.Create(T.CreateTruncating(4.84406305325125486048e3));
+            series = a + a * s * (numerator / denominator);
+        }
+
+        return Vector512.ConditionalSelect(Vector512.LessThan(a, Vector512.Create(T.CreateTruncating(0.625))), series, large) | sign;
     }
 
-    /// <summary>
-    /// eˣ − 1 for x ≤ 0, accurate near 0 by Kahan's method: with u = eˣ rounded, (u − 1)·x / ln u cancels the rounding
-    /// error of u. Where u rounds to 1 the result is x, where u − 1 rounds to −1 it is −1.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<T> ExpMinusOne<T>(Vector512<T> x) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        Vector512<T> u = Exp(x);
-        Vector512<T> m = u - Vector512<T>.One;
-        Vector512<T> corrected = m * x / Log(u);
-        Vector512<T> result = Vector512.ConditionalSelect(Vector512.Equals(m, Vector512.Create(-T.One)), m, corrected);
-        return Vector512.ConditionalSelect(Vector512.Equals(u, Vector512<T>.One), x, result);
-    }
 }
