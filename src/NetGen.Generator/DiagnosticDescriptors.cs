@@ -205,7 +205,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor LayerWithoutNetwork = new(
         id: "NG0015",
         title: "A layer attribute on a class without [Network]",
-        messageFormat: "[{0}] declares a layer, but '{1}' has no [Network] attribute; add [Network(Inputs = n)] to the class, or remove the layer",
+        messageFormat: "[{0}] declares a layer, but '{1}' has no [Network] attribute; add [Network(Inputs = n)] (or InputShape = …) to the class, or remove the layer",
         category: Category,
         defaultSeverity: DiagnosticSeverity.Error,
         isEnabledByDefault: true);

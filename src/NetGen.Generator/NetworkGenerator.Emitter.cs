@@ -113,8 +113,9 @@ public sealed partial class NetworkGenerator
                 private long _optimizerStep;
                 private double _learningRate = {{Double(spec.Optimizer.LearningRate)}};
 
-                // Per-sample buffers for _rowCapacity samples: each layer's outputs and the loss's gradient with respect
-                // to its pre-activations (and, where the loss needs them, the output layer's logits).
+                // Per-sample buffers for _rowCapacity samples: each layer's outputs (and, where they are kept, its
+                // pre-activations) and the gradient with respect to its outputs, which its backward pass turns into the
+                // gradient with respect to its pre-activations in place.
                 private int _rowCapacity = 1;
                 """);
             foreach (string buffer in plan.Buffers)
@@ -142,8 +143,9 @@ public sealed partial class NetworkGenerator
             writer.WriteBlock($$"""
 
                 /// <summary>
-                /// Every weight and bias in one flat span: for each layer in turn, its weights as [units × inputs] row-major
-                /// (the layout of PyTorch's nn.Linear), then its biases. Writes go straight into the network.
+                /// Every weight and bias in one flat span: for each layer in turn, its tensors row-major in PyTorch's layout (a
+                /// dense layer's weight [units × inputs] as nn.Linear's, then its bias), where <see cref="Architecture"/>'s tensor
+                /// table places them. Writes go straight into the network.
                 /// </summary>
                 public {{Span}}<{{t}}> Parameters => _parameters;
 
@@ -209,8 +211,9 @@ public sealed partial class NetworkGenerator
             string t = plan.T;
             writer.WriteBlock($$"""
                 /// <summary>
-                /// Redraws every parameter from <paramref name="seed"/>: Glorot uniform for identity, sigmoid, tanh and softmax
-                /// layers, He uniform for the ReLU family, biases zero. The same seed always gives the same parameters.
+                /// Redraws every parameter from <paramref name="seed"/>: each weight by its layer's Init (by default Glorot uniform for
+                /// identity, sigmoid, tanh and softmax layers, He uniform for the ReLU family, with fan-in and fan-out read from the
+                /// weight's shape), biases zero. The same seed always gives the same parameters.
                 /// </summary>
                 /// <param name="seed">The seed of the draw.</param>
                 public void InitializeParameters(int seed) => DrawInitialParameters(seed).CopyTo(_parameters, 0);
@@ -470,7 +473,7 @@ public sealed partial class NetworkGenerator
         private static void EmitFiles(SourceWriter writer)
         {
             writer.WriteBlock("""
-                /// <summary>Writes the parameters as safetensors: <c>layers.{i}.weight</c> [units, inputs] and <c>layers.{i}.bias</c> [units].</summary>
+                /// <summary>Writes the parameters as safetensors: each tensor of <see cref="Architecture"/> as <c>layers.{i}.{name}</c> (a dense layer's <c>weight</c> [units, inputs], then its <c>bias</c>).</summary>
                 /// <param name="stream">The stream to write to.</param>
                 public void Save(global::System.IO.Stream stream) => global::NetGen.NetworkFiles.Save(this, stream);
 
@@ -508,7 +511,7 @@ public sealed partial class NetworkGenerator
                 /// <returns>The epochs the checkpoint had completed.</returns>
                 public int LoadCheckpoint(string path) => global::NetGen.NetworkFiles.LoadCheckpoint(this, path);
 
-                /// <summary>Writes the inference graph as an ONNX model (opset 13): input "input" [batch, InputSize], output "output".</summary>
+                /// <summary>Writes the inference graph as an ONNX model (opset 13): input "input" [batch, …the input shape], output "output" [batch, OutputSize].</summary>
                 /// <param name="stream">The stream to write to.</param>
                 public void ExportOnnx(global::System.IO.Stream stream) => global::NetGen.OnnxExport.Export(this, stream);
 
@@ -718,7 +721,8 @@ public sealed partial class NetworkGenerator
             {
                 writer.WriteLine($"for (int k = 0; k < {NetworkPlan.Times("rows", units)}; k++)");
                 writer.OpenBrace();
-                writer.WriteLine($"{layer.Outputs}[k] = {custom}({layer.PreActivations}[k]);");
+                // Qualified by the network's type: inside the Predictor's ForwardPass a member of the same name would capture it.
+                writer.WriteLine($"{layer.Outputs}[k] = {plan.Spec.Type.Name}.{TypeDeclarations.Identifier(custom)}({layer.PreActivations}[k]);");
                 writer.CloseBrace();
                 return;
             }

@@ -165,7 +165,7 @@ public sealed partial class NetworkGenerator
                 foreach (ISymbol member in baseType.GetMembers())
                 {
                     if (member.DeclaredAccessibility == Accessibility.Private || member.IsImplicitlyDeclared
-                        || !GeneratedMembers.Collides(member.Name, isMethod: false, customActivations))
+                        || !GeneratedMembers.Collides(member.Name, member is IMethodSymbol, customActivations))
                     {
                         continue;
                     }
@@ -235,7 +235,18 @@ public sealed partial class NetworkGenerator
                     return Shape.Features(0);
                 }
 
-                return new Shape(new EquatableArray<int>(dimensions));
+                var inputShape = new Shape(new EquatableArray<int>(dimensions));
+                if (inputShape.Elements > MaxArrayLength)
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(
+                        DiagnosticDescriptors.InvalidInputShape,
+                        ArgumentLocation(syntax, "InputShape", -1),
+                        $"InputShape {written} has {inputShape.Elements.ToString("N0", CultureInfo.InvariantCulture)} values per sample",
+                        "more than one array holds; use a smaller input"));
+                    return Shape.Features(0);
+                }
+
+                return inputShape;
             }
 
             if (inputsValue is not { Value: int inputs })
@@ -425,6 +436,20 @@ public sealed partial class NetworkGenerator
             }
 
             int[] output = new[] { filters }.Concat(spatial.Select(size => (int)(((long)size + 2L * padding - kernel) / stride) + 1)).ToArray();
+
+            // The kernels unfold one sample's windows into scratch: C·K·K values for each output position.
+            long positions = output.Skip(1).Aggregate(1L, (product, size) => product * size);
+            long window = context.Input.Dimensions[0] * (long)kernel * (dimensions == 2 ? kernel : 1);
+            if (window * positions > MaxArrayLength)
+            {
+                context.Diagnostics.Add(DiagnosticInfo.Create(
+                    DiagnosticDescriptors.LayerShapeMismatch,
+                    syntax?.GetLocation(),
+                    $"{layer} would unfold {(window * positions).ToString("N0", CultureInfo.InvariantCulture)} values per sample",
+                    "more than one array holds; make the input smaller or use a stride"));
+                return null;
+            }
+
             return OutputFits(context, layer, output)
                 ? new ConvolutionLayerSpec(context.Index, context.Input, new Shape(new EquatableArray<int>(output)), activation, dimensions, filters, kernel, stride, padding, initializer, context.Offset)
                 : null;
@@ -640,6 +665,9 @@ public sealed partial class NetworkGenerator
                 : $"it replaces the activation, so leave the activation argument out instead of Activation.{activation}";
         }
 
+        /// <summary>The activation's constructor position: after units for Dense, after filters and kernel size for a convolution.</summary>
+        private static int ActivationPosition(LayerSpec layer) => layer is ConvolutionLayerSpec ? 2 : 1;
+
         private static void CheckActivations(List<(LayerSpec Layer, AttributeSyntax? Syntax)> layers, LossKind loss, string networkName, List<DiagnosticInfo> diagnostics)
         {
             for (int i = 0; i < layers.Count - 1; i++)
@@ -648,7 +676,7 @@ public sealed partial class NetworkGenerator
                 {
                     diagnostics.Add(DiagnosticInfo.Create(
                         DiagnosticDescriptors.SoftmaxNotLast,
-                        ArgumentLocation(layers[i].Syntax, "activation", 1),
+                        ArgumentLocation(layers[i].Syntax, "activation", ActivationPosition(layers[i].Layer)),
                         i.ToString(CultureInfo.InvariantCulture),
                         networkName));
                 }
@@ -668,7 +696,7 @@ public sealed partial class NetworkGenerator
             {
                 diagnostics.Add(DiagnosticInfo.Create(
                     DiagnosticDescriptors.LossNeedsOutputActivation,
-                    ArgumentLocation(outputSyntax, "activation", 1),
+                    ArgumentLocation(outputSyntax, "activation", ActivationPosition(output)),
                     loss.ToString(),
                     required.ToString(),
                     networkName,

@@ -74,7 +74,11 @@ internal sealed class NetworkPlan
 
         Layers = layers;
         RunsInLanes = layers.All(layer => layer.IsUnrolled && layer.Layer.Activation.Custom is null);
-        FusesSgd = spec.Optimizer is SgdSpec { Momentum: 0, GradientClipNorm: <= 0 } && layers.Any(layer => layer.Layer is DenseLayerSpec && !layer.IsUnrolled);
+        // Not with a custom activation: the fused step checks its inputs and loss before the weights change, and a
+        // custom derivative can be infinite where its function is finite.
+        FusesSgd = spec.Optimizer is SgdSpec { Momentum: 0, GradientClipNorm: <= 0 }
+            && layers.Any(layer => layer.Layer is DenseLayerSpec && !layer.IsUnrolled)
+            && layers.All(layer => layer.Layer.Activation.Custom is null);
     }
 
     public NetworkSpec Spec { get; }

@@ -53,7 +53,8 @@ internal static class TypeDeclarations
     /// A file name unique to the type by construction: the namespace's parts joined by '.', then each containing type
     /// and the type itself joined by "_n", arity as "_a" and its digits. Only ASCII letters and digits stand for
     /// themselves; '_' is doubled and any other character is "_u" and its four hex digits, so no two types share a
-    /// name (namespace A_1's type B is <c>A__1.B</c>, type A&lt;T&gt;'s nested B is <c>A_a1_nB</c>).
+    /// name (namespace A_1's type B is <c>A__1.B</c>, type A&lt;T&gt;'s nested B is <c>A_a1_nB</c>), and a type whose
+    /// path differs from another only by case gets a hash suffix, since the compiler compares hint names ignoring case.
     /// </summary>
     public static string HintName(INamedTypeSymbol symbol)
     {
@@ -70,7 +71,42 @@ internal static class TypeDeclarations
         }
 
         string typePath = string.Join("_n", types);
-        return namespaces.Count == 0 ? typePath : string.Join(".", namespaces) + "." + typePath;
+        string hintName = namespaces.Count == 0 ? typePath : string.Join(".", namespaces) + "." + typePath;
+
+        // The compiler compares hint names ignoring case, so Demo.Net and Demo.NET would collide: where a sibling
+        // namespace or type differs from one on the path only by case, a hash of the exact name tells them apart.
+        return DiffersOnlyByCaseFromASibling(symbol) ? hintName + "_h" + StableHash(hintName) : hintName;
+    }
+
+    private static bool DiffersOnlyByCaseFromASibling(INamedTypeSymbol symbol)
+    {
+        for (ISymbol? member = symbol; member is not null and not INamespaceSymbol { IsGlobalNamespace: true }; member = member.ContainingSymbol)
+        {
+            IEnumerable<ISymbol> siblings = member.ContainingSymbol switch
+            {
+                INamespaceSymbol space => space.GetMembers(),
+                INamedTypeSymbol type => type.GetTypeMembers(),
+                _ => Enumerable.Empty<ISymbol>(),
+            };
+            if (siblings.Any(sibling => sibling.Name != member.Name && string.Equals(sibling.Name, member.Name, System.StringComparison.OrdinalIgnoreCase)))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>FNV-1a over the UTF-16 code units, as 8 hex digits: the same on every machine and in every run.</summary>
+    private static string StableHash(string text)
+    {
+        uint hash = 2166136261;
+        foreach (char c in text)
+        {
+            hash = (hash ^ c) * 16777619;
+        }
+
+        return hash.ToString("x8", CultureInfo.InvariantCulture);
     }
 
     private static string Escape(string name)

@@ -153,10 +153,52 @@ public sealed class HardeningTests
     {
         Diagnostic diagnostic = AssertReports("[Dense(4)] public partial class NotANetwork { }", "NG0015");
 
-        Assert.Equal("[Dense] declares a layer, but 'NotANetwork' has no [Network] attribute; add [Network(Inputs = n)] to the class, or remove the layer", diagnostic.GetMessage());
+        Assert.Equal("[Dense] declares a layer, but 'NotANetwork' has no [Network] attribute; add [Network(Inputs = n)] (or InputShape = …) to the class, or remove the layer", diagnostic.GetMessage());
     }
 
     [Fact]
     public void A_layer_with_Network_on_another_part_is_not_NG0015()
         => AssertCompilesCleanly("[Dense(4)] public partial class Split { }\n[Network(Inputs = 2)] public partial class Split { }", networks: 1);
+
+    [Fact]
+    public void Networks_whose_names_differ_only_by_case_both_generate()
+        => AssertCompilesCleanly(
+            """
+            namespace Demo { [Network(Inputs = 2)][Dense(1)] public partial class Net { } }
+            namespace Demo { [Network(Inputs = 2)][Dense(1)] public partial class NET { } }
+            """,
+            networks: 2);
+
+    [Fact]
+    public void A_custom_activation_named_with_a_keyword_or_like_a_predictor_member_compiles()
+        => AssertCompilesCleanly(
+            """
+            [Network(Inputs = 2)]
+            [Dense(3, CustomActivation = nameof(@class))]
+            [Dense(2, CustomActivation = nameof(Predict))]
+            public partial class OddNames
+            {
+                [Differentiable] public static float @class(float x) => x * x;
+                [Differentiable] public static float Predict(float x) => x / (1 + x * x);
+            }
+            """,
+            networks: 3);
+
+    [Fact]
+    public void An_input_shape_larger_than_an_array_is_NG0016()
+    {
+        Diagnostic diagnostic = AssertReports("[Network(InputShape = new[] { 3, 40000, 40000 })][Dense(1)] public partial class Huge { }", "NG0016");
+
+        Assert.Contains("more than one array holds", diagnostic.GetMessage());
+    }
+
+    [Fact]
+    public void The_loss_activation_error_of_a_convolution_points_at_its_activation_argument()
+    {
+        const string source = "[Network(InputShape = new[] { 1, 4, 4 }, Loss = Loss.CrossEntropy)][Conv2D(2, 3, Activation.Tanh)] public partial class ConvOut { }";
+        Diagnostic diagnostic = AssertReports(source, "NG0005");
+
+        int column = diagnostic.Location.GetLineSpan().StartLinePosition.Character;
+        Assert.Equal(source.IndexOf("Activation.Tanh", System.StringComparison.Ordinal), column);
+    }
 }

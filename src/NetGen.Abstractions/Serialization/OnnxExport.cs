@@ -77,6 +77,15 @@ public static class OnnxExport
             graph.Node.Add(LayerNode(architecture, layer, i, current, linear));
             current = linear;
 
+            // NetGen's softmax runs over all of a sample's outputs; ONNX's over axis 1 only, so a shaped one (only the last
+            // layer may have one) is flattened first.
+            if (layer.Activation == Activation.Softmax && !flatOutput)
+            {
+                graph.Node.Add(Flatten($"layers.{i}.flatten", current, $"layers.{i}.flattened"));
+                current = $"layers.{i}.flattened";
+                flatOutput = true;
+            }
+
             if (layer.Activation != Activation.Identity)
             {
                 string activated = last && flatOutput ? "output" : $"layers.{i}.activation";

@@ -60,14 +60,17 @@ public sealed class TrainingDivergedException : Exception
     /// <summary>The batch (from 1) within that epoch; 0 when it was the validation loss.</summary>
     public int Batch { get; }
 
-    /// <summary>The batch's mean loss: not finite, unless <see cref="NonFiniteParameters"/> is set.</summary>
+    /// <summary>
+    /// The batch's mean loss: not finite, unless <see cref="NonFiniteParameters"/> is set; NaN when a step refused its
+    /// update (the <see cref="Exception.InnerException"/> is then the step's <see cref="NonFiniteUpdateException"/>).
+    /// </summary>
     public double Loss { get; }
 
     /// <summary>Whether the loss was finite but the batch's update made a parameter or optimizer state NaN or infinite.</summary>
     public bool NonFiniteParameters { get; }
 
     internal static TrainingDivergedException UpdateRefused(int epoch, int batch, NonFiniteUpdateException refused)
-        => new(epoch, batch, double.NaN, nonFiniteParameters: true,
+        => new(epoch, batch, double.NaN, nonFiniteParameters: false,
             $"Training diverged in epoch {epoch}, batch {batch}: {refused.Message} The network holds the parameters of the last completed epoch, which are finite; lower the learning rate or clip the gradient.",
             refused);
 

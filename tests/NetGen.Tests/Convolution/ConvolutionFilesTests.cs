@@ -85,6 +85,8 @@ namespace NetGen.Tests.Convolution
             // valid ONNX that other runtimes run.
             AssertRunsAs(new SignalFloatNet(), [3, 2, 13]);
             AssertRunsAs(new ShapedOutputFloatNet(), [3, 1, 6, 5]);
+            AssertRunsAs(new ShapedSoftmaxFloatNet(), [3, 1, 6, 5]); // a softmax over all of a shaped output, not per position
+
         }
 
         private static void AssertRunsAs(INetwork<float> network, int[] shape)
@@ -119,6 +121,10 @@ namespace NetGen.Tests.Convolution
     [AvgPool2D(2, Stride = 1)]
     [Conv2D(2, 2, Activation.Tanh, Padding = 2, Stride = 2)]
     public partial class ShapedOutputFloatNet { }
+
+    [Network(InputShape = new[] { 1, 6, 5 }, Loss = Loss.CrossEntropy)]
+    [Conv2D(2, 3, Activation.Softmax, Padding = 1)]
+    public partial class ShapedSoftmaxFloatNet { }
 
     [Network(InputShape = new[] { 2, 13 }, Precision = Precision.Double)]
     [Conv1D(3, 3, Activation.LeakyReLU, Stride = 1, Slope = 0.1)]
