@@ -34,7 +34,12 @@ public sealed class FuzzedDeclarationTests
         CultureInfo culture = CultureInfo.CurrentCulture, uiCulture = CultureInfo.CurrentUICulture;
         for (int i = 0; i < count; i++)
         {
-            (string source, bool isValid) = i % 4 == 3 ? Differentiable(random) : Network(random);
+            (string source, bool isValid) = (i % 8) switch
+            {
+                3 or 7 => Differentiable(random),
+                5 => ShapedNetwork(random),
+                _ => Network(random),
+            };
             valid += isValid ? 1 : 0;
             CultureInfo.CurrentCulture = CultureInfo.CurrentUICulture = Cultures[i % Cultures.Length];
             try
@@ -85,7 +90,7 @@ public sealed class FuzzedDeclarationTests
         }
     }
 
-    /// <summary>A network declaration; each draw is either right or one of the mistakes a user makes.</summary>
+    /// <summary>A flat network declaration; each draw is either right or one of the mistakes a user makes.</summary>
     private static (string Source, bool Valid) Network(Random random)
     {
         bool valid = true;
@@ -206,6 +211,72 @@ public sealed class FuzzedDeclarationTests
                 : attributes + open + close;
 
         return ("using System;\nusing NetGen;\n" + body + secondPart, valid);
+    }
+
+    /// <summary>
+    /// A convolutional network: an InputShape of rank 2 or 3, convolutions and pools (each fitting its input, or one of
+    /// the mistakes: a kernel or pool larger than the padded input, the wrong dimensionality, a size, stride or padding
+    /// out of range), then Dense layers. The shapes are followed as the generator computes them.
+    /// </summary>
+    private static (string Source, bool Valid) ShapedNetwork(Random random)
+    {
+        bool valid = true;
+        bool twoD = random.Next(2) == 0;
+        int channels = random.Next(1, 4), height = twoD ? random.Next(3, 12) : 1, width = random.Next(3, 14);
+        var attributes = new StringBuilder();
+        string shape = twoD ? $"{channels}, {height}, {width}" : $"{channels}, {width}";
+        bool crossEntropy = random.Next(3) == 0;
+        attributes.Append($"[Network(InputShape = new[] {{ {shape} }}{(crossEntropy ? ", Loss = Loss.CrossEntropy" : string.Empty)}{(random.Next(4) == 0 ? ", Precision = Precision.Double" : string.Empty)})]\n");
+        string suffix = twoD ? "2D" : "1D";
+        int layers = random.Next(1, 4);
+        for (int layer = 0; layer < layers; layer++)
+        {
+            bool wrongDimension = random.Next(12) == 0;
+            string kind = wrongDimension ? (twoD ? "1D" : "2D") : suffix;
+            valid &= !wrongDimension;
+            if (random.Next(2) == 0)
+            {
+                int filters = random.Next(12) == 0 ? 0 : random.Next(1, 5);
+                int kernel = random.Next(1, 6), stride = random.Next(12) == 0 ? 0 : random.Next(1, 3), padding = random.Next(12) == 0 ? -1 : random.Next(0, 3);
+                string activation = random.Next(3) switch { 0 => "Activation.ReLU", 1 => "Activation.Tanh", _ => "Activation.Identity" };
+                attributes.Append($"[Conv{kind}({filters}, {kernel}, {activation}, Stride = {stride}, Padding = {padding})]\n");
+                valid &= filters > 0 && stride > 0 && padding >= 0;
+                if (filters > 0 && stride > 0 && padding >= 0)
+                {
+                    valid &= width + 2 * padding >= kernel && (!twoD || height + 2 * padding >= kernel);
+                    width = Math.Max(1, (width + 2 * padding - kernel) / stride + 1);
+                    height = twoD ? Math.Max(1, (height + 2 * padding - kernel) / stride + 1) : 1;
+                    channels = filters;
+                }
+            }
+            else
+            {
+                int size = random.Next(1, 4), stride = random.Next(12) == 0 ? 0 : random.Next(1, 3);
+                string pool = random.Next(2) == 0 ? "MaxPool" : "AvgPool";
+                attributes.Append($"[{pool}{kind}({size}{(random.Next(2) == 0 ? $", Stride = {stride}" : string.Empty)})]\n");
+                bool strideGiven = attributes.ToString().EndsWith($"Stride = {stride})]\n", StringComparison.Ordinal);
+                int effective = strideGiven ? stride : size;
+                valid &= effective > 0;
+                if (effective > 0)
+                {
+                    valid &= width >= size && (!twoD || height >= size);
+                    width = Math.Max(1, (width - size) / effective + 1);
+                    height = twoD ? Math.Max(1, (height - size) / effective + 1) : 1;
+                }
+            }
+        }
+
+        // Dense layers flatten what comes before them; a convolution after a Dense layer is NG0017.
+        bool convAfterDense = random.Next(15) == 0;
+        attributes.Append(crossEntropy ? "[Dense(3, Activation.Softmax)]\n" : "[Dense(2)]\n");
+        if (convAfterDense)
+        {
+            attributes.Insert(attributes.ToString().IndexOf("[Dense", StringComparison.Ordinal), "[Dense(4)]\n[Conv1D(2, 1)]\n");
+            valid = false;
+        }
+
+        attributes.Append(random.Next(2) == 0 ? "[Adam]\n" : "[Sgd(LearningRate = 0.1)]\n");
+        return ("using System;\nusing NetGen;\n" + attributes + "public partial class ShapedNet { }\n", valid);
     }
 
     /// <summary>A [Differentiable] method: a supported body, or one of the unsupported constructs.</summary>
