@@ -21,7 +21,7 @@ namespace NetGen.Tests
             (float[] inputs, float[] expected) = Expected(network, PredictorDigitsNet.InputSize, PredictorDigitsNet.OutputSize, samples: 40);
             var expectedBatch = new float[expected.Length]; // a batch runs the GEMM, which sums in another order than one sample
             network.PredictBatch(inputs, expectedBatch);
-            PredictorDigitsNet.Predictor predictor = network.CreatePredictor();
+            using PredictorDigitsNet.Predictor predictor = network.CreatePredictor();
 
             int mismatches = 0;
             using var start = new Barrier(8);
@@ -61,7 +61,7 @@ namespace NetGen.Tests
             (float[] inputs, _) = Expected(network, Convolution.Conv2DStackFloatNet.InputSize, Convolution.Conv2DStackFloatNet.OutputSize, samples: 6);
             var expected = new float[6 * Convolution.Conv2DStackFloatNet.OutputSize];
             network.PredictBatch(inputs, expected);
-            var predictor = network.CreatePredictor();
+            using var predictor = network.CreatePredictor();
 
             float[][] results = new float[4][];
             Parallel.For(0, 4, thread =>
@@ -92,6 +92,9 @@ namespace NetGen.Tests
             Assert.Equal(expected, after);
             Assert.NotEqual(before, after);
             Assert.Throws<ArgumentException>(() => predictor.Predict(new float[3], after));
+
+            predictor.Dispose();
+            Assert.Throws<ObjectDisposedException>(() => predictor.Predict(input, after));
         }
 
         private static (float[] Inputs, float[] Expected) Expected(INetwork<float> network, int inputSize, int outputSize, int samples)

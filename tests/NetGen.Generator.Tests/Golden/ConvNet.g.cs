@@ -604,13 +604,16 @@ namespace Demo
         /// <summary>
         /// Predictions from any number of threads at once: each thread gets forward buffers of its own on its first call
         /// (no allocation after that), and every thread reads the network's parameters, so a prediction sees them as they
-        /// are at that moment. Do not train the network while predictions run.
+        /// are at that moment. Do not train the network while predictions run. Dispose it to release every thread's buffers.
         /// </summary>
-        public sealed class Predictor
+        public sealed class Predictor : global::System.IDisposable
         {
             private readonly global::System.Threading.ThreadLocal<ForwardPass> _passes;
 
             internal Predictor(ConvNet network) => _passes = new global::System.Threading.ThreadLocal<ForwardPass>(() => new ForwardPass(network));
+
+            /// <summary>Releases the buffers of every thread that predicted; the predictor cannot be used afterwards.</summary>
+            public void Dispose() => _passes.Dispose();
 
             /// <summary>Computes the outputs of one sample; safe to call from several threads at once.</summary>
             /// <param name="input">The sample's <see cref="InputSize"/> values.</param>
