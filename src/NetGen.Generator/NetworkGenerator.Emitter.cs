@@ -175,6 +175,18 @@ public sealed partial class NetworkGenerator
                 /// </summary>
                 public {{Span}}<{{t}}> OptimizerState => _optimizerState;
 
+                /// <summary>
+                /// The non-trainable values saved with the parameters: for each BatchNorm layer in order, its running_mean, then
+                /// its running_var, where <see cref="Architecture"/> places them.{{(plan.BufferCount == 0 ? " This network has none." : string.Empty)}}
+                /// </summary>
+                public {{Span}}<{{t}}> Buffers => {{(plan.BufferCount == 0 ? "default" : "_buffers")}};
+
+                /// <summary>Each BatchNorm layer's num_batches_tracked, in order.{{(plan.BatchNormCount == 0 ? " This network has none." : string.Empty)}}</summary>
+                public {{Span}}<long> BatchesTracked => {{(plan.BatchNormCount == 0 ? "default" : "_batchesTracked")}};
+
+                /// <summary>The state of the generator Dropout draws its masks from (xoshiro256**).{{(plan.UsesDropout ? string.Empty : " Empty: this network has no Dropout.")}}</summary>
+                public {{Span}}<ulong> RandomState => {{(plan.UsesDropout ? "_randomState" : "default")}};
+
                 /// <summary>The number of optimizer steps applied so far.</summary>
                 public long OptimizerStep
                 {

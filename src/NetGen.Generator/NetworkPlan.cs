@@ -83,6 +83,15 @@ internal sealed class NetworkPlan
 
     public NetworkSpec Spec { get; }
 
+    /// <summary>The length of the network's Buffers: every BatchNorm layer's running mean and variance.</summary>
+    public int BufferCount => 0;
+
+    /// <summary>The BatchNorm layers, each with a num_batches_tracked.</summary>
+    public int BatchNormCount => 0;
+
+    /// <summary>Whether a Dropout layer draws masks from the network's generator.</summary>
+    public bool UsesDropout => false;
+
     /// <summary>Every layer's plan, in the order the layers apply.</summary>
     public IReadOnlyList<LayerPlan> Layers { get; }
 

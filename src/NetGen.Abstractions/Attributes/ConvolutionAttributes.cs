@@ -39,6 +39,9 @@ public abstract class ConvolutionAttribute : LayerAttribute
 
     /// <summary>The slope for negative inputs of <see cref="NetGen.Activation.LeakyReLU"/>; 0.01 by default.</summary>
     public double Slope { get; set; } = 0.01;
+
+    /// <summary>Whether the layer adds a bias per filter; true by default. False (as <c>nn.Conv2d(bias=False)</c>) before a BatchNorm.</summary>
+    public bool Bias { get; set; } = true;
 }
 
 /// <summary>

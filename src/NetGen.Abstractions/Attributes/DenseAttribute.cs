@@ -36,4 +36,10 @@ public sealed class DenseAttribute : LayerAttribute
 
     /// <summary>The slope for negative inputs of <see cref="NetGen.Activation.LeakyReLU"/>; 0.01 by default, as in PyTorch.</summary>
     public double Slope { get; set; } = 0.01;
+
+    /// <summary>
+    /// Whether the layer adds a bias; true by default. Set it to false (as <c>nn.Linear(bias=False)</c>) before a
+    /// BatchNorm, whose own bias makes this one redundant: its gradient would be exactly zero.
+    /// </summary>
+    public bool Bias { get; set; } = true;
 }

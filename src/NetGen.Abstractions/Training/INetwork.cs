@@ -34,6 +34,22 @@ public interface INetwork<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>The optimizer's state (moments, velocities), layer-aligned vectors of <see cref="ParameterCount"/> values one after another; empty for plain SGD.</summary>
     Span<T> OptimizerState { get; }
 
+    /// <summary>
+    /// The non-trainable values saved with the parameters: for each BatchNorm layer in order, its running_mean, then its
+    /// running_var, where <see cref="NetworkArchitecture"/>'s layers place them. Empty when there are none. Writes go
+    /// straight into the network.
+    /// </summary>
+    Span<T> Buffers { get; }
+
+    /// <summary>Each BatchNorm layer's num_batches_tracked, in order: the training calls that updated its running statistics. Empty without BatchNorm.</summary>
+    Span<long> BatchesTracked { get; }
+
+    /// <summary>
+    /// The state of the network's own generator (xoshiro256**, four words), from which Dropout layers draw their masks.
+    /// <see cref="InitializeParameters"/> resets it, checkpoints save it, and Fit does not reseed it. Empty without Dropout.
+    /// </summary>
+    Span<ulong> RandomState { get; }
+
     /// <summary>The number of optimizer steps applied so far (t in Adam's bias correction).</summary>
     long OptimizerStep { get; set; }
 

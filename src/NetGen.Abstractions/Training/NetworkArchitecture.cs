@@ -29,7 +29,21 @@ public enum LayerKind
 
     /// <summary><see cref="AvgPool2DAttribute"/>.</summary>
     AvgPool2D = 6,
+
+    /// <summary><see cref="DropoutAttribute"/>: inverted dropout in training, the identity in evaluation.</summary>
+    Dropout = 7,
+
+    /// <summary><see cref="BatchNormAttribute"/>: per unit or per channel, with running statistics.</summary>
+    BatchNorm = 8,
+
+    /// <summary><see cref="LayerNormAttribute"/>: over all of a sample's values.</summary>
+    LayerNorm = 9,
 }
+
+/// <summary>A normalisation layer's constants, as PyTorch names them.</summary>
+/// <param name="Momentum">BatchNorm's weight of each batch in the running statistics; 0 for LayerNorm.</param>
+/// <param name="Epsilon">Added to the variance before its square root.</param>
+public sealed record NormalizationArchitecture(double Momentum, double Epsilon);
 
 /// <summary>The window of a convolution or a pool: its size along each axis, its stride, and the zeros padded on every side.</summary>
 /// <param name="Size">The kernel's or window's size along each axis.</param>
@@ -88,6 +102,12 @@ public sealed class LayerArchitecture
     /// <param name="slope">The leaky ReLU's slope for negative inputs; 0.01, PyTorch's default, unless declared.</param>
     /// <param name="customActivation">The [Differentiable] method used as the activation, or null for <paramref name="activation"/>.</param>
     /// <param name="window">A convolution's or pool's window, null for other layers.</param>
+    /// <param name="buffers">
+    /// Its non-trainable tensors (BatchNorm's <c>running_mean</c> and <c>running_var</c>), each at its offset in
+    /// <see cref="INetwork{T}.Buffers"/>; null for none.
+    /// </param>
+    /// <param name="normalization">A BatchNorm's or LayerNorm's momentum and epsilon, null for other layers.</param>
+    /// <param name="dropoutRate">A Dropout layer's rate; 0 for other layers.</param>
     public LayerArchitecture(
         LayerKind kind,
         IReadOnlyList<int> inputShape,
@@ -97,7 +117,10 @@ public sealed class LayerArchitecture
         Initializer initializer = Initializer.Default,
         double slope = 0.01,
         string? customActivation = null,
-        WindowArchitecture? window = null)
+        WindowArchitecture? window = null,
+        IReadOnlyList<ParameterTensor>? buffers = null,
+        NormalizationArchitecture? normalization = null,
+        double dropoutRate = 0)
     {
         ArgumentNullException.ThrowIfNull(inputShape);
         ArgumentNullException.ThrowIfNull(outputShape);
@@ -111,6 +134,9 @@ public sealed class LayerArchitecture
         Initializer = initializer;
         CustomActivation = customActivation;
         Window = window;
+        Buffers = buffers?.ToArray() ?? Array.Empty<ParameterTensor>();
+        Normalization = normalization;
+        DropoutRate = dropoutRate;
     }
 
     /// <summary>The layer's kind.</summary>
@@ -146,11 +172,26 @@ public sealed class LayerArchitecture
     /// <summary>A convolution's or pool's window, or null.</summary>
     public WindowArchitecture? Window { get; }
 
+    /// <summary>Its non-trainable tensors, each at its offset in <see cref="INetwork{T}.Buffers"/>: BatchNorm's running_mean, then running_var.</summary>
+    public IReadOnlyList<ParameterTensor> Buffers { get; }
+
+    /// <summary>A BatchNorm's or LayerNorm's momentum and epsilon, or null.</summary>
+    public NormalizationArchitecture? Normalization { get; }
+
+    /// <summary>A Dropout layer's rate; 0 for other layers.</summary>
+    public double DropoutRate { get; }
+
+    /// <summary>Whether the layer applies an activation of its own (dense, convolutional and normalisation layers).</summary>
+    public bool HasActivation => Kind is LayerKind.Dense or LayerKind.Conv1D or LayerKind.Conv2D or LayerKind.BatchNorm or LayerKind.LayerNorm;
+
     /// <summary>The activation's name as files record it: the custom method's name, or the built-in activation's.</summary>
     public string ActivationName => CustomActivation ?? Activation.ToString();
 
     /// <summary>The number of parameters the layer owns.</summary>
     public int ParameterCount => Tensors.Sum(tensor => tensor.Size);
+
+    /// <summary>The tensor named <paramref name="name"/>, or null when the layer has none (a layer declared with <c>Bias = false</c> has no bias).</summary>
+    public ParameterTensor? FindTensor(string name) => Tensors.FirstOrDefault(tensor => tensor.Name == name);
 
     /// <summary>The tensor named <paramref name="name"/>.</summary>
     /// <exception cref="KeyNotFoundException">The layer has no such tensor.</exception>
@@ -227,6 +268,15 @@ public sealed class NetworkArchitecture
     /// <summary>The number of parameters of every layer together.</summary>
     public int ParameterCount => Layers.Sum(layer => layer.ParameterCount);
 
+    /// <summary>The length of <see cref="INetwork{T}.Buffers"/>: every layer's buffers together.</summary>
+    public int BufferCount => Layers.Sum(layer => layer.Buffers.Sum(buffer => buffer.Size));
+
+    /// <summary>The number of BatchNorm layers: the length of <see cref="INetwork{T}.BatchesTracked"/>.</summary>
+    public int BatchNormCount => Layers.Count(layer => layer.Kind == LayerKind.BatchNorm);
+
+    /// <summary>Whether a Dropout layer draws masks, so that <see cref="INetwork{T}.RandomState"/> holds a generator's state.</summary>
+    public bool HasDropout => Layers.Any(layer => layer.Kind == LayerKind.Dropout);
+
     /// <summary>
     /// A summary with one line per layer, as Keras's <c>model.summary()</c>:
     /// <code>
@@ -245,7 +295,7 @@ public sealed class NetworkArchitecture
                 index.ToString(CultureInfo.InvariantCulture),
                 layer.Kind.ToString(),
                 "[" + string.Join(", ", layer.OutputShape) + "]",
-                layer.Kind is LayerKind.Dense or LayerKind.Conv1D or LayerKind.Conv2D ? layer.ActivationName : "",
+                layer.HasActivation ? layer.ActivationName : "",
                 layer.ParameterCount.ToString("N0", CultureInfo.InvariantCulture),
             })
             .Prepend(["#", "layer", "output", "activation", "parameters"])

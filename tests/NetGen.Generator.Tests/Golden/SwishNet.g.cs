@@ -51,6 +51,18 @@ namespace Demo
         /// </summary>
         public global::System.Span<float> OptimizerState => _optimizerState;
 
+        /// <summary>
+        /// The non-trainable values saved with the parameters: for each BatchNorm layer in order, its running_mean, then
+        /// its running_var, where <see cref="Architecture"/> places them. This network has none.
+        /// </summary>
+        public global::System.Span<float> Buffers => default;
+
+        /// <summary>Each BatchNorm layer's num_batches_tracked, in order. This network has none.</summary>
+        public global::System.Span<long> BatchesTracked => default;
+
+        /// <summary>The state of the generator Dropout draws its masks from (xoshiro256**). Empty: this network has no Dropout.</summary>
+        public global::System.Span<ulong> RandomState => default;
+
         /// <summary>The number of optimizer steps applied so far.</summary>
         public long OptimizerStep
         {
