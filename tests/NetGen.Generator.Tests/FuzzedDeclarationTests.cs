@@ -231,15 +231,42 @@ public sealed class FuzzedDeclarationTests
         int layers = random.Next(1, 4);
         for (int layer = 0; layer < layers; layer++)
         {
+            int choice = random.Next(5);
+            if (choice == 4)
+            {
+                // A normalisation or dropout layer keeps the shape; its constants are sometimes out of range, and a
+                // LayerNorm over one value is NG0017.
+                switch (random.Next(3))
+                {
+                    case 0:
+                        double rate = random.Next(10) == 0 ? (random.Next(2) == 0 ? 1.0 : -0.5) : random.Next(0, 9) / 10.0;
+                        attributes.Append(FormattableString.Invariant($"[Dropout({rate})]\n"));
+                        valid &= rate >= 0 && rate < 1;
+                        break;
+                    case 1:
+                        double momentum = random.Next(10) == 0 ? 1.5 : random.Next(0, 11) / 10.0;
+                        attributes.Append(FormattableString.Invariant($"[BatchNorm(Activation.ReLU, Momentum = {momentum})]\n"));
+                        valid &= momentum <= 1;
+                        break;
+                    default:
+                        double epsilon = random.Next(10) == 0 ? 0 : 1e-5;
+                        attributes.Append(FormattableString.Invariant($"[LayerNorm(Epsilon = {epsilon})]\n"));
+                        valid &= epsilon > 0 && channels * height * width > 1;
+                        break;
+                }
+
+                continue;
+            }
+
             bool wrongDimension = random.Next(12) == 0;
             string kind = wrongDimension ? (twoD ? "1D" : "2D") : suffix;
             valid &= !wrongDimension;
-            if (random.Next(2) == 0)
+            if (choice < 2)
             {
                 int filters = random.Next(12) == 0 ? 0 : random.Next(1, 5);
                 int kernel = random.Next(1, 6), stride = random.Next(12) == 0 ? 0 : random.Next(1, 3), padding = random.Next(12) == 0 ? -1 : random.Next(0, 3);
                 string activation = random.Next(3) switch { 0 => "Activation.ReLU", 1 => "Activation.Tanh", _ => "Activation.Identity" };
-                attributes.Append($"[Conv{kind}({filters}, {kernel}, {activation}, Stride = {stride}, Padding = {padding})]\n");
+                attributes.Append($"[Conv{kind}({filters}, {kernel}, {activation}, Stride = {stride}, Padding = {padding}{(random.Next(4) == 0 ? ", Bias = false" : string.Empty)})]\n");
                 valid &= filters > 0 && stride > 0 && padding >= 0;
                 if (filters > 0 && stride > 0 && padding >= 0)
                 {
