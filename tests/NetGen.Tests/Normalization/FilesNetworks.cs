@@ -342,3 +342,66 @@ namespace NetGen.Tests.Normalization
             []);
     }
 }
+
+#if NETGEN_NORMALIZATION_GENERATED
+namespace NetGen.Tests.Normalization
+{
+    /// <summary>Dense layers with BatchNorm, Dropout and LayerNorm between them: the files and checkpoint tests' float network.</summary>
+    [Network(Inputs = 6, Loss = Loss.CrossEntropy)]
+    [Dense(8, Bias = false)]
+    [BatchNorm(Activation.ReLU)]
+    [Dropout(0.25)]
+    [Dense(5)]
+    [LayerNorm(Activation.Tanh)]
+    [Dense(3, Activation.Softmax)]
+    [Adam(LearningRate = 0.01)]
+    public partial class NormFilesNet { }
+
+    /// <summary>A convolution without bias, BatchNorm per channel, a pool, LayerNorm over [3, 3, 3]: the shaped files test, in double.</summary>
+    [Network(InputShape = new[] { 1, 6, 6 }, Precision = Precision.Double)]
+    [Conv2D(3, 3, Padding = 1, Bias = false)]
+    [BatchNorm(Activation.ReLU, Momentum = 0.2)]
+    [MaxPool2D(2)]
+    [LayerNorm]
+    [Dense(2)]
+    public partial class NormConvFilesNet { }
+
+    [Network(Inputs = 5)]
+    [Dense(6)]
+    [BatchNorm(Activation.ReLU)]
+    [Dense(2)]
+    public partial class BatchNormDenseOnnxNet { }
+
+    [Network(InputShape = new[] { 2, 5, 5 })]
+    [Conv2D(3, 3, Bias = false)]
+    [BatchNorm(Activation.Tanh)]
+    [Dense(2)]
+    public partial class BatchNormConvOnnxNet { }
+
+    [Network(Inputs = 5)]
+    [Dense(6)]
+    [LayerNorm(Activation.Sigmoid)]
+    [Dense(2)]
+    public partial class LayerNormDenseOnnxNet { }
+
+    [Network(InputShape = new[] { 2, 5, 5 })]
+    [Conv2D(3, 3, Activation.ReLU, Padding = 1)]
+    [LayerNorm(Activation.LeakyReLU, Slope = 0.1)]
+    [Dense(2)]
+    public partial class LayerNormConvOnnxNet { }
+
+    [Network(Inputs = 5)]
+    [Dense(6, Activation.Tanh)]
+    [Dropout(0.5)]
+    [Dense(2)]
+    public partial class DropoutOnnxNet { }
+
+    /// <summary>BatchNorm after a Dense layer, plain SGD, for Fit's batches.</summary>
+    [Network(Inputs = 3)]
+    [Dense(4)]
+    [BatchNorm(Activation.Tanh)]
+    [Dense(1)]
+    [Sgd(LearningRate = 0.05)]
+    public partial class BatchNormFitNet { }
+}
+#endif

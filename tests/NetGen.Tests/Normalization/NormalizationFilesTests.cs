@@ -14,7 +14,7 @@ namespace NetGen.Tests.Normalization
     /// shapes (running_mean, running_var, num_batches_tracked as an I64 scalar), validation of the buffers before
     /// anything changes, checkpoints that carry the dropout generator, and files of other networks exactly as before.
     /// </summary>
-    public sealed class NormalizationFilesTests
+    public sealed partial class NormalizationFilesTests
     {
         private static byte[] Saved(Action<Stream> save)
         {
@@ -363,6 +363,45 @@ namespace NetGen.Tests.Normalization
         }
 
         [Fact]
+        public void Two_thousand_corrupted_checkpoints_either_load_or_throw_NetGenFormatException_and_never_change_a_rejecting_network()
+        {
+            byte[] valid = Saved(stream => NetworkFiles.SaveCheckpoint(TrainedFlatStandIn(seed: 8), stream, 1));
+            var random = new Random(20261201);
+            StandInNormalizationNetwork<float> network = TrainedFlatStandIn(seed: 9);
+            var state = StateOf(network);
+            int rejected = 0;
+
+            for (int i = 0; i < 2_000; i++)
+            {
+                byte[] corrupt = (byte[])valid.Clone();
+                if (i % 2 == 0)
+                {
+                    for (int flips = random.Next(1, 4); flips > 0; flips--)
+                    {
+                        corrupt[random.Next(corrupt.Length)] ^= (byte)(1 << random.Next(8));
+                    }
+                }
+                else
+                {
+                    corrupt = corrupt[..random.Next(corrupt.Length)];
+                }
+
+                try
+                {
+                    NetworkFiles.LoadCheckpoint(network, new MemoryStream(corrupt));
+                    state = StateOf(network); // a file that loads is a valid file: its state is legitimate
+                }
+                catch (NetGenFormatException)
+                {
+                    rejected++;
+                    Assert.Equal(state, StateOf(network), new StateComparer());
+                }
+            }
+
+            Assert.InRange(rejected, 1_000, 2_000);
+        }
+
+        [Fact]
         public void Safetensors_writes_and_reads_rank_0_tensors_as_PyTorch_scalars()
         {
             TensorEntry[] tensors = [new("count", TensorType.I64, [], Int64(42)), new("value", TensorType.F64, [], BitConverter.GetBytes(2.5))];
@@ -394,3 +433,177 @@ namespace NetGen.Tests.Normalization
         }
     }
 }
+
+#if NETGEN_NORMALIZATION_GENERATED
+namespace NetGen.Tests.Normalization
+{
+    /// <summary>The same, through networks the generator emits.</summary>
+    public sealed partial class NormalizationFilesTests
+    {
+        private static float[] RandomRows(int rows, int size, int seed)
+        {
+            var random = new Random(seed);
+            return Enumerable.Range(0, rows * size).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+        }
+
+        private static float[] OneHotRows(int rows, int classes, int seed)
+        {
+            var random = new Random(seed);
+            var targets = new float[rows * classes];
+            for (int row = 0; row < rows; row++)
+            {
+                targets[row * classes + random.Next(classes)] = 1;
+            }
+
+            return targets;
+        }
+
+        /// <summary>Step <paramref name="step"/>'s batch of 8 samples for <see cref="NormFilesNet"/>, the same for every network that asks.</summary>
+        private static void TrainStepOf(NormFilesNet network, int step)
+            => network.TrainBatch(RandomRows(8, 6, 1000 + step), OneHotRows(8, 3, 2000 + step));
+
+        private static NormFilesNet TrainedNormFilesNet(int seed, int steps = 3)
+        {
+            var network = new NormFilesNet();
+            network.InitializeParameters(seed);
+            for (int step = 0; step < steps; step++)
+            {
+                TrainStepOf(network, step);
+            }
+
+            return network;
+        }
+
+        private static void AssertNamesAndShapes((string Name, TensorType Type, long[] Shape)[] expected, IReadOnlyList<TensorEntry> tensors)
+        {
+            Assert.Equal(expected.Select(entry => entry.Name), tensors.Select(tensor => tensor.Name));
+            Assert.Equal(expected.Select(entry => entry.Type), tensors.Select(tensor => tensor.Type));
+            Assert.Equal(expected.Select(entry => string.Join(",", entry.Shape)), tensors.Select(tensor => string.Join(",", tensor.Shape)));
+        }
+
+        [Fact]
+        public void A_generated_Dense_network_saves_the_state_dict_of_Linear_BatchNorm1d_Dropout_Linear_LayerNorm_Linear()
+        {
+            // nn.ModuleList([nn.Linear(6, 8, bias=False), nn.BatchNorm1d(8), nn.Dropout(0.25), nn.Linear(8, 5), nn.LayerNorm(5), nn.Linear(5, 3)]).state_dict()
+            (string, TensorType, long[])[] expected =
+            [
+                ("layers.0.weight", TensorType.F32, [8, 6]),
+                ("layers.1.weight", TensorType.F32, [8]),
+                ("layers.1.bias", TensorType.F32, [8]),
+                ("layers.1.running_mean", TensorType.F32, [8]),
+                ("layers.1.running_var", TensorType.F32, [8]),
+                ("layers.1.num_batches_tracked", TensorType.I64, []),
+                ("layers.3.weight", TensorType.F32, [5, 8]),
+                ("layers.3.bias", TensorType.F32, [5]),
+                ("layers.4.weight", TensorType.F32, [5]),
+                ("layers.4.bias", TensorType.F32, [5]),
+                ("layers.5.weight", TensorType.F32, [3, 5]),
+                ("layers.5.bias", TensorType.F32, [3]),
+            ];
+            NormFilesNet network = TrainedNormFilesNet(seed: 1);
+
+            (IReadOnlyList<TensorEntry> tensors, _) = Safetensors.Read(new MemoryStream(Saved(network.Save)));
+
+            AssertNamesAndShapes(expected, tensors);
+            Assert.Equal(Int64(3), tensors.Single(tensor => tensor.Name == "layers.1.num_batches_tracked").Data);
+        }
+
+        [Fact]
+        public void A_generated_convolutional_network_saves_the_state_dict_of_Conv2d_BatchNorm2d_MaxPool2d_LayerNorm_Linear()
+        {
+            // nn.ModuleList([nn.Conv2d(1, 3, 3, padding=1, bias=False), nn.BatchNorm2d(3, momentum=0.2), nn.MaxPool2d(2),
+            //                nn.LayerNorm([3, 3, 3]), nn.Linear(27, 2)]).double().state_dict()
+            (string, TensorType, long[])[] expected =
+            [
+                ("layers.0.weight", TensorType.F64, [3, 1, 3, 3]),
+                ("layers.1.weight", TensorType.F64, [3]),
+                ("layers.1.bias", TensorType.F64, [3]),
+                ("layers.1.running_mean", TensorType.F64, [3]),
+                ("layers.1.running_var", TensorType.F64, [3]),
+                ("layers.1.num_batches_tracked", TensorType.I64, []),
+                ("layers.3.weight", TensorType.F64, [3, 3, 3]),
+                ("layers.3.bias", TensorType.F64, [3, 3, 3]),
+                ("layers.4.weight", TensorType.F64, [2, 27]),
+                ("layers.4.bias", TensorType.F64, [2]),
+            ];
+
+            (IReadOnlyList<TensorEntry> tensors, IReadOnlyDictionary<string, string> metadata) = Safetensors.Read(new MemoryStream(Saved(new NormConvFilesNet().Save)));
+
+            AssertNamesAndShapes(expected, tensors);
+            Assert.Contains("\"kind\":\"BatchNorm\",\"output\":\"3x6x6\",\"units\":108,\"activation\":\"ReLU\",\"momentum\":0.2,\"epsilon\":1E-05", metadata["layers"]);
+            Assert.Contains("\"bias\":false", metadata["layers"]);
+        }
+
+        [Fact]
+        public void A_generated_network_loads_back_its_parameters_running_statistics_and_counts_and_predicts_the_same()
+        {
+            NormFilesNet source = TrainedNormFilesNet(seed: 2);
+            var target = new NormFilesNet();
+            float[] inputs = RandomRows(5, 6, 3);
+
+            target.Load(new MemoryStream(Saved(source.Save)));
+
+            Assert.Equal(source.Parameters.ToArray(), target.Parameters.ToArray());
+            Assert.Equal(source.Buffers.ToArray(), target.Buffers.ToArray());
+            Assert.Equal([3L], target.BatchesTracked.ToArray());
+            Assert.Equal(source.PredictBatch(inputs), target.PredictBatch(inputs));
+        }
+
+        public static IEnumerable<object[]> DamagedGeneratedBuffers()
+        {
+            yield return ["NaN running_mean", (Action<List<TensorEntry>>)(t => Replace(t, "layers.1.running_mean", e => e with { Data = Float32(0, 0, 0, float.NaN, 0, 0, 0, 0) })), "layers.1.running_mean[3] is NaN"];
+            yield return ["negative running_var", (Action<List<TensorEntry>>)(t => Replace(t, "layers.1.running_var", e => e with { Data = Float32(1, 1, 1, 1, 1, 1, 1, -2) })), "layers.1.running_var[7] is -2; a variance cannot be negative"];
+            yield return ["missing num_batches_tracked", (Action<List<TensorEntry>>)(t => t.RemoveAll(e => e.Name == "layers.1.num_batches_tracked")), "no tensor layers.1.num_batches_tracked"];
+            yield return ["F64 running_mean", (Action<List<TensorEntry>>)(t => Replace(t, "layers.1.running_mean", e => e with { Type = TensorType.F64, Data = new byte[64] })), "layers.1.running_mean has dtype F64"];
+        }
+
+        [Theory]
+        [MemberData(nameof(DamagedGeneratedBuffers))]
+        public void A_generated_network_refuses_damaged_buffers_and_keeps_its_state(string name, Action<List<TensorEntry>> damage, string message)
+        {
+            _ = name;
+            byte[] file = Rewrite(Saved(TrainedNormFilesNet(seed: 4).Save), damage);
+            NormFilesNet network = TrainedNormFilesNet(seed: 5);
+            var before = StateOf(network);
+
+            var exception = Assert.Throws<NetGenFormatException>(() => network.Load(new MemoryStream(file)));
+
+            Assert.Contains(message, exception.Message);
+            Assert.Equal(before, StateOf(network), new StateComparer());
+        }
+
+        [Fact]
+        public void A_resumed_checkpoint_continues_the_same_dropout_masks_bit_for_bit()
+        {
+            const int k = 3, m = 4;
+            NormFilesNet uninterrupted = TrainedNormFilesNet(seed: 6, steps: k);
+            byte[] checkpoint = Saved(stream => uninterrupted.SaveCheckpoint(stream, epochsCompleted: 1));
+            for (int step = k; step < k + m; step++)
+            {
+                TrainStepOf(uninterrupted, step);
+            }
+
+            var resumed = new NormFilesNet();
+            resumed.InitializeParameters(77);
+            resumed.LoadCheckpoint(new MemoryStream(checkpoint));
+            for (int step = k; step < k + m; step++)
+            {
+                TrainStepOf(resumed, step);
+            }
+
+            AssertSameState(uninterrupted, resumed);
+
+            // The masks matter: the same checkpoint resumed with another generator state trains to other parameters.
+            var reseeded = new NormFilesNet();
+            reseeded.LoadCheckpoint(new MemoryStream(checkpoint));
+            reseeded.RandomState[0] ^= 1;
+            for (int step = k; step < k + m; step++)
+            {
+                TrainStepOf(reseeded, step);
+            }
+
+            Assert.NotEqual(uninterrupted.Parameters.ToArray(), reseeded.Parameters.ToArray());
+        }
+    }
+}
+#endif

@@ -13,7 +13,7 @@ namespace NetGen.Tests.Normalization
     /// opset 17), Dropout (Identity) and layers without a bias (Gemm and Conv with two inputs): ONNX Runtime predicts
     /// what Predict does, in evaluation mode, after training has moved the running statistics off 0 and 1.
     /// </summary>
-    public sealed class NormalizationOnnxTests
+    public sealed partial class NormalizationOnnxTests
     {
         private static ModelProto Exported<T>(INetwork<T> network)
             where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
@@ -144,3 +144,43 @@ namespace NetGen.Tests.Normalization
         }
     }
 }
+
+#if NETGEN_NORMALIZATION_GENERATED
+namespace NetGen.Tests.Normalization
+{
+    /// <summary>The same, through networks the generator emits, convolutions included.</summary>
+    public sealed partial class NormalizationOnnxTests
+    {
+        public static System.Collections.Generic.IEnumerable<object[]> GeneratedNetworks()
+        {
+            yield return ["BatchNorm after Dense", new OptimizerTests.Factory<INetwork<float>>(() => new BatchNormDenseOnnxNet()), new[] { 5 }, 13];
+            yield return ["BatchNorm after Conv2D without bias", new OptimizerTests.Factory<INetwork<float>>(() => new BatchNormConvOnnxNet()), new[] { 2, 5, 5 }, 13];
+            yield return ["LayerNorm after Dense", new OptimizerTests.Factory<INetwork<float>>(() => new LayerNormDenseOnnxNet()), new[] { 5 }, 17];
+            yield return ["LayerNorm after Conv2D", new OptimizerTests.Factory<INetwork<float>>(() => new LayerNormConvOnnxNet()), new[] { 2, 5, 5 }, 17];
+            yield return ["Dropout", new OptimizerTests.Factory<INetwork<float>>(() => new DropoutOnnxNet()), new[] { 5 }, 13];
+        }
+
+        [Theory]
+        [MemberData(nameof(GeneratedNetworks))]
+        public void A_trained_generated_network_runs_in_ONNX_Runtime_as_Predict(string name, OptimizerTests.Factory<INetwork<float>> factory, int[] sampleShape, int opset)
+        {
+            _ = name;
+            INetwork<float> network = factory.Create();
+            network.InitializeParameters(4);
+            var random = new Random(6);
+            for (int step = 0; step < 5; step++)
+            {
+                // Training moves the running statistics off 0 and 1, and γ, β off 1 and 0.
+                float[] inputs = Enumerable.Range(0, 16 * network.InputSize).Select(_ => (float)(random.NextDouble() * 3 - 1)).ToArray();
+                float[] targets = Enumerable.Range(0, 16 * network.OutputSize).Select(_ => (float)random.NextDouble()).ToArray();
+                network.TrainBatch(inputs, targets);
+            }
+
+            Assert.DoesNotContain(network.Buffers.ToArray(), value => value is 0 or 1);
+
+            AssertRunsAsPredict(network, [7, .. sampleShape]);
+            Assert.Equal(opset, Exported(network).OpsetImport.Single().Version);
+        }
+    }
+}
+#endif

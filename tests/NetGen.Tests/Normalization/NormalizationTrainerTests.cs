@@ -9,7 +9,7 @@ namespace NetGen.Tests.Normalization
     /// to the batch before it, one-sample training refused up front, the running statistics and the dropout generator
     /// part of what divergence restores, and the generator never reseeded.
     /// </summary>
-    public sealed class NormalizationTrainerTests
+    public sealed partial class NormalizationTrainerTests
     {
         private static (double[] Inputs, double[] Targets) Data(int samples, int inputs, int outputs)
         {
@@ -168,3 +168,105 @@ namespace NetGen.Tests.Normalization
         }
     }
 }
+
+#if NETGEN_NORMALIZATION_GENERATED
+namespace NetGen.Tests.Normalization
+{
+    /// <summary>The same, through networks the generator emits: num_batches_tracked counts Fit's training calls.</summary>
+    public sealed partial class NormalizationTrainerTests
+    {
+        [Fact]
+        public void Fit_on_65_samples_in_batches_of_32_updates_the_running_statistics_twice_per_epoch()
+        {
+            var network = new BatchNormFitNet();
+            (double[] inputs, double[] targets) = Data(65, 3, 1);
+
+            Trainer.Fit(network, inputs.Select(value => (float)value).ToArray(), targets.Select(value => (float)value).ToArray(), new TrainingOptions { Epochs = 3, BatchSize = 32 });
+
+            Assert.Equal([6L], network.BatchesTracked.ToArray()); // batches of 32 and 33, never a batch of one
+            Assert.Equal(6, network.OptimizerStep);
+        }
+
+        [Fact]
+        public void Fit_gives_a_generated_BatchNorm_network_a_batch_larger_than_MaxRowsPerPass_in_one_training_call()
+        {
+            var network = new BatchNormFitNet();
+            (double[] inputs, double[] targets) = Data(2 * Trainer.MaxRowsPerPass + 88, 3, 1);
+
+            Trainer.Fit(network, inputs.Select(value => (float)value).ToArray(), targets.Select(value => (float)value).ToArray(), new TrainingOptions { Epochs = 2, BatchSize = 0 });
+
+            Assert.Equal([2L], network.BatchesTracked.ToArray()); // one forward pass in PyTorch's sense per batch
+        }
+
+        [Fact]
+        public void Fit_refuses_one_sample_for_a_generated_BatchNorm_network_and_changes_nothing()
+        {
+            var network = new BatchNormFitNet();
+            float[] parameters = network.Parameters.ToArray(), buffers = network.Buffers.ToArray();
+
+            var exception = Assert.Throws<ArgumentException>(() => Trainer.Fit(network, [0.5f, -1, 2], [1f], new TrainingOptions { Epochs = 2 }));
+
+            Assert.Contains("layer 1 is a BatchNorm layer", exception.Message);
+            Assert.Equal(parameters, network.Parameters.ToArray());
+            Assert.Equal(buffers, network.Buffers.ToArray());
+            Assert.Equal([0L], network.BatchesTracked.ToArray());
+            Assert.Equal(0, network.OptimizerStep);
+        }
+
+        private static (float[] Inputs, int[] Labels) Classes(int samples)
+        {
+            var random = new Random(samples);
+            return (
+                Enumerable.Range(0, samples * 6).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray(),
+                Enumerable.Range(0, samples).Select(_ => random.Next(3)).ToArray());
+        }
+
+        [Fact]
+        public void The_same_seeds_train_a_Dropout_network_bit_identically_and_a_second_Fit_continues_the_mask_sequence()
+        {
+            (float[] inputs, int[] labels) = Classes(50);
+            static TrainingOptions Options(int initialEpoch, int epochs) => new() { Epochs = epochs, InitialEpoch = initialEpoch, BatchSize = 16, Seed = 5 };
+            NormFilesNet first = new(), second = new(), resumed = new();
+            foreach (NormFilesNet network in new[] { first, second, resumed })
+            {
+                network.InitializeParameters(12);
+            }
+
+            Trainer.Fit(first, inputs, labels, Options(0, 3));
+            Trainer.Fit(second, inputs, labels, Options(0, 3));
+            Trainer.Fit(resumed, inputs, labels, Options(0, 1));
+            Trainer.Fit(resumed, inputs, labels, Options(1, 3));
+
+            foreach (NormFilesNet network in new[] { second, resumed })
+            {
+                Assert.Equal(first.Parameters.ToArray(), network.Parameters.ToArray());
+                Assert.Equal(first.Buffers.ToArray(), network.Buffers.ToArray());
+                Assert.Equal(first.BatchesTracked.ToArray(), network.BatchesTracked.ToArray());
+                Assert.Equal(first.RandomState.ToArray(), network.RandomState.ToArray());
+            }
+        }
+
+        [Fact]
+        public void Validation_is_measured_in_evaluation_mode_and_leaves_the_training_state_alone()
+        {
+            (float[] inputs, int[] labels) = Classes(40);
+            (float[] validationInputs, int[] validationLabels) = Classes(12);
+            var network = new NormFilesNet();
+
+            TrainingHistory history = Trainer.Fit(network, inputs, labels, validationInputs, validationLabels, new TrainingOptions { Epochs = 2, BatchSize = 8 });
+
+            float[] parameters = network.Parameters.ToArray(), buffers = network.Buffers.ToArray();
+            long[] counts = network.BatchesTracked.ToArray();
+            ulong[] random = network.RandomState.ToArray();
+            float[] validationTargets = Preprocessing.OneHot.Encode<float>(validationLabels, 3);
+            double loss = network.ComputeLoss(validationInputs, validationTargets);
+            Assert.Equal(history.Epochs[^1].ValidationLoss!.Value, loss);
+            Assert.Equal(loss, (double)network.ComputeLoss(validationInputs, validationTargets)); // no masks, no batch statistics
+            Assert.Equal(parameters, network.Parameters.ToArray());
+            Assert.Equal(buffers, network.Buffers.ToArray());
+            Assert.Equal(counts, network.BatchesTracked.ToArray());
+            Assert.Equal(random, network.RandomState.ToArray());
+        }
+    }
+}
+#endif
