@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using Xunit;
 
 namespace NetGen.Tests;
@@ -159,5 +160,28 @@ public sealed class InitializerTests
         Assert.Contains("8 buffer values", exception.Message);
         Assert.Equal("buffers", exception.ParamName);
         ParameterInitializer.InitializeBuffers<double>(Span<double>.Empty, NormalizedArchitecture(normalization: false)); // none to set
+    }
+
+    [Fact]
+    public void A_generated_network_starts_with_gamma_one_beta_zero_and_the_running_statistics_of_a_new_BatchNorm()
+    {
+        var network = new Normalization.NormConvFilesNet();
+        network.Parameters.Fill(3);
+        network.Buffers.Fill(3);
+
+        network.InitializeParameters(21);
+
+        NetworkArchitecture architecture = Normalization.NormConvFilesNet.Architecture;
+        foreach (LayerArchitecture layer in architecture.Layers.Where(layer => layer.Kind is LayerKind.BatchNorm or LayerKind.LayerNorm))
+        {
+            ParameterTensor gamma = layer.Tensor("weight"), beta = layer.Tensor("bias");
+            Assert.All(network.Parameters.Slice(gamma.Offset, gamma.Size).ToArray(), w => Assert.Equal(1, w));
+            Assert.All(network.Parameters.Slice(beta.Offset, beta.Size).ToArray(), b => Assert.Equal(0, b));
+        }
+
+        Assert.Equal([0.0, 0, 0, 1, 1, 1], network.Buffers.ToArray());
+        Assert.Equal([0L], network.BatchesTracked.ToArray());
+        Assert.Null(architecture.Layers[0].FindTensor("bias")); // Conv2D(Bias = false): a weight only
+        Assert.Contains(network.Parameters.Slice(0, 27).ToArray(), w => w != 0);
     }
 }

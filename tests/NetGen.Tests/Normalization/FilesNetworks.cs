@@ -341,11 +341,7 @@ namespace NetGen.Tests.Normalization
             "Sgd",
             []);
     }
-}
 
-#if NETGEN_NORMALIZATION_GENERATED
-namespace NetGen.Tests.Normalization
-{
     /// <summary>Dense layers with BatchNorm, Dropout and LayerNorm between them: the files and checkpoint tests' float network.</summary>
     [Network(Inputs = 6, Loss = Loss.CrossEntropy)]
     [Dense(8, Bias = false)]
@@ -404,4 +400,3 @@ namespace NetGen.Tests.Normalization
     [Sgd(LearningRate = 0.05)]
     public partial class BatchNormFitNet { }
 }
-#endif

@@ -14,7 +14,7 @@ namespace NetGen.Tests.Normalization
     /// shapes (running_mean, running_var, num_batches_tracked as an I64 scalar), validation of the buffers before
     /// anything changes, checkpoints that carry the dropout generator, and files of other networks exactly as before.
     /// </summary>
-    public sealed partial class NormalizationFilesTests
+    public sealed class NormalizationFilesTests
     {
         private static byte[] Saved(Action<Stream> save)
         {
@@ -431,15 +431,7 @@ namespace NetGen.Tests.Normalization
 
             public int GetHashCode((float[], float[], long[], ulong[], float[], long) obj) => 0;
         }
-    }
-}
 
-#if NETGEN_NORMALIZATION_GENERATED
-namespace NetGen.Tests.Normalization
-{
-    /// <summary>The same, through networks the generator emits.</summary>
-    public sealed partial class NormalizationFilesTests
-    {
         private static float[] RandomRows(int rows, int size, int seed)
         {
             var random = new Random(seed);
@@ -606,4 +598,3 @@ namespace NetGen.Tests.Normalization
         }
     }
 }
-#endif

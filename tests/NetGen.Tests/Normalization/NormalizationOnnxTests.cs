@@ -13,7 +13,7 @@ namespace NetGen.Tests.Normalization
     /// opset 17), Dropout (Identity) and layers without a bias (Gemm and Conv with two inputs): ONNX Runtime predicts
     /// what Predict does, in evaluation mode, after training has moved the running statistics off 0 and 1.
     /// </summary>
-    public sealed partial class NormalizationOnnxTests
+    public sealed class NormalizationOnnxTests
     {
         private static ModelProto Exported<T>(INetwork<T> network)
             where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
@@ -142,15 +142,7 @@ namespace NetGen.Tests.Normalization
 
             AssertRunsAsPredict(network, [6, 3]);
         }
-    }
-}
 
-#if NETGEN_NORMALIZATION_GENERATED
-namespace NetGen.Tests.Normalization
-{
-    /// <summary>The same, through networks the generator emits, convolutions included.</summary>
-    public sealed partial class NormalizationOnnxTests
-    {
         public static System.Collections.Generic.IEnumerable<object[]> GeneratedNetworks()
         {
             yield return ["BatchNorm after Dense", new OptimizerTests.Factory<INetwork<float>>(() => new BatchNormDenseOnnxNet()), new[] { 5 }, 13];
@@ -183,4 +175,3 @@ namespace NetGen.Tests.Normalization
         }
     }
 }
-#endif

@@ -9,7 +9,7 @@ namespace NetGen.Tests.Normalization
     /// to the batch before it, one-sample training refused up front, the running statistics and the dropout generator
     /// part of what divergence restores, and the generator never reseeded.
     /// </summary>
-    public sealed partial class NormalizationTrainerTests
+    public sealed class NormalizationTrainerTests
     {
         private static (double[] Inputs, double[] Targets) Data(int samples, int inputs, int outputs)
         {
@@ -166,15 +166,7 @@ namespace NetGen.Tests.Normalization
             Assert.Contains("buffer", exception.Message);
             Assert.Empty(network.TrainBatchRows);
         }
-    }
-}
 
-#if NETGEN_NORMALIZATION_GENERATED
-namespace NetGen.Tests.Normalization
-{
-    /// <summary>The same, through networks the generator emits: num_batches_tracked counts Fit's training calls.</summary>
-    public sealed partial class NormalizationTrainerTests
-    {
         [Fact]
         public void Fit_on_65_samples_in_batches_of_32_updates_the_running_statistics_twice_per_epoch()
         {
@@ -247,6 +239,36 @@ namespace NetGen.Tests.Normalization
         }
 
         [Fact]
+        public void Fit_resumed_from_its_own_checkpoint_trains_as_the_uninterrupted_run_dropout_masks_included()
+        {
+            (float[] inputs, int[] labels) = Classes(50);
+            string folder = System.IO.Directory.CreateTempSubdirectory("netgen-norm-").FullName;
+            try
+            {
+                var uninterrupted = new NormFilesNet();
+                Trainer.Fit(uninterrupted, inputs, labels, new TrainingOptions
+                {
+                    Epochs = 4, BatchSize = 16, Seed = 3, Checkpoint = new ModelCheckpoint(System.IO.Path.Combine(folder, "epoch-{epoch}.ckpt")),
+                });
+
+                var resumed = new NormFilesNet();
+                resumed.InitializeParameters(8);
+                int completed = resumed.LoadCheckpoint(System.IO.Path.Combine(folder, "epoch-2.ckpt"));
+                Trainer.Fit(resumed, inputs, labels, new TrainingOptions { Epochs = 4, InitialEpoch = completed, BatchSize = 16, Seed = 3 });
+
+                Assert.Equal(uninterrupted.Parameters.ToArray(), resumed.Parameters.ToArray());
+                Assert.Equal(uninterrupted.Buffers.ToArray(), resumed.Buffers.ToArray());
+                Assert.Equal(uninterrupted.BatchesTracked.ToArray(), resumed.BatchesTracked.ToArray());
+                Assert.Equal(uninterrupted.RandomState.ToArray(), resumed.RandomState.ToArray());
+                Assert.Equal(uninterrupted.OptimizerState.ToArray(), resumed.OptimizerState.ToArray());
+            }
+            finally
+            {
+                System.IO.Directory.Delete(folder, recursive: true);
+            }
+        }
+
+        [Fact]
         public void Validation_is_measured_in_evaluation_mode_and_leaves_the_training_state_alone()
         {
             (float[] inputs, int[] labels) = Classes(40);
@@ -269,4 +291,3 @@ namespace NetGen.Tests.Normalization
         }
     }
 }
-#endif
