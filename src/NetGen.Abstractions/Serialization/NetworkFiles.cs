@@ -12,13 +12,20 @@ using NetGen.Serialization;
 namespace NetGen;
 
 /// <summary>
-/// Saves and loads a network's parameters (and, in checkpoints, its optimizer state and training position) as
-/// safetensors, written once for every generated network.
+/// Saves and loads a network's parameters and buffers (and, in checkpoints, its optimizer state, its dropout generator
+/// and its training position) as safetensors, written once for every generated network.
 /// <para>
-/// Tensor names and shapes follow a PyTorch module that keeps its linear layers in a list named <c>layers</c>:
+/// Tensor names and shapes follow a PyTorch module that keeps its layers in a list named <c>layers</c>:
 /// <c>layers.{i}.weight</c> of shape [units, inputs] and <c>layers.{i}.bias</c> of shape [units], dtype F32 or F64 as
 /// the network's precision. So <c>model.load_state_dict(safetensors.torch.load_file(path))</c> loads a NetGen file into
 /// <c>self.layers = nn.ModuleList([nn.Linear(2, 4), nn.Linear(4, 1)])</c> with the activations applied in forward.
+/// </para>
+/// <para>
+/// Every layer takes an index, Dropout and pools included (they own no tensors). A BatchNorm layer has, as in
+/// <c>nn.BatchNorm1d</c>/<c>nn.BatchNorm2d</c>'s state dict, <c>weight</c> [C], <c>bias</c> [C], <c>running_mean</c> [C]
+/// and <c>running_var</c> [C] in the network's dtype, and <c>num_batches_tracked</c>, an I64 scalar (shape []). A
+/// LayerNorm layer has <c>weight</c> and <c>bias</c> of its input's shape, as <c>nn.LayerNorm(shape)</c>. A layer
+/// declared with <c>Bias = false</c> has only its <c>weight</c>.
 /// </para>
 /// </summary>
 public static class NetworkFiles
@@ -29,13 +36,22 @@ public static class NetworkFiles
     /// <summary>The value of the <c>format</c> metadata entry of checkpoints.</summary>
     public const string CheckpointFormat = "netgen.checkpoint.v1";
 
+    /// <summary>
+    /// The checkpoint tensor that holds the state of the generator Dropout draws its masks from
+    /// (<see cref="INetwork{T}.RandomState"/>): I64 of shape [4], each word's 64 bits as they are. Only networks with
+    /// Dropout have it.
+    /// </summary>
+    public const string RandomStateTensor = "random_state";
+
     private const string StepTensor = "optimizer.step";
 
-    /// <summary>Writes the parameters to <paramref name="stream"/>.</summary>
+    private const string BatchesTrackedName = "num_batches_tracked";
+
+    /// <summary>Writes the parameters, and BatchNorm's buffers, to <paramref name="stream"/>.</summary>
     public static void Save<T>(INetwork<T> network, Stream stream) where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(network);
-        Safetensors.Write(stream, ParameterTensors(network), Metadata(network, WeightsFormat, null));
+        Safetensors.Write(stream, StateTensors(network), Metadata(network, WeightsFormat, null));
     }
 
     /// <summary>Writes the parameters to <paramref name="path"/> atomically: the previous file stays intact unless the new one is complete.</summary>
@@ -44,16 +60,18 @@ public static class NetworkFiles
 
     /// <summary>
     /// Reads parameters from <paramref name="stream"/> after validating the whole file against this network: every
-    /// tensor present with the right dtype and shape, nothing extra, every value finite.
+    /// tensor present with the right dtype and shape, nothing extra, every value finite. A network with BatchNorm needs
+    /// each such layer's buffers too, as PyTorch's strict <c>load_state_dict</c> does: running_mean finite, running_var
+    /// finite and ≥ 0, num_batches_tracked an I64 scalar ≥ 0; they are restored with the parameters.
     /// </summary>
     /// <exception cref="NetGenFormatException">The file is malformed or made for another network; the network is unchanged.</exception>
     public static void Load<T>(INetwork<T> network, Stream stream) where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(network);
         (IReadOnlyList<TensorEntry> tensors, IReadOnlyDictionary<string, string> metadata) = Safetensors.Read(stream);
-        T[] parameters = ReadParameters(network, tensors, expectOptimizerState: false);
+        NetworkStateValues<T> state = ReadState(network, tensors, expectCheckpoint: false);
         CheckArchitecture(network, metadata);
-        parameters.CopyTo(network.Parameters);
+        state.CopyTo(network);
         network.ZeroGradients();
     }
 
@@ -65,15 +83,17 @@ public static class NetworkFiles
     }
 
     /// <summary>
-    /// Writes a checkpoint: the parameters, the optimizer's state vectors (<c>optimizer.{name}</c>, shape
-    /// [ParameterCount]), its step count (<c>optimizer.step</c>, I64) and <paramref name="epochsCompleted"/>, so that
-    /// <c>Fit</c> with <see cref="TrainingOptions.InitialEpoch"/> resumes exactly where training stopped.
+    /// Writes a checkpoint: the parameters and buffers as <see cref="Save{T}(INetwork{T}, Stream)"/> does, the
+    /// optimizer's state vectors (<c>optimizer.{name}</c>, shape [ParameterCount]), its step count
+    /// (<c>optimizer.step</c>, I64), for a network with Dropout its generator (<see cref="RandomStateTensor"/>), and
+    /// <paramref name="epochsCompleted"/>, so that <c>Fit</c> with <see cref="TrainingOptions.InitialEpoch"/> resumes
+    /// exactly where training stopped, with the same dropout masks.
     /// </summary>
     public static void SaveCheckpoint<T>(INetwork<T> network, Stream stream, int epochsCompleted) where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentOutOfRangeException.ThrowIfNegative(epochsCompleted);
-        var tensors = new List<TensorEntry>(ParameterTensors(network));
+        List<TensorEntry> tensors = StateTensors(network);
         int count = network.ParameterCount;
         IReadOnlyList<string> names = network.Architecture.OptimizerStateNames;
         for (int i = 0; i < names.Count; i++)
@@ -81,9 +101,13 @@ public static class NetworkFiles
             tensors.Add(Encode($"optimizer.{names[i]}", [count], network.OptimizerState.Slice(i * count, count)));
         }
 
-        var step = new byte[8];
-        BinaryPrimitives.WriteInt64LittleEndian(step, network.OptimizerStep);
-        tensors.Add(new TensorEntry(StepTensor, TensorType.I64, [], step));
+        tensors.Add(Int64Tensor(StepTensor, [], [network.OptimizerStep]));
+        if (network.Architecture.HasDropout)
+        {
+            ReadOnlySpan<ulong> words = network.RandomState;
+            tensors.Add(Int64Tensor(RandomStateTensor, [words.Length], MemoryMarshal.Cast<ulong, long>(words)));
+        }
+
         Safetensors.Write(stream, tensors, Metadata(network, CheckpointFormat, epochsCompleted));
     }
 
@@ -91,7 +115,10 @@ public static class NetworkFiles
     public static void SaveCheckpoint<T>(INetwork<T> network, string path, int epochsCompleted) where T : unmanaged, IFloatingPointIeee754<T>
         => AtomicFile.Write(path, stream => SaveCheckpoint(network, stream, epochsCompleted));
 
-    /// <summary>Restores parameters, optimizer state and step count from a checkpoint; returns the epochs it had completed.</summary>
+    /// <summary>
+    /// Restores parameters, buffers, optimizer state, step count and (with Dropout) the mask generator from a
+    /// checkpoint, all or nothing; returns the epochs it had completed.
+    /// </summary>
     /// <exception cref="NetGenFormatException">The file is malformed, not a checkpoint, or made for another network; the network is unchanged.</exception>
     public static int LoadCheckpoint<T>(INetwork<T> network, Stream stream) where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -103,7 +130,7 @@ public static class NetworkFiles
             throw new NetGenFormatException("The file is not a NetGen checkpoint: its metadata has no epochs_completed count. Load weights with Load.");
         }
 
-        T[] parameters = ReadParameters(network, tensors, expectOptimizerState: true);
+        NetworkStateValues<T> values = ReadState(network, tensors, expectCheckpoint: true);
         CheckArchitecture(network, metadata);
         CheckOptimizer(network, metadata);
         int count = network.ParameterCount;
@@ -111,7 +138,7 @@ public static class NetworkFiles
         var state = new T[names.Count * count];
         for (int i = 0; i < names.Count; i++)
         {
-            Decode(Find(tensors, $"optimizer.{names[i]}"), [count], state.AsSpan(i * count, count));
+            Decode(Find(tensors, $"optimizer.{names[i]}"), [count], state.AsSpan(i * count, count), "parameters");
         }
 
         TensorEntry stepTensor = Find(tensors, StepTensor);
@@ -126,9 +153,12 @@ public static class NetworkFiles
             throw new NetGenFormatException($"{StepTensor} is {step}; a step count cannot be negative.");
         }
 
-        parameters.CopyTo(network.Parameters);
+        ulong[] randomState = network.Architecture.HasDropout ? ReadRandomState(Find(tensors, RandomStateTensor), network.RandomState.Length) : [];
+
+        values.CopyTo(network);
         state.CopyTo(network.OptimizerState);
         network.OptimizerStep = step;
+        randomState.CopyTo(network.RandomState);
         network.ZeroGradients();
         return epochs;
     }
@@ -140,30 +170,93 @@ public static class NetworkFiles
         return LoadCheckpoint(network, file);
     }
 
-    /// <summary>Every tensor of the architecture's table, named <c>layers.{i}.{name}</c>, with its shape.</summary>
-    private static IEnumerable<(string Name, long[] Shape, ParameterTensor Tensor)> TensorTable(NetworkArchitecture architecture)
-        => architecture.Layers.SelectMany((layer, index) => layer.Tensors.Select(tensor =>
-            ($"layers.{index}.{tensor.Name}", tensor.Shape.Select(dimension => (long)dimension).ToArray(), tensor)));
+    /// <summary>What one tensor of the state table holds.</summary>
+    private enum StateKind
+    {
+        /// <summary>A parameter tensor, at <see cref="StateTensor.Tensor"/>'s offset in Parameters.</summary>
+        Parameter,
 
-    private static List<TensorEntry> ParameterTensors<T>(INetwork<T> network) where T : unmanaged, IFloatingPointIeee754<T>
+        /// <summary>A buffer (running_mean, running_var), at <see cref="StateTensor.Tensor"/>'s offset in Buffers.</summary>
+        Buffer,
+
+        /// <summary>A BatchNorm layer's num_batches_tracked, element <see cref="StateTensor.BatchNorm"/> of BatchesTracked.</summary>
+        BatchesTracked,
+    }
+
+    /// <summary>One tensor of a network's saved state: its file name and shape, and where its values live in the network.</summary>
+    private readonly record struct StateTensor(string Name, long[] Shape, StateKind Kind, ParameterTensor? Tensor, int BatchNorm);
+
+    /// <summary>
+    /// Every tensor a weights file holds, in file order: for each layer, its parameters (<c>layers.{i}.{name}</c>), then
+    /// its buffers, then a BatchNorm's <c>num_batches_tracked</c>, the order of a PyTorch state dict.
+    /// </summary>
+    private static IEnumerable<StateTensor> StateTable(NetworkArchitecture architecture)
+    {
+        int batchNorm = 0;
+        for (int index = 0; index < architecture.Layers.Count; index++)
+        {
+            LayerArchitecture layer = architecture.Layers[index];
+            foreach (ParameterTensor tensor in layer.Tensors)
+            {
+                yield return new StateTensor($"layers.{index}.{tensor.Name}", ShapeOf(tensor), StateKind.Parameter, tensor, -1);
+            }
+
+            foreach (ParameterTensor buffer in layer.Buffers)
+            {
+                yield return new StateTensor($"layers.{index}.{buffer.Name}", ShapeOf(buffer), StateKind.Buffer, buffer, -1);
+            }
+
+            if (layer.Kind == LayerKind.BatchNorm)
+            {
+                yield return new StateTensor($"layers.{index}.{BatchesTrackedName}", [], StateKind.BatchesTracked, null, batchNorm++);
+            }
+        }
+
+        static long[] ShapeOf(ParameterTensor tensor) => tensor.Shape.Select(dimension => (long)dimension).ToArray();
+    }
+
+    private static List<TensorEntry> StateTensors<T>(INetwork<T> network) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var tensors = new List<TensorEntry>();
-        ReadOnlySpan<T> parameters = network.Parameters;
-        foreach ((string name, long[] shape, ParameterTensor tensor) in TensorTable(network.Architecture))
+        ReadOnlySpan<T> parameters = network.Parameters, buffers = network.Buffers;
+        ReadOnlySpan<long> batchesTracked = network.BatchesTracked;
+        foreach (StateTensor entry in StateTable(network.Architecture))
         {
-            tensors.Add(Encode(name, shape, parameters.Slice(tensor.Offset, tensor.Size)));
+            tensors.Add(entry.Kind switch
+            {
+                StateKind.Parameter => Encode(entry.Name, entry.Shape, parameters.Slice(entry.Tensor!.Offset, entry.Tensor.Size)),
+                StateKind.Buffer => Encode(entry.Name, entry.Shape, buffers.Slice(entry.Tensor!.Offset, entry.Tensor.Size)),
+                _ => Int64Tensor(entry.Name, entry.Shape, batchesTracked.Slice(entry.BatchNorm, 1)),
+            });
         }
 
         return tensors;
     }
 
-    private static T[] ReadParameters<T>(INetwork<T> network, IReadOnlyList<TensorEntry> tensors, bool expectOptimizerState)
+    /// <summary>Parameters, buffers and batch counts decoded from a file and validated, not yet in the network.</summary>
+    private sealed class NetworkStateValues<T>(T[] parameters, T[] buffers, long[] batchesTracked) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public T[] Parameters { get; } = parameters;
+
+        public T[] Buffers { get; } = buffers;
+
+        public long[] BatchesTracked { get; } = batchesTracked;
+
+        public void CopyTo(INetwork<T> network)
+        {
+            Parameters.CopyTo(network.Parameters);
+            Buffers.CopyTo(network.Buffers);
+            BatchesTracked.CopyTo(network.BatchesTracked);
+        }
+    }
+
+    private static NetworkStateValues<T> ReadState<T>(INetwork<T> network, IReadOnlyList<TensorEntry> tensors, bool expectCheckpoint)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         NetworkArchitecture architecture = network.Architecture;
-        var expected = new HashSet<string>(TensorTable(architecture).Select(entry => entry.Name), StringComparer.Ordinal);
+        var expected = new HashSet<string>(StateTable(architecture).Select(entry => entry.Name), StringComparer.Ordinal);
 
-        if (expectOptimizerState)
+        if (expectCheckpoint)
         {
             foreach (string name in architecture.OptimizerStateNames)
             {
@@ -171,6 +264,10 @@ public static class NetworkFiles
             }
 
             expected.Add(StepTensor);
+            if (architecture.HasDropout)
+            {
+                expected.Add(RandomStateTensor);
+            }
         }
 
         foreach (TensorEntry tensor in tensors)
@@ -181,13 +278,90 @@ public static class NetworkFiles
             }
         }
 
-        var parameters = new T[network.ParameterCount];
-        foreach ((string name, long[] shape, ParameterTensor tensor) in TensorTable(architecture))
+        var values = new NetworkStateValues<T>(new T[network.ParameterCount], new T[architecture.BufferCount], new long[architecture.BatchNormCount]);
+        foreach (StateTensor entry in StateTable(architecture))
         {
-            Decode(Find(tensors, name), shape, parameters.AsSpan(tensor.Offset, tensor.Size));
+            TensorEntry tensor = Find(tensors, entry.Name);
+            switch (entry.Kind)
+            {
+                case StateKind.Parameter:
+                    Decode(tensor, entry.Shape, values.Parameters.AsSpan(entry.Tensor!.Offset, entry.Tensor.Size), "parameters");
+                    break;
+                case StateKind.Buffer:
+                    Span<T> buffer = values.Buffers.AsSpan(entry.Tensor!.Offset, entry.Tensor.Size);
+                    Decode(tensor, entry.Shape, buffer, "running statistics");
+                    if (entry.Tensor.Name == "running_var")
+                    {
+                        for (int i = 0; i < buffer.Length; i++)
+                        {
+                            if (buffer[i] < T.Zero)
+                            {
+                                throw new NetGenFormatException(
+                                    $"{tensor.Name}[{i}] is {buffer[i].ToString(null, CultureInfo.InvariantCulture)}; a variance cannot be negative.");
+                            }
+                        }
+                    }
+
+                    break;
+                default:
+                    values.BatchesTracked[entry.BatchNorm] = ReadCount(tensor);
+                    break;
+            }
         }
 
-        return parameters;
+        return values;
+    }
+
+    /// <summary>A BatchNorm layer's num_batches_tracked: an I64 scalar, as PyTorch saves it, and not negative.</summary>
+    private static long ReadCount(TensorEntry tensor)
+    {
+        if (tensor.Type != TensorType.I64 || tensor.Shape.Length != 0)
+        {
+            throw new NetGenFormatException(
+                $"{tensor.Name} has dtype {tensor.Type} and shape [{string.Join(", ", tensor.Shape)}]; this network expects an I64 scalar (shape []), as PyTorch saves it.");
+        }
+
+        long count = BinaryPrimitives.ReadInt64LittleEndian(tensor.Data);
+        if (count < 0)
+        {
+            throw new NetGenFormatException($"{tensor.Name} is {count}; a count of batches cannot be negative.");
+        }
+
+        return count;
+    }
+
+    /// <summary>The dropout generator's words: I64 of shape [<paramref name="words"/>], not all zero (xoshiro256** never leaves that state).</summary>
+    private static ulong[] ReadRandomState(TensorEntry tensor, int words)
+    {
+        if (tensor.Type != TensorType.I64 || !tensor.Shape.SequenceEqual([(long)words]))
+        {
+            throw new NetGenFormatException(
+                $"{tensor.Name} has dtype {tensor.Type} and shape [{string.Join(", ", tensor.Shape)}]; this network expects I64 of shape [{words}], the state of its dropout generator.");
+        }
+
+        var state = new ulong[words];
+        for (int i = 0; i < words; i++)
+        {
+            state[i] = BinaryPrimitives.ReadUInt64LittleEndian(tensor.Data.AsSpan(8 * i, 8));
+        }
+
+        if (Array.TrueForAll(state, word => word == 0))
+        {
+            throw new NetGenFormatException($"{tensor.Name} is all zeros, a state xoshiro256** never reaches and never leaves; the file is damaged.");
+        }
+
+        return state;
+    }
+
+    private static TensorEntry Int64Tensor(string name, long[] shape, ReadOnlySpan<long> values)
+    {
+        var data = new byte[8 * values.Length];
+        for (int i = 0; i < values.Length; i++)
+        {
+            BinaryPrimitives.WriteInt64LittleEndian(data.AsSpan(8 * i), values[i]);
+        }
+
+        return new TensorEntry(name, TensorType.I64, shape, data);
     }
 
     private static TensorEntry Find(IReadOnlyList<TensorEntry> tensors, string name)
@@ -205,7 +379,7 @@ public static class NetworkFiles
     }
 
     /// <summary>Checks dtype and shape against what the network expects, decodes, and rejects non-finite values.</summary>
-    private static void Decode<T>(TensorEntry tensor, long[] shape, Span<T> destination) where T : unmanaged, IFloatingPointIeee754<T>
+    private static void Decode<T>(TensorEntry tensor, long[] shape, Span<T> destination, string what) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (!tensor.Shape.SequenceEqual(shape))
         {
@@ -229,7 +403,7 @@ public static class NetworkFiles
         {
             if (!T.IsFinite(destination[i]))
             {
-                throw new NetGenFormatException($"{tensor.Name}[{i}] is {destination[i]}; parameters must be finite.");
+                throw new NetGenFormatException($"{tensor.Name}[{i}] is {destination[i]}; {what} must be finite.");
             }
         }
     }
@@ -268,7 +442,9 @@ public static class NetworkFiles
 
     /// <summary>
     /// The layers as compact JSON, e.g. [{"units":4,"activation":"Tanh"},{"units":1,"activation":"Sigmoid"}]; a
-    /// convolution or pool also has its kind, output shape and window.
+    /// convolution or pool also has its kind, output shape and window; a Dropout layer its <c>rate</c>, a BatchNorm its
+    /// <c>momentum</c> and <c>epsilon</c>, a LayerNorm its <c>epsilon</c>; a Dense layer or convolution declared with
+    /// <c>Bias = false</c> has <c>"bias":false</c>. Layers without these record exactly what they always have.
     /// </summary>
     private static string LayersJson(NetworkArchitecture architecture)
     {
@@ -294,6 +470,26 @@ public static class NetworkFiles
                     writer.WriteNumber("size", window.Size);
                     writer.WriteNumber("stride", window.Stride);
                     writer.WriteNumber("padding", window.Padding);
+                }
+
+                if (layer.Kind is LayerKind.Dense or LayerKind.Conv1D or LayerKind.Conv2D && layer.FindTensor("bias") is null)
+                {
+                    writer.WriteBoolean("bias", false);
+                }
+
+                if (layer.Kind == LayerKind.Dropout)
+                {
+                    writer.WriteNumber("rate", layer.DropoutRate);
+                }
+
+                if (layer.Normalization is { } normalization)
+                {
+                    if (layer.Kind == LayerKind.BatchNorm)
+                    {
+                        writer.WriteNumber("momentum", normalization.Momentum);
+                    }
+
+                    writer.WriteNumber("epsilon", normalization.Epsilon);
                 }
 
                 writer.WriteEndObject();

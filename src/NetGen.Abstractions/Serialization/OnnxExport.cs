@@ -10,17 +10,27 @@ using NetGen.Serialization.Onnx;
 namespace NetGen;
 
 /// <summary>
-/// Writes a network's inference graph as an ONNX model (IR version 7, opset 13), so it runs where .NET does not: for
-/// each layer a Gemm (X·Wᵀ + b, transB = 1) with the weights as initializers, then its activation (Tanh, Sigmoid,
-/// Relu, LeakyRelu, Softmax over axis 1). The input is "input" of shape [batch, InputSize]; the output "output" is what
-/// <c>Predict</c> returns, softmax or sigmoid included.
+/// Writes a network's inference graph (evaluation mode, what <c>Predict</c> computes) as an ONNX model (IR version 7,
+/// opset 13), so it runs where .NET does not: for each layer its operator with the weights as initializers — Gemm
+/// (X·Wᵀ + b, transB = 1), Conv, MaxPool, AveragePool, BatchNormalization with the running statistics, Identity for
+/// Dropout — then its activation (Tanh, Sigmoid, Relu, LeakyRelu, Softmax over axis 1). A model with a LayerNorm layer
+/// uses LayerNormalization and imports opset 17 (IR version 8). The input is "input" of shape [batch, InputSize] (or
+/// the declared input shape after the batch axis); the output "output" is what <c>Predict</c> returns, softmax or
+/// sigmoid included.
 /// </summary>
 public static class OnnxExport
 {
-    /// <summary>The ONNX opset the model imports.</summary>
+    /// <summary>The ONNX opset a model imports when the network has no LayerNorm layer.</summary>
     public const int Opset = 13;
 
+    /// <summary>The ONNX opset a model imports when the network has a LayerNorm layer: LayerNormalization arrived in opset 17.</summary>
+    public const int LayerNormalizationOpset = 17;
+
+    /// <summary>The IR version of opset 13 (ONNX 1.8).</summary>
     private const int IrVersion = 7;
+
+    /// <summary>The IR version of opset 17 (ONNX 1.12).</summary>
+    private const int LayerNormalizationIrVersion = 8;
 
     /// <summary>Writes the model to <paramref name="stream"/>.</summary>
     public static void Export<T>(INetwork<T> network, Stream stream) where T : unmanaged, IFloatingPointIeee754<T>
@@ -52,7 +62,7 @@ public static class OnnxExport
             }
         }
 
-        ReadOnlySpan<T> parameters = network.Parameters;
+        ReadOnlySpan<T> parameters = network.Parameters, buffers = network.Buffers;
         string current = "input";
         for (int i = 0; i < architecture.Layers.Count; i++)
         {
@@ -62,6 +72,13 @@ public static class OnnxExport
             {
                 graph.Initializer.Add(Tensor(
                     $"layers.{i}.{tensor.Name}", elementType, parameters.Slice(tensor.Offset, tensor.Size), tensor.Shape.Select(dimension => (long)dimension).ToArray()));
+            }
+
+            // BatchNorm's running statistics, which evaluation normalises with.
+            foreach (ParameterTensor buffer in layer.Buffers)
+            {
+                graph.Initializer.Add(Tensor(
+                    $"layers.{i}.{buffer.Name}", elementType, buffers.Slice(buffer.Offset, buffer.Size), buffer.Shape.Select(dimension => (long)dimension).ToArray()));
             }
 
             // A dense layer after a shaped one flattens its input in C, H, W order, as nn.Flatten does.
@@ -99,32 +116,51 @@ public static class OnnxExport
             }
         }
 
+        bool layerNormalization = architecture.Layers.Any(layer => layer.Kind == LayerKind.LayerNorm);
         var model = new ModelProto
         {
-            IrVersion = IrVersion,
+            IrVersion = layerNormalization ? LayerNormalizationIrVersion : IrVersion,
             ProducerName = "NetGen",
             ProducerVersion = typeof(OnnxExport).Assembly.GetName().Version?.ToString() ?? string.Empty,
             Graph = graph,
             DocString = $"{architecture.Name}: {architecture.Inputs} inputs, layers {string.Join(", ", architecture.Layers.Select(l => $"{l.Units} {l.Activation}"))}.",
         };
-        model.OpsetImport.Add(new OperatorSetIdProto { Domain = string.Empty, Version = Opset });
+        model.OpsetImport.Add(new OperatorSetIdProto { Domain = string.Empty, Version = layerNormalization ? LayerNormalizationOpset : Opset });
         return model;
     }
 
-    /// <summary>The operator of layer <paramref name="index"/> itself: Gemm, Conv, MaxPool or AveragePool.</summary>
+    /// <summary>
+    /// The operator of layer <paramref name="index"/> itself: Gemm, Conv, MaxPool, AveragePool, BatchNormalization,
+    /// LayerNormalization or Identity. A Gemm or Conv of a layer without a bias has no bias input.
+    /// </summary>
     private static NodeProto LayerNode(NetworkArchitecture architecture, LayerArchitecture layer, int index, string input, string output)
     {
         string prefix = $"layers.{index}";
         int spatial = layer.InputShape.Count - 1;
+        string[] weights = layer.FindTensor("bias") is null ? [input, prefix + ".weight"] : [input, prefix + ".weight", prefix + ".bias"];
         switch (layer.Kind)
         {
             case LayerKind.Dense:
-                NodeProto gemm = Node("Gemm", prefix + ".gemm", output, input, prefix + ".weight", prefix + ".bias");
+                NodeProto gemm = Node("Gemm", prefix + ".gemm", output, weights);
                 gemm.Attribute.Add(new AttributeProto { Name = "transB", Type = AttributeProto.Types.AttributeType.Int, I = 1 });
                 return gemm;
+            case LayerKind.BatchNorm:
+                // Evaluation mode: (x − running_mean) / √(running_var + ε) · weight + bias per channel, axis 1 of [N, C] or [N, C, …].
+                NodeProto batchNorm = Node(
+                    "BatchNormalization", prefix + ".batchnorm", output, input, prefix + ".weight", prefix + ".bias", prefix + ".running_mean", prefix + ".running_var");
+                batchNorm.Attribute.Add(Float("epsilon", layer.Normalization!.Epsilon));
+                return batchNorm;
+            case LayerKind.LayerNorm:
+                // Over every axis after the batch axis, with weight and bias of the sample's shape.
+                NodeProto layerNorm = Node("LayerNormalization", prefix + ".layernorm", output, input, prefix + ".weight", prefix + ".bias");
+                layerNorm.Attribute.Add(new AttributeProto { Name = "axis", Type = AttributeProto.Types.AttributeType.Int, I = 1 });
+                layerNorm.Attribute.Add(Float("epsilon", layer.Normalization!.Epsilon));
+                return layerNorm;
+            case LayerKind.Dropout:
+                return Node("Identity", prefix + ".dropout", output, input);
             case LayerKind.Conv1D or LayerKind.Conv2D:
                 WindowArchitecture kernel = layer.Window!;
-                NodeProto conv = Node("Conv", prefix + ".conv", output, input, prefix + ".weight", prefix + ".bias");
+                NodeProto conv = Node("Conv", prefix + ".conv", output, weights);
                 conv.Attribute.Add(Ints("kernel_shape", Enumerable.Repeat((long)kernel.Size, spatial)));
                 conv.Attribute.Add(Ints("strides", Enumerable.Repeat((long)kernel.Stride, spatial)));
                 conv.Attribute.Add(Ints("pads", Enumerable.Repeat((long)kernel.Padding, 2 * spatial))); // begins, then ends
@@ -147,6 +183,9 @@ public static class OnnxExport
         flatten.Attribute.Add(new AttributeProto { Name = "axis", Type = AttributeProto.Types.AttributeType.Int, I = 1 });
         return flatten;
     }
+
+    private static AttributeProto Float(string name, double value)
+        => new() { Name = name, Type = AttributeProto.Types.AttributeType.Float, F = (float)value };
 
     private static AttributeProto Ints(string name, IEnumerable<long> values)
     {

@@ -3,7 +3,10 @@ using System.Numerics;
 
 namespace NetGen;
 
-/// <summary>Draws a network's initial parameters, as <c>torch.nn.init</c> defines them: weights by the layer's initializer, biases zero.</summary>
+/// <summary>
+/// Draws a network's initial parameters, as <c>torch.nn.init</c> defines them: weights by the layer's initializer, biases
+/// zero, a normalisation layer's scale one; and sets its buffers as a new <c>nn.BatchNorm</c> holds them.
+/// </summary>
 public static class ParameterInitializer
 {
     /// <summary>The seed a new network draws its initial parameters from.</summary>
@@ -13,7 +16,9 @@ public static class ParameterInitializer
     /// Fills <paramref name="parameters"/> from <paramref name="seed"/>, layer by layer in the order of the
     /// architecture's tensor table: each layer's <c>weight</c> by its initializer, with fan-in and fan-out read from the
     /// weight's shape as <c>torch.nn.init</c> reads them ([out, in, kernel…]: fan-in = in·kernel, fan-out = out·kernel),
-    /// and every other tensor zero. The same seed always gives the same parameters.
+    /// and every other tensor zero. A BatchNorm's or LayerNorm's <c>weight</c> (γ, a scale, not a fan-in weight) is one
+    /// and draws nothing, so the layers around it draw exactly what they would without it. A layer declared with
+    /// <c>Bias = false</c> has only its weight. The same seed always gives the same parameters.
     /// </summary>
     /// <exception cref="ArgumentException"><paramref name="parameters"/> is not the architecture's parameter count long.</exception>
     public static void Initialize<T>(Span<T> parameters, NetworkArchitecture architecture, int seed) where T : unmanaged, IFloatingPointIeee754<T>
@@ -37,6 +42,12 @@ public static class ParameterInitializer
                     continue;
                 }
 
+                if (layer.Kind is LayerKind.BatchNorm or LayerKind.LayerNorm)
+                {
+                    values.Fill(T.One);
+                    continue;
+                }
+
                 int receptiveField = 1;
                 for (int dimension = 2; dimension < tensor.Shape.Count; dimension++)
                 {
@@ -46,6 +57,29 @@ public static class ParameterInitializer
                 int fanOut = tensor.Shape[0] * receptiveField;
                 int fanIn = tensor.Shape.Count > 1 ? tensor.Shape[1] * receptiveField : 1;
                 FillWeights(values, fanIn, fanOut, layer.Activation, layer.Slope, layer.Initializer, random);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Sets <paramref name="buffers"/> as a new <c>nn.BatchNorm</c> holds them: each BatchNorm layer's <c>running_mean</c>
+    /// zero and its <c>running_var</c> one, at the offsets the architecture's layers give. Draws nothing.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="buffers"/> is not the architecture's buffer count long.</exception>
+    public static void InitializeBuffers<T>(Span<T> buffers, NetworkArchitecture architecture) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(architecture);
+        if (buffers.Length != architecture.BufferCount)
+        {
+            throw new ArgumentException(
+                $"{architecture.Name} has {architecture.BufferCount} buffer values; the span holds {buffers.Length}.", nameof(buffers));
+        }
+
+        foreach (LayerArchitecture layer in architecture.Layers)
+        {
+            foreach (ParameterTensor buffer in layer.Buffers)
+            {
+                buffers.Slice(buffer.Offset, buffer.Size).Fill(buffer.Name == "running_var" ? T.One : T.Zero);
             }
         }
     }

@@ -11,7 +11,8 @@ public static class Trainer
     /// <summary>
     /// The most samples one forward and backward pass holds in its buffers. Larger batches are processed in passes
     /// of this size before their one update, so full-batch descent over a large set needs no more activation memory
-    /// than a mini-batch of this size.
+    /// than a mini-batch of this size. A network with a BatchNorm layer is the exception: its statistics cover the
+    /// whole batch, so Fit gives it each batch in one <c>TrainBatch</c> call, however large.
     /// </summary>
     public const int MaxRowsPerPass = 256;
 
@@ -28,17 +29,30 @@ public static class Trainer
     /// must be rows that sum to 1 with values in [0, 1] (one-hot or soft), and binary cross-entropy targets must lie in
     /// [0, 1]. A rejected call throws <see cref="ArgumentException"/> naming the array, the sample and the column, and
     /// changes nothing. The per-step members (<c>TrainStep</c>, <c>TrainBatch</c>) do not scan.
+    /// <para>
+    /// A network with a BatchNorm layer trains on each batch in one <c>TrainBatch</c> call (the batch's statistics
+    /// cover all of it, and its running statistics update once per batch), and never on a batch of one sample: a
+    /// trailing batch of one sample joins the batch before it (BatchSize 32 on 65 samples gives batches of 32 and 33),
+    /// and a training set of one sample, or BatchSize 1, is refused with an <see cref="ArgumentException"/> naming the
+    /// layer. Validation and the reported losses are measured in evaluation mode (<c>ComputeLoss</c>,
+    /// <c>PredictBatch</c>), with the running statistics and without dropout. Fit does not reseed the dropout
+    /// generator: the masks continue from <see cref="INetwork{T}.RandomState"/>.
+    /// </para>
     /// </remarks>
     /// <param name="network">The network to train.</param>
     /// <param name="inputs">The samples, <c>InputSize</c> values each, row-major.</param>
     /// <param name="targets">The targets, <c>OutputSize</c> values per sample, row-major.</param>
     /// <param name="options">Epochs, batch size, shuffling, validation, schedule, early stopping, progress and cancellation.</param>
     /// <returns>One report per completed epoch.</returns>
-    /// <exception cref="ArgumentException">The data has the wrong shape, a non-finite value, or targets the loss cannot take; or the options contradict each other.</exception>
+    /// <exception cref="ArgumentException">
+    /// The data has the wrong shape, a non-finite value, or targets the loss cannot take; or the options contradict each
+    /// other; or a network with BatchNorm would train on batches of one sample.
+    /// </exception>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
     /// <exception cref="TrainingDivergedException">
-    /// The loss, or a parameter or optimizer state, became NaN or infinite; the network holds the last completed epoch's
-    /// state (or the best epoch's, when early stopping restores best weights), which is finite.
+    /// The loss, or a parameter, buffer or optimizer state, became NaN or infinite; the network holds the last completed
+    /// epoch's state (or the best epoch's, when early stopping restores best weights), which is finite: parameters,
+    /// buffers, batch counts, optimizer state and the dropout generator.
     /// </exception>
     /// <exception cref="OperationCanceledException">The token was cancelled; the network holds every update made before.</exception>
     public static TrainingHistory Fit<T>(INetwork<T> network, T[] inputs, T[] targets, TrainingOptions options)
@@ -164,6 +178,7 @@ public static class Trainer
             (inputs, targets, validation) = SplitValidation(network, inputs, targets, totalSamples, options);
         }
 
+        RequireBatchesForBatchNorm(network, inputs.Length / network.InputSize, options);
         return Train(network, inputs, targets, validation, options);
     }
 
@@ -281,6 +296,44 @@ public static class Trainer
     {
         NetworkState<T> restore = options.EarlyStopping is { RestoreBestWeights: true } && best is not null ? best : lastEpoch;
         restore.Restore(network);
+    }
+
+    /// <summary>
+    /// A BatchNorm layer normalises with the statistics of its batch, which one sample (one value per channel after a
+    /// Dense layer) cannot give, and PyTorch refuses such a call. Fit's batches for such a network always hold two
+    /// samples or more: a trailing single sample joins the batch before it, and what cannot be split so is refused here,
+    /// before anything changes.
+    /// </summary>
+    private static void RequireBatchesForBatchNorm<T>(INetwork<T> network, int trainingSamples, TrainingOptions options)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        NetworkArchitecture architecture = network.Architecture;
+        if (architecture.BatchNormCount == 0)
+        {
+            return;
+        }
+
+        int layer = 0;
+        while (architecture.Layers[layer].Kind != LayerKind.BatchNorm)
+        {
+            layer++;
+        }
+
+        string name = network.GetType().Name;
+        if (trainingSamples < 2)
+        {
+            string held = options.ValidationSplit > 0 ? " after the ValidationSplit holds the rest out" : string.Empty;
+            throw new ArgumentException(
+                $"{name}'s layer {layer} is a BatchNorm layer, which normalises each training batch with that batch's own statistics and cannot train on a single sample; Fit has {trainingSamples} sample to train on{held}. Give at least two.",
+                "inputs");
+        }
+
+        if (options.BatchSize == 1)
+        {
+            throw new ArgumentException(
+                $"{name}'s layer {layer} is a BatchNorm layer, which normalises each training batch with that batch's own statistics; BatchSize = 1 would give it one sample at a time. Use a BatchSize of 2 or more, or 0 for the full batch.",
+                nameof(options));
+        }
     }
 
     /// <summary>The data checks of one inputs/targets pair, per the network's loss.</summary>
@@ -405,6 +458,7 @@ public static class Trainer
         private readonly INetwork<T> _network;
         private readonly T[] _inputs, _targets;
         private readonly int _samples, _batchSize, _rowsPerPass;
+        private readonly bool _wholeBatches;
         private readonly TrainingOptions _options;
         private readonly int[] _order;
         private readonly T[] _stagedInputs, _stagedTargets;
@@ -418,7 +472,11 @@ public static class Trainer
             _samples = samples;
             _options = options;
             _batchSize = options.BatchSize == 0 ? samples : Math.Min(options.BatchSize, samples);
-            _rowsPerPass = Math.Min(_batchSize, MaxRowsPerPass);
+
+            // BatchNorm's statistics cover the whole batch: such a network gets each batch, a trailing sample joined to
+            // the last one included, in one TrainBatch call.
+            _wholeBatches = network.Architecture.BatchNormCount > 0;
+            _rowsPerPass = _wholeBatches ? Math.Min(_batchSize + 1, samples) : Math.Min(_batchSize, MaxRowsPerPass);
             _order = options.Shuffle ? new int[samples] : Array.Empty<int>(); // filled by EpochOrder each epoch
 
             // Shuffled rows are gathered into a staging buffer per pass; in order, the caller's arrays are sliced directly.
@@ -462,11 +520,11 @@ public static class Trainer
 
             double lossSum = 0;
             int batch = 0;
-            for (int batchStart = 0; batchStart < _samples; batchStart += _batchSize)
+            for (int batchStart = 0, batchEnd; batchStart < _samples; batchStart = batchEnd)
             {
                 _options.CancellationToken.ThrowIfCancellationRequested();
                 _batch = ++batch;
-                int batchEnd = Math.Min(batchStart + _batchSize, _samples);
+                batchEnd = BatchEnd(batchStart);
                 if (batchEnd - batchStart <= _rowsPerPass)
                 {
                     // One pass: TrainBatch, which networks may fuse (plain SGD updates the weights inside the backward
@@ -515,6 +573,16 @@ public static class Trainer
 
             divergedBatch = 0;
             return lossSum / _samples;
+        }
+
+        /// <summary>
+        /// Where the batch that begins at <paramref name="batchStart"/> ends: BatchSize samples on, or at the end of the
+        /// data; for a network with BatchNorm, a single sample left after it joins it.
+        /// </summary>
+        private int BatchEnd(int batchStart)
+        {
+            int batchEnd = Math.Min(batchStart + _batchSize, _samples);
+            return _wholeBatches && _samples - batchEnd == 1 ? _samples : batchEnd;
         }
 
         /// <summary>Samples [first, first + rows) in the epoch's order: copied into the staging buffers when shuffling, else slices of the data.</summary>
@@ -582,24 +650,36 @@ public static class Trainer
         }
     }
 
-    /// <summary>A copy of everything an update changes: parameters, optimizer state and step count.</summary>
+    /// <summary>
+    /// A copy of everything a training call changes: parameters, BatchNorm's buffers and batch counts, optimizer state
+    /// and step count, and the dropout generator, so that a restored state replays bit for bit.
+    /// </summary>
     private sealed class NetworkState<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         private readonly T[] _parameters;
+        private readonly T[] _buffers;
+        private readonly long[] _batchesTracked;
         private readonly T[] _optimizerState;
+        private readonly ulong[] _randomState;
         private long _optimizerStep;
 
         private NetworkState(INetwork<T> network)
         {
             _parameters = new T[network.ParameterCount];
+            _buffers = new T[network.Buffers.Length];
+            _batchesTracked = new long[network.BatchesTracked.Length];
             _optimizerState = new T[network.OptimizerState.Length];
+            _randomState = new ulong[network.RandomState.Length];
         }
 
         public static NetworkState<T> Capture(INetwork<T> network, NetworkState<T>? reuse = null)
         {
             NetworkState<T> state = reuse ?? new NetworkState<T>(network);
             network.Parameters.CopyTo(state._parameters);
+            network.Buffers.CopyTo(state._buffers);
+            network.BatchesTracked.CopyTo(state._batchesTracked);
             network.OptimizerState.CopyTo(state._optimizerState);
+            network.RandomState.CopyTo(state._randomState);
             state._optimizerStep = network.OptimizerStep;
             return state;
         }
@@ -607,7 +687,10 @@ public static class Trainer
         public void Restore(INetwork<T> network)
         {
             _parameters.CopyTo(network.Parameters);
+            _buffers.CopyTo(network.Buffers);
+            _batchesTracked.CopyTo(network.BatchesTracked);
             _optimizerState.CopyTo(network.OptimizerState);
+            _randomState.CopyTo(network.RandomState);
             network.OptimizerStep = _optimizerStep;
             network.ZeroGradients();
         }

@@ -75,22 +75,22 @@ internal static class TrainingDataChecks
         }
     }
 
-    /// <summary>Throws when a parameter or optimizer state of <paramref name="network"/> is not finite before training starts.</summary>
+    /// <summary>Throws when a parameter, buffer or optimizer state of <paramref name="network"/> is not finite before training starts.</summary>
     public static void RequireFiniteState<T>(INetwork<T> network, string name)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (!IsFinite(network))
         {
             throw new ArgumentException(
-                $"{name} holds a NaN or infinite parameter or optimizer state before training; call InitializeParameters or load finite weights first.",
+                $"{name} holds a NaN or infinite parameter, buffer or optimizer state before training; call InitializeParameters or load finite weights first.",
                 "network");
         }
     }
 
-    /// <summary>Whether every parameter and optimizer state of <paramref name="network"/> is finite.</summary>
+    /// <summary>Whether every parameter, buffer (BatchNorm's running statistics) and optimizer state of <paramref name="network"/> is finite.</summary>
     public static bool IsFinite<T>(INetwork<T> network)
         where T : unmanaged, IFloatingPointIeee754<T>
-        => AllFinite<T>(network.Parameters) && AllFinite<T>(network.OptimizerState);
+        => AllFinite<T>(network.Parameters) && AllFinite<T>(network.Buffers) && AllFinite<T>(network.OptimizerState);
 
     private static bool AllFinite<T>(ReadOnlySpan<T> values)
         where T : unmanaged, IFloatingPointIeee754<T>
