@@ -70,3 +70,21 @@ public partial class HousingNet { }
 [Dense(10, Activation.Softmax)]
 [Adam(LearningRate = 1e-3)]
 public partial class LeNet { }
+
+/// <summary>
+/// LeNet-5 with batch normalisation after each convolution (whose bias it makes redundant) and dropout before the
+/// classifier: the network trains in training mode and predicts in evaluation mode, with the running statistics.
+/// </summary>
+[Network(InputShape = new[] { 1, 28, 28 }, Loss = Loss.CrossEntropy)]
+[Conv2D(6, 5, Padding = 2, Bias = false)]
+[BatchNorm(Activation.ReLU)]
+[MaxPool2D(2)]
+[Conv2D(16, 5, Bias = false)]
+[BatchNorm(Activation.ReLU)]
+[MaxPool2D(2)]
+[Dense(120, Activation.ReLU)]
+[Dense(84, Activation.ReLU)]
+[Dropout(0.25)]
+[Dense(10, Activation.Softmax)]
+[Adam(LearningRate = 1e-3)]
+public partial class NormalizedLeNet { }

@@ -14,7 +14,7 @@ public sealed partial class NetworkGenerator
         {
             writer.WriteLine(
                 $"{Kernels}.ConvolutionKernels.Forward<{plan.T}>(p.Slice({Int(convolution.WeightOffset)}, {Int(convolution.WeightCount)}), " +
-                $"p.Slice({Int(convolution.BiasOffset)}, {Int(convolution.Filters)}), {plan.Batch(layer.Input, convolution.Input.Size)}, " +
+                $"{(convolution.HasBias ? $"p.Slice({Int(convolution.BiasOffset)}, {Int(convolution.Filters)})" : "default")}, {plan.Batch(layer.Input, convolution.Input.Size)}, " +
                 $"{plan.View(layer.PreActivations, "0", NetworkPlan.Times("rows", convolution.Outputs))}, rows, in {layer.Geometry}, {plan.ConvolutionScratch});");
             EmitActivation(writer, plan, layer);
         }
@@ -32,7 +32,7 @@ public sealed partial class NetworkGenerator
             EmitActivationBackward(writer, plan, layer);
             writer.WriteLine(
                 $"{Kernels}.ConvolutionKernels.AccumulateParameterGradients<{t}>({dz}, {plan.Batch(layer.Input, convolution.Input.Size)}, " +
-                $"g.Slice({Int(convolution.WeightOffset)}, {Int(convolution.WeightCount)}), g.Slice({Int(convolution.BiasOffset)}, {Int(convolution.Filters)}), " +
+                $"g.Slice({Int(convolution.WeightOffset)}, {Int(convolution.WeightCount)}), {(convolution.HasBias ? $"g.Slice({Int(convolution.BiasOffset)}, {Int(convolution.Filters)})" : "default")}, " +
                 $"rows, in {layer.Geometry}, {plan.ConvolutionScratch});");
             if (below is not null)
             {

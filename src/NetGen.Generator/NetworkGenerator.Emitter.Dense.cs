@@ -19,7 +19,7 @@ public sealed partial class NetworkGenerator
             {
                 string width = Int(dense.Units);
                 writer.WriteLine(
-                    $"{Kernels}.DenseKernels.Forward<{t}>(p.Slice({Int(dense.WeightOffset)}, {Int(dense.WeightCount)}), p.Slice({Int(dense.BiasOffset)}, {width}), " +
+                    $"{Kernels}.DenseKernels.Forward<{t}>(p.Slice({Int(dense.WeightOffset)}, {Int(dense.WeightCount)}), {(dense.HasBias ? $"p.Slice({Int(dense.BiasOffset)}, {width})" : "default")}, " +
                     $"{plan.Batch(layer.Input, dense.Inputs)}, {plan.View(layer.PreActivations, "0", NetworkPlan.Times("rows", dense.Units))}, rows, {Int(dense.Inputs)}, {width});");
                 EmitActivation(writer, plan, layer);
                 return;
@@ -41,9 +41,8 @@ public sealed partial class NetworkGenerator
 
             for (int unit = 0; unit < dense.Units; unit++)
             {
-                string sum = PairwiseSum(Enumerable.Range(0, dense.Inputs)
-                    .Select(input => $"p[{Int(dense.WeightOffset + unit * dense.Inputs + input)}] * x[{Int(input)}]")
-                    .Prepend($"p[{Int(dense.BiasOffset + unit)}]"));
+                var terms = Enumerable.Range(0, dense.Inputs).Select(input => $"p[{Int(dense.WeightOffset + unit * dense.Inputs + input)}] * x[{Int(input)}]");
+                string sum = PairwiseSum(dense.HasBias ? terms.Prepend($"p[{Int(dense.BiasOffset + unit)}]") : terms);
                 string u = Int(unit);
                 if (!inline)
                 {
@@ -99,7 +98,7 @@ public sealed partial class NetworkGenerator
             {
                 writer.WriteLine(
                     $"{Kernels}.DenseKernels.AccumulateParameterGradients<{t}>({dz}, {x}, g.Slice({Int(dense.WeightOffset)}, {Int(dense.WeightCount)}), " +
-                    $"g.Slice({Int(dense.BiasOffset)}, {outWidth}), rows, {inWidth}, {outWidth});");
+                    $"{(dense.HasBias ? $"g.Slice({Int(dense.BiasOffset)}, {outWidth})" : "default")}, rows, {inWidth}, {outWidth});");
             }
 
             if (below is not null)
@@ -111,7 +110,11 @@ public sealed partial class NetworkGenerator
 
             if (sgd is not null)
             {
-                writer.WriteLine($"{Kernels}.DenseKernels.AccumulateBiasGradients<{t}>({dz}, g.Slice({Int(dense.BiasOffset)}, {outWidth}), rows, {outWidth});");
+                if (dense.HasBias)
+                {
+                    writer.WriteLine($"{Kernels}.DenseKernels.AccumulateBiasGradients<{t}>({dz}, g.Slice({Int(dense.BiasOffset)}, {outWidth}), rows, {outWidth});");
+                }
+
                 writer.WriteLine(
                     $"{Kernels}.DenseKernels.SgdWeightStep<{t}>({dz}, {x}, {plan.View("_parameters", Int(dense.WeightOffset), Int(dense.WeightCount))}, " +
                     $"rows, {inWidth}, {outWidth}, rate, {plan.Literal(sgd.WeightDecay)}, scale);");
@@ -159,7 +162,10 @@ public sealed partial class NetworkGenerator
                     writer.WriteLine($"g[{Int(dense.WeightOffset + unit * dense.Inputs + input)}] += {Dz(unit)} * x[{Int(input)}];");
                 }
 
-                writer.WriteLine($"g[{Int(dense.BiasOffset + unit)}] += {Dz(unit)};");
+                if (dense.HasBias)
+                {
+                    writer.WriteLine($"g[{Int(dense.BiasOffset + unit)}] += {Dz(unit)};");
+                }
             }
 
             if (below is not null)

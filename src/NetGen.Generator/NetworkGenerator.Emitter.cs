@@ -60,6 +60,7 @@ public sealed partial class NetworkGenerator
             }
 
             EmitBackward(writer, plan, fused: false);
+            EmitCommitTrainingCall(writer, plan);
             if (plan.RunsInLanes)
             {
                 EmitLanes(writer, plan, labels: false);
@@ -129,6 +130,7 @@ public sealed partial class NetworkGenerator
             }
 
             EmitGeometries(writer, plan);
+            EmitModeState(writer, plan);
 
             if (plan.FusesSgd)
             {
@@ -228,7 +230,21 @@ public sealed partial class NetworkGenerator
                 /// weight's shape), biases zero. The same seed always gives the same parameters.
                 /// </summary>
                 /// <param name="seed">The seed of the draw.</param>
-                public void InitializeParameters(int seed) => DrawInitialParameters(seed).CopyTo(_parameters, 0);
+                """);
+            if (plan.HasModes)
+            {
+                writer.WriteLine("public void InitializeParameters(int seed)");
+                writer.OpenBrace();
+                writer.WriteLine("DrawInitialParameters(seed).CopyTo(_parameters, 0);");
+                EmitModeReset(writer, plan);
+                writer.CloseBrace();
+            }
+            else
+            {
+                writer.WriteLine("public void InitializeParameters(int seed) => DrawInitialParameters(seed).CopyTo(_parameters, 0);");
+            }
+
+            writer.WriteBlock($$"""
 
                 private static {{t}}[] DrawInitialParameters(int seed)
                 {
@@ -238,11 +254,13 @@ public sealed partial class NetworkGenerator
                 }
 
                 """);
+            EmitModeInitialization(writer, plan);
         }
 
         private static void EmitPrediction(SourceWriter writer, NetworkPlan plan)
         {
             string t = plan.T;
+            string evaluation = plan.HasModes ? ", training: false" : string.Empty;
             string name = plan.NameOf;
             string outputs = plan.Output.Outputs;
             writer.WriteBlock($$"""
@@ -253,7 +271,7 @@ public sealed partial class NetworkGenerator
                 {
                     {{Arguments}}.RequireSample(input.Length, InputSize, {{name}}, nameof(InputSize), nameof(input));
                     {{Arguments}}.RequireSample(output.Length, OutputSize, {{name}}, nameof(OutputSize), nameof(output));
-                    RunForward(input, 1);
+                    RunForward(input, 1{{evaluation}});
                     new {{Span}}<{{t}}>({{outputs}}, 0, OutputSize).CopyTo(output);
                 }
 
@@ -268,7 +286,7 @@ public sealed partial class NetworkGenerator
                     {
                         int rows = global::System.Math.Min({{RowsPerPass}}, samples - start);
                         EnsureRowCapacity(rows);
-                        RunForward(inputs.Slice(start * InputSize, rows * InputSize), rows);
+                        RunForward(inputs.Slice(start * InputSize, rows * InputSize), rows{{evaluation}});
                         new {{Span}}<{{t}}>({{outputs}}, 0, rows * OutputSize).CopyTo(outputs.Slice(start * OutputSize));
                     }
                 }
@@ -326,6 +344,7 @@ public sealed partial class NetworkGenerator
                         : $"{Arguments}.RequireSample(target.Length, OutputSize, {name}, nameof(OutputSize), nameof(target));")}}
                 """);
             writer.Indent();
+            EmitBatchStatisticsCheck(writer, plan, "1", "input");
             if (plan.FusesSgd)
             {
                 // With plain SGD, a step over one pass of samples and a clean gradient runs TrainFused instead.
@@ -338,11 +357,10 @@ public sealed partial class NetworkGenerator
                     """);
             }
 
-            writer.WriteBlock($$"""
-                {{t}} loss = AccumulateGradientsCore(input, {{target}}, 1);
-                ApplyUpdate(1);
-                return loss;
-                """);
+            writer.WriteLine($"{t} loss = AccumulateGradientsCore(input, {target}, 1);");
+            writer.WriteLine("ApplyUpdate(1);");
+            EmitCommit(writer, plan, "1");
+            writer.WriteLine("return loss;");
             writer.CloseBrace();
             writer.WriteBlock($$"""
 
@@ -360,10 +378,12 @@ public sealed partial class NetworkGenerator
                     {{checkTargets}}
                 """);
             writer.Indent();
+            EmitBatchStatisticsCheck(writer, plan, "samples", "inputs");
             if (plan.FusesSgd)
             {
+                // TrainFused runs one pass; a network that trains in one pass anyway takes it at any batch size.
                 writer.WriteBlock($$"""
-                    if (_gradientsClean && samples <= {{RowsPerPass}})
+                    if (_gradientsClean{{(plan.TrainsInOnePass ? string.Empty : $" && samples <= {RowsPerPass}")}})
                     {
                         return TrainFused(inputs, {{targets}}, samples) / samples;
                     }
@@ -371,11 +391,10 @@ public sealed partial class NetworkGenerator
                     """);
             }
 
-            writer.WriteBlock($$"""
-                {{t}} loss = AccumulateGradientsCore(inputs, {{targets}}, samples);
-                ApplyUpdate(samples);
-                return loss / samples;
-                """);
+            writer.WriteLine($"{t} loss = AccumulateGradientsCore(inputs, {targets}, samples);");
+            writer.WriteLine("ApplyUpdate(samples);");
+            EmitCommit(writer, plan, "samples");
+            writer.WriteLine("return loss / samples;");
             writer.CloseBrace();
             writer.WriteBlock($$"""
 
@@ -392,12 +411,23 @@ public sealed partial class NetworkGenerator
                     {{checkTargets}}
                 """);
             writer.Indent();
+            EmitBatchStatisticsCheck(writer, plan, "samples", "inputs");
             if (plan.FusesSgd)
             {
                 writer.WriteLine("_gradientsClean = false;");
             }
 
-            writer.WriteLine($"return AccumulateGradientsCore(inputs, {targets}, samples);");
+            if (plan.HasModes)
+            {
+                writer.WriteLine($"{t} loss = AccumulateGradientsCore(inputs, {targets}, samples);");
+                EmitCommit(writer, plan, "samples");
+                writer.WriteLine("return loss;");
+            }
+            else
+            {
+                writer.WriteLine($"return AccumulateGradientsCore(inputs, {targets}, samples);");
+            }
+
             writer.CloseBrace();
             writer.WriteBlock($$"""
 
@@ -414,23 +444,60 @@ public sealed partial class NetworkGenerator
                     {
                         int rows = global::System.Math.Min({{RowsPerPass}}, samples - start);
                         EnsureRowCapacity(rows);
-                        RunForward(inputs.Slice(start * InputSize, rows * InputSize), rows);
+                        RunForward(inputs.Slice(start * InputSize, rows * InputSize), rows{{(plan.HasModes ? ", training: false" : string.Empty)}});
                         loss += ComputeOutputLoss({{targetSlice}}, rows, withGradient: false);
                     }
 
                     return loss / samples;
                 }
 
-                // Forward, loss gradient and backward over the batch, at most MaxRowsPerPass samples at a time.
-                private {{t}} AccumulateGradientsCore({{ReadOnlySpan}}<{{t}}> inputs, {{targetType}} {{targets}}, int samples)
-                {
-                    {{t}} loss = {{zero}};
-                    for (int start = 0; start < samples; start += {{RowsPerPass}})
-                    {
-                        int rows = global::System.Math.Min({{RowsPerPass}}, samples - start);
-                        {{ReadOnlySpan}}<{{t}}> x = inputs.Slice(start * InputSize, rows * InputSize);
                 """);
-            writer.Indent();
+            if (plan.TrainsInOnePass)
+            {
+                writer.WriteBlock($$"""
+                    // Forward, loss gradient and backward over the whole batch in one pass: the statistics of every BatchNorm
+                    // layer cover all the samples of the call.
+                    private {{t}} AccumulateGradientsCore({{ReadOnlySpan}}<{{t}}> inputs, {{targetType}} {{targets}}, int samples)
+                    {
+                    """);
+                writer.Indent();
+                EmitBeginTrainingCall(writer, plan);
+                writer.WriteBlock($$"""
+                    EnsureRowCapacity(samples);
+                    RunForward(inputs, samples, training: true);
+                    {{t}} loss = ComputeOutputLoss({{targets}}, samples, withGradient: true);
+                    RunBackward(inputs, samples);
+                    return loss;
+                    """);
+                writer.CloseBrace();
+                writer.WriteLine();
+            }
+            else
+            {
+                EmitPassedAccumulation(writer, plan, targetType, targets, targetSlice);
+            }
+
+            if (plan.FusesSgd)
+            {
+                EmitTrainFused(writer, plan, targetType, targets);
+            }
+        }
+
+        /// <summary>AccumulateGradientsCore over passes of at most MaxRowsPerPass samples: in vector lanes or layer by layer.</summary>
+        private static void EmitPassedAccumulation(SourceWriter writer, NetworkPlan plan, string targetType, string targets, string targetSlice)
+        {
+            string t = plan.T;
+            writer.WriteLine("// Forward, loss gradient and backward over the batch, at most MaxRowsPerPass samples at a time.");
+            writer.WriteLine($"private {t} AccumulateGradientsCore({ReadOnlySpan}<{t}> inputs, {targetType} {targets}, int samples)");
+            writer.OpenBrace();
+            EmitBeginTrainingCall(writer, plan);
+            writer.WriteBlock($$"""
+                {{t}} loss = {{plan.Literal(0)}};
+                for (int start = 0; start < samples; start += {{RowsPerPass}})
+                {
+                    int rows = global::System.Math.Min({{RowsPerPass}}, samples - start);
+                    {{ReadOnlySpan}}<{{t}}> x = inputs.Slice(start * InputSize, rows * InputSize);
+                """);
             writer.Indent();
 
             // The pass itself: in vector lanes for a tiny network on enough samples, else layer by layer through the
@@ -448,7 +515,7 @@ public sealed partial class NetworkGenerator
 
             writer.WriteBlock($$"""
                 EnsureRowCapacity(rows);
-                RunForward(x, rows);
+                RunForward(x, rows{{(plan.HasModes ? ", training: true" : string.Empty)}});
                 loss += ComputeOutputLoss({{targetSlice}}, rows, withGradient: true);
                 RunBackward(x, rows);
                 """);
@@ -462,24 +529,35 @@ public sealed partial class NetworkGenerator
             writer.WriteLine("return loss;");
             writer.CloseBrace();
             writer.WriteLine();
-            if (plan.FusesSgd)
-            {
-                writer.WriteBlock($$"""
-                    // One pass over at most MaxRowsPerPass samples with a clean gradient: forward, loss, then backward with the
-                    // SGD step fused into the weight products (RunBackwardAndDescend), once the inputs and the loss are known to
-                    // be finite (the weights change before a gradient could be checked). Returns the summed loss.
-                    private {{t}} TrainFused({{ReadOnlySpan}}<{{t}}> inputs, {{targetType}} {{targets}}, int samples)
-                    {
-                        EnsureRowCapacity(samples);
-                        RunForward(inputs, samples);
-                        {{t}} loss = ComputeOutputLoss({{targets}}, samples, withGradient: true);
-                        global::NetGen.StepGuard.RequireFiniteStep<{{t}}>(inputs, loss, Architecture);
-                        RunBackwardAndDescend(inputs, samples);
-                        return loss;
-                    }
+        }
 
-                    """);
-            }
+        /// <summary>
+        /// TrainFused: one pass with a clean gradient, forward, loss, then backward with the SGD step fused into the weight
+        /// products, once the inputs and the loss are known to be finite.
+        /// </summary>
+        private static void EmitTrainFused(SourceWriter writer, NetworkPlan plan, string targetType, string targets)
+        {
+            string t = plan.T;
+            writer.WriteBlock($$"""
+                // One pass{{(plan.TrainsInOnePass ? string.Empty : " over at most MaxRowsPerPass samples")}} with a clean gradient: forward, loss, then backward with the
+                // SGD step fused into the weight products (RunBackwardAndDescend), once the inputs and the loss are known to
+                // be finite (the weights change before a gradient could be checked). Returns the summed loss.
+                private {{t}} TrainFused({{ReadOnlySpan}}<{{t}}> inputs, {{targetType}} {{targets}}, int samples)
+                {
+                """);
+            writer.Indent();
+            EmitBeginTrainingCall(writer, plan);
+            writer.WriteBlock($$"""
+                EnsureRowCapacity(samples);
+                RunForward(inputs, samples{{(plan.HasModes ? ", training: true" : string.Empty)}});
+                {{t}} loss = ComputeOutputLoss({{targets}}, samples, withGradient: true);
+                global::NetGen.StepGuard.RequireFiniteStep<{{t}}>(inputs, loss, Architecture);
+                RunBackwardAndDescend(inputs, samples);
+                """);
+            EmitCommit(writer, plan, "samples");
+            writer.WriteLine("return loss;");
+            writer.CloseBrace();
+            writer.WriteLine();
         }
 
         private static void EmitFiles(SourceWriter writer)
@@ -621,14 +699,26 @@ public sealed partial class NetworkGenerator
             writer.WriteLine();
         }
 
-        /// <summary>RunForward: each layer in turn, from the inputs to the output layer's buffer.</summary>
-        private static void EmitForward(SourceWriter writer, NetworkPlan plan, string parameters = "_parameters")
+        /// <summary>
+        /// RunForward: each layer in turn, from the inputs to the output layer's buffer. In a network with modes it takes
+        /// the mode, unless <paramref name="evaluationOnly"/> (a Predictor's pass, which reads the network's parameters and
+        /// buffers through <paramref name="network"/>).
+        /// </summary>
+        private static void EmitForward(SourceWriter writer, NetworkPlan plan, string network = "", bool evaluationOnly = false)
         {
-            writer.WriteLine("// Forward pass over the first rows samples of inputs: leaves every layer's outputs in its buffer.");
+            bool modes = plan.HasModes && !evaluationOnly;
+            writer.WriteLine(modes
+                ? "// Forward pass over the first rows samples of inputs, in training or evaluation mode: leaves every layer's outputs in its buffer."
+                : "// Forward pass over the first rows samples of inputs: leaves every layer's outputs in its buffer.");
             writer.WriteLine(FullyOptimized);
-            writer.WriteLine($"private void RunForward({ReadOnlySpan}<{plan.T}> inputs, int rows)");
+            writer.WriteLine($"private void RunForward({ReadOnlySpan}<{plan.T}> inputs, int rows{(modes ? ", bool training" : string.Empty)})");
             writer.OpenBrace();
-            writer.WriteLine($"{ReadOnlySpan}<{plan.T}> p = {parameters};");
+            writer.WriteLine($"{ReadOnlySpan}<{plan.T}> p = {network}_parameters;");
+            if (plan.BufferCount > 0)
+            {
+                writer.WriteLine($"{ReadOnlySpan}<{plan.T}> b = {network}_buffers;");
+            }
+
             foreach (LayerPlan layer in plan.Layers)
             {
                 writer.WriteLine();
@@ -643,6 +733,15 @@ public sealed partial class NetworkGenerator
                         break;
                     case PoolingLayerSpec pooling:
                         EmitPoolingForward(writer, plan, layer, pooling);
+                        break;
+                    case DropoutLayerSpec dropout:
+                        EmitDropoutForward(writer, plan, layer, dropout, evaluationOnly: !modes);
+                        break;
+                    case BatchNormLayerSpec batchNorm:
+                        EmitBatchNormForward(writer, plan, layer, batchNorm, evaluationOnly: !modes);
+                        break;
+                    case LayerNormLayerSpec layerNorm:
+                        EmitLayerNormForward(writer, plan, layer, layerNorm);
                         break;
                 }
             }
@@ -700,6 +799,15 @@ public sealed partial class NetworkGenerator
                         break;
                     case PoolingLayerSpec pooling:
                         EmitPoolingBackward(writer, plan, layer, pooling, below);
+                        break;
+                    case DropoutLayerSpec dropout:
+                        EmitDropoutBackward(writer, plan, layer, dropout, below);
+                        break;
+                    case BatchNormLayerSpec batchNorm:
+                        EmitBatchNormBackward(writer, plan, layer, batchNorm, below);
+                        break;
+                    case LayerNormLayerSpec layerNorm:
+                        EmitLayerNormBackward(writer, plan, layer, layerNorm, below);
                         break;
                 }
             }
@@ -861,6 +969,17 @@ public sealed partial class NetworkGenerator
             {
                 string tensors = string.Join(", ", layer.Tensors.Select(tensor =>
                     $"new global::NetGen.ParameterTensor(\"{tensor.Name}\", {Dimensions(tensor.Shape)}, {Int(tensor.Offset)})"));
+                string buffers = layer is BatchNormLayerSpec batchNorm
+                    ? ", buffers: new global::NetGen.ParameterTensor[] { " + string.Join(", ", batchNorm.Buffers.Select(buffer =>
+                        $"new global::NetGen.ParameterTensor(\"{buffer.Name}\", {Dimensions(buffer.Shape)}, {Int(buffer.Offset)})")) + " }"
+                    : string.Empty;
+                string constants = layer switch
+                {
+                    BatchNormLayerSpec norm => $", normalization: new global::NetGen.NormalizationArchitecture({Double(norm.Momentum)}, {Double(norm.Epsilon)})",
+                    LayerNormLayerSpec norm => $", normalization: new global::NetGen.NormalizationArchitecture(0d, {Double(norm.Epsilon)})",
+                    DropoutLayerSpec dropout => $", dropoutRate: {Double(dropout.Rate)}",
+                    _ => string.Empty,
+                };
                 InitializerKind initializer = layer switch
                 {
                     DenseLayerSpec dense => dense.Initializer,
@@ -880,7 +999,7 @@ public sealed partial class NetworkGenerator
                 writer.Indent();
                 writer.WriteLine(
                     $"{(tensors.Length == 0 ? "global::System.Array.Empty<global::NetGen.ParameterTensor>()" : $"new global::NetGen.ParameterTensor[] {{ {tensors} }}")}, " +
-                    $"global::NetGen.Initializer.{initializer}{slope}{custom}{window}),");
+                    $"global::NetGen.Initializer.{initializer}{slope}{custom}{window}{buffers}{constants}),");
                 writer.Outdent();
             }
 
@@ -989,7 +1108,7 @@ public sealed partial class NetworkGenerator
             string t = plan.T;
             string network = plan.Spec.Type.Name;
             string name = plan.NameOf;
-            string[] forwardBuffers = plan.Buffers.Where(buffer => plan.Layers.All(layer => layer.Gradients != buffer)).ToArray();
+            string[] forwardBuffers = plan.Buffers.Where(buffer => plan.Layers.All(layer => layer.Gradients != buffer) && !plan.IsTrainingBuffer(buffer)).ToArray();
             writer.WriteLine();
             writer.WriteBlock($$"""
                 /// <summary>
@@ -1079,7 +1198,7 @@ public sealed partial class NetworkGenerator
                 }
 
                 """);
-            EmitForward(writer, plan, parameters: "_network._parameters");
+            EmitForward(writer, plan, network: "_network.", evaluationOnly: true);
             EmitEnsureRowCapacity(writer, plan, forwardBuffers);
             writer.CloseBrace();
         }

@@ -30,6 +30,7 @@ public sealed partial class NetworkGenerator
         [
             "NetGen.DenseAttribute", "NetGen.Conv1DAttribute", "NetGen.Conv2DAttribute",
             "NetGen.MaxPool1DAttribute", "NetGen.MaxPool2DAttribute", "NetGen.AvgPool1DAttribute", "NetGen.AvgPool2DAttribute",
+            "NetGen.DropoutAttribute", "NetGen.BatchNormAttribute", "NetGen.LayerNormAttribute",
         ];
 
         /// <summary>NG0015 at each layer attribute of a type that has no [Network] attribute; nothing when it has one.</summary>
@@ -304,6 +305,7 @@ public sealed partial class NetworkGenerator
             SyntaxNode? layersDeclaration = null;
             bool reportedSeveralParts = false;
             long offset = 0;
+            int bufferOffset = 0, batchNorms = 0;
             foreach (AttributeData attribute in attributes)
             {
                 if (!IsLayerAttribute(attribute))
@@ -334,11 +336,20 @@ public sealed partial class NetworkGenerator
                     "MaxPool2DAttribute" => ParsePooling(attribute, context, isMax: true, dimensions: 2),
                     "AvgPool1DAttribute" => ParsePooling(attribute, context, isMax: false, dimensions: 1),
                     "AvgPool2DAttribute" => ParsePooling(attribute, context, isMax: false, dimensions: 2),
+                    "DropoutAttribute" => ParseDropout(attribute, context),
+                    "BatchNormAttribute" => ParseBatchNorm(attribute, context, bufferOffset, batchNorms),
+                    "LayerNormAttribute" => ParseLayerNorm(attribute, context),
                     _ => null,
                 };
                 if (layer is null)
                 {
                     continue;
+                }
+
+                if (layer is BatchNormLayerSpec batchNorm)
+                {
+                    bufferOffset += 2 * batchNorm.Channels;
+                    batchNorms++;
                 }
 
                 layers.Add((layer, syntax));
@@ -382,7 +393,7 @@ public sealed partial class NetworkGenerator
             }
 
             (ActivationSpec activation, InitializerKind initializer) = ParseActivation(attribute, context, activationPosition: 1);
-            return new DenseLayerSpec(index, context.Input, units, activation, initializer, context.Offset);
+            return new DenseLayerSpec(index, context.Input, units, activation, initializer, context.Offset, HasBias(attribute));
         }
 
         /// <summary>
@@ -451,7 +462,8 @@ public sealed partial class NetworkGenerator
             }
 
             return OutputFits(context, layer, output)
-                ? new ConvolutionLayerSpec(context.Index, context.Input, new Shape(new EquatableArray<int>(output)), activation, dimensions, filters, kernel, stride, padding, initializer, context.Offset)
+                ? new ConvolutionLayerSpec(
+                    context.Index, context.Input, new Shape(new EquatableArray<int>(output)), activation, dimensions, filters, kernel, stride, padding, initializer, context.Offset, HasBias(attribute))
                 : null;
         }
 
@@ -500,6 +512,119 @@ public sealed partial class NetworkGenerator
 
             int[] output = new[] { context.Input.Dimensions[0] }.Concat(spatial.Select(length => (length - size) / stride + 1)).ToArray();
             return new PoolingLayerSpec(context.Index, context.Input, new Shape(new EquatableArray<int>(output)), isMax, dimensions, size, stride);
+        }
+
+        /// <summary>The Bias property of a Dense or convolution attribute: true unless it is set to false.</summary>
+        private static bool HasBias(AttributeData attribute) => NamedArgument(attribute, "Bias") is not { Value: false };
+
+        /// <summary><c>[Dropout(rate)]</c>: any input, any shape; the rate lies in [0, 1).</summary>
+        private static DropoutLayerSpec? ParseDropout(AttributeData attribute, LayerContext context)
+        {
+            AttributeSyntax? syntax = context.Syntax;
+            if (attribute.AttributeConstructor is null || attribute.ConstructorArguments.Length != 1)
+            {
+                context.Diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnreadableAttribute, syntax?.GetLocation(), "Dropout", context.NetworkName));
+                return null;
+            }
+
+            ReportUnreadableArguments(attribute, syntax, "Dropout", context.NetworkName, context.Diagnostics);
+            double rate = attribute.ConstructorArguments[0].Value is { } value ? Convert.ToDouble(value, CultureInfo.InvariantCulture) : double.NaN;
+            if (!(rate >= 0 && rate < 1))
+            {
+                context.Diagnostics.Add(DiagnosticInfo.Create(
+                    DiagnosticDescriptors.InvalidArgumentValue,
+                    ArgumentLocation(syntax, "rate", 0),
+                    "rate",
+                    "Dropout",
+                    Format(rate),
+                    "in [0, 1): the probability of zeroing each value in training (0.5 is common for hidden layers, 0.1–0.25 after convolutions)"));
+                return null;
+            }
+
+            return new DropoutLayerSpec(context.Index, context.Input, rate);
+        }
+
+        /// <summary>
+        /// <c>[BatchNorm(activation)]</c>: per channel of a shaped input, per feature of a flat one. Momentum lies in [0, 1]
+        /// and Epsilon is positive (in the network's precision).
+        /// </summary>
+        private static BatchNormLayerSpec? ParseBatchNorm(AttributeData attribute, LayerContext context, int bufferOffset, int ordinal)
+        {
+            AttributeSyntax? syntax = context.Syntax;
+            if (attribute.AttributeConstructor is null || attribute.ConstructorArguments.Length != 1)
+            {
+                context.Diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnreadableAttribute, syntax?.GetLocation(), "BatchNorm", context.NetworkName));
+                return null;
+            }
+
+            ReportUnreadableArguments(attribute, syntax, "BatchNorm", context.NetworkName, context.Diagnostics);
+            (ActivationSpec activation, _) = ParseActivation(attribute, context, activationPosition: 0);
+            double momentum = NamedArgument(attribute, "Momentum") is { Value: { } momentumValue } ? Convert.ToDouble(momentumValue, CultureInfo.InvariantCulture) : 0.1;
+            bool valid = true;
+            if (!(momentum >= 0 && momentum <= 1))
+            {
+                context.Diagnostics.Add(DiagnosticInfo.Create(
+                    DiagnosticDescriptors.InvalidArgumentValue,
+                    ArgumentLocation(syntax, "Momentum", -1),
+                    "Momentum",
+                    "BatchNorm",
+                    Format(momentum),
+                    "in [0, 1]: the weight of each batch in the running statistics (0.1 is PyTorch's default)"));
+                valid = false;
+            }
+
+            valid &= ParseEpsilon(attribute, context, "BatchNorm", out double epsilon);
+            return valid && context.Input.Elements > 0
+                ? new BatchNormLayerSpec(context.Index, context.Input, activation, momentum, epsilon, context.Offset, bufferOffset, ordinal)
+                : null;
+        }
+
+        /// <summary>
+        /// <c>[LayerNorm(activation)]</c>: over all of a sample's values, at least two of them (over one value the layer
+        /// would output its bias whatever its input). Epsilon is positive.
+        /// </summary>
+        private static LayerNormLayerSpec? ParseLayerNorm(AttributeData attribute, LayerContext context)
+        {
+            AttributeSyntax? syntax = context.Syntax;
+            if (attribute.AttributeConstructor is null || attribute.ConstructorArguments.Length != 1)
+            {
+                context.Diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnreadableAttribute, syntax?.GetLocation(), "LayerNorm", context.NetworkName));
+                return null;
+            }
+
+            ReportUnreadableArguments(attribute, syntax, "LayerNorm", context.NetworkName, context.Diagnostics);
+            (ActivationSpec activation, _) = ParseActivation(attribute, context, activationPosition: 0);
+            bool valid = ParseEpsilon(attribute, context, "LayerNorm", out double epsilon);
+            if (context.Input.Elements == 1)
+            {
+                context.Diagnostics.Add(DiagnosticInfo.Create(
+                    DiagnosticDescriptors.LayerShapeMismatch,
+                    syntax?.GetLocation(),
+                    "LayerNorm needs at least two values per sample to normalise, since over one value it outputs its bias whatever the input",
+                    DescribeInput(context) + "; remove it, or use BatchNorm, which normalises each feature over the batch"));
+                valid = false;
+            }
+
+            return valid && context.Input.Elements > 0 ? new LayerNormLayerSpec(context.Index, context.Input, activation, epsilon, context.Offset) : null;
+        }
+
+        /// <summary>A normalisation's Epsilon: finite and greater than zero, also when rounded to float for a float network.</summary>
+        private static bool ParseEpsilon(AttributeData attribute, LayerContext context, string kind, out double epsilon)
+        {
+            epsilon = NamedArgument(attribute, "Epsilon") is { Value: { } value } ? Convert.ToDouble(value, CultureInfo.InvariantCulture) : 1e-5;
+            string? problem = !(epsilon > 0) || double.IsInfinity(epsilon)
+                ? "a finite number greater than zero, added to the variance before its square root (1e-5 is PyTorch's default)"
+                : context.Precision == PrecisionKind.Single && ((float)epsilon == 0 || float.IsInfinity((float)epsilon))
+                    ? "greater than zero and finite as a float, which it is not; use a value between 1e-38 and 3.4e38, or Precision = Precision.Double"
+                    : null;
+            if (problem is null)
+            {
+                return true;
+            }
+
+            context.Diagnostics.Add(DiagnosticInfo.Create(
+                DiagnosticDescriptors.InvalidArgumentValue, ArgumentLocation(context.Syntax, "Epsilon", -1), "Epsilon", kind, Format(epsilon), problem));
+            return false;
         }
 
         /// <summary>A constructor argument that must be a positive size; NG0002 at it otherwise.</summary>
@@ -665,8 +790,13 @@ public sealed partial class NetworkGenerator
                 : $"it replaces the activation, so leave the activation argument out instead of Activation.{activation}";
         }
 
-        /// <summary>The activation's constructor position: after units for Dense, after filters and kernel size for a convolution.</summary>
-        private static int ActivationPosition(LayerSpec layer) => layer is ConvolutionLayerSpec ? 2 : 1;
+        /// <summary>The activation's constructor position: after units for Dense, after filters and kernel size for a convolution, first for a normalisation.</summary>
+        private static int ActivationPosition(LayerSpec layer) => layer switch
+        {
+            ConvolutionLayerSpec => 2,
+            BatchNormLayerSpec or LayerNormLayerSpec => 0,
+            _ => 1,
+        };
 
         private static void CheckActivations(List<(LayerSpec Layer, AttributeSyntax? Syntax)> layers, LossKind loss, string networkName, List<DiagnosticInfo> diagnostics)
         {

@@ -23,6 +23,8 @@ internal sealed class NetworkPlan
 
     private readonly Dictionary<string, int> _bufferWidths = new();
     private readonly Dictionary<string, int> _indexBufferWidths = new();
+    private readonly Dictionary<string, int> _statistics = new();
+    private readonly HashSet<string> _trainingBuffers = new();
 
     public NetworkPlan(NetworkSpec spec)
     {
@@ -58,6 +60,27 @@ internal sealed class NetworkPlan
                 Geometry: layer is ConvolutionLayerSpec or PoolingLayerSpec ? prefix + "Geometry" : null,
                 Argmax: layer is PoolingLayerSpec { IsMax: true } ? prefix + "Argmax" : null);
             layers.Add(plan);
+            switch (layer)
+            {
+                case BatchNormLayerSpec batchNorm:
+                    // The batch's statistics per channel, from the training forward pass to the backward pass and to the
+                    // running statistics; not per sample, so they never grow.
+                    _statistics.Add(prefix + "Mean", batchNorm.Channels);
+                    _statistics.Add(prefix + "Variance", batchNorm.Channels);
+                    _statistics.Add(prefix + "InverseStd", batchNorm.Channels);
+                    break;
+                case LayerNormLayerSpec:
+                    // Each sample's mean and 1/σ, written by every forward pass (both modes normalise alike).
+                    _bufferWidths.Add(prefix + "Mean", 1);
+                    _bufferWidths.Add(prefix + "InverseStd", 1);
+                    break;
+                case DropoutLayerSpec:
+                    // Each value's factor, 0 or 1/(1 − rate): drawn by the training forward pass, read by the backward pass.
+                    _bufferWidths.Add(prefix + "Mask", layer.Outputs);
+                    _trainingBuffers.Add(prefix + "Mask");
+                    break;
+            }
+
             if (plan.Argmax is not null)
             {
                 _indexBufferWidths.Add(plan.Argmax, layer.Outputs);
@@ -73,7 +96,8 @@ internal sealed class NetworkPlan
         }
 
         Layers = layers;
-        RunsInLanes = layers.All(layer => layer.IsUnrolled && layer.Layer.Activation.Custom is null);
+        // Lanes hold only Dense layers with a bias (IsUnrolled implies Dense) and built-in activations.
+        RunsInLanes = layers.All(layer => layer.IsUnrolled && layer.Layer is DenseLayerSpec { HasBias: true } && layer.Layer.Activation.Custom is null);
         // Not with a custom activation: the fused step checks its inputs and loss before the weights change, and a
         // custom derivative can be infinite where its function is finite.
         FusesSgd = spec.Optimizer is SgdSpec { Momentum: 0, GradientClipNorm: <= 0 }
@@ -84,13 +108,38 @@ internal sealed class NetworkPlan
     public NetworkSpec Spec { get; }
 
     /// <summary>The length of the network's Buffers: every BatchNorm layer's running mean and variance.</summary>
-    public int BufferCount => 0;
+    public int BufferCount => BatchNorms.Sum(layer => 2 * layer.Channels);
 
-    /// <summary>The BatchNorm layers, each with a num_batches_tracked.</summary>
-    public int BatchNormCount => 0;
+    /// <summary>The BatchNorm layers in order, each with a num_batches_tracked.</summary>
+    public IEnumerable<BatchNormLayerSpec> BatchNorms => Spec.Layers.OfType<BatchNormLayerSpec>();
+
+    /// <summary>The number of BatchNorm layers.</summary>
+    public int BatchNormCount => BatchNorms.Count();
 
     /// <summary>Whether a Dropout layer draws masks from the network's generator.</summary>
-    public bool UsesDropout => false;
+    public bool UsesDropout => Spec.Layers.Any(layer => layer is DropoutLayerSpec);
+
+    /// <summary>
+    /// Whether the network computes differently in training and in evaluation (BatchNorm's statistics, Dropout's
+    /// masks): then RunForward takes a training flag, and a training call ends by committing what it changed beyond the
+    /// parameters (CommitTrainingCall).
+    /// </summary>
+    public bool HasModes => BatchNormCount > 0 || UsesDropout;
+
+    /// <summary>
+    /// Whether a training call runs as one pass over all its samples instead of passes of MaxRowsPerPass: with a
+    /// BatchNorm layer, whose statistics must cover every sample of the call.
+    /// </summary>
+    public bool TrainsInOnePass => BatchNormCount > 0;
+
+    /// <summary>The BatchNorm layers whose channels have one position each (after a flat layer): a training call needs two samples.</summary>
+    public IEnumerable<BatchNormLayerSpec> BatchNormsOverSamples => BatchNorms.Where(layer => layer.Positions == 1);
+
+    /// <summary>The per-channel statistics arrays of the BatchNorm layers, with their lengths.</summary>
+    public IEnumerable<KeyValuePair<string, int>> Statistics => _statistics;
+
+    /// <summary>Whether a per-sample buffer serves only training (a dropout mask), so that a Predictor's forward pass has none.</summary>
+    public bool IsTrainingBuffer(string buffer) => _trainingBuffers.Contains(buffer);
 
     /// <summary>Every layer's plan, in the order the layers apply.</summary>
     public IReadOnlyList<LayerPlan> Layers { get; }
@@ -204,6 +253,8 @@ internal sealed class NetworkPlan
             ConvolutionLayerSpec convolution
                 => $"{convolution.Kind}({NetworkGenerator.Emitter.Int(convolution.Filters)}, {NetworkGenerator.Emitter.Int(convolution.KernelSize)}, {convolution.Activation.Name})",
             PoolingLayerSpec pooling => $"{pooling.Kind}({NetworkGenerator.Emitter.Int(pooling.Size)})",
+            DropoutLayerSpec dropout => $"Dropout({dropout.Rate.ToString("R", CultureInfo.InvariantCulture)})",
+            BatchNormLayerSpec or LayerNormLayerSpec => $"{layer.Kind}({layer.Activation.Name})",
             _ => layer.Kind,
         };
 

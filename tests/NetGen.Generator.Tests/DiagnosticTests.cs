@@ -253,6 +253,80 @@ public sealed class DiagnosticTests
             """,
             Error("NG0008").WithArguments(name, optimizer, value, requirement));
 
+    [Theory]
+    [InlineData("1")]
+    [InlineData("-0.1")]
+    [InlineData("double.NaN")]
+    public Task NG0008_a_dropout_rate_outside_zero_to_one(string rate)
+        => VerifyAsync(
+            $$"""
+            [Network(Inputs = 4)]
+            [Dense(8, Activation.ReLU)]
+            [Dropout({|#0:{{rate}}|})]
+            [Dense(1)]
+            public partial class BadDropout { }
+            """,
+            Error("NG0008").WithArguments("rate", "Dropout", rate == "double.NaN" ? "NaN" : rate,
+                "in [0, 1): the probability of zeroing each value in training (0.5 is common for hidden layers, 0.1–0.25 after convolutions)"));
+
+    [Theory]
+    [InlineData("1.5")]
+    [InlineData("-0.1")]
+    public Task NG0008_a_batch_norm_momentum_outside_zero_to_one(string momentum)
+        => VerifyAsync(
+            $$"""
+            [Network(Inputs = 4)]
+            [Dense(8)]
+            [BatchNorm(Activation.ReLU, {|#0:Momentum = {{momentum}}|})]
+            [Dense(1)]
+            public partial class BadMomentum { }
+            """,
+            Error("NG0008").WithArguments("Momentum", "BatchNorm", momentum, "in [0, 1]: the weight of each batch in the running statistics (0.1 is PyTorch's default)"));
+
+    [Theory]
+    [InlineData("BatchNorm", "0")]
+    [InlineData("LayerNorm", "-1E-05")]
+    [InlineData("LayerNorm", "double.PositiveInfinity")]
+    [InlineData("BatchNorm", "double.NaN")]
+    public Task NG0008_a_normalisation_epsilon_that_is_not_positive(string layer, string epsilon)
+        => VerifyAsync(
+            $$"""
+            [Network(Inputs = 4)]
+            [Dense(8)]
+            [{{layer}}({|#0:Epsilon = {{epsilon}}|})]
+            [Dense(1)]
+            public partial class BadEpsilon { }
+            """,
+            Error("NG0008").WithArguments("Epsilon", layer, epsilon switch { "double.PositiveInfinity" => "Infinity", "double.NaN" => "NaN", _ => epsilon },
+                "a finite number greater than zero, added to the variance before its square root (1e-5 is PyTorch's default)"));
+
+    [Fact]
+    public Task NG0008_an_epsilon_that_rounds_to_zero_in_float()
+        => VerifyAsync(
+            """
+            [Network(Inputs = 4)]
+            [Dense(8)]
+            [BatchNorm({|#0:Epsilon = 1e-50|})]
+            [Dense(1)]
+            public partial class TinyEpsilon { }
+            """,
+            Error("NG0008").WithArguments("Epsilon", "BatchNorm", "1E-50",
+                "greater than zero and finite as a float, which it is not; use a value between 1e-38 and 3.4e38, or Precision = Precision.Double"));
+
+    [Fact]
+    public Task NG0017_a_layer_norm_over_one_value()
+        => VerifyAsync(
+            """
+            [Network(Inputs = 4)]
+            [Dense(1)]
+            [{|#0:LayerNorm|}]
+            [Dense(1)]
+            public partial class LonelyLayerNorm { }
+            """,
+            Error("NG0017").WithArguments(
+                "LayerNorm needs at least two values per sample to normalise, since over one value it outputs its bias whatever the input",
+                "the layer before outputs 1; remove it, or use BatchNorm, which normalises each feature over the batch"));
+
     [Fact]
     public Task NG0008_Nesterov_without_momentum()
         => VerifyAsync(

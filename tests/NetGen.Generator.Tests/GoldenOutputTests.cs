@@ -107,6 +107,36 @@ public sealed class GoldenOutputTests
         public partial class SignalNet { }
         """);
 
+    /// <summary>
+    /// The issue's normalised network: BatchNorm per channel after a convolution without bias, LayerNorm after a Dense
+    /// layer, Dropout before the output, so modes, buffers, the generator, one-pass training and CommitTrainingCall.
+    /// </summary>
+    [Fact]
+    public void Normalised_network_generates_the_reviewed_source() => VerifyGolden("NormNet", """
+        [Network(InputShape = new[] { 1, 8, 8 }, Loss = Loss.CrossEntropy)]
+        [Conv2D(4, 3, Padding = 1, Bias = false)]
+        [BatchNorm(Activation.ReLU)]
+        [MaxPool2D(2)]
+        [Dense(16)]
+        [LayerNorm(Activation.Tanh)]
+        [Dropout(0.25)]
+        [Dense(3, Activation.Softmax)]
+        [Adam]
+        public partial class NormNet { }
+        """);
+
+    /// <summary>BatchNorm over the features of a Dense layer without bias (two samples per training call), Dropout first, and fused SGD.</summary>
+    [Fact]
+    public void Batch_normalised_dense_network_generates_the_reviewed_source() => VerifyGolden("DenseNormNet", """
+        [Network(Inputs = 40, Precision = Precision.Double)]
+        [Dropout(0.1)]
+        [Dense(12, Bias = false)]
+        [BatchNorm(Activation.LeakyReLU, Momentum = 0.2, Slope = 0.1)]
+        [Dense(2)]
+        [Sgd(LearningRate = 0.05)]
+        public partial class DenseNormNet { }
+        """);
+
     private static void VerifyGolden(string name, string declaration, [CallerFilePath] string testFile = "")
     {
         string source = "using System;\nusing NetGen;\n\nnamespace Demo\n{\n" + Indent(declaration) + "}\n";

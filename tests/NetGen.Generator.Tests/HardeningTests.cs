@@ -184,6 +184,32 @@ public sealed class HardeningTests
             """,
             networks: 3);
 
+    /// <summary>
+    /// Normalisation and dropout first in a network are allowed: they act on the input features (an input BatchNorm
+    /// standardises them as it learns). So are a bias-free Dense layer before a BatchNorm and Dropout as the output layer
+    /// of a regression.
+    /// </summary>
+    [Fact]
+    public void Normalisation_and_dropout_may_come_first_and_dropout_last()
+        => AssertCompilesCleanly(
+            """
+            [Network(Inputs = 4)]
+            [BatchNorm]
+            [Dense(3, Bias = false)]
+            [BatchNorm(Activation.ReLU)]
+            [Dense(2)]
+            [Dropout(0.1)]
+            public partial class InputBatchNorm { }
+
+            [Network(InputShape = new[] { 2, 3, 3 }, Precision = Precision.Double)]
+            [LayerNorm]
+            [Dropout(0.2)]
+            [Conv2D(2, 2, Bias = false)]
+            [Dense(1)]
+            public partial class InputLayerNorm { }
+            """,
+            networks: 2);
+
     [Fact]
     public void An_input_shape_larger_than_an_array_is_NG0016()
     {

@@ -29,7 +29,7 @@ public sealed class InstructionSetTests
         "FullyQualifiedName~NetGen.Tests.IdxReaderTests|FullyQualifiedName~NetGen.Tests.VectorPaths.|" +
         "FullyQualifiedName~NetGen.Tests.Convolution.|FullyQualifiedName~NetGen.Tests.ConvolutionKernelTests|" +
         "FullyQualifiedName~NetGen.Tests.PoolingKernelTests|FullyQualifiedName~NetGen.Tests.NaNPropagationTests|" +
-        "FullyQualifiedName~NetGen.Tests.StepGuardTests";
+        "FullyQualifiedName~NetGen.Tests.StepGuardTests|FullyQualifiedName~NetGen.Tests.Normalization.";
 
     // Nothing allocated per step, on each path NETGEN_VECTOR_WIDTH forces (scalar code everywhere makes them take a minute).
     private const string AllocationFilter = "|FullyQualifiedName~NetGen.Tests.AllocationTests";

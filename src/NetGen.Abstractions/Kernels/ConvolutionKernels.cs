@@ -37,7 +37,7 @@ public static class ConvolutionKernels
 {
     /// <summary>Z = conv(X, W) + b: each filter's cross-correlation with every window of the sample, plus its bias.</summary>
     /// <param name="weights">W, <c>[F, C, KH, KW]</c>.</param>
-    /// <param name="bias">b, <c>[F]</c>.</param>
+    /// <param name="bias">b, <c>[F]</c>, or empty for a layer without bias.</param>
     /// <param name="inputs">X, <c>rows × [C, H, W]</c>.</param>
     /// <param name="outputs">Z, <c>rows × [F, OH, OW]</c>; only written.</param>
     /// <param name="rows">The samples in the batch.</param>
@@ -58,7 +58,12 @@ public static class ConvolutionKernels
         RequireShape(rows, geometry, scratch.Length);
         RequireDirect<T>(direct, DirectConvolution.Applies(geometry));
         RequireLength(weights.Length, geometry.WeightCount, nameof(weights));
-        RequireLength(bias.Length, geometry.Filters, nameof(bias));
+        bool withBias = !bias.IsEmpty; // empty: a layer declared with Bias = false
+        if (withBias)
+        {
+            RequireLength(bias.Length, geometry.Filters, nameof(bias));
+        }
+
         RequireLength(inputs.Length, (long)rows * geometry.InputSize, nameof(inputs));
         RequireLength(outputs.Length, (long)rows * geometry.OutputSize, nameof(outputs));
         if (rows == 0)
@@ -68,7 +73,7 @@ public static class ConvolutionKernels
 
         if (direct)
         {
-            DirectConvolution.Forward(weights, ref MemoryMarshal.GetReference(bias), inputs, outputs, rows, geometry, scratch);
+            DirectConvolution.Forward(weights, ref withBias ? ref MemoryMarshal.GetReference(bias) : ref Unsafe.NullRef<T>(), inputs, outputs, rows, geometry, scratch);
             return;
         }
 
@@ -80,7 +85,7 @@ public static class ConvolutionKernels
             Span<T> z = outputs.Slice(row * geometry.OutputSize, geometry.OutputSize);
             for (int filter = 0; filter < filters; filter++)
             {
-                z.Slice(filter * positions, positions).Fill(bias[filter]);
+                z.Slice(filter * positions, positions).Fill(withBias ? bias[filter] : T.Zero);
             }
 
             if (Gemm.IsSupported<T>())
@@ -113,7 +118,7 @@ public static class ConvolutionKernels
     /// <param name="outputGradients">dZ, <c>rows × [F, OH, OW]</c>.</param>
     /// <param name="inputs">X, <c>rows × [C, H, W]</c>, the forward pass's inputs.</param>
     /// <param name="weightGradients">dW, <c>[F, C, KH, KW]</c>, added to.</param>
-    /// <param name="biasGradients">db, <c>[F]</c>, added to.</param>
+    /// <param name="biasGradients">db, <c>[F]</c>, added to; empty for a layer without bias.</param>
     /// <param name="rows">The samples in the batch.</param>
     /// <param name="geometry">The convolution's sizes.</param>
     /// <param name="scratch">At least <see cref="ConvolutionGeometry.ScratchLength"/>(<paramref name="rows"/>) values; its contents do not matter.</param>
@@ -135,14 +140,18 @@ public static class ConvolutionKernels
         RequireLength(outputGradients.Length, (long)rows * geometry.OutputSize, nameof(outputGradients));
         RequireLength(inputs.Length, (long)rows * geometry.InputSize, nameof(inputs));
         RequireLength(weightGradients.Length, geometry.WeightCount, nameof(weightGradients));
-        RequireLength(biasGradients.Length, geometry.Filters, nameof(biasGradients));
+        if (!biasGradients.IsEmpty)
+        {
+            RequireLength(biasGradients.Length, geometry.Filters, nameof(biasGradients));
+        }
+
         if (rows == 0)
         {
             return;
         }
 
         int filters = geometry.Filters, window = geometry.WindowSize, positions = geometry.OutputPositions;
-        for (int row = 0; row < rows; row++)
+        for (int row = 0; row < rows && !biasGradients.IsEmpty; row++)
         {
             ReadOnlySpan<T> dz = outputGradients.Slice(row * geometry.OutputSize, geometry.OutputSize);
             for (int filter = 0; filter < filters; filter++)

@@ -27,14 +27,19 @@ public static class DenseKernels
     /// <summary>Forward passes of fewer rows than this skip packing Wᵀ, which would cost as much as the product.</summary>
     internal const int MinimumGemmRows = 4;
 
-    /// <summary>Z = X·Wᵀ + b.</summary>
+    /// <summary>Z = X·Wᵀ + b, or Z = X·Wᵀ when <paramref name="bias"/> is empty (a layer declared with Bias = false).</summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static void Forward<T>(ReadOnlySpan<T> weights, ReadOnlySpan<T> bias, ReadOnlySpan<T> inputs, Span<T> outputs, int rows, int inputSize, int outputSize)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         RequireShape(rows, inputSize, outputSize);
         RequireLength(weights.Length, (long)outputSize * inputSize, nameof(weights));
-        RequireLength(bias.Length, outputSize, nameof(bias));
+        bool withBias = !bias.IsEmpty;
+        if (withBias)
+        {
+            RequireLength(bias.Length, outputSize, nameof(bias));
+        }
+
         RequireLength(inputs.Length, (long)rows * inputSize, nameof(inputs));
         RequireLength(outputs.Length, (long)rows * outputSize, nameof(outputs));
         if (!Gemm.IsSupported<T>() || inputSize < Vector256<T>.Count)
@@ -44,7 +49,8 @@ public static class DenseKernels
                 ReadOnlySpan<T> x = inputs.Slice(r * inputSize, inputSize);
                 for (int unit = 0; unit < outputSize; unit++)
                 {
-                    outputs[r * outputSize + unit] = bias[unit] + TensorPrimitives.Dot(weights.Slice(unit * inputSize, inputSize), x);
+                    T dot = TensorPrimitives.Dot(weights.Slice(unit * inputSize, inputSize), x);
+                    outputs[r * outputSize + unit] = withBias ? bias[unit] + dot : dot;
                 }
             }
 
@@ -54,7 +60,8 @@ public static class DenseKernels
         ref T w = ref MemoryMarshal.GetReference(weights);
         ref T x0 = ref MemoryMarshal.GetReference(inputs);
         ref T z = ref MemoryMarshal.GetReference(outputs);
-        ref T b = ref MemoryMarshal.GetReference(bias);
+        // No bias is a null reference, which the GEMM and the dot blocks skip.
+        ref T b = ref withBias ? ref MemoryMarshal.GetReference(bias) : ref Unsafe.NullRef<T>();
         if (rows >= MinimumGemmRows)
         {
             Gemm.Multiply(rows, outputSize, inputSize, ref x0, inputSize, 1, ref w, inputSize, bTransposed: true, ref z, outputSize, T.One, T.Zero, ref b);
@@ -66,17 +73,20 @@ public static class DenseKernels
             int unit = 0;
             for (; unit + 4 <= outputSize; unit += 4)
             {
-                DotBlock1x4(ref Unsafe.Add(ref x0, row * inputSize), ref Unsafe.Add(ref w, unit * inputSize), ref Unsafe.Add(ref z, row * outputSize + unit), ref Unsafe.Add(ref b, unit), inputSize);
+                DotBlock1x4(
+                    ref Unsafe.Add(ref x0, row * inputSize), ref Unsafe.Add(ref w, unit * inputSize), ref Unsafe.Add(ref z, row * outputSize + unit),
+                    ref withBias ? ref Unsafe.Add(ref b, unit) : ref b, inputSize);
             }
 
             for (; unit < outputSize; unit++)
             {
-                Unsafe.Add(ref z, row * outputSize + unit) = Unsafe.Add(ref b, unit) + RowMath.Dot(inputs.Slice(row * inputSize, inputSize), weights.Slice(unit * inputSize, inputSize));
+                T dot = RowMath.Dot(inputs.Slice(row * inputSize, inputSize), weights.Slice(unit * inputSize, inputSize));
+                Unsafe.Add(ref z, row * outputSize + unit) = withBias ? Unsafe.Add(ref b, unit) + dot : dot;
             }
         }
     }
 
-    /// <summary>dW += dZᵀ·X and db += the column sums of dZ.</summary>
+    /// <summary>dW += dZᵀ·X and db += the column sums of dZ (nothing for an empty <paramref name="biasGradients"/>: a layer without bias).</summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static void AccumulateParameterGradients<T>(ReadOnlySpan<T> outputGradients, ReadOnlySpan<T> inputs, Span<T> weightGradients, Span<T> biasGradients, int rows, int inputSize, int outputSize)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -84,7 +94,11 @@ public static class DenseKernels
         RequireShape(rows, inputSize, outputSize);
         RequireLength(inputs.Length, (long)rows * inputSize, nameof(inputs));
         RequireLength(weightGradients.Length, (long)outputSize * inputSize, nameof(weightGradients));
-        AccumulateBiasGradients(outputGradients, biasGradients, rows, outputSize);
+        if (!biasGradients.IsEmpty)
+        {
+            AccumulateBiasGradients(outputGradients, biasGradients, rows, outputSize);
+        }
+
         WeightProduct(outputGradients, inputs, weightGradients, rows, inputSize, outputSize, T.One, T.One);
     }
 
@@ -265,7 +279,7 @@ public static class DenseKernels
         Unsafe.Add(ref z, 3) = Finish(sum3, ref x, ref Unsafe.Add(ref w, 3 * s), k, n, ref bias, 3);
     }
 
-    /// <summary>bias + the vector part of the sum + x·w past the last whole vector (fewer than one vector's worth), for one weight row w.</summary>
+    /// <summary>bias (unless it is a null reference) + the vector part of the sum + x·w past the last whole vector (fewer than one vector's worth), for one weight row w.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static T Finish<T>(T sum, ref T x, ref T w, nuint k, nuint n, ref T bias, int biasIndex)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -275,6 +289,6 @@ public static class DenseKernels
             sum += Unsafe.Add(ref x, i) * Unsafe.Add(ref w, i);
         }
 
-        return Unsafe.Add(ref bias, biasIndex) + sum;
+        return Unsafe.IsNullRef(ref bias) ? sum : Unsafe.Add(ref bias, biasIndex) + sum;
     }
 }

@@ -100,4 +100,20 @@ public static class NetworkArguments
 
         return value;
     }
+
+    /// <summary>
+    /// Checks that a training call gives a BatchNorm layer over a flat input (one position per feature) at least two
+    /// samples: over one sample each feature has one value, nothing to normalise, and PyTorch refuses it too.
+    /// </summary>
+    public static void RequireBatchStatistics(int samples, string network, int layer, int features, string parameterName)
+    {
+        if (samples < 2)
+        {
+            throw new ArgumentException(
+                $"{parameterName} holds {samples} sample; layer {layer} of {network}, a BatchNorm over {features} features, normalises each feature over the " +
+                "samples of a training call, so it needs at least 2. Train on batches of two or more (Fit joins a trailing one-sample batch to the one before), " +
+                "or use LayerNorm, which normalises each sample on its own.",
+                parameterName);
+        }
+    }
 }

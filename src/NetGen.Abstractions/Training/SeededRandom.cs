@@ -1,5 +1,6 @@
 using System;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace NetGen;
 
@@ -23,16 +24,35 @@ public sealed class SeededRandom
     }
 
     /// <summary>The next 64 random bits.</summary>
-    public ulong NextUInt64()
+    public ulong NextUInt64() => Next(ref _s0, ref _s1, ref _s2, ref _s3);
+
+    /// <summary>
+    /// Writes into <paramref name="state"/> (four words) the state the constructor gives a generator for
+    /// <paramref name="seed"/>, so that <see cref="Next"/> on it draws the same sequence as
+    /// <c>new SeededRandom(seed).NextUInt64()</c>: for a generator whose state lives outside the class (a network's
+    /// <see cref="INetwork{T}.RandomState"/>).
+    /// </summary>
+    internal static void Seed(Span<ulong> state, long seed)
     {
-        ulong result = BitOperations.RotateLeft(_s1 * 5, 7) * 9;
-        ulong t = _s1 << 17;
-        _s2 ^= _s0;
-        _s3 ^= _s1;
-        _s1 ^= _s2;
-        _s0 ^= _s3;
-        _s2 ^= t;
-        _s3 = BitOperations.RotateLeft(_s3, 45);
+        ulong splitMix = unchecked((ulong)seed);
+        state[0] = SplitMix64(ref splitMix);
+        state[1] = SplitMix64(ref splitMix);
+        state[2] = SplitMix64(ref splitMix);
+        state[3] = SplitMix64(ref splitMix);
+    }
+
+    /// <summary>One xoshiro256** step on a state held elsewhere (in locals, for a loop): the next 64 random bits.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static ulong Next(ref ulong s0, ref ulong s1, ref ulong s2, ref ulong s3)
+    {
+        ulong result = BitOperations.RotateLeft(s1 * 5, 7) * 9;
+        ulong t = s1 << 17;
+        s2 ^= s0;
+        s3 ^= s1;
+        s1 ^= s2;
+        s0 ^= s3;
+        s2 ^= t;
+        s3 = BitOperations.RotateLeft(s3, 45);
         return result;
     }
 

@@ -3,12 +3,13 @@ namespace NetGen.Generator.Model;
 /// <summary>
 /// A 1-D or 2-D convolution, <c>[Conv1D(filters, kernelSize, activation)]</c> or <c>[Conv2D(…)]</c>: the cross-correlation
 /// of PyTorch's nn.Conv1d / nn.Conv2d with zero padding on every side, a bias per filter, then the activation. Its
-/// weight is <c>[Filters, C, K]</c> or <c>[Filters, C, K, K]</c> at <see cref="WeightOffset"/>, then the bias.
+/// weight is <c>[Filters, C, K]</c> or <c>[Filters, C, K, K]</c> at <see cref="WeightOffset"/>, then the bias unless it is
+/// declared with <c>Bias = false</c>.
 /// </summary>
 /// <param name="Dimensions">1 for [channels, length] inputs, 2 for [channels, height, width].</param>
 internal sealed record ConvolutionLayerSpec(
     int Index, Shape Input, Shape Output, ActivationSpec Activation, int Dimensions, int Filters, int KernelSize, int Stride, int Padding,
-    InitializerKind Initializer, int WeightOffset)
+    InitializerKind Initializer, int WeightOffset, bool HasBias = true)
     : LayerSpec(Index, Input, Output, Activation)
 {
     public override string Kind => Dimensions == 1 ? "Conv1D" : "Conv2D";
@@ -30,5 +31,5 @@ internal sealed record ConvolutionLayerSpec(
 
     public ParameterTensorSpec Bias => new("bias", Shape.Features(Filters), WeightOffset + Weight.Size);
 
-    public override EquatableArray<ParameterTensorSpec> Tensors => new(new[] { Weight, Bias });
+    public override EquatableArray<ParameterTensorSpec> Tensors => new(HasBias ? new[] { Weight, Bias } : new[] { Weight });
 }

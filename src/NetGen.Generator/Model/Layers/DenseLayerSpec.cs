@@ -3,9 +3,9 @@ namespace NetGen.Generator.Model;
 /// <summary>
 /// A fully connected layer, <c>[Dense(units, activation)]</c>: y = f(W·x + b) with W <c>[Units × Inputs]</c> row-major
 /// (PyTorch's nn.Linear) at <see cref="WeightOffset"/>, then b <c>[Units]</c>. A shaped input is flattened in C, H, W
-/// order, as nn.Flatten does.
+/// order, as nn.Flatten does. Declared with <c>Bias = false</c> (<see cref="HasBias"/> false) it owns only W.
 /// </summary>
-internal sealed record DenseLayerSpec(int Index, Shape Input, int Units, ActivationSpec Activation, InitializerKind Initializer, int WeightOffset)
+internal sealed record DenseLayerSpec(int Index, Shape Input, int Units, ActivationSpec Activation, InitializerKind Initializer, int WeightOffset, bool HasBias = true)
     : LayerSpec(Index, Input, Shape.Features(Units), Activation)
 {
     public override string Kind => "Dense";
@@ -21,5 +21,5 @@ internal sealed record DenseLayerSpec(int Index, Shape Input, int Units, Activat
 
     public ParameterTensorSpec Bias => new("bias", Shape.Features(Units), BiasOffset);
 
-    public override EquatableArray<ParameterTensorSpec> Tensors => new(new[] { Weight, Bias });
+    public override EquatableArray<ParameterTensorSpec> Tensors => new(HasBias ? new[] { Weight, Bias } : new[] { Weight });
 }
