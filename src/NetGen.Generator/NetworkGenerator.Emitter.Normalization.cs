@@ -234,18 +234,16 @@ public sealed partial class NetworkGenerator
             string t = plan.T;
             if (plan.BufferCount > 0)
             {
-                writer.WriteLine("// Each BatchNorm's running mean 0 and running variance 1, as PyTorch starts them.");
-                writer.WriteLine($"private static {t}[] InitialBuffers()");
-                writer.OpenBrace();
-                writer.WriteLine($"var buffers = new {t}[{Int(plan.BufferCount)}];");
-                foreach (BatchNormLayerSpec batchNorm in plan.BatchNorms)
-                {
-                    writer.WriteLine($"{plan.View("buffers", Int(batchNorm.BufferOffset + batchNorm.Channels), Int(batchNorm.Channels))}.Fill({plan.Literal(1)});");
-                }
+                writer.WriteBlock($$"""
+                    // Each BatchNorm's running mean 0 and running variance 1, as PyTorch starts them.
+                    private static {{t}}[] InitialBuffers()
+                    {
+                        var buffers = new {{t}}[{{Int(plan.BufferCount)}}];
+                        global::NetGen.ParameterInitializer.InitializeBuffers<{{t}}>(buffers, Architecture);
+                        return buffers;
+                    }
 
-                writer.WriteLine("return buffers;");
-                writer.CloseBrace();
-                writer.WriteLine();
+                    """);
             }
 
             if (plan.UsesDropout)
@@ -267,7 +265,7 @@ public sealed partial class NetworkGenerator
         {
             if (plan.BufferCount > 0)
             {
-                writer.WriteLine("InitialBuffers().CopyTo(_buffers, 0);");
+                writer.WriteLine($"global::NetGen.ParameterInitializer.InitializeBuffers<{plan.T}>(_buffers, Architecture);");
                 writer.WriteLine("global::System.Array.Clear(_batchesTracked, 0, _batchesTracked.Length);");
             }
 

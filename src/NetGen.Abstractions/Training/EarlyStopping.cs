@@ -32,9 +32,10 @@ public sealed record EarlyStopping
 }
 
 /// <summary>
-/// Thrown by <c>Fit</c> when the loss, or a parameter or optimizer state, becomes NaN or infinite. The network has been
-/// put back to the parameters and optimizer state it had at the end of the last completed epoch (or to its best epoch,
-/// when early stopping restores best weights), which are finite, so nothing half-updated survives.
+/// Thrown by <c>Fit</c> when the loss, or a parameter, buffer or optimizer state, becomes NaN or infinite. The network
+/// has been put back to the parameters, buffers, batch counts, optimizer state and dropout generator it had at the end
+/// of the last completed epoch (or to its best epoch, when early stopping restores best weights), which are finite, so
+/// nothing half-updated survives.
 /// </summary>
 public sealed class TrainingDivergedException : Exception
 {

@@ -145,7 +145,7 @@ namespace Demo
         public void InitializeParameters(int seed)
         {
             DrawInitialParameters(seed).CopyTo(_parameters, 0);
-            InitialBuffers().CopyTo(_buffers, 0);
+            global::NetGen.ParameterInitializer.InitializeBuffers<double>(_buffers, Architecture);
             global::System.Array.Clear(_batchesTracked, 0, _batchesTracked.Length);
             global::NetGen.Kernels.DropoutKernels.Seed(_randomState, seed);
         }
@@ -161,7 +161,7 @@ namespace Demo
         private static double[] InitialBuffers()
         {
             var buffers = new double[24];
-            new global::System.Span<double>(buffers, 12, 12).Fill(1d);
+            global::NetGen.ParameterInitializer.InitializeBuffers<double>(buffers, Architecture);
             return buffers;
         }
 

@@ -156,7 +156,7 @@ namespace Demo
         public void InitializeParameters(int seed)
         {
             DrawInitialParameters(seed).CopyTo(_parameters, 0);
-            InitialBuffers().CopyTo(_buffers, 0);
+            global::NetGen.ParameterInitializer.InitializeBuffers<float>(_buffers, Architecture);
             global::System.Array.Clear(_batchesTracked, 0, _batchesTracked.Length);
             global::NetGen.Kernels.DropoutKernels.Seed(_randomState, seed);
         }
@@ -172,7 +172,7 @@ namespace Demo
         private static float[] InitialBuffers()
         {
             var buffers = new float[8];
-            new global::System.Span<float>(buffers, 4, 4).Fill(1f);
+            global::NetGen.ParameterInitializer.InitializeBuffers<float>(buffers, Architecture);
             return buffers;
         }
 
