@@ -31,7 +31,8 @@ public static class Report
 
     public static IReadOnlyList<Measurement> FromSummaries(IEnumerable<Summary> summaries)
         => summaries.SelectMany(summary => summary.Reports
-                .Where(report => report.ResultStatistics is not null && report.BenchmarkCase.Descriptor.Type == typeof(StepBenchmarks))
+                .Where(report => report.ResultStatistics is not null &&
+                                 (report.BenchmarkCase.Descriptor.Type == typeof(StepBenchmarks) || report.BenchmarkCase.Descriptor.Type == typeof(ConvolutionalStepBenchmarks)))
                 .Select(report => new Measurement(
                     (string)report.BenchmarkCase.Parameters[nameof(StepBenchmarks.Workload)],
                     (string)report.BenchmarkCase.Parameters[nameof(StepBenchmarks.Engine)],
@@ -155,6 +156,8 @@ public static class Report
             md.AppendLine();
         }
 
+        WriteConvolutional(md, measurements, peak);
+
         md.AppendLine("## GEMM throughput");
         md.AppendLine();
         md.AppendLine("The floating-point operations of a training step's matrix products (forward X·Wᵀ, weight gradients dZᵀ·X and input " +
@@ -255,6 +258,9 @@ public static class Report
         Goal(md, measurements, "mnist-b1 step ≥ 15×", "mnist-b1", nameof(StepBenchmarks.TrainStep), 15);
         Goal(md, measurements, "deep step ≥ 2×", "deep", nameof(StepBenchmarks.TrainStep), 2);
         Goal(md, measurements, "prediction 784-128-10 ≥ 5×", "mnist-b1", nameof(StepBenchmarks.Predict), 5);
+        Goal(md, measurements, "lenet-b64 step ≥ 3× (#16)", "lenet-b64", nameof(StepBenchmarks.TrainStep), 3);
+        Goal(md, measurements, "lenet-b64 prediction ≥ 5× (#16)", "lenet-b64", nameof(StepBenchmarks.Predict), 5);
+        Goal(md, measurements, "lenet-bn-b64 step ≥ 3×, training mode (#17)", "lenet-bn-b64", nameof(StepBenchmarks.TrainStep), 3);
         double e2eOne = EndToEndSeconds(endToEnd, "torch") / EndToEndSeconds(endToEnd, "netgen");
         double e2eTwo = EndToEndSeconds(endToEnd, "torch-2t") / EndToEndSeconds(endToEnd, "netgen-2t");
         md.AppendLine($"| mnist-e2e wall time ≥ 4× | {F(e2eOne, 2)}× | {Met(e2eOne, 4)} | {F(e2eTwo, 2)}× | {Met(e2eTwo, 4)} |");
@@ -271,6 +277,57 @@ public static class Report
         md.AppendLine();
         md.AppendLine("Why the goals that are not met are not, and what would close them: [performance.md](performance.md).");
         return md.ToString();
+    }
+
+    /// <summary>
+    /// The convolutional workloads (<see cref="ConvolutionalStepBenchmarks"/>): per engine the step, its GFLOP/s and share
+    /// of the FMA peak, and the prediction, each with its ratio to NetGen at the same thread count.
+    /// </summary>
+    private static void WriteConvolutional(StringBuilder md, IReadOnlyList<Measurement> measurements, FmaPeak.Result peak)
+    {
+        md.AppendLine("## Convolutional workloads");
+        md.AppendLine();
+        md.AppendLine("LeNet-5 on 1 × 28 × 28 inputs, without and with BatchNorm and Dropout (docs/workloads.md), NetGen against TorchSharp's " +
+                      "nn.Conv2d / BatchNorm2d / MaxPool2d / Linear / Dropout model from the same weights. A step is one TrainBatch of 64 " +
+                      "(TorchSharp in train() mode), a prediction one image (TorchSharp in eval() mode under no_grad). Ratio: the engine's " +
+                      "time over NetGen's at the same thread count. GFLOP/s: the convolutions' and dense layers' products of a step " +
+                      "(forward 2·F·C·K²·OH·OW per sample for a convolution, 2·in·out for a dense layer; parameter gradients the same; " +
+                      "input gradients below the first layer the same) over the whole step's median time; % of the one-core FMA peak, " +
+                      "or the all-core peak for 2 threads.");
+        md.AppendLine();
+        foreach (ConvolutionalWorkload workload in ConvolutionalWorkloads.Timed)
+        {
+            md.AppendLine($"### {workload.Name}: {workload.Describe()}");
+            md.AppendLine();
+            md.AppendLine($"{F(workload.TrainingFlops / 1e6, 1)} MFLOP of products per step.");
+            md.AppendLine();
+            md.AppendLine("| engine | µs per step | ratio | bytes per step | GFLOP/s | % of peak | µs per prediction | ratio | bytes per prediction |");
+            md.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+            foreach (string engine in ConvolutionalStepBenchmarks.AllEngines)
+            {
+                int threads = StepBenchmarks.ThreadsOf(engine);
+                string netgen = threads == 1 ? StepBenchmarks.NetGen1 : StepBenchmarks.NetGen2;
+                Measurement? baseStep = Find(measurements, workload.Name, netgen, nameof(StepBenchmarks.TrainStep));
+                Measurement? basePredict = Find(measurements, workload.Name, netgen, nameof(StepBenchmarks.Predict));
+                Measurement? step = Find(measurements, workload.Name, engine, nameof(StepBenchmarks.TrainStep));
+                Measurement? predict = Find(measurements, workload.Name, engine, nameof(StepBenchmarks.Predict));
+                if (step is null && predict is null)
+                {
+                    string reason = engine.StartsWith("TorchSharp", StringComparison.Ordinal) && TorchSharpAvailability.UnavailableReason is { } why
+                        ? $"unavailable: {why}"
+                        : "not run";
+                    md.AppendLine($"| {engine} | {reason} | | | | | | | |");
+                    continue;
+                }
+
+                double gflops = step is null ? double.NaN : workload.TrainingFlops / step.Nanoseconds;
+                double reference = threads == 2 ? peak.AllCores : peak.OneCore;
+                md.AppendLine($"| {engine} | {Micro(step)} | {Ratio(step, baseStep)} | {Bytes(step)} | {F(gflops)} | {F(100 * gflops / reference)}% | " +
+                              $"{Micro(predict)} | {Ratio(predict, basePredict)} | {Bytes(predict)} |");
+            }
+
+            md.AppendLine();
+        }
     }
 
     private static void Goal(StringBuilder md, IReadOnlyList<Measurement> measurements, string goal, string workload, string method, double target)
