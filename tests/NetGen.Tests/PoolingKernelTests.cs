@@ -116,6 +116,62 @@ public sealed class PoolingKernelTests
         Assert.True(double.IsNegative(y[0]) && !double.IsNegative(y[1]), $"expected −0 and +0, got {y[0]:R} and {y[1]:R}");
     }
 
+    /// <summary>
+    /// The float 2×2, stride-2 vector path (eight input columns per vector, then scalar columns) on values drawn from
+    /// {NaN, −0, +0, 1, 2}, so that most windows tie or hold NaNs: every output is the first maximum of its window in
+    /// row-major order, NaN counting as the largest and the first NaN winning, bit for bit. On the scalar paths
+    /// (NETGEN_VECTOR_WIDTH 128 and 0) the same check covers the scalar window.
+    /// </summary>
+    [Theory]
+    [InlineData(1, 6, 21)]
+    [InlineData(3, 28, 28)]
+    [InlineData(2, 9, 8)]
+    [InlineData(2, 4, 17)]
+    public void Max_pooling_2x2_in_float_sends_ties_and_NaNs_to_the_first_in_window_order(int channels, int height, int width)
+    {
+        var geometry = new PoolingGeometry(channels, height, width, 2, 2, 2);
+        var random = new Random(height * 31 + width);
+        float[] values = [float.NaN, -0f, 0f, 1f, 2f];
+        const int rows = 3;
+        float[] x = new float[rows * geometry.InputSize];
+        for (int i = 0; i < x.Length; i++)
+        {
+            x[i] = values[random.Next(values.Length)];
+        }
+
+        float[] y = new float[rows * geometry.OutputSize];
+        int[] argmax = new int[y.Length];
+        PoolingKernels.MaxPoolForward<float>(x, y, argmax, rows, geometry);
+
+        int output = 0;
+        for (int row = 0; row < rows; row++)
+        {
+            for (int c = 0; c < channels; c++)
+            {
+                for (int oh = 0; oh < geometry.OutputHeight; oh++)
+                {
+                    for (int ow = 0; ow < geometry.OutputWidth; ow++, output++)
+                    {
+                        // The window in row-major order; the first NaN, else the first of the largest values.
+                        int[] window = [0, 1, width, width + 1];
+                        int corner = c * height * width + 2 * oh * width + 2 * ow, expected = corner;
+                        foreach (int offset in window)
+                        {
+                            float value = x[row * geometry.InputSize + corner + offset], best = x[row * geometry.InputSize + expected];
+                            if (!float.IsNaN(best) && (float.IsNaN(value) || value > best))
+                            {
+                                expected = corner + offset;
+                            }
+                        }
+
+                        Assert.Equal(expected, argmax[output]);
+                        Assert.Equal(BitConverter.SingleToInt32Bits(x[row * geometry.InputSize + expected]), BitConverter.SingleToInt32Bits(y[output]));
+                    }
+                }
+            }
+        }
+    }
+
     [Fact]
     public void A_NaN_makes_only_its_own_windows_average_NaN()
     {
