@@ -201,6 +201,54 @@ public sealed class ConvolutionKernelTests
         }
     }
 
+    /// <summary>
+    /// LeNet's two convolutions at batch 8 and 64 split over two threads (the forward pass and dX by samples, dW by filter
+    /// tiles): each product equals the reference, and equals the one-thread product bit for bit.
+    /// </summary>
+    [Theory]
+    [InlineData(8)]
+    [InlineData(64)]
+    public void Products_split_over_threads_match_the_reference_and_one_thread_bit_for_bit(int rows)
+    {
+        ConvolutionGeometry[] geometries = [new(1, 28, 28, 6, 5, 5, 1, 2, 2), new(6, 14, 14, 16, 5, 5, 1, 0, 0)];
+        int threads = KernelThreads.MaxThreads;
+        try
+        {
+            foreach (ConvolutionGeometry geometry in geometries)
+            {
+                KernelThreads.MaxThreads = 2;
+                CheckForward<float>(rows, geometry, 1e-4);
+                CheckParameterGradients<float>(rows, geometry, 1e-4);
+                CheckInputGradients<float>(rows, geometry, 1e-4);
+
+                var random = new Random(rows);
+                float[] w = Array.ConvertAll(Values(random, geometry.WeightCount), v => (float)v), b = Array.ConvertAll(Values(random, geometry.Filters), v => (float)v);
+                float[] x = Array.ConvertAll(Values(random, rows * geometry.InputSize), v => (float)v), dz = Array.ConvertAll(Values(random, rows * geometry.OutputSize), v => (float)v);
+                float[] scratch = new float[geometry.ScratchLength(rows)];
+                (float[] Z, float[] Dw, float[] Db, float[] Dx) Run(int maxThreads)
+                {
+                    KernelThreads.MaxThreads = maxThreads;
+                    float[] z = new float[rows * geometry.OutputSize], dw = new float[geometry.WeightCount], db = new float[geometry.Filters], dx = new float[rows * geometry.InputSize];
+                    ConvolutionKernels.Forward<float>(w, b, x, z, rows, geometry, scratch);
+                    ConvolutionKernels.AccumulateParameterGradients<float>(dz, x, dw, db, rows, geometry, scratch);
+                    ConvolutionKernels.BackpropagateInputs<float>(dz, w, dx, rows, geometry, scratch);
+                    return (z, dw, db, dx);
+                }
+
+                var one = Run(1);
+                var two = Run(2);
+                Assert.Equal(one.Z, two.Z);
+                Assert.Equal(one.Dw, two.Dw);
+                Assert.Equal(one.Db, two.Db);
+                Assert.Equal(one.Dx, two.Dx);
+            }
+        }
+        finally
+        {
+            KernelThreads.MaxThreads = threads;
+        }
+    }
+
     [Fact]
     public void No_rows_touch_nothing_and_need_no_scratch()
     {
@@ -221,7 +269,9 @@ public sealed class ConvolutionKernelTests
         var geometry = new ConvolutionGeometry(3, 7, 9, 4, 3, 3, 2, 1, 1);
         Assert.Equal((4, 5), (geometry.OutputHeight, geometry.OutputWidth));
         Assert.Equal((189, 80, 108), (geometry.InputSize, geometry.OutputSize, geometry.WeightCount));
-        Assert.Equal(27L * 20, geometry.ScratchLength(64));
+        // One sample's working memory per thread the batch can be split over.
+        Assert.Equal(27L * 20, geometry.ScratchLength(1));
+        Assert.Equal(27L * 20 * Math.Min(64, Environment.ProcessorCount), geometry.ScratchLength(64));
         Assert.Equal((7, 9), ((geometry with { Stride = 1 }).OutputHeight, (geometry with { Stride = 1 }).OutputWidth));
     }
 

@@ -60,9 +60,9 @@ public readonly record struct ConvolutionGeometry(
 
     /// <summary>
     /// The elements of scratch that <see cref="ConvolutionKernels"/> need for a batch of <paramref name="rows"/> samples,
-    /// 0 for no rows. It is one sample's worth, reused sample after sample, so it does not grow with the batch: the
-    /// unfolded windows (im2col), <c>C·KH·KW × OutputHeight·OutputWidth</c>, or for a stride of 1 the zero-padded sample
-    /// and output of the direct kernel, whichever is larger.
+    /// 0 for no rows: one sample's working memory (the unfolded windows, <c>C·KH·KW × OutputHeight·OutputWidth</c>, or for
+    /// a stride of 1 the zero-padded sample and output of the direct kernel, whichever is larger) for each thread the
+    /// batch can be split over, at most one per sample and one per processor. It does not grow past that with the batch.
     /// </summary>
     /// <param name="rows">The samples per call.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="rows"/> is negative.</exception>
@@ -85,7 +85,7 @@ public readonly record struct ConvolutionGeometry(
             length = Math.Max(length, DirectConvolution.InputGradientScratchLength(this));
         }
 
-        return length;
+        return length * Math.Min(rows, Environment.ProcessorCount);
     }
 
     /// <summary>

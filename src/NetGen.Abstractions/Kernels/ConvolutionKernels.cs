@@ -29,11 +29,16 @@ namespace NetGen.Kernels;
 /// only where <see cref="DirectConvolution.PaysForInputGradient"/> says so.
 /// </item>
 /// </list>
-/// The caller passes one sample's working memory as scratch, <see cref="ConvolutionGeometry.ScratchLength"/> values,
-/// and the kernels allocate nothing. Without 256-bit vectors the products run on TensorPrimitives loops over the
-/// unfolded windows.
+/// The caller passes working memory as scratch, <see cref="ConvolutionGeometry.ScratchLength"/> values, and the kernels
+/// allocate nothing. Without 256-bit vectors the products run on TensorPrimitives loops over the unfolded windows.
 /// </summary>
-public static class ConvolutionKernels
+/// <remarks>
+/// The direct products of a batch large enough split over <see cref="KernelThreads"/>, as many parts as the scratch
+/// has room for (one sample's working memory each): the forward pass and dX by samples, dW by tiles of filters, each
+/// part over every sample. Every value is still computed by one thread in the same order, so the results do not
+/// depend on the number of threads.
+/// </remarks>
+public static unsafe class ConvolutionKernels
 {
     /// <summary>Z = conv(X, W) + b: each filter's cross-correlation with every window of the sample, plus its bias.</summary>
     /// <param name="weights">W, <c>[F, C, KH, KW]</c>.</param>
@@ -73,7 +78,18 @@ public static class ConvolutionKernels
 
         if (direct)
         {
-            DirectConvolution.Forward(weights, ref withBias ? ref MemoryMarshal.GetReference(bias) : ref Unsafe.NullRef<T>(), inputs, outputs, rows, geometry, scratch);
+            int parts = DirectParts(geometry, rows, rows, scratch.Length);
+            if (parts == 1)
+            {
+                DirectConvolution.Forward(weights, ref withBias ? ref MemoryMarshal.GetReference(bias) : ref Unsafe.NullRef<T>(), inputs, outputs, rows, geometry, scratch);
+                return;
+            }
+
+            fixed (T* w = weights, b = bias, x = inputs, z = outputs, work = scratch)
+            {
+                DirectJob<T>.Run(DirectProduct.Forward, parts, rows, geometry, w, withBias ? b : null, x, z, work);
+            }
+
             return;
         }
 
@@ -162,7 +178,18 @@ public static class ConvolutionKernels
 
         if (direct)
         {
-            DirectConvolution.AccumulateWeightGradients(outputGradients, inputs, weightGradients, rows, geometry, scratch);
+            int parts = DirectParts(geometry, rows, DirectConvolution.GradientTiles(geometry), scratch.Length);
+            if (parts == 1)
+            {
+                DirectConvolution.AccumulateWeightGradients(outputGradients, inputs, weightGradients, rows, geometry, scratch, 0, DirectConvolution.GradientTiles(geometry));
+                return;
+            }
+
+            fixed (T* dz = outputGradients, x = inputs, dw = weightGradients, work = scratch)
+            {
+                DirectJob<T>.Run(DirectProduct.WeightGradients, parts, rows, geometry, dw, null, x, dz, work);
+            }
+
             return;
         }
 
@@ -229,7 +256,18 @@ public static class ConvolutionKernels
 
         if (direct)
         {
-            DirectConvolution.BackpropagateInputs(outputGradients, weights, inputGradients, rows, geometry, scratch);
+            int parts = DirectParts(geometry, rows, rows, scratch.Length);
+            if (parts == 1)
+            {
+                DirectConvolution.BackpropagateInputs(outputGradients, weights, inputGradients, rows, geometry, scratch);
+                return;
+            }
+
+            fixed (T* w = weights, dz = outputGradients, dx = inputGradients, work = scratch)
+            {
+                DirectJob<T>.Run(DirectProduct.InputGradients, parts, rows, geometry, w, null, dz, dx, work);
+            }
+
             return;
         }
 
@@ -262,6 +300,97 @@ public static class ConvolutionKernels
             }
 
             Fold(unfolded, inputGradients.Slice(row * geometry.InputSize, geometry.InputSize), geometry);
+        }
+    }
+
+    /// <summary>
+    /// How many parts a direct product over <paramref name="rows"/> samples splits into: as many as
+    /// <see cref="KernelThreads.PartsFor"/> gives its operations and <paramref name="blocks"/> independent blocks (samples,
+    /// or dW's filter tiles), and the scratch has samples' working memory for.
+    /// </summary>
+    private static int DirectParts(in ConvolutionGeometry geometry, int rows, int blocks, int scratchLength)
+    {
+        double flops = 2.0 * geometry.WeightCount * geometry.OutputPositions * rows;
+        return (int)Math.Max(1, Math.Min(KernelThreads.PartsFor(flops, blocks), scratchLength / geometry.ScratchLength(1)));
+    }
+
+    private enum DirectProduct
+    {
+        Forward,
+        WeightGradients,
+        InputGradients,
+    }
+
+    /// <summary>
+    /// One direct product split over threads: part p of n takes samples [rows·p/n, rows·(p+1)/n) (forward, dX) or
+    /// filter tiles [tiles·p/n, tiles·(p+1)/n) over every sample (dW), with the p-th sample's worth of scratch. The
+    /// spans are pinned by the caller for the duration of the call.
+    /// </summary>
+    private sealed class DirectJob<T> : KernelJob where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        [ThreadStatic]
+        private static DirectJob<T>? t_job;
+
+        private DirectProduct _product;
+        private int _rows;
+        private ConvolutionGeometry _geometry;
+        private T* _weights, _bias, _source, _target, _scratch;
+
+        /// <summary>
+        /// Runs the product: forward reads X from <paramref name="source"/> and writes Z to <paramref name="target"/>; dX
+        /// reads dZ and writes dX; dW reads X from <paramref name="source"/> and dZ from <paramref name="target"/>, and adds into
+        /// <paramref name="weights"/>.
+        /// </summary>
+        public static void Run(DirectProduct product, int parts, int rows, in ConvolutionGeometry geometry, T* weights, T* bias, T* source, T* target, T* scratch)
+        {
+            DirectJob<T> job = t_job ??= new DirectJob<T>();
+            job._product = product;
+            job._rows = rows;
+            job._geometry = geometry;
+            job._weights = weights;
+            job._bias = bias;
+            job._source = source;
+            job._target = target;
+            job._scratch = scratch;
+            KernelThreads.Run(parts, job);
+        }
+
+        public override void Execute(int part, int parts)
+        {
+            ConvolutionGeometry geometry = _geometry;
+            int perPart = (int)geometry.ScratchLength(1);
+            var scratch = new Span<T>(_scratch + (long)part * perPart, perPart);
+            switch (_product)
+            {
+                case DirectProduct.Forward or DirectProduct.InputGradients:
+                {
+                    int first = (int)((long)_rows * part / parts), end = (int)((long)_rows * (part + 1) / parts);
+                    int inputSize = _product == DirectProduct.Forward ? geometry.InputSize : geometry.OutputSize;
+                    int outputSize = _product == DirectProduct.Forward ? geometry.OutputSize : geometry.InputSize;
+                    var source = new ReadOnlySpan<T>(_source + (long)first * inputSize, (end - first) * inputSize);
+                    var target = new Span<T>(_target + (long)first * outputSize, (end - first) * outputSize);
+                    var weights = new ReadOnlySpan<T>(_weights, geometry.WeightCount);
+                    if (_product == DirectProduct.Forward)
+                    {
+                        DirectConvolution.Forward(weights, ref Unsafe.AsRef<T>(_bias), source, target, end - first, geometry, scratch);
+                    }
+                    else
+                    {
+                        DirectConvolution.BackpropagateInputs(source, weights, target, end - first, geometry, scratch);
+                    }
+
+                    break;
+                }
+
+                case DirectProduct.WeightGradients:
+                {
+                    int tiles = DirectConvolution.GradientTiles(geometry);
+                    DirectConvolution.AccumulateWeightGradients(
+                        new ReadOnlySpan<T>(_target, _rows * geometry.OutputSize), new ReadOnlySpan<T>(_source, _rows * geometry.InputSize),
+                        new Span<T>(_weights, geometry.WeightCount), _rows, geometry, scratch, tiles * part / parts, tiles * (part + 1) / parts);
+                    break;
+                }
+            }
         }
     }
 

@@ -178,15 +178,22 @@ internal static class DirectConvolution
         Forward(flipped, ref Unsafe.NullRef<T>(), outputGradients, inputGradients, rows, TransposedGeometry(geometry), scratch.Slice(geometry.WeightCount));
     }
 
+    /// <summary>The tiles of <see cref="GradientTileFilters"/> filters that <see cref="AccumulateWeightGradients{T}"/> computes, the unit it splits by.</summary>
+    public static int GradientTiles(in ConvolutionGeometry geometry) => (geometry.Filters + GradientTileFilters - 1) / GradientTileFilters;
+
     /// <summary>
     /// dW(f, p) += Σ_samples Σ_q dZp(f, q)·Xp[shift(p) + q] for stride 1, where p = (c, kh, kw), shift(p) = c·Hp·Wp +
     /// kh·Wp + kw, and dZp is dZ in the padded row width with zeros in the columns ow ≥ OW that are not outputs: a
     /// product of two operands both contiguous along the reduction, computed as tiles of 3 filters × 4 kernel offsets
     /// whose twelve vector accumulators run along q. Each sample's accumulators are added to vector partial sums in
-    /// scratch, and only once per call are they summed across lanes into dW. Checked by the caller.
+    /// scratch, and only once per call are they summed across lanes into dW. Only the filter tiles
+    /// [<paramref name="firstTile"/>, <paramref name="endTile"/>) are computed, so that threads can share the filters.
+    /// Checked by the caller.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    public static void AccumulateWeightGradients<T>(ReadOnlySpan<T> outputGradients, ReadOnlySpan<T> inputs, Span<T> weightGradients, int rows, in ConvolutionGeometry geometry, Span<T> scratch)
+    public static void AccumulateWeightGradients<T>(
+        ReadOnlySpan<T> outputGradients, ReadOnlySpan<T> inputs, Span<T> weightGradients, int rows, in ConvolutionGeometry geometry, Span<T> scratch,
+        int firstTile, int endTile)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         bool wide = Vector512.IsHardwareAccelerated;
@@ -225,7 +232,7 @@ internal static class DirectConvolution
             }
 
             ReadOnlySpan<T> dz = outputGradients.Slice(row * geometry.OutputSize, geometry.OutputSize);
-            for (int filter = 0; filter < filters; filter++)
+            for (int filter = firstTile * GradientTileFilters; filter < Math.Min(filters, endTile * GradientTileFilters); filter++)
             {
                 for (int oh = 0; oh < outputHeight; oh++)
                 {
@@ -233,7 +240,7 @@ internal static class DirectConvolution
                 }
             }
 
-            for (int ft = 0; ft < filterTiles; ft++)
+            for (int ft = firstTile; ft < endTile; ft++)
             {
                 ref T a = ref Unsafe.Add(ref dzp, ft * GradientTileFilters * paddedPositions);
                 for (int pt = 0; pt < offsetTiles; pt++)
@@ -257,7 +264,7 @@ internal static class DirectConvolution
             }
         }
 
-        for (int filter = 0; filter < filters; filter++)
+        for (int filter = firstTile * GradientTileFilters; filter < Math.Min(filters, endTile * GradientTileFilters); filter++)
         {
             for (int p = 0; p < window; p++)
             {
