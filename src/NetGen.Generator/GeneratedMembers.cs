@@ -20,7 +20,7 @@ internal static class GeneratedMembers
     public static readonly HashSet<string> PublicValues = new()
     {
         "InputSize", "OutputSize", "ParameterCount", "Parameters", "Gradients", "OptimizerState", "OptimizerStep", "LearningRate", "Architecture",
-        "Predictor",
+        "Predictor", "Buffers", "BatchesTracked", "RandomState",
     };
 
     /// <summary>The private fields and methods of the generated implementation.</summary>
@@ -29,10 +29,11 @@ internal static class GeneratedMembers
         "_parameters", "_gradients", "_optimizerState", "_optimizerStep", "_learningRate", "_rowCapacity", "_gradientsClean", "_convolutionScratch",
         "DrawInitialParameters", "RunForward", "RunBackward", "RunBackwardAndDescend", "RunLanes", "TrainFused",
         "AccumulateGradientsCore", "ComputeOutputLoss", "ApplyUpdate", "EnsureRowCapacity", "ForwardPass",
+        "_buffers", "_batchesTracked", "_randomState", "_randomDraw", "CommitTrainingCall", "InitialBuffers", "InitialRandomState",
     };
 
     /// <summary>The per-layer buffers and geometries, <c>_layer{index}Outputs</c> and the like.</summary>
-    private static readonly Regex LayerBuffer = new(@"^_layer[0-9]+(Outputs|Gradients|Logits|PreActivations|Argmax|Geometry)$", RegexOptions.CultureInvariant);
+    private static readonly Regex LayerBuffer = new(@"^_layer[0-9]+(Outputs|Gradients|Logits|PreActivations|Argmax|Geometry|Mean|Variance|InverseStd|Mask)$", RegexOptions.CultureInvariant);
 
     /// <summary>Whether a member named <paramref name="name"/> collides with generated code; <paramref name="isMethod"/> methods may overload the public ones.</summary>
     public static bool Collides(string name, bool isMethod, IEnumerable<string> customActivations)

@@ -134,15 +134,15 @@ public sealed partial class NetworkGenerator
         }
 
         /// <summary>
-        /// The refusal of a training call in which a BatchNorm layer over a flat input would see one sample: one value per
-        /// feature leaves nothing to normalise (PyTorch refuses it too). Nothing when every BatchNorm has several positions.
+        /// The refusal of a training call in which a BatchNorm layer would see one value per channel (one sample after a
+        /// flat layer): the runtime decides from the architecture, where the rule is written once for the network and
+        /// for Fit.
         /// </summary>
         private static void EmitBatchStatisticsCheck(SourceWriter writer, NetworkPlan plan, string samples, string parameter)
         {
-            if (plan.BatchNormsOverSamples.FirstOrDefault() is { } layer)
+            if (plan.BatchNormCount > 0)
             {
-                writer.WriteLine(
-                    $"{Arguments}.RequireBatchStatistics({samples}, {plan.NameOf}, {Int(layer.Index)}, {Int(layer.Channels)}, nameof({parameter}));");
+                writer.WriteLine($"{Arguments}.RequireBatchStatistics({samples}, Architecture, nameof({parameter}));");
             }
         }
 
@@ -152,6 +152,19 @@ public sealed partial class NetworkGenerator
             if (plan.UsesDropout)
             {
                 writer.WriteLine("global::System.Array.Copy(_randomState, _randomDraw, 4); // the call draws its masks from here");
+            }
+        }
+
+        /// <summary>
+        /// Before a training call's update in a network with BatchNorm: each layer's batch statistics finite, which the
+        /// running statistics would keep (StepGuard.RequireFiniteStatistics refuses the update otherwise).
+        /// </summary>
+        private static void EmitStatisticsCheck(SourceWriter writer, NetworkPlan plan)
+        {
+            foreach (BatchNormLayerSpec batchNorm in plan.BatchNorms)
+            {
+                string prefix = "_layer" + Int(batchNorm.Index);
+                writer.WriteLine($"global::NetGen.StepGuard.RequireFiniteStatistics<{plan.T}>({prefix}Mean, {prefix}Variance, _gradients, Architecture, {Int(batchNorm.Index)});");
             }
         }
 
@@ -259,6 +272,12 @@ public sealed partial class NetworkGenerator
                     """);
             }
         }
+
+        /// <summary>What InitializeParameters' summary says beyond the weights and biases, in a network with modes or normalisations.</summary>
+        private static string ModeInitializationDoc(NetworkPlan plan)
+            => (plan.Spec.Layers.Any(layer => layer is BatchNormLayerSpec or LayerNormLayerSpec) ? ", normalisation weights (γ) one" : string.Empty)
+               + (plan.BufferCount > 0 ? "; it also resets the running statistics (mean 0, variance 1) and the batch counts" : string.Empty)
+               + (plan.UsesDropout ? (plan.BufferCount > 0 ? ", and reseeds" : "; it also reseeds") + " the dropout generator from the seed" : string.Empty);
 
         /// <summary>The statements of InitializeParameters beyond the parameters: fresh buffers, no batches tracked, the generator reseeded.</summary>
         private static void EmitModeReset(SourceWriter writer, NetworkPlan plan)

@@ -51,7 +51,7 @@ public sealed partial class NetworkGenerator
             }
 
             EmitGradientUpdate(writer, plan);
-            EmitFiles(writer);
+            EmitFiles(writer, plan);
             EmitForward(writer, plan);
             EmitOutputLoss(writer, plan, labels: false);
             if (spec.Loss == LossKind.CrossEntropy)
@@ -227,7 +227,7 @@ public sealed partial class NetworkGenerator
                 /// <summary>
                 /// Redraws every parameter from <paramref name="seed"/>: each weight by its layer's Init (by default Glorot uniform for
                 /// identity, sigmoid, tanh and softmax layers, He uniform for the ReLU family, with fan-in and fan-out read from the
-                /// weight's shape), biases zero. The same seed always gives the same parameters.
+                /// weight's shape), biases zero{{ModeInitializationDoc(plan)}}. The same seed always gives the same parameters.
                 /// </summary>
                 /// <param name="seed">The seed of the draw.</param>
                 """);
@@ -330,7 +330,7 @@ public sealed partial class NetworkGenerator
             writer.WriteBlock($$"""
                 /// <summary>
                 /// One optimizer step on one sample: forward, backward and update. Checks shapes and labels but does not scan
-                /// values for NaN or infinity (Fit does); a step whose gradient is not finite is refused and changes nothing.
+                /// values for NaN or infinity (Fit does); a step whose gradient is not finite is refused and changes nothing.{{(plan.BatchNormCount > 0 ? " A BatchNorm that sees one value per channel (after a flat layer) cannot train on one sample, so there it throws ArgumentException: use TrainBatch." : string.Empty)}}
                 /// </summary>
                 /// <param name="input">The sample's <see cref="InputSize"/> values.</param>
                 /// <param name="{{target}}">{{(labels ? "The sample's class, as a span of one label." : "The sample's <see cref=\"OutputSize\"/> targets.")}}</param>
@@ -358,6 +358,7 @@ public sealed partial class NetworkGenerator
             }
 
             writer.WriteLine($"{t} loss = AccumulateGradientsCore(input, {target}, 1);");
+            EmitStatisticsCheck(writer, plan);
             writer.WriteLine("ApplyUpdate(1);");
             EmitCommit(writer, plan, "1");
             writer.WriteLine("return loss;");
@@ -392,6 +393,7 @@ public sealed partial class NetworkGenerator
             }
 
             writer.WriteLine($"{t} loss = AccumulateGradientsCore(inputs, {targets}, samples);");
+            EmitStatisticsCheck(writer, plan);
             writer.WriteLine("ApplyUpdate(samples);");
             EmitCommit(writer, plan, "samples");
             writer.WriteLine("return loss / samples;");
@@ -399,7 +401,7 @@ public sealed partial class NetworkGenerator
             writer.WriteBlock($$"""
 
                 /// <summary>
-                /// Adds the gradient of the summed loss over a batch into <see cref="Gradients"/>, without updating. With
+                /// Adds the gradient of the summed loss over a batch into <see cref="Gradients"/>, without updating{{(plan.HasModes ? " the parameters (a training call all the same: it updates the running statistics, the batch counts and the dropout generator, as a PyTorch forward pass in training mode does)" : string.Empty)}}. With
                 /// <see cref="ApplyGradients"/> this runs full-batch descent over data larger than one call.
                 /// </summary>
                 /// <param name="inputs">The samples, <see cref="InputSize"/> values each.</param>
@@ -560,28 +562,32 @@ public sealed partial class NetworkGenerator
             writer.WriteLine();
         }
 
-        private static void EmitFiles(SourceWriter writer)
+        private static void EmitFiles(SourceWriter writer, NetworkPlan plan)
         {
-            writer.WriteBlock("""
-                /// <summary>Writes the parameters as safetensors: each tensor of <see cref="Architecture"/> as <c>layers.{i}.{name}</c> (a dense layer's <c>weight</c> [units, inputs], then its <c>bias</c>).</summary>
+            // What the files hold beyond the parameters and the optimizer, in a network that has it.
+            string buffers = plan.BufferCount > 0 ? ", BatchNorm's running statistics and batch counts" : string.Empty;
+            string generator = plan.UsesDropout ? ", the dropout generator" : string.Empty;
+            string opset = plan.Spec.Layers.Any(layer => layer is LayerNormLayerSpec) ? "opset 17, for LayerNormalization" : "opset 13";
+            writer.WriteBlock($$"""
+                /// <summary>Writes the parameters{{buffers}} as safetensors: each tensor of <see cref="Architecture"/> as <c>layers.{i}.{name}</c> (a dense layer's <c>weight</c> [units, inputs], then its <c>bias</c>).</summary>
                 /// <param name="stream">The stream to write to.</param>
                 public void Save(global::System.IO.Stream stream) => global::NetGen.NetworkFiles.Save(this, stream);
 
-                /// <summary>Writes the parameters as safetensors to <paramref name="path"/>, atomically: the previous file survives any failure.</summary>
+                /// <summary>Writes the parameters{{buffers}} as safetensors to <paramref name="path"/>, atomically: the previous file survives any failure.</summary>
                 /// <param name="path">The file to write.</param>
                 public void Save(string path) => global::NetGen.NetworkFiles.Save(this, path);
 
-                /// <summary>Reads parameters saved by <see cref="Save(global::System.IO.Stream)"/> or by any safetensors writer, after validating the whole file.</summary>
+                /// <summary>Reads parameters{{buffers}} saved by <see cref="Save(global::System.IO.Stream)"/> or by any safetensors writer, after validating the whole file.</summary>
                 /// <param name="stream">The stream to read.</param>
                 /// <exception cref="global::NetGen.NetGenFormatException">The file is malformed or made for another network; nothing changed.</exception>
                 public void Load(global::System.IO.Stream stream) => global::NetGen.NetworkFiles.Load(this, stream);
 
-                /// <summary>Reads parameters from a safetensors file, after validating all of it.</summary>
+                /// <summary>Reads parameters{{buffers}} from a safetensors file, after validating all of it.</summary>
                 /// <param name="path">The file to read.</param>
                 /// <exception cref="global::NetGen.NetGenFormatException">The file is malformed or made for another network; nothing changed.</exception>
                 public void Load(string path) => global::NetGen.NetworkFiles.Load(this, path);
 
-                /// <summary>Writes parameters, optimizer state and <paramref name="epochsCompleted"/>, to resume training exactly.</summary>
+                /// <summary>Writes parameters{{buffers}}{{generator}}, optimizer state and <paramref name="epochsCompleted"/>, to resume training exactly.</summary>
                 /// <param name="stream">The stream to write to.</param>
                 /// <param name="epochsCompleted">The epochs trained so far; pass it back as TrainingOptions.InitialEpoch.</param>
                 public void SaveCheckpoint(global::System.IO.Stream stream, int epochsCompleted) => global::NetGen.NetworkFiles.SaveCheckpoint(this, stream, epochsCompleted);
@@ -591,17 +597,17 @@ public sealed partial class NetworkGenerator
                 /// <param name="epochsCompleted">The epochs trained so far; pass it back as TrainingOptions.InitialEpoch.</param>
                 public void SaveCheckpoint(string path, int epochsCompleted) => global::NetGen.NetworkFiles.SaveCheckpoint(this, path, epochsCompleted);
 
-                /// <summary>Restores parameters, optimizer state and step count from a checkpoint.</summary>
+                /// <summary>Restores parameters{{buffers}}{{generator}}, optimizer state and step count from a checkpoint.</summary>
                 /// <param name="stream">The stream to read.</param>
                 /// <returns>The epochs the checkpoint had completed.</returns>
                 public int LoadCheckpoint(global::System.IO.Stream stream) => global::NetGen.NetworkFiles.LoadCheckpoint(this, stream);
 
-                /// <summary>Restores parameters, optimizer state and step count from a checkpoint file.</summary>
+                /// <summary>Restores parameters{{buffers}}{{generator}}, optimizer state and step count from a checkpoint file.</summary>
                 /// <param name="path">The file to read.</param>
                 /// <returns>The epochs the checkpoint had completed.</returns>
                 public int LoadCheckpoint(string path) => global::NetGen.NetworkFiles.LoadCheckpoint(this, path);
 
-                /// <summary>Writes the inference graph as an ONNX model (opset 13): input "input" [batch, …the input shape], output "output" [batch, OutputSize].</summary>
+                /// <summary>Writes the inference graph as an ONNX model ({{opset}}): input "input" [batch, …the input shape], output "output" [batch, OutputSize].</summary>
                 /// <param name="stream">The stream to write to.</param>
                 public void ExportOnnx(global::System.IO.Stream stream) => global::NetGen.OnnxExport.Export(this, stream);
 
@@ -788,7 +794,8 @@ public sealed partial class NetworkGenerator
                 LayerPlan layer = plan.Layers[index];
                 writer.WriteLine();
                 writer.WriteLine($"// Layer {Int(index)}: {NetworkPlan.DescribeLayer(layer.Layer)}, backward{(layer.IsUnrolled ? ", unrolled" : string.Empty)}");
-                LayerPlan? below = index > 0 ? plan.Layers[index - 1] : null;
+                // ∂loss/∂(its input) is handed down only to a layer that has parameters at or below it.
+                LayerPlan? below = plan.HandsGradientDown(index) ? plan.Layers[index - 1] : null;
                 switch (layer.Layer)
                 {
                     case DenseLayerSpec dense:

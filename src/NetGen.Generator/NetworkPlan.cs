@@ -98,11 +98,13 @@ internal sealed class NetworkPlan
         Layers = layers;
         // Lanes hold only Dense layers with a bias (IsUnrolled implies Dense) and built-in activations.
         RunsInLanes = layers.All(layer => layer.IsUnrolled && layer.Layer is DenseLayerSpec { HasBias: true } && layer.Layer.Activation.Custom is null);
-        // Not with a custom activation: the fused step checks its inputs and loss before the weights change, and a
-        // custom derivative can be infinite where its function is finite.
+        // Not with a custom activation or a normalisation: the fused step checks its inputs and loss before the weights
+        // change, and a finite loss no longer implies a finite gradient when a custom derivative can be infinite where its
+        // function is finite, or when a normalisation keeps the loss finite whatever its input while scaling the gradient
+        // by up to 1/√ε.
         FusesSgd = spec.Optimizer is SgdSpec { Momentum: 0, GradientClipNorm: <= 0 }
             && layers.Any(layer => layer.Layer is DenseLayerSpec && !layer.IsUnrolled)
-            && layers.All(layer => layer.Layer.Activation.Custom is null);
+            && layers.All(layer => layer.Layer.Activation.Custom is null && layer.Layer is not (BatchNormLayerSpec or LayerNormLayerSpec));
     }
 
     public NetworkSpec Spec { get; }
@@ -132,8 +134,11 @@ internal sealed class NetworkPlan
     /// </summary>
     public bool TrainsInOnePass => BatchNormCount > 0;
 
-    /// <summary>The BatchNorm layers whose channels have one position each (after a flat layer): a training call needs two samples.</summary>
-    public IEnumerable<BatchNormLayerSpec> BatchNormsOverSamples => BatchNorms.Where(layer => layer.Positions == 1);
+    /// <summary>
+    /// Whether layer <paramref name="index"/>'s backward pass hands ∂loss/∂(its input) down: only when a layer below it
+    /// has parameters, so that Dropout or a pool first in the network costs no input-gradient product.
+    /// </summary>
+    public bool HandsGradientDown(int index) => Layers.Take(index).Any(layer => layer.Layer.Tensors.Count > 0);
 
     /// <summary>The per-channel statistics arrays of the BatchNorm layers, with their lengths.</summary>
     public IEnumerable<KeyValuePair<string, int>> Statistics => _statistics;

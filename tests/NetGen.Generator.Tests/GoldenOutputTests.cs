@@ -125,7 +125,7 @@ public sealed class GoldenOutputTests
         public partial class NormNet { }
         """);
 
-    /// <summary>BatchNorm over the features of a Dense layer without bias (two samples per training call), Dropout first, and fused SGD.</summary>
+    /// <summary>BatchNorm over the features of a Dense layer without bias (two samples per training call), Dropout first (no input gradient), and SGD, which a normalisation keeps unfused.</summary>
     [Fact]
     public void Batch_normalised_dense_network_generates_the_reviewed_source() => VerifyGolden("DenseNormNet", """
         [Network(Inputs = 40, Precision = Precision.Double)]

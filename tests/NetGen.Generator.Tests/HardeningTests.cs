@@ -116,6 +116,13 @@ public sealed class HardeningTests
     [InlineData("public int InputSize => 3;")]
     [InlineData("private void RunForward() { }")]
     [InlineData("public int Predict;")]
+    [InlineData("public int Buffers => 0;")]
+    [InlineData("public long[] BatchesTracked = new long[1];")]
+    [InlineData("public ulong RandomState;")]
+    [InlineData("private long[] _batchesTracked;")]
+    [InlineData("private void CommitTrainingCall() { }")]
+    [InlineData("private float[] _layer1Mean;")]
+    [InlineData("private float[] _layer3Mask;")]
     public void A_user_member_with_a_generated_name_is_reported_at_the_member(string member)
     {
         string declaration = $"[Network(Inputs = 2)][Dense(1)] public partial class Net {{ {member} }}";

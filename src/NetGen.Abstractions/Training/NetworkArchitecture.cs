@@ -274,6 +274,28 @@ public sealed class NetworkArchitecture
     /// <summary>The number of BatchNorm layers: the length of <see cref="INetwork{T}.BatchesTracked"/>.</summary>
     public int BatchNormCount => Layers.Count(layer => layer.Kind == LayerKind.BatchNorm);
 
+    /// <summary>
+    /// The first BatchNorm layer that sees one value per channel in each sample (after a flat layer, or after a
+    /// convolution with a 1 × 1 output), or −1 for none. Such a layer normalises each channel over the samples of a
+    /// training call, so a training call of one sample leaves it nothing to normalise: the generated training members
+    /// refuse it, and Fit never makes it.
+    /// </summary>
+    public int SingleValueBatchNormLayer
+    {
+        get
+        {
+            for (int i = 0; i < Layers.Count; i++)
+            {
+                if (Layers[i].Kind == LayerKind.BatchNorm && Layers[i].Inputs == Layers[i].InputShape[0])
+                {
+                    return i;
+                }
+            }
+
+            return -1;
+        }
+    }
+
     /// <summary>Whether a Dropout layer draws masks, so that <see cref="INetwork{T}.RandomState"/> holds a generator's state.</summary>
     public bool HasDropout => Layers.Any(layer => layer.Kind == LayerKind.Dropout);
 

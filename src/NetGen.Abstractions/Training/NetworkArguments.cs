@@ -102,17 +102,21 @@ public static class NetworkArguments
     }
 
     /// <summary>
-    /// Checks that a training call gives a BatchNorm layer over a flat input (one position per feature) at least two
-    /// samples: over one sample each feature has one value, nothing to normalise, and PyTorch refuses it too.
+    /// Checks that a training call of <paramref name="samples"/> gives every BatchNorm layer at least two values per
+    /// channel: a layer that sees one value per channel in a sample (<see cref="NetworkArchitecture.SingleValueBatchNormLayer"/>)
+    /// needs two samples, and PyTorch refuses such a call too.
     /// </summary>
-    public static void RequireBatchStatistics(int samples, string network, int layer, int features, string parameterName)
+    public static void RequireBatchStatistics(int samples, NetworkArchitecture architecture, string parameterName)
     {
-        if (samples < 2)
+        ArgumentNullException.ThrowIfNull(architecture);
+        int layer = architecture.SingleValueBatchNormLayer;
+        if (samples < 2 && layer >= 0)
         {
+            int channels = architecture.Layers[layer].InputShape[0];
             throw new ArgumentException(
-                $"{parameterName} holds {samples} sample; layer {layer} of {network}, a BatchNorm over {features} features, normalises each feature over the " +
-                "samples of a training call, so it needs at least 2. Train on batches of two or more (Fit joins a trailing one-sample batch to the one before), " +
-                "or use LayerNorm, which normalises each sample on its own.",
+                $"{parameterName} holds {samples} sample; layer {layer} of {architecture.Name}, a BatchNorm over {channels} {(architecture.Layers[layer].InputShape.Count == 1 ? "features" : "channels of one value each")}, " +
+                "normalises each of them over the samples of a training call, so it needs at least 2. Train on batches of two or more (Fit joins a trailing " +
+                "one-sample batch to the one before), or use LayerNorm, which normalises each sample on its own.",
                 parameterName);
         }
     }

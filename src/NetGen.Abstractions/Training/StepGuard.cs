@@ -121,6 +121,33 @@ public static class StepGuard
         }
     }
 
+    /// <summary>
+    /// The check a training call of a network with BatchNorm makes before its update: the batch mean and variance of
+    /// BatchNorm layer <paramref name="layer"/> are finite, since the running statistics would keep them. Activations
+    /// that are finite but huge can overflow the variance while the loss stays finite (a channel of infinite variance
+    /// normalises to 0). Otherwise clears <paramref name="gradients"/> and throws <see cref="NonFiniteUpdateException"/>.
+    /// </summary>
+    public static void RequireFiniteStatistics<T>(ReadOnlySpan<T> mean, ReadOnlySpan<T> variance, Span<T> gradients, NetworkArchitecture architecture, int layer)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (AllFinite(mean) && AllFinite(variance))
+        {
+            return;
+        }
+
+        ArgumentNullException.ThrowIfNull(architecture);
+        bool meanFails = !AllFinite(mean);
+        ReadOnlySpan<T> failing = meanFails ? mean : variance;
+        int channel = FirstNonFinite(failing);
+        gradients.Clear();
+        string tensor = $"layers.{layer.ToString(System.Globalization.CultureInfo.InvariantCulture)}.{(meanFails ? "running_mean" : "running_var")}";
+        throw new NonFiniteUpdateException(
+            $"{architecture.Name}: the batch {(meanFails ? "mean" : "variance")} of channel {channel} of layer {layer}, a BatchNorm, is {failing[channel]}, so the update was not applied " +
+            "(parameters, optimizer state and running statistics are unchanged, the gradient is cleared). The activations entering it overflow; check the data's scale, or lower the learning rate.",
+            tensor,
+            channel);
+    }
+
     private static int FirstNonFinite<T>(ReadOnlySpan<T> values) where T : unmanaged, IFloatingPointIeee754<T>
     {
         for (int i = 0; i < values.Length; i++)

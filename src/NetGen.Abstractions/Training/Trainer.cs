@@ -31,12 +31,13 @@ public static class Trainer
     /// changes nothing. The per-step members (<c>TrainStep</c>, <c>TrainBatch</c>) do not scan.
     /// <para>
     /// A network with a BatchNorm layer trains on each batch in one <c>TrainBatch</c> call (the batch's statistics
-    /// cover all of it, and its running statistics update once per batch), and never on a batch of one sample: a
+    /// cover all of it, and its running statistics update once per batch). When a BatchNorm sees one value per channel
+    /// (<see cref="NetworkArchitecture.SingleValueBatchNormLayer"/>), Fit never gives it a batch of one sample: a
     /// trailing batch of one sample joins the batch before it (BatchSize 32 on 65 samples gives batches of 32 and 33),
     /// and a training set of one sample, or BatchSize 1, is refused with an <see cref="ArgumentException"/> naming the
-    /// layer. Validation and the reported losses are measured in evaluation mode (<c>ComputeLoss</c>,
-    /// <c>PredictBatch</c>), with the running statistics and without dropout. Fit does not reseed the dropout
-    /// generator: the masks continue from <see cref="INetwork{T}.RandomState"/>.
+    /// layer. Validation is measured in evaluation mode (<c>ComputeLoss</c>, <c>PredictBatch</c>), with the running
+    /// statistics and without dropout; the training loss each epoch reports is the training batches' own, in training
+    /// mode. Fit does not reseed the dropout generator: the masks continue from <see cref="INetwork{T}.RandomState"/>.
     /// </para>
     /// </remarks>
     /// <param name="network">The network to train.</param>
@@ -299,24 +300,18 @@ public static class Trainer
     }
 
     /// <summary>
-    /// A BatchNorm layer normalises with the statistics of its batch, which one sample (one value per channel after a
-    /// Dense layer) cannot give, and PyTorch refuses such a call. Fit's batches for such a network always hold two
-    /// samples or more: a trailing single sample joins the batch before it, and what cannot be split so is refused here,
-    /// before anything changes.
+    /// A BatchNorm layer normalises with the statistics of its batch, which one sample cannot give when the layer sees
+    /// one value per channel (after a flat layer), and PyTorch refuses such a call. Fit's batches for such a network
+    /// always hold two samples or more: a trailing single sample joins the batch before it, and what cannot be split so
+    /// is refused here, before anything changes.
     /// </summary>
     private static void RequireBatchesForBatchNorm<T>(INetwork<T> network, int trainingSamples, TrainingOptions options)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        NetworkArchitecture architecture = network.Architecture;
-        if (architecture.BatchNormCount == 0)
+        int layer = network.Architecture.SingleValueBatchNormLayer;
+        if (layer < 0)
         {
             return;
-        }
-
-        int layer = 0;
-        while (architecture.Layers[layer].Kind != LayerKind.BatchNorm)
-        {
-            layer++;
         }
 
         string name = network.GetType().Name;
@@ -324,14 +319,14 @@ public static class Trainer
         {
             string held = options.ValidationSplit > 0 ? " after the ValidationSplit holds the rest out" : string.Empty;
             throw new ArgumentException(
-                $"{name}'s layer {layer} is a BatchNorm layer, which normalises each training batch with that batch's own statistics and cannot train on a single sample; Fit has {trainingSamples} sample to train on{held}. Give at least two.",
+                $"{name}'s layer {layer} is a BatchNorm layer with one value per channel, which normalises each training batch with that batch's own statistics and cannot train on a single sample; Fit has {trainingSamples} sample to train on{held}. Give at least two.",
                 "inputs");
         }
 
         if (options.BatchSize == 1)
         {
             throw new ArgumentException(
-                $"{name}'s layer {layer} is a BatchNorm layer, which normalises each training batch with that batch's own statistics; BatchSize = 1 would give it one sample at a time. Use a BatchSize of 2 or more, or 0 for the full batch.",
+                $"{name}'s layer {layer} is a BatchNorm layer with one value per channel, which normalises each training batch with that batch's own statistics; BatchSize = 1 would give it one sample at a time. Use a BatchSize of 2 or more, or 0 for the full batch.",
                 nameof(options));
         }
     }
@@ -458,7 +453,7 @@ public static class Trainer
         private readonly INetwork<T> _network;
         private readonly T[] _inputs, _targets;
         private readonly int _samples, _batchSize, _rowsPerPass;
-        private readonly bool _wholeBatches;
+        private readonly bool _wholeBatches, _joinsSingleSamples;
         private readonly TrainingOptions _options;
         private readonly int[] _order;
         private readonly T[] _stagedInputs, _stagedTargets;
@@ -473,9 +468,10 @@ public static class Trainer
             _options = options;
             _batchSize = options.BatchSize == 0 ? samples : Math.Min(options.BatchSize, samples);
 
-            // BatchNorm's statistics cover the whole batch: such a network gets each batch, a trailing sample joined to
-            // the last one included, in one TrainBatch call.
+            // BatchNorm's statistics cover the whole batch: such a network gets each batch in one TrainBatch call, and
+            // one with a BatchNorm of one value per channel never a batch of one sample (a trailing one joins the last).
             _wholeBatches = network.Architecture.BatchNormCount > 0;
+            _joinsSingleSamples = network.Architecture.SingleValueBatchNormLayer >= 0;
             _rowsPerPass = _wholeBatches ? Math.Min(_batchSize + 1, samples) : Math.Min(_batchSize, MaxRowsPerPass);
             _order = options.Shuffle ? new int[samples] : Array.Empty<int>(); // filled by EpochOrder each epoch
 
@@ -577,12 +573,12 @@ public static class Trainer
 
         /// <summary>
         /// Where the batch that begins at <paramref name="batchStart"/> ends: BatchSize samples on, or at the end of the
-        /// data; for a network with BatchNorm, a single sample left after it joins it.
+        /// data; for a network with a BatchNorm of one value per channel, a single sample left after it joins it.
         /// </summary>
         private int BatchEnd(int batchStart)
         {
             int batchEnd = Math.Min(batchStart + _batchSize, _samples);
-            return _wholeBatches && _samples - batchEnd == 1 ? _samples : batchEnd;
+            return _joinsSingleSamples && _samples - batchEnd == 1 ? _samples : batchEnd;
         }
 
         /// <summary>Samples [first, first + rows) in the epoch's order: copied into the staging buffers when shuffling, else slices of the data.</summary>

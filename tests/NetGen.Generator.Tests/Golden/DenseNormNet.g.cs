@@ -53,10 +53,6 @@ namespace Demo
         private readonly ulong[] _randomState = InitialRandomState(global::NetGen.ParameterInitializer.DefaultSeed);
         private readonly ulong[] _randomDraw = new ulong[4];
 
-        // Whether _gradients is known to hold only zeros. Then TrainStep and TrainBatch apply plain SGD to the weights
-        // of the kernel layers straight from the batch (DenseKernels.SgdWeightStep): their gradient is never stored.
-        private bool _gradientsClean = true;
-
         /// <summary>
         /// Every weight and bias in one flat span: for each layer in turn, its tensors row-major in PyTorch's layout (a
         /// dense layer's weight [units × inputs] as nn.Linear's, then its bias), where <see cref="Architecture"/>'s tensor
@@ -65,14 +61,7 @@ namespace Demo
         public global::System.Span<double> Parameters => _parameters;
 
         /// <summary>The gradient accumulated since the last update, laid out as <see cref="Parameters"/>.</summary>
-        public global::System.Span<double> Gradients
-        {
-            get
-            {
-                _gradientsClean = false; // the caller may write into it
-                return _gradients;
-            }
-        }
+        public global::System.Span<double> Gradients => _gradients;
 
         /// <summary>
         /// The optimizer's state: none, since plain SGD keeps no state.
@@ -139,7 +128,7 @@ namespace Demo
         /// <summary>
         /// Redraws every parameter from <paramref name="seed"/>: each weight by its layer's Init (by default Glorot uniform for
         /// identity, sigmoid, tanh and softmax layers, He uniform for the ReLU family, with fan-in and fan-out read from the
-        /// weight's shape), biases zero. The same seed always gives the same parameters.
+        /// weight's shape), biases zero, normalisation weights (γ) one; it also resets the running statistics (mean 0, variance 1) and the batch counts, and reseeds the dropout generator from the seed. The same seed always gives the same parameters.
         /// </summary>
         /// <param name="seed">The seed of the draw.</param>
         public void InitializeParameters(int seed)
@@ -201,7 +190,7 @@ namespace Demo
 
         /// <summary>
         /// One optimizer step on one sample: forward, backward and update. Checks shapes and labels but does not scan
-        /// values for NaN or infinity (Fit does); a step whose gradient is not finite is refused and changes nothing.
+        /// values for NaN or infinity (Fit does); a step whose gradient is not finite is refused and changes nothing. A BatchNorm that sees one value per channel (after a flat layer) cannot train on one sample, so there it throws ArgumentException: use TrainBatch.
         /// </summary>
         /// <param name="input">The sample's <see cref="InputSize"/> values.</param>
         /// <param name="target">The sample's <see cref="OutputSize"/> targets.</param>
@@ -211,13 +200,9 @@ namespace Demo
         {
             global::NetGen.NetworkArguments.RequireSample(input.Length, InputSize, "DenseNormNet", nameof(InputSize), nameof(input));
             global::NetGen.NetworkArguments.RequireSample(target.Length, OutputSize, "DenseNormNet", nameof(OutputSize), nameof(target));
-            global::NetGen.NetworkArguments.RequireBatchStatistics(1, "DenseNormNet", 2, 12, nameof(input));
-            if (_gradientsClean)
-            {
-                return TrainFused(input, target, 1);
-            }
-
+            global::NetGen.NetworkArguments.RequireBatchStatistics(1, Architecture, nameof(input));
             double loss = AccumulateGradientsCore(input, target, 1);
+            global::NetGen.StepGuard.RequireFiniteStatistics<double>(_layer2Mean, _layer2Variance, _gradients, Architecture, 2);
             ApplyUpdate(1);
             CommitTrainingCall(1);
             return loss;
@@ -235,20 +220,16 @@ namespace Demo
         {
             int samples = global::NetGen.NetworkArguments.SampleCount(inputs.Length, InputSize, "DenseNormNet", nameof(inputs));
             global::NetGen.NetworkArguments.RequireRows(targets.Length, samples, OutputSize, "DenseNormNet", nameof(targets));
-            global::NetGen.NetworkArguments.RequireBatchStatistics(samples, "DenseNormNet", 2, 12, nameof(inputs));
-            if (_gradientsClean)
-            {
-                return TrainFused(inputs, targets, samples) / samples;
-            }
-
+            global::NetGen.NetworkArguments.RequireBatchStatistics(samples, Architecture, nameof(inputs));
             double loss = AccumulateGradientsCore(inputs, targets, samples);
+            global::NetGen.StepGuard.RequireFiniteStatistics<double>(_layer2Mean, _layer2Variance, _gradients, Architecture, 2);
             ApplyUpdate(samples);
             CommitTrainingCall(samples);
             return loss / samples;
         }
 
         /// <summary>
-        /// Adds the gradient of the summed loss over a batch into <see cref="Gradients"/>, without updating. With
+        /// Adds the gradient of the summed loss over a batch into <see cref="Gradients"/>, without updating the parameters (a training call all the same: it updates the running statistics, the batch counts and the dropout generator, as a PyTorch forward pass in training mode does). With
         /// <see cref="ApplyGradients"/> this runs full-batch descent over data larger than one call.
         /// </summary>
         /// <param name="inputs">The samples, <see cref="InputSize"/> values each.</param>
@@ -258,8 +239,7 @@ namespace Demo
         {
             int samples = global::NetGen.NetworkArguments.SampleCount(inputs.Length, InputSize, "DenseNormNet", nameof(inputs));
             global::NetGen.NetworkArguments.RequireRows(targets.Length, samples, OutputSize, "DenseNormNet", nameof(targets));
-            global::NetGen.NetworkArguments.RequireBatchStatistics(samples, "DenseNormNet", 2, 12, nameof(inputs));
-            _gradientsClean = false;
+            global::NetGen.NetworkArguments.RequireBatchStatistics(samples, Architecture, nameof(inputs));
             double loss = AccumulateGradientsCore(inputs, targets, samples);
             CommitTrainingCall(samples);
             return loss;
@@ -297,21 +277,6 @@ namespace Demo
             return loss;
         }
 
-        // One pass with a clean gradient: forward, loss, then backward with the
-        // SGD step fused into the weight products (RunBackwardAndDescend), once the inputs and the loss are known to
-        // be finite (the weights change before a gradient could be checked). Returns the summed loss.
-        private double TrainFused(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> targets, int samples)
-        {
-            global::System.Array.Copy(_randomState, _randomDraw, 4); // the call draws its masks from here
-            EnsureRowCapacity(samples);
-            RunForward(inputs, samples, training: true);
-            double loss = ComputeOutputLoss(targets, samples, withGradient: true);
-            global::NetGen.StepGuard.RequireFiniteStep<double>(inputs, loss, Architecture);
-            RunBackwardAndDescend(inputs, samples);
-            CommitTrainingCall(samples);
-            return loss;
-        }
-
         /// <summary>One optimizer step with <see cref="Gradients"/> divided by <paramref name="sampleCount"/>, then zeroes the gradients.</summary>
         /// <param name="sampleCount">The number of samples the gradient was accumulated over; at least 1.</param>
         public void ApplyGradients(int sampleCount)
@@ -321,11 +286,7 @@ namespace Demo
         }
 
         /// <summary>Sets every accumulated gradient to zero.</summary>
-        public void ZeroGradients()
-        {
-            global::System.Array.Clear(_gradients, 0, _gradients.Length);
-            _gradientsClean = true;
-        }
+        public void ZeroGradients() => global::System.Array.Clear(_gradients, 0, _gradients.Length);
 
         /// <summary>
         /// Trains for <see cref="global::NetGen.TrainingOptions.Epochs"/> epochs of batch, stochastic or mini-batch gradient
@@ -362,28 +323,27 @@ namespace Demo
             double scale = 1d / sampleCount;
             _optimizerStep++;
             global::NetGen.Kernels.OptimizerKernels.Sgd<double>(_parameters, _gradients, (double)_learningRate, 0d, scale);
-            _gradientsClean = true;
         }
 
-        /// <summary>Writes the parameters as safetensors: each tensor of <see cref="Architecture"/> as <c>layers.{i}.{name}</c> (a dense layer's <c>weight</c> [units, inputs], then its <c>bias</c>).</summary>
+        /// <summary>Writes the parameters, BatchNorm's running statistics and batch counts as safetensors: each tensor of <see cref="Architecture"/> as <c>layers.{i}.{name}</c> (a dense layer's <c>weight</c> [units, inputs], then its <c>bias</c>).</summary>
         /// <param name="stream">The stream to write to.</param>
         public void Save(global::System.IO.Stream stream) => global::NetGen.NetworkFiles.Save(this, stream);
 
-        /// <summary>Writes the parameters as safetensors to <paramref name="path"/>, atomically: the previous file survives any failure.</summary>
+        /// <summary>Writes the parameters, BatchNorm's running statistics and batch counts as safetensors to <paramref name="path"/>, atomically: the previous file survives any failure.</summary>
         /// <param name="path">The file to write.</param>
         public void Save(string path) => global::NetGen.NetworkFiles.Save(this, path);
 
-        /// <summary>Reads parameters saved by <see cref="Save(global::System.IO.Stream)"/> or by any safetensors writer, after validating the whole file.</summary>
+        /// <summary>Reads parameters, BatchNorm's running statistics and batch counts saved by <see cref="Save(global::System.IO.Stream)"/> or by any safetensors writer, after validating the whole file.</summary>
         /// <param name="stream">The stream to read.</param>
         /// <exception cref="global::NetGen.NetGenFormatException">The file is malformed or made for another network; nothing changed.</exception>
         public void Load(global::System.IO.Stream stream) => global::NetGen.NetworkFiles.Load(this, stream);
 
-        /// <summary>Reads parameters from a safetensors file, after validating all of it.</summary>
+        /// <summary>Reads parameters, BatchNorm's running statistics and batch counts from a safetensors file, after validating all of it.</summary>
         /// <param name="path">The file to read.</param>
         /// <exception cref="global::NetGen.NetGenFormatException">The file is malformed or made for another network; nothing changed.</exception>
         public void Load(string path) => global::NetGen.NetworkFiles.Load(this, path);
 
-        /// <summary>Writes parameters, optimizer state and <paramref name="epochsCompleted"/>, to resume training exactly.</summary>
+        /// <summary>Writes parameters, BatchNorm's running statistics and batch counts, the dropout generator, optimizer state and <paramref name="epochsCompleted"/>, to resume training exactly.</summary>
         /// <param name="stream">The stream to write to.</param>
         /// <param name="epochsCompleted">The epochs trained so far; pass it back as TrainingOptions.InitialEpoch.</param>
         public void SaveCheckpoint(global::System.IO.Stream stream, int epochsCompleted) => global::NetGen.NetworkFiles.SaveCheckpoint(this, stream, epochsCompleted);
@@ -393,12 +353,12 @@ namespace Demo
         /// <param name="epochsCompleted">The epochs trained so far; pass it back as TrainingOptions.InitialEpoch.</param>
         public void SaveCheckpoint(string path, int epochsCompleted) => global::NetGen.NetworkFiles.SaveCheckpoint(this, path, epochsCompleted);
 
-        /// <summary>Restores parameters, optimizer state and step count from a checkpoint.</summary>
+        /// <summary>Restores parameters, BatchNorm's running statistics and batch counts, the dropout generator, optimizer state and step count from a checkpoint.</summary>
         /// <param name="stream">The stream to read.</param>
         /// <returns>The epochs the checkpoint had completed.</returns>
         public int LoadCheckpoint(global::System.IO.Stream stream) => global::NetGen.NetworkFiles.LoadCheckpoint(this, stream);
 
-        /// <summary>Restores parameters, optimizer state and step count from a checkpoint file.</summary>
+        /// <summary>Restores parameters, BatchNorm's running statistics and batch counts, the dropout generator, optimizer state and step count from a checkpoint file.</summary>
         /// <param name="path">The file to read.</param>
         /// <returns>The epochs the checkpoint had completed.</returns>
         public int LoadCheckpoint(string path) => global::NetGen.NetworkFiles.LoadCheckpoint(this, path);
@@ -520,7 +480,6 @@ namespace Demo
 
             // Layer 1: Dense 40 → 12, Identity, backward
             global::NetGen.Kernels.DenseKernels.AccumulateParameterGradients<double>(new global::System.Span<double>(_layer1Gradients, 0, rows * 12), new global::System.Span<double>(_layer0Outputs, 0, rows * 40), g.Slice(0, 480), default, rows, 40, 12);
-            global::NetGen.Kernels.DenseKernels.BackpropagateInputs<double>(new global::System.Span<double>(_layer1Gradients, 0, rows * 12), p.Slice(0, 480), new global::System.Span<double>(_layer0Gradients, 0, rows * 40), rows, 40, 12);
 
             // Layer 0: Dropout 40 → 40, backward
             // No parameters, and no layer below to hand a gradient to.
@@ -534,79 +493,6 @@ namespace Demo
             global::NetGen.Kernels.NormalizationKernels.UpdateRunningStatistics<double>(new global::System.Span<double>(_buffers, 0, 12), new global::System.Span<double>(_buffers, 12, 12), _layer2Mean, _layer2Variance, samples, 0.2d);
             _batchesTracked[0]++;
             global::System.Array.Copy(_randomDraw, _randomState, 4);
-        }
-
-        // Backward pass and plain SGD step at once (the gradient must be clean): each kernel layer hands ∂loss/∂x down,
-        // then updates its weights from the batch; biases and unrolled layers accumulate into _gradients and are
-        // updated at the end, which leaves _gradients clean again.
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private void RunBackwardAndDescend(global::System.ReadOnlySpan<double> inputs, int rows)
-        {
-            double scale = 1d / rows;
-            double rate = (double)_learningRate;
-            global::System.ReadOnlySpan<double> p = _parameters;
-            global::System.Span<double> g = _gradients;
-
-            // Layer 3: Dense 12 → 2, Identity, backward, unrolled
-            for (int row = 0; row < rows; row++)
-            {
-                global::System.ReadOnlySpan<double> x = new global::System.ReadOnlySpan<double>(_layer2Outputs, row * 12, 12);
-                global::System.ReadOnlySpan<double> dz = new global::System.ReadOnlySpan<double>(_layer3Gradients, row * 2, 2);
-                g[504] += dz[0] * x[0];
-                g[505] += dz[0] * x[1];
-                g[506] += dz[0] * x[2];
-                g[507] += dz[0] * x[3];
-                g[508] += dz[0] * x[4];
-                g[509] += dz[0] * x[5];
-                g[510] += dz[0] * x[6];
-                g[511] += dz[0] * x[7];
-                g[512] += dz[0] * x[8];
-                g[513] += dz[0] * x[9];
-                g[514] += dz[0] * x[10];
-                g[515] += dz[0] * x[11];
-                g[528] += dz[0];
-                g[516] += dz[1] * x[0];
-                g[517] += dz[1] * x[1];
-                g[518] += dz[1] * x[2];
-                g[519] += dz[1] * x[3];
-                g[520] += dz[1] * x[4];
-                g[521] += dz[1] * x[5];
-                g[522] += dz[1] * x[6];
-                g[523] += dz[1] * x[7];
-                g[524] += dz[1] * x[8];
-                g[525] += dz[1] * x[9];
-                g[526] += dz[1] * x[10];
-                g[527] += dz[1] * x[11];
-                g[529] += dz[1];
-                global::System.Span<double> dx = new global::System.Span<double>(_layer2Gradients, row * 12, 12);
-                dx[0] = dz[0] * p[504] + dz[1] * p[516];
-                dx[1] = dz[0] * p[505] + dz[1] * p[517];
-                dx[2] = dz[0] * p[506] + dz[1] * p[518];
-                dx[3] = dz[0] * p[507] + dz[1] * p[519];
-                dx[4] = dz[0] * p[508] + dz[1] * p[520];
-                dx[5] = dz[0] * p[509] + dz[1] * p[521];
-                dx[6] = dz[0] * p[510] + dz[1] * p[522];
-                dx[7] = dz[0] * p[511] + dz[1] * p[523];
-                dx[8] = dz[0] * p[512] + dz[1] * p[524];
-                dx[9] = dz[0] * p[513] + dz[1] * p[525];
-                dx[10] = dz[0] * p[514] + dz[1] * p[526];
-                dx[11] = dz[0] * p[515] + dz[1] * p[527];
-            }
-
-            // Layer 2: BatchNorm 12 → 12, LeakyReLU, backward
-            global::NetGen.Kernels.ActivationKernels.LeakyReLUBackward<double>(new global::System.Span<double>(_layer2Outputs, 0, rows * 12), new global::System.Span<double>(_layer2Gradients, 0, rows * 12), 0.1d);
-            global::NetGen.Kernels.NormalizationKernels.BatchNormBackward<double>(new global::System.Span<double>(_layer2Gradients, 0, rows * 12), new global::System.Span<double>(_layer1Outputs, 0, rows * 12), p.Slice(480, 12), _layer2Mean, _layer2InverseStd, g.Slice(480, 12), g.Slice(492, 12), new global::System.Span<double>(_layer1Gradients, 0, rows * 12), rows, 12, 1);
-
-            // Layer 1: Dense 40 → 12, Identity, backward
-            global::NetGen.Kernels.DenseKernels.BackpropagateInputs<double>(new global::System.Span<double>(_layer1Gradients, 0, rows * 12), p.Slice(0, 480), new global::System.Span<double>(_layer0Gradients, 0, rows * 40), rows, 40, 12);
-            global::NetGen.Kernels.DenseKernels.SgdWeightStep<double>(new global::System.Span<double>(_layer1Gradients, 0, rows * 12), new global::System.Span<double>(_layer0Outputs, 0, rows * 40), new global::System.Span<double>(_parameters, 0, 480), rows, 40, 12, rate, 0d, scale);
-
-            // Layer 0: Dropout 40 → 40, backward
-            // No parameters, and no layer below to hand a gradient to.
-
-            // SGD on every parameter whose gradient was accumulated: biases and unrolled layers.
-            _optimizerStep++;
-            global::NetGen.Kernels.OptimizerKernels.Sgd<double>(new global::System.Span<double>(_parameters, 480, 50), new global::System.Span<double>(_gradients, 480, 50), rate, 0d, scale);
         }
 
         // Grows the per-sample buffers to hold at least rows samples; they never shrink, so steady training allocates nothing.

@@ -150,7 +150,7 @@ namespace Demo
         /// <summary>
         /// Redraws every parameter from <paramref name="seed"/>: each weight by its layer's Init (by default Glorot uniform for
         /// identity, sigmoid, tanh and softmax layers, He uniform for the ReLU family, with fan-in and fan-out read from the
-        /// weight's shape), biases zero. The same seed always gives the same parameters.
+        /// weight's shape), biases zero, normalisation weights (γ) one; it also resets the running statistics (mean 0, variance 1) and the batch counts, and reseeds the dropout generator from the seed. The same seed always gives the same parameters.
         /// </summary>
         /// <param name="seed">The seed of the draw.</param>
         public void InitializeParameters(int seed)
@@ -212,7 +212,7 @@ namespace Demo
 
         /// <summary>
         /// One optimizer step on one sample: forward, backward and update. Checks shapes and labels but does not scan
-        /// values for NaN or infinity (Fit does); a step whose gradient is not finite is refused and changes nothing.
+        /// values for NaN or infinity (Fit does); a step whose gradient is not finite is refused and changes nothing. A BatchNorm that sees one value per channel (after a flat layer) cannot train on one sample, so there it throws ArgumentException: use TrainBatch.
         /// </summary>
         /// <param name="input">The sample's <see cref="InputSize"/> values.</param>
         /// <param name="target">The sample's <see cref="OutputSize"/> targets.</param>
@@ -222,7 +222,9 @@ namespace Demo
         {
             global::NetGen.NetworkArguments.RequireSample(input.Length, InputSize, "NormNet", nameof(InputSize), nameof(input));
             global::NetGen.NetworkArguments.RequireSample(target.Length, OutputSize, "NormNet", nameof(OutputSize), nameof(target));
+            global::NetGen.NetworkArguments.RequireBatchStatistics(1, Architecture, nameof(input));
             float loss = AccumulateGradientsCore(input, target, 1);
+            global::NetGen.StepGuard.RequireFiniteStatistics<float>(_layer1Mean, _layer1Variance, _gradients, Architecture, 1);
             ApplyUpdate(1);
             CommitTrainingCall(1);
             return loss;
@@ -240,14 +242,16 @@ namespace Demo
         {
             int samples = global::NetGen.NetworkArguments.SampleCount(inputs.Length, InputSize, "NormNet", nameof(inputs));
             global::NetGen.NetworkArguments.RequireRows(targets.Length, samples, OutputSize, "NormNet", nameof(targets));
+            global::NetGen.NetworkArguments.RequireBatchStatistics(samples, Architecture, nameof(inputs));
             float loss = AccumulateGradientsCore(inputs, targets, samples);
+            global::NetGen.StepGuard.RequireFiniteStatistics<float>(_layer1Mean, _layer1Variance, _gradients, Architecture, 1);
             ApplyUpdate(samples);
             CommitTrainingCall(samples);
             return loss / samples;
         }
 
         /// <summary>
-        /// Adds the gradient of the summed loss over a batch into <see cref="Gradients"/>, without updating. With
+        /// Adds the gradient of the summed loss over a batch into <see cref="Gradients"/>, without updating the parameters (a training call all the same: it updates the running statistics, the batch counts and the dropout generator, as a PyTorch forward pass in training mode does). With
         /// <see cref="ApplyGradients"/> this runs full-batch descent over data larger than one call.
         /// </summary>
         /// <param name="inputs">The samples, <see cref="InputSize"/> values each.</param>
@@ -257,6 +261,7 @@ namespace Demo
         {
             int samples = global::NetGen.NetworkArguments.SampleCount(inputs.Length, InputSize, "NormNet", nameof(inputs));
             global::NetGen.NetworkArguments.RequireRows(targets.Length, samples, OutputSize, "NormNet", nameof(targets));
+            global::NetGen.NetworkArguments.RequireBatchStatistics(samples, Architecture, nameof(inputs));
             float loss = AccumulateGradientsCore(inputs, targets, samples);
             CommitTrainingCall(samples);
             return loss;
@@ -303,7 +308,7 @@ namespace Demo
 
         /// <summary>
         /// One optimizer step on one sample: forward, backward and update. Checks shapes and labels but does not scan
-        /// values for NaN or infinity (Fit does); a step whose gradient is not finite is refused and changes nothing.
+        /// values for NaN or infinity (Fit does); a step whose gradient is not finite is refused and changes nothing. A BatchNorm that sees one value per channel (after a flat layer) cannot train on one sample, so there it throws ArgumentException: use TrainBatch.
         /// </summary>
         /// <param name="input">The sample's <see cref="InputSize"/> values.</param>
         /// <param name="label">The sample's class, as a span of one label.</param>
@@ -313,7 +318,9 @@ namespace Demo
         {
             global::NetGen.NetworkArguments.RequireSample(input.Length, InputSize, "NormNet", nameof(InputSize), nameof(input));
             global::NetGen.NetworkArguments.RequireLabels(label, 1, OutputSize, "NormNet", nameof(label));
+            global::NetGen.NetworkArguments.RequireBatchStatistics(1, Architecture, nameof(input));
             float loss = AccumulateGradientsCore(input, label, 1);
+            global::NetGen.StepGuard.RequireFiniteStatistics<float>(_layer1Mean, _layer1Variance, _gradients, Architecture, 1);
             ApplyUpdate(1);
             CommitTrainingCall(1);
             return loss;
@@ -331,14 +338,16 @@ namespace Demo
         {
             int samples = global::NetGen.NetworkArguments.SampleCount(inputs.Length, InputSize, "NormNet", nameof(inputs));
             global::NetGen.NetworkArguments.RequireLabels(labels, samples, OutputSize, "NormNet", nameof(labels));
+            global::NetGen.NetworkArguments.RequireBatchStatistics(samples, Architecture, nameof(inputs));
             float loss = AccumulateGradientsCore(inputs, labels, samples);
+            global::NetGen.StepGuard.RequireFiniteStatistics<float>(_layer1Mean, _layer1Variance, _gradients, Architecture, 1);
             ApplyUpdate(samples);
             CommitTrainingCall(samples);
             return loss / samples;
         }
 
         /// <summary>
-        /// Adds the gradient of the summed loss over a batch into <see cref="Gradients"/>, without updating. With
+        /// Adds the gradient of the summed loss over a batch into <see cref="Gradients"/>, without updating the parameters (a training call all the same: it updates the running statistics, the batch counts and the dropout generator, as a PyTorch forward pass in training mode does). With
         /// <see cref="ApplyGradients"/> this runs full-batch descent over data larger than one call.
         /// </summary>
         /// <param name="inputs">The samples, <see cref="InputSize"/> values each.</param>
@@ -348,6 +357,7 @@ namespace Demo
         {
             int samples = global::NetGen.NetworkArguments.SampleCount(inputs.Length, InputSize, "NormNet", nameof(inputs));
             global::NetGen.NetworkArguments.RequireLabels(labels, samples, OutputSize, "NormNet", nameof(labels));
+            global::NetGen.NetworkArguments.RequireBatchStatistics(samples, Architecture, nameof(inputs));
             float loss = AccumulateGradientsCore(inputs, labels, samples);
             CommitTrainingCall(samples);
             return loss;
@@ -452,25 +462,25 @@ namespace Demo
             global::NetGen.Kernels.OptimizerKernels.Adam<float>(_parameters, _gradients, state.Slice(0, ParameterCount), state.Slice(1 * ParameterCount, ParameterCount), default, (float)_learningRate, 0.9f, 0.999f, 1E-08f, 0f, decoupledWeightDecay: false, _optimizerStep, scale);
         }
 
-        /// <summary>Writes the parameters as safetensors: each tensor of <see cref="Architecture"/> as <c>layers.{i}.{name}</c> (a dense layer's <c>weight</c> [units, inputs], then its <c>bias</c>).</summary>
+        /// <summary>Writes the parameters, BatchNorm's running statistics and batch counts as safetensors: each tensor of <see cref="Architecture"/> as <c>layers.{i}.{name}</c> (a dense layer's <c>weight</c> [units, inputs], then its <c>bias</c>).</summary>
         /// <param name="stream">The stream to write to.</param>
         public void Save(global::System.IO.Stream stream) => global::NetGen.NetworkFiles.Save(this, stream);
 
-        /// <summary>Writes the parameters as safetensors to <paramref name="path"/>, atomically: the previous file survives any failure.</summary>
+        /// <summary>Writes the parameters, BatchNorm's running statistics and batch counts as safetensors to <paramref name="path"/>, atomically: the previous file survives any failure.</summary>
         /// <param name="path">The file to write.</param>
         public void Save(string path) => global::NetGen.NetworkFiles.Save(this, path);
 
-        /// <summary>Reads parameters saved by <see cref="Save(global::System.IO.Stream)"/> or by any safetensors writer, after validating the whole file.</summary>
+        /// <summary>Reads parameters, BatchNorm's running statistics and batch counts saved by <see cref="Save(global::System.IO.Stream)"/> or by any safetensors writer, after validating the whole file.</summary>
         /// <param name="stream">The stream to read.</param>
         /// <exception cref="global::NetGen.NetGenFormatException">The file is malformed or made for another network; nothing changed.</exception>
         public void Load(global::System.IO.Stream stream) => global::NetGen.NetworkFiles.Load(this, stream);
 
-        /// <summary>Reads parameters from a safetensors file, after validating all of it.</summary>
+        /// <summary>Reads parameters, BatchNorm's running statistics and batch counts from a safetensors file, after validating all of it.</summary>
         /// <param name="path">The file to read.</param>
         /// <exception cref="global::NetGen.NetGenFormatException">The file is malformed or made for another network; nothing changed.</exception>
         public void Load(string path) => global::NetGen.NetworkFiles.Load(this, path);
 
-        /// <summary>Writes parameters, optimizer state and <paramref name="epochsCompleted"/>, to resume training exactly.</summary>
+        /// <summary>Writes parameters, BatchNorm's running statistics and batch counts, the dropout generator, optimizer state and <paramref name="epochsCompleted"/>, to resume training exactly.</summary>
         /// <param name="stream">The stream to write to.</param>
         /// <param name="epochsCompleted">The epochs trained so far; pass it back as TrainingOptions.InitialEpoch.</param>
         public void SaveCheckpoint(global::System.IO.Stream stream, int epochsCompleted) => global::NetGen.NetworkFiles.SaveCheckpoint(this, stream, epochsCompleted);
@@ -480,17 +490,17 @@ namespace Demo
         /// <param name="epochsCompleted">The epochs trained so far; pass it back as TrainingOptions.InitialEpoch.</param>
         public void SaveCheckpoint(string path, int epochsCompleted) => global::NetGen.NetworkFiles.SaveCheckpoint(this, path, epochsCompleted);
 
-        /// <summary>Restores parameters, optimizer state and step count from a checkpoint.</summary>
+        /// <summary>Restores parameters, BatchNorm's running statistics and batch counts, the dropout generator, optimizer state and step count from a checkpoint.</summary>
         /// <param name="stream">The stream to read.</param>
         /// <returns>The epochs the checkpoint had completed.</returns>
         public int LoadCheckpoint(global::System.IO.Stream stream) => global::NetGen.NetworkFiles.LoadCheckpoint(this, stream);
 
-        /// <summary>Restores parameters, optimizer state and step count from a checkpoint file.</summary>
+        /// <summary>Restores parameters, BatchNorm's running statistics and batch counts, the dropout generator, optimizer state and step count from a checkpoint file.</summary>
         /// <param name="path">The file to read.</param>
         /// <returns>The epochs the checkpoint had completed.</returns>
         public int LoadCheckpoint(string path) => global::NetGen.NetworkFiles.LoadCheckpoint(this, path);
 
-        /// <summary>Writes the inference graph as an ONNX model (opset 13): input "input" [batch, …the input shape], output "output" [batch, OutputSize].</summary>
+        /// <summary>Writes the inference graph as an ONNX model (opset 17, for LayerNormalization): input "input" [batch, …the input shape], output "output" [batch, OutputSize].</summary>
         /// <param name="stream">The stream to write to.</param>
         public void ExportOnnx(global::System.IO.Stream stream) => global::NetGen.OnnxExport.Export(this, stream);
 

@@ -127,6 +127,14 @@ public sealed class NormalizationNetworkTests
             [4], Loss.MeanSquaredError, new RefDense(6, Bias: false), new RefBatchNorm(Activation.ReLU), new RefDropout(0.5), new RefDense(4)), samples: 4);
         yield return new("Dropout(0.2), dense without bias, BatchNorm(tanh), dense", () => new InputDropoutBatchNormNet(), new ReferenceNormalizedNetwork(
             [4], Loss.MeanSquaredError, new RefDropout(0.2), new RefDense(5, Bias: false), new RefBatchNorm(Activation.Tanh), new RefDense(2)), samples: 4);
+        yield return new("BatchNorm first, over the input features", () => new InputBatchNormNet(), new ReferenceNormalizedNetwork(
+            [4], Loss.MeanSquaredError, new RefBatchNorm(Activation.Tanh), new RefDense(2)), samples: 4);
+        yield return new("BatchNorm first, per channel of a shaped input", () => new InputBatchNormShapedNet(), new ReferenceNormalizedNetwork(
+            [2, 3, 3], Loss.MeanSquaredError, new RefBatchNorm(Activation.ReLU), new RefDense(2)), samples: 3);
+        yield return new("LayerNorm first", () => new InputLayerNormNet(), new ReferenceNormalizedNetwork(
+            [4], Loss.MeanSquaredError, new RefLayerNorm(Activation.Tanh), new RefDense(2)), samples: 3);
+        yield return new("dense (a kernel layer), BatchNorm, dense, SGD", () => new SgdBatchNormNet(), new ReferenceNormalizedNetwork(
+            [40], Loss.MeanSquaredError, new RefDense(12, Bias: false), new RefBatchNorm(Activation.Tanh), new RefDense(2)), samples: 4);
     }
 
     // ---- Layout -------------------------------------------------------------------------------------------------------

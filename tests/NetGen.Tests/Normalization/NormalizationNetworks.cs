@@ -135,3 +135,49 @@ public partial class DropoutBatchNormNet { }
 [Dense(2)]
 [Adam(LearningRate = 0.01)]
 public partial class InputDropoutBatchNormNet { }
+
+/// <summary>BatchNorm first: it standardises the input features over the batch.</summary>
+[Network(Inputs = 4, Precision = Precision.Double)]
+[BatchNorm(Activation.Tanh)]
+[Dense(2)]
+[Adam(LearningRate = 0.01)]
+public partial class InputBatchNormNet { }
+
+/// <summary>BatchNorm first, per channel of a [2, 3, 3] input.</summary>
+[Network(InputShape = new[] { 2, 3, 3 }, Precision = Precision.Double)]
+[BatchNorm(Activation.ReLU)]
+[Dense(2)]
+[Adam(LearningRate = 0.01)]
+public partial class InputBatchNormShapedNet { }
+
+/// <summary>LayerNorm first: it standardises each input sample.</summary>
+[Network(Inputs = 4, Precision = Precision.Double)]
+[LayerNorm(Activation.Tanh)]
+[Dense(2)]
+[Adam(LearningRate = 0.01)]
+public partial class InputLayerNormNet { }
+
+/// <summary>Plain SGD with a kernel-sized Dense layer, which a BatchNorm keeps from fusing the step into the weight product.</summary>
+[Network(Inputs = 40, Precision = Precision.Double)]
+[Dense(12, Bias = false)]
+[BatchNorm(Activation.Tanh)]
+[Dense(2)]
+[Sgd(LearningRate = 0.05)]
+public partial class SgdBatchNormNet { }
+
+/// <summary>Dropout and LayerNorm without BatchNorm, trained in passes of MaxRowsPerPass.</summary>
+[Network(Inputs = 6, Precision = Precision.Double)]
+[Dense(6, Activation.Tanh)]
+[Dropout(0.3)]
+[LayerNorm]
+[Dense(2)]
+[Adam(LearningRate = 0.01)]
+public partial class DropoutPassesNet { }
+
+/// <summary>A float BatchNorm network trained by plain SGD, for overflow inside the network.</summary>
+[Network(Inputs = 40)]
+[Dense(12, Bias = false)]
+[BatchNorm]
+[Dense(2)]
+[Sgd(LearningRate = 0.05)]
+public partial class FloatSgdBatchNormNet { }
