@@ -708,10 +708,11 @@ public sealed partial class NetworkGenerator
         /// <summary>
         /// RunForward: each layer in turn, from the inputs to the output layer's buffer. In a network with modes it takes
         /// the mode, unless <paramref name="evaluationOnly"/> (a Predictor's pass, which reads the network's parameters and
-        /// buffers through <paramref name="network"/>).
+        /// buffers through the field <paramref name="network"/>).
         /// </summary>
-        private static void EmitForward(SourceWriter writer, NetworkPlan plan, string network = "", bool evaluationOnly = false)
+        private static void EmitForward(SourceWriter writer, NetworkPlan plan, string? network = null, bool evaluationOnly = false)
         {
+            string owner = network is null ? string.Empty : network + ".";
             bool modes = plan.HasModes && !evaluationOnly;
             writer.WriteLine(modes
                 ? "// Forward pass over the first rows samples of inputs, in training or evaluation mode: leaves every layer's outputs in its buffer."
@@ -719,10 +720,10 @@ public sealed partial class NetworkGenerator
             writer.WriteLine(FullyOptimized);
             writer.WriteLine($"private void RunForward({ReadOnlySpan}<{plan.T}> inputs, int rows{(modes ? ", bool training" : string.Empty)})");
             writer.OpenBrace();
-            writer.WriteLine($"{ReadOnlySpan}<{plan.T}> p = {network}_parameters;");
+            writer.WriteLine($"{ReadOnlySpan}<{plan.T}> p = {owner}_parameters;");
             if (plan.BufferCount > 0)
             {
-                writer.WriteLine($"{ReadOnlySpan}<{plan.T}> b = {network}_buffers;");
+                writer.WriteLine($"{ReadOnlySpan}<{plan.T}> b = {owner}_buffers;");
             }
 
             foreach (LayerPlan layer in plan.Layers)
@@ -1205,7 +1206,7 @@ public sealed partial class NetworkGenerator
                 }
 
                 """);
-            EmitForward(writer, plan, network: "_network.", evaluationOnly: true);
+            EmitForward(writer, plan, network: "_network", evaluationOnly: true);
             EmitEnsureRowCapacity(writer, plan, forwardBuffers);
             writer.CloseBrace();
         }

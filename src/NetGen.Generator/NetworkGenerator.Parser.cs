@@ -373,13 +373,11 @@ public sealed partial class NetworkGenerator
         {
             AttributeSyntax? syntax = context.Syntax;
             int index = context.Index;
-            if (attribute.AttributeConstructor is null || attribute.ConstructorArguments.Length != 2)
+            if (!IsReadable(attribute, context, "Dense", arguments: 2))
             {
-                context.Diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnreadableAttribute, syntax?.GetLocation(), "Dense", context.NetworkName));
                 return null;
             }
 
-            ReportUnreadableArguments(attribute, syntax, "Dense", context.NetworkName, context.Diagnostics);
 
             int units = attribute.ConstructorArguments[0].Value is int value ? value : 0;
             if (units <= 0)
@@ -404,13 +402,11 @@ public sealed partial class NetworkGenerator
         {
             AttributeSyntax? syntax = context.Syntax;
             string kind = dimensions == 1 ? "Conv1D" : "Conv2D";
-            if (attribute.AttributeConstructor is null || attribute.ConstructorArguments.Length != 3)
+            if (!IsReadable(attribute, context, kind, arguments: 3))
             {
-                context.Diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnreadableAttribute, syntax?.GetLocation(), kind, context.NetworkName));
                 return null;
             }
 
-            ReportUnreadableArguments(attribute, syntax, kind, context.NetworkName, context.Diagnostics);
             int filters = PositiveSize(attribute.ConstructorArguments[0], "filters", 0, $"give [{kind}(filters, …)] the number of output channels of layer {Int(context.Index)}", context);
             int kernel = PositiveSize(attribute.ConstructorArguments[1], "kernelSize", 1, $"give [{kind}(…, kernelSize)] the kernel's size along each axis", context);
             int stride = NamedArgument(attribute, "Stride") is { Value: int strideValue } ? strideValue : 1;
@@ -475,13 +471,11 @@ public sealed partial class NetworkGenerator
         {
             AttributeSyntax? syntax = context.Syntax;
             string kind = (isMax ? "MaxPool" : "AvgPool") + (dimensions == 1 ? "1D" : "2D");
-            if (attribute.AttributeConstructor is null || attribute.ConstructorArguments.Length != 1)
+            if (!IsReadable(attribute, context, kind, arguments: 1))
             {
-                context.Diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnreadableAttribute, syntax?.GetLocation(), kind, context.NetworkName));
                 return null;
             }
 
-            ReportUnreadableArguments(attribute, syntax, kind, context.NetworkName, context.Diagnostics);
             int size = PositiveSize(attribute.ConstructorArguments[0], "size", 0, $"give [{kind}(size)] the window's size along each axis", context);
             int stride = size;
             if (NamedArgument(attribute, "Stride") is { Value: int strideValue })
@@ -514,6 +508,22 @@ public sealed partial class NetworkGenerator
             return new PoolingLayerSpec(context.Index, context.Input, new Shape(new EquatableArray<int>(output)), isMax, dimensions, size, stride);
         }
 
+        /// <summary>
+        /// Whether a layer attribute can be read: its constructor bound with <paramref name="arguments"/> arguments
+        /// (NG0012 at the attribute otherwise); arguments that are not constants are reported too.
+        /// </summary>
+        private static bool IsReadable(AttributeData attribute, LayerContext context, string kind, int arguments)
+        {
+            if (attribute.AttributeConstructor is null || attribute.ConstructorArguments.Length != arguments)
+            {
+                context.Diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnreadableAttribute, context.Syntax?.GetLocation(), kind, context.NetworkName));
+                return false;
+            }
+
+            ReportUnreadableArguments(attribute, context.Syntax, kind, context.NetworkName, context.Diagnostics);
+            return true;
+        }
+
         /// <summary>The Bias property of a Dense or convolution attribute: true unless it is set to false.</summary>
         private static bool HasBias(AttributeData attribute) => NamedArgument(attribute, "Bias") is not { Value: false };
 
@@ -521,13 +531,11 @@ public sealed partial class NetworkGenerator
         private static DropoutLayerSpec? ParseDropout(AttributeData attribute, LayerContext context)
         {
             AttributeSyntax? syntax = context.Syntax;
-            if (attribute.AttributeConstructor is null || attribute.ConstructorArguments.Length != 1)
+            if (!IsReadable(attribute, context, "Dropout", arguments: 1))
             {
-                context.Diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnreadableAttribute, syntax?.GetLocation(), "Dropout", context.NetworkName));
                 return null;
             }
 
-            ReportUnreadableArguments(attribute, syntax, "Dropout", context.NetworkName, context.Diagnostics);
             double rate = attribute.ConstructorArguments[0].Value is { } value ? Convert.ToDouble(value, CultureInfo.InvariantCulture) : double.NaN;
             if (!(rate >= 0 && rate < 1))
             {
@@ -551,13 +559,11 @@ public sealed partial class NetworkGenerator
         private static BatchNormLayerSpec? ParseBatchNorm(AttributeData attribute, LayerContext context, int bufferOffset, int ordinal)
         {
             AttributeSyntax? syntax = context.Syntax;
-            if (attribute.AttributeConstructor is null || attribute.ConstructorArguments.Length != 1)
+            if (!IsReadable(attribute, context, "BatchNorm", arguments: 1))
             {
-                context.Diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnreadableAttribute, syntax?.GetLocation(), "BatchNorm", context.NetworkName));
                 return null;
             }
 
-            ReportUnreadableArguments(attribute, syntax, "BatchNorm", context.NetworkName, context.Diagnostics);
             (ActivationSpec activation, _) = ParseActivation(attribute, context, activationPosition: 0);
             double momentum = NamedArgument(attribute, "Momentum") is { Value: { } momentumValue } ? Convert.ToDouble(momentumValue, CultureInfo.InvariantCulture) : 0.1;
             bool valid = true;
@@ -586,13 +592,11 @@ public sealed partial class NetworkGenerator
         private static LayerNormLayerSpec? ParseLayerNorm(AttributeData attribute, LayerContext context)
         {
             AttributeSyntax? syntax = context.Syntax;
-            if (attribute.AttributeConstructor is null || attribute.ConstructorArguments.Length != 1)
+            if (!IsReadable(attribute, context, "LayerNorm", arguments: 1))
             {
-                context.Diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnreadableAttribute, syntax?.GetLocation(), "LayerNorm", context.NetworkName));
                 return null;
             }
 
-            ReportUnreadableArguments(attribute, syntax, "LayerNorm", context.NetworkName, context.Diagnostics);
             (ActivationSpec activation, _) = ParseActivation(attribute, context, activationPosition: 0);
             bool valid = ParseEpsilon(attribute, context, "LayerNorm", out double epsilon);
             if (context.Input.Elements == 1)

@@ -42,12 +42,6 @@ internal sealed class RecordingNetwork : INetwork<double>
 
     public Span<double> OptimizerState => _state;
 
-    public Span<double> Buffers => default;
-
-    public Span<long> BatchesTracked => default;
-
-    public Span<ulong> RandomState => default;
-
     public long OptimizerStep { get; set; }
 
     public double LearningRate { get; set; } = 0.1;

@@ -31,12 +31,6 @@ internal sealed class ScriptedNetwork(Func<int, double> validationLossOfEpoch) :
 
     public Span<double> OptimizerState => _state;
 
-    public Span<double> Buffers => default;
-
-    public Span<long> BatchesTracked => default;
-
-    public Span<ulong> RandomState => default;
-
     public long OptimizerStep { get; set; }
 
     public double LearningRate

@@ -167,12 +167,15 @@ public static unsafe class ConvolutionKernels
         }
 
         int filters = geometry.Filters, window = geometry.WindowSize, positions = geometry.OutputPositions;
-        for (int row = 0; row < rows && !biasGradients.IsEmpty; row++)
+        if (!biasGradients.IsEmpty)
         {
-            ReadOnlySpan<T> dz = outputGradients.Slice(row * geometry.OutputSize, geometry.OutputSize);
-            for (int filter = 0; filter < filters; filter++)
+            for (int row = 0; row < rows; row++)
             {
-                biasGradients[filter] += RowMath.Sum(dz.Slice(filter * positions, positions));
+                ReadOnlySpan<T> dz = outputGradients.Slice(row * geometry.OutputSize, geometry.OutputSize);
+                for (int filter = 0; filter < filters; filter++)
+                {
+                    biasGradients[filter] += RowMath.Sum(dz.Slice(filter * positions, positions));
+                }
             }
         }
 

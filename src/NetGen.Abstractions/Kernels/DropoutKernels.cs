@@ -147,12 +147,4 @@ public static class DropoutKernels
             throw new ArgumentException("randomState is all zero, a generator that draws only zeros; seed it with DropoutKernels.Seed (InitializeParameters does).", nameof(randomState));
         }
     }
-
-    private readonly struct Multiply<T> : IBinaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        public T Invoke(T x, T y) => x * y;
-        public Vector128<T> Invoke(Vector128<T> x, Vector128<T> y) => x * y;
-        public Vector256<T> Invoke(Vector256<T> x, Vector256<T> y) => x * y;
-        public Vector512<T> Invoke(Vector512<T> x, Vector512<T> y) => x * y;
-    }
 }

@@ -18,6 +18,18 @@ internal interface IBinaryOperator<T> where T : unmanaged, IFloatingPointIeee754
     Vector512<T> Invoke(Vector512<T> x, Vector512<T> y);
 }
 
+/// <summary>x·y, the element-wise product (a dropout mask applied, a gradient scaled by γ).</summary>
+internal readonly struct Multiply<T> : IBinaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public T Invoke(T x, T y) => x * y;
+
+    public Vector128<T> Invoke(Vector128<T> x, Vector128<T> y) => x * y;
+
+    public Vector256<T> Invoke(Vector256<T> x, Vector256<T> y) => x * y;
+
+    public Vector512<T> Invoke(Vector512<T> x, Vector512<T> y) => x * y;
+}
+
 /// <summary>The one loop shape for element-wise kernels: vectors of the width <see cref="KernelPaths"/> chose (narrower ones for spans shorter than one), then an overlapping last vector.</summary>
 internal static class ElementwiseLoop
 {

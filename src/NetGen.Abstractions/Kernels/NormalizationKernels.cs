@@ -72,24 +72,10 @@ public static class NormalizationKernels
         RequireLength(inverseStd.Length, channels, nameof(inverseStd));
 
         int sample = channels * positions;
-        double n = (double)rows * positions, eps = double.CreateTruncating(epsilon);
+        double eps = double.CreateTruncating(epsilon);
         for (int channel = 0; channel < channels; channel++)
         {
-            double sum = 0, squares = 0;
-            for (int row = 0; row < rows; row++)
-            {
-                PairSums(inputs.Slice(row * sample + channel * positions, positions), default, new DeviationSum<T>(T.Zero), ref sum, ref squares);
-            }
-
-            T center = T.CreateTruncating(sum / n);
-            double deviations = 0;
-            squares = 0;
-            for (int row = 0; row < rows; row++)
-            {
-                PairSums(inputs.Slice(row * sample + channel * positions, positions), default, new DeviationSum<T>(center), ref deviations, ref squares);
-            }
-
-            double biased = Math.Max(0, (squares - deviations * deviations / n) / n);
+            (T center, double biased) = MeanAndVariance(inputs.Slice(channel * positions), rows, sample, positions);
             double inverse = 1 / Math.Sqrt(biased + eps);
             mean[channel] = center;
             variance[channel] = T.CreateTruncating(biased);
@@ -298,22 +284,43 @@ public static class NormalizationKernels
         RequireLength(inverseStd.Length, rows, nameof(inverseStd));
 
         ReadOnlySpan<T> gamma = weight.Slice(0, features), beta = bias.Slice(0, features);
-        double n = features, eps = double.CreateTruncating(epsilon);
+        double eps = double.CreateTruncating(epsilon);
         for (int row = 0; row < rows; row++)
         {
             ReadOnlySpan<T> x = inputs.Slice(row * features, features);
-            double sum = 0, squares = 0;
-            PairSums(x, default, new DeviationSum<T>(T.Zero), ref sum, ref squares);
-            T center = T.CreateTruncating(sum / n);
-            double deviations = 0;
-            squares = 0;
-            PairSums(x, default, new DeviationSum<T>(center), ref deviations, ref squares);
-            double biased = Math.Max(0, (squares - deviations * deviations / n) / n);
+            (T center, double biased) = MeanAndVariance(x, 1, features, features);
             T inverse = T.CreateTruncating(1 / Math.Sqrt(biased + eps));
             mean[row] = center;
             inverseStd[row] = inverse;
             TernaryLoop(x, gamma, beta, outputs.Slice(row * features, features), new LayerNormAffine<T>(center, inverse));
         }
+    }
+
+    /// <summary>
+    /// The mean and the biased variance of <paramref name="segments"/> runs of <paramref name="length"/> values, run s
+    /// starting at s·<paramref name="stride"/> (a BatchNorm channel's positions in each sample, or one LayerNorm sample),
+    /// in two passes: the sum, then the deviations from the mean rounded to T and their squares, with the correction
+    /// for that rounding (Σd² − (Σd)²/n). Each block's vector sum is added in double.
+    /// </summary>
+    private static (T Mean, double Variance) MeanAndVariance<T>(ReadOnlySpan<T> values, int segments, int stride, int length)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        double n = (double)segments * length;
+        double sum = 0, squares = 0;
+        for (int segment = 0; segment < segments; segment++)
+        {
+            PairSums(values.Slice(segment * stride, length), default, new DeviationSum<T>(T.Zero), ref sum, ref squares);
+        }
+
+        T center = T.CreateTruncating(sum / n);
+        double deviations = 0;
+        squares = 0;
+        for (int segment = 0; segment < segments; segment++)
+        {
+            PairSums(values.Slice(segment * stride, length), default, new DeviationSum<T>(center), ref deviations, ref squares);
+        }
+
+        return (center, Math.Max(0, (squares - deviations * deviations / n) / n));
     }
 
     /// <summary>
@@ -654,14 +661,6 @@ public static class NormalizationKernels
     }
 
     /// <summary>x·y.</summary>
-    private readonly struct Multiply<T> : IBinaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        public T Invoke(T x, T y) => x * y;
-        public Vector128<T> Invoke(Vector128<T> x, Vector128<T> y) => x * y;
-        public Vector256<T> Invoke(Vector256<T> x, Vector256<T> y) => x * y;
-        public Vector512<T> Invoke(Vector512<T> x, Vector512<T> y) => x * y;
-    }
-
     /// <summary>γ·x̂ + β with x̂ = (x − center)·scale: LayerNorm's output, with x, γ and β the operands.</summary>
     private readonly struct LayerNormAffine<T>(T center, T scale) : ITernaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
     {

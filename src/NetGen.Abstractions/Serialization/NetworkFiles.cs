@@ -290,7 +290,7 @@ public static class NetworkFiles
                 case StateKind.Buffer:
                     Span<T> buffer = values.Buffers.AsSpan(entry.Tensor!.Offset, entry.Tensor.Size);
                     Decode(tensor, entry.Shape, buffer, "running statistics");
-                    if (entry.Tensor.Name == "running_var")
+                    if (entry.Tensor.Name == LayerArchitecture.RunningVariance)
                     {
                         for (int i = 0; i < buffer.Length; i++)
                         {

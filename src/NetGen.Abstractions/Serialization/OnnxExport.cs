@@ -147,7 +147,7 @@ public static class OnnxExport
             case LayerKind.BatchNorm:
                 // Evaluation mode: (x − running_mean) / √(running_var + ε) · weight + bias per channel, axis 1 of [N, C] or [N, C, …].
                 NodeProto batchNorm = Node(
-                    "BatchNormalization", prefix + ".batchnorm", output, input, prefix + ".weight", prefix + ".bias", prefix + ".running_mean", prefix + ".running_var");
+                    "BatchNormalization", prefix + ".batchnorm", output, input, prefix + ".weight", prefix + ".bias", prefix + "." + LayerArchitecture.RunningMean, prefix + "." + LayerArchitecture.RunningVariance);
                 batchNorm.Attribute.Add(Float("epsilon", layer.Normalization!.Epsilon));
                 return batchNorm;
             case LayerKind.LayerNorm:

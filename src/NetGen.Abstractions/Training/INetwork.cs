@@ -34,21 +34,24 @@ public interface INetwork<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>The optimizer's state (moments, velocities), layer-aligned vectors of <see cref="ParameterCount"/> values one after another; empty for plain SGD.</summary>
     Span<T> OptimizerState { get; }
 
+    // The members below have default implementations (empty spans), so that an INetwork written before they existed,
+    // without those layers, still compiles; every generated network implements them.
+
     /// <summary>
     /// The non-trainable values saved with the parameters: for each BatchNorm layer in order, its running_mean, then its
     /// running_var, where <see cref="NetworkArchitecture"/>'s layers place them. Empty when there are none. Writes go
     /// straight into the network.
     /// </summary>
-    Span<T> Buffers { get; }
+    Span<T> Buffers => default;
 
     /// <summary>Each BatchNorm layer's num_batches_tracked, in order: the training calls that updated its running statistics. Empty without BatchNorm.</summary>
-    Span<long> BatchesTracked { get; }
+    Span<long> BatchesTracked => default;
 
     /// <summary>
     /// The state of the network's own generator (xoshiro256**, four words), from which Dropout layers draw their masks.
     /// <see cref="InitializeParameters"/> resets it, checkpoints save it, and Fit does not reseed it. Empty without Dropout.
     /// </summary>
-    Span<ulong> RandomState { get; }
+    Span<ulong> RandomState => default;
 
     /// <summary>The number of optimizer steps applied so far (t in Adam's bias correction).</summary>
     long OptimizerStep { get; set; }

@@ -172,6 +172,12 @@ public sealed class LayerArchitecture
     /// <summary>A convolution's or pool's window, or null.</summary>
     public WindowArchitecture? Window { get; }
 
+    /// <summary>The name of a BatchNorm's running mean among its <see cref="Buffers"/>, as in PyTorch's state dict.</summary>
+    public const string RunningMean = "running_mean";
+
+    /// <summary>The name of a BatchNorm's running (unbiased) variance among its <see cref="Buffers"/>.</summary>
+    public const string RunningVariance = "running_var";
+
     /// <summary>Its non-trainable tensors, each at its offset in <see cref="INetwork{T}.Buffers"/>: BatchNorm's running_mean, then running_var.</summary>
     public IReadOnlyList<ParameterTensor> Buffers { get; }
 

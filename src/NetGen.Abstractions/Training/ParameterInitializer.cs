@@ -79,7 +79,7 @@ public static class ParameterInitializer
         {
             foreach (ParameterTensor buffer in layer.Buffers)
             {
-                buffers.Slice(buffer.Offset, buffer.Size).Fill(buffer.Name == "running_var" ? T.One : T.Zero);
+                buffers.Slice(buffer.Offset, buffer.Size).Fill(buffer.Name == LayerArchitecture.RunningVariance ? T.One : T.Zero);
             }
         }
     }

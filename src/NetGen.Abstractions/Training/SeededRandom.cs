@@ -16,11 +16,9 @@ public sealed class SeededRandom
     /// <summary>Creates a generator whose sequence is fixed by <paramref name="seed"/>.</summary>
     public SeededRandom(long seed)
     {
-        ulong state = unchecked((ulong)seed);
-        _s0 = SplitMix64(ref state);
-        _s1 = SplitMix64(ref state);
-        _s2 = SplitMix64(ref state);
-        _s3 = SplitMix64(ref state);
+        Span<ulong> state = stackalloc ulong[4];
+        Seed(state, seed);
+        (_s0, _s1, _s2, _s3) = (state[0], state[1], state[2], state[3]);
     }
 
     /// <summary>The next 64 random bits.</summary>

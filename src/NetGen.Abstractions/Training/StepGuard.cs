@@ -140,7 +140,7 @@ public static class StepGuard
         ReadOnlySpan<T> failing = meanFails ? mean : variance;
         int channel = FirstNonFinite(failing);
         gradients.Clear();
-        string tensor = $"layers.{layer.ToString(System.Globalization.CultureInfo.InvariantCulture)}.{(meanFails ? "running_mean" : "running_var")}";
+        string tensor = $"layers.{layer.ToString(System.Globalization.CultureInfo.InvariantCulture)}.{(meanFails ? LayerArchitecture.RunningMean : LayerArchitecture.RunningVariance)}";
         throw new NonFiniteUpdateException(
             $"{architecture.Name}: the batch {(meanFails ? "mean" : "variance")} of channel {channel} of layer {layer}, a BatchNorm, is {failing[channel]}, so the update was not applied " +
             "(parameters, optimizer state and running statistics are unchanged, the gradient is cleared). The activations entering it overflow; check the data's scale, or lower the learning rate.",

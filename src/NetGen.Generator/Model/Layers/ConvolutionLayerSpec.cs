@@ -24,12 +24,14 @@ internal sealed record ConvolutionLayerSpec(
 
     public int WeightCount => Weight.Size;
 
+    /// <summary>Where the bias starts, right after the weight; meaningful only when <see cref="HasBias"/>.</summary>
     public int BiasOffset => WeightOffset + WeightCount;
 
     public ParameterTensorSpec Weight
         => new("weight", new Shape(new EquatableArray<int>(Dimensions == 1 ? new[] { Filters, Channels, KernelSize } : new[] { Filters, Channels, KernelSize, KernelSize })), WeightOffset);
 
-    public ParameterTensorSpec Bias => new("bias", Shape.Features(Filters), WeightOffset + Weight.Size);
+    /// <summary>The bias tensor, or null for a layer declared with <c>Bias = false</c>.</summary>
+    public ParameterTensorSpec? Bias => HasBias ? new("bias", Shape.Features(Filters), BiasOffset) : null;
 
-    public override EquatableArray<ParameterTensorSpec> Tensors => new(HasBias ? new[] { Weight, Bias } : new[] { Weight });
+    public override EquatableArray<ParameterTensorSpec> Tensors => new(Bias is { } bias ? new[] { Weight, bias } : new[] { Weight });
 }

@@ -15,11 +15,13 @@ internal sealed record DenseLayerSpec(int Index, Shape Input, int Units, Activat
 
     public int WeightCount => Inputs * Units;
 
+    /// <summary>Where the bias starts, right after W; meaningful only when <see cref="HasBias"/>.</summary>
     public int BiasOffset => WeightOffset + WeightCount;
 
     public ParameterTensorSpec Weight => new("weight", new Shape(new EquatableArray<int>(new[] { Units, Inputs })), WeightOffset);
 
-    public ParameterTensorSpec Bias => new("bias", Shape.Features(Units), BiasOffset);
+    /// <summary>The bias tensor, or null for a layer declared with <c>Bias = false</c>.</summary>
+    public ParameterTensorSpec? Bias => HasBias ? new("bias", Shape.Features(Units), BiasOffset) : null;
 
-    public override EquatableArray<ParameterTensorSpec> Tensors => new(HasBias ? new[] { Weight, Bias } : new[] { Weight });
+    public override EquatableArray<ParameterTensorSpec> Tensors => new(Bias is { } bias ? new[] { Weight, bias } : new[] { Weight });
 }
