@@ -254,9 +254,11 @@ public static class Report
         md.AppendLine("| --- | ---: | :---: | ---: | :---: |");
         Goal(md, measurements, "xor step ≥ 1000×", "xor", nameof(StepBenchmarks.TrainStep), 1000);
         Goal(md, measurements, "iris step ≥ 300× (Adam)", "iris", nameof(StepBenchmarks.TrainStep), 300);
-        Goal(md, measurements, "mnist-b64 step ≥ 2.5×", "mnist-b64", nameof(StepBenchmarks.TrainStep), 2.5);
+        // Issue #18 asks 3× on mnist-b64 and deep where both engines use AVX-512; elsewhere the earlier goals stand.
+        bool wide = System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated;
+        Goal(md, measurements, wide ? "mnist-b64 step ≥ 3× (#18, AVX-512)" : "mnist-b64 step ≥ 2.5×", "mnist-b64", nameof(StepBenchmarks.TrainStep), wide ? 3 : 2.5);
         Goal(md, measurements, "mnist-b1 step ≥ 15×", "mnist-b1", nameof(StepBenchmarks.TrainStep), 15);
-        Goal(md, measurements, "deep step ≥ 2×", "deep", nameof(StepBenchmarks.TrainStep), 2);
+        Goal(md, measurements, wide ? "deep step ≥ 3× (#18, AVX-512)" : "deep step ≥ 2×", "deep", nameof(StepBenchmarks.TrainStep), wide ? 3 : 2);
         Goal(md, measurements, "prediction 784-128-10 ≥ 5×", "mnist-b1", nameof(StepBenchmarks.Predict), 5);
         Goal(md, measurements, "lenet-b64 step ≥ 3× (#16)", "lenet-b64", nameof(StepBenchmarks.TrainStep), 3);
         Goal(md, measurements, "lenet-b64 prediction ≥ 5× (#16)", "lenet-b64", nameof(StepBenchmarks.Predict), 5);
