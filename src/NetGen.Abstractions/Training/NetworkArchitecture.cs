@@ -240,11 +240,15 @@ public sealed class NetworkArchitecture
         ArgumentNullException.ThrowIfNull(optimizerStateNames);
         Name = name;
         InputShape = inputShape.ToArray();
-        Layers = layers.ToArray();
+        LayerArchitecture[] all = layers.ToArray();
+        Layers = all;
         Loss = loss;
         Precision = precision;
         Optimizer = optimizer;
         OptimizerStateNames = optimizerStateNames.ToArray();
+
+        // Read by every training call of a network with BatchNorm, so found once.
+        SingleValueBatchNormLayer = Array.FindIndex(all, layer => layer.Kind == LayerKind.BatchNorm && layer.Inputs == layer.InputShape[0]);
     }
 
     /// <summary>The network class's name.</summary>
@@ -286,21 +290,7 @@ public sealed class NetworkArchitecture
     /// training call, so a training call of one sample leaves it nothing to normalise: the generated training members
     /// refuse it, and Fit never makes it.
     /// </summary>
-    public int SingleValueBatchNormLayer
-    {
-        get
-        {
-            for (int i = 0; i < Layers.Count; i++)
-            {
-                if (Layers[i].Kind == LayerKind.BatchNorm && Layers[i].Inputs == Layers[i].InputShape[0])
-                {
-                    return i;
-                }
-            }
-
-            return -1;
-        }
-    }
+    public int SingleValueBatchNormLayer { get; }
 
     /// <summary>Whether a Dropout layer draws masks, so that <see cref="INetwork{T}.RandomState"/> holds a generator's state.</summary>
     public bool HasDropout => Layers.Any(layer => layer.Kind == LayerKind.Dropout);
