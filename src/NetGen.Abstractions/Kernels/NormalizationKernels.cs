@@ -24,8 +24,10 @@ namespace NetGen.Kernels;
 /// </para>
 /// <para>
 /// The elementwise passes run over each contiguous segment (one channel of one sample, or one sample) with the loop
-/// shape of <see cref="ElementwiseLoop"/>. After a Dense layer a BatchNorm segment is one value, so that case runs as
-/// scalar code.
+/// shape of <see cref="ElementwiseLoop"/>. After a Dense layer a BatchNorm segment would be one value, so there
+/// (up to <see cref="MaximumStackFeatures"/> features) each pass walks the batch row by row instead, keeping every
+/// feature's sums side by side in double: at batch 64 over 128 features, forward 115 → 16 µs and backward 111 → 15 µs
+/// (Zen 5, one thread, scratch harness).
 /// </para>
 /// <para>
 /// Lengths are checked before anything is written: a span may be longer than the shape needs (only its start is used),
@@ -70,6 +72,12 @@ public static class NormalizationKernels
         RequireLength(mean.Length, channels, nameof(mean));
         RequireLength(variance.Length, channels, nameof(variance));
         RequireLength(inverseStd.Length, channels, nameof(inverseStd));
+
+        if (positions == 1 && channels <= MaximumStackFeatures)
+        {
+            FeaturesTrainingForward(inputs, weight, bias, outputs, mean, variance, inverseStd, rows, channels, double.CreateTruncating(epsilon));
+            return;
+        }
 
         int sample = channels * positions;
         double eps = double.CreateTruncating(epsilon);
@@ -175,6 +183,12 @@ public static class NormalizationKernels
         if (withInputs)
         {
             RequireLength(inputGradients.Length, size, nameof(inputGradients));
+        }
+
+        if (positions == 1 && channels <= MaximumStackFeatures)
+        {
+            FeaturesBackward(outputGradients, inputs, weight, mean, inverseStd, weightGradients, biasGradients, inputGradients, rows, channels);
+            return;
         }
 
         int sample = channels * positions;
@@ -293,6 +307,127 @@ public static class NormalizationKernels
             mean[row] = center;
             inverseStd[row] = inverse;
             TernaryLoop(x, gamma, beta, outputs.Slice(row * features, features), new LayerNormAffine<T>(center, inverse));
+        }
+    }
+
+    /// <summary>
+    /// The most features the per-feature BatchNorm passes keep their double sums for on the stack (three arrays of
+    /// 8 bytes each); a wider flat layer takes the per-channel passes.
+    /// </summary>
+    private const int MaximumStackFeatures = 512;
+
+    /// <summary>
+    /// <see cref="BatchNormTrainingForward{T}"/> after a flat layer (one value per channel in each sample): a channel's
+    /// values lie a row apart, so instead of one pass per channel over runs of one value, each pass walks the batch row
+    /// by row and keeps every feature's sums side by side, with the same arithmetic as <see cref="MeanAndVariance{T}"/>:
+    /// the sum in double, the mean rounded to T, then the deviations from it and their squares in double.
+    /// </summary>
+    private static void FeaturesTrainingForward<T>(ReadOnlySpan<T> inputs, ReadOnlySpan<T> weight, ReadOnlySpan<T> bias, Span<T> outputs,
+        Span<T> mean, Span<T> variance, Span<T> inverseStd, int rows, int features, double epsilon)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Span<double> sums = stackalloc double[features], deviations = stackalloc double[features], squares = stackalloc double[features];
+        sums.Clear();
+        deviations.Clear();
+        squares.Clear();
+        for (int row = 0; row < rows; row++)
+        {
+            ReadOnlySpan<T> x = inputs.Slice(row * features, features);
+            for (int feature = 0; feature < features; feature++)
+            {
+                sums[feature] += double.CreateTruncating(x[feature]);
+            }
+        }
+
+        for (int feature = 0; feature < features; feature++)
+        {
+            mean[feature] = T.CreateTruncating(sums[feature] / rows);
+        }
+
+        for (int row = 0; row < rows; row++)
+        {
+            ReadOnlySpan<T> x = inputs.Slice(row * features, features);
+            for (int feature = 0; feature < features; feature++)
+            {
+                double deviation = double.CreateTruncating(x[feature] - mean[feature]);
+                deviations[feature] += deviation;
+                squares[feature] += deviation * deviation;
+            }
+        }
+
+        // The scale γ/σ of each feature goes where its variance's sums were, to normalise with.
+        Span<double> scales = sums;
+        for (int feature = 0; feature < features; feature++)
+        {
+            double biased = Math.Max(0, (squares[feature] - deviations[feature] * deviations[feature] / rows) / rows);
+            double inverse = 1 / Math.Sqrt(biased + epsilon);
+            variance[feature] = T.CreateTruncating(biased);
+            inverseStd[feature] = T.CreateTruncating(inverse);
+            scales[feature] = double.CreateTruncating(weight[feature]) * inverse;
+        }
+
+        for (int row = 0; row < rows; row++)
+        {
+            ReadOnlySpan<T> x = inputs.Slice(row * features, features);
+            Span<T> y = outputs.Slice(row * features, features);
+            for (int feature = 0; feature < features; feature++)
+            {
+                y[feature] = (x[feature] - mean[feature]) * T.CreateTruncating(scales[feature]) + bias[feature];
+            }
+        }
+    }
+
+    /// <summary>
+    /// <see cref="BatchNormBackward{T}"/> after a flat layer, row by row with every feature's sums side by side (see
+    /// <see cref="FeaturesTrainingForward{T}"/>), with the per-channel passes' formulas.
+    /// </summary>
+    private static void FeaturesBackward<T>(ReadOnlySpan<T> outputGradients, ReadOnlySpan<T> inputs, ReadOnlySpan<T> weight,
+        ReadOnlySpan<T> mean, ReadOnlySpan<T> inverseStd, Span<T> weightGradients, Span<T> biasGradients, Span<T> inputGradients, int rows, int features)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Span<double> sumGradients = stackalloc double[features], sumGradientDeviations = stackalloc double[features];
+        sumGradients.Clear();
+        sumGradientDeviations.Clear();
+        for (int row = 0; row < rows; row++)
+        {
+            ReadOnlySpan<T> dy = outputGradients.Slice(row * features, features), x = inputs.Slice(row * features, features);
+            for (int feature = 0; feature < features; feature++)
+            {
+                double gradient = double.CreateTruncating(dy[feature]);
+                sumGradients[feature] += gradient;
+                sumGradientDeviations[feature] += gradient * double.CreateTruncating(x[feature] - mean[feature]);
+            }
+        }
+
+        // dx = k·dy + slope·(x − mean) + offset, with k = weight·inverseStd (as the per-channel passes' InputGradient).
+        Span<T> coefficients = stackalloc T[3 * features];
+        double n = rows;
+        for (int feature = 0; feature < features; feature++)
+        {
+            double inverse = double.CreateTruncating(inverseStd[feature]);
+            double sumGradientNormalized = inverse * sumGradientDeviations[feature];
+            weightGradients[feature] += T.CreateTruncating(sumGradientNormalized);
+            biasGradients[feature] += T.CreateTruncating(sumGradients[feature]);
+            double k = double.CreateTruncating(weight[feature]) * inverse;
+            coefficients[feature] = T.CreateTruncating(k);
+            coefficients[features + feature] = T.CreateTruncating(-k * inverse * sumGradientNormalized / n);
+            coefficients[2 * features + feature] = T.CreateTruncating(-k * sumGradients[feature] / n);
+        }
+
+        if (inputGradients.IsEmpty)
+        {
+            return;
+        }
+
+        ReadOnlySpan<T> scales = coefficients.Slice(0, features), slopes = coefficients.Slice(features, features), offsets = coefficients.Slice(2 * features, features);
+        for (int row = 0; row < rows; row++)
+        {
+            ReadOnlySpan<T> dy = outputGradients.Slice(row * features, features), x = inputs.Slice(row * features, features);
+            Span<T> dx = inputGradients.Slice(row * features, features);
+            for (int feature = 0; feature < features; feature++)
+            {
+                dx[feature] = dy[feature] * scales[feature] + ((x[feature] - mean[feature]) * slopes[feature] + offsets[feature]);
+            }
         }
     }
 
