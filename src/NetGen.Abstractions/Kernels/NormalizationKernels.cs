@@ -89,13 +89,7 @@ public static class NormalizationKernels
             variance[channel] = T.CreateTruncating(biased);
             inverseStd[channel] = T.CreateTruncating(inverse);
 
-            var affine = new ShiftScale<T>(center, T.CreateTruncating(double.CreateTruncating(weight[channel]) * inverse), bias[channel]);
-            for (int row = 0; row < rows; row++)
-            {
-                int start = row * sample + channel * positions;
-                ReadOnlySpan<T> x = inputs.Slice(start, positions);
-                ElementwiseLoop.Apply(x, x, outputs.Slice(start, positions), affine);
-            }
+            ChannelAffine(inputs, outputs, channel, new ShiftScale<T>(center, T.CreateTruncating(double.CreateTruncating(weight[channel]) * inverse), bias[channel]), rows, sample, positions);
         }
     }
 
@@ -130,17 +124,53 @@ public static class NormalizationKernels
         RequireLength(runningVariance.Length, channels, nameof(runningVariance));
         RequireLength(outputs.Length, size, nameof(outputs));
 
-        int sample = channels * positions;
         double eps = double.CreateTruncating(epsilon);
+        if (positions == 1 && channels <= MaximumStackFeatures)
+        {
+            Span<double> scales = stackalloc double[channels];
+            for (int feature = 0; feature < channels; feature++)
+            {
+                scales[feature] = double.CreateTruncating(weight[feature]) / Math.Sqrt(double.CreateTruncating(runningVariance[feature]) + eps);
+            }
+
+            FeaturesAffine(inputs, outputs, runningMean, scales, bias, rows, channels);
+            return;
+        }
+
+        int sample = channels * positions;
         for (int channel = 0; channel < channels; channel++)
         {
             double scale = double.CreateTruncating(weight[channel]) / Math.Sqrt(double.CreateTruncating(runningVariance[channel]) + eps);
-            var affine = new ShiftScale<T>(runningMean[channel], T.CreateTruncating(scale), bias[channel]);
-            for (int row = 0; row < rows; row++)
+            ChannelAffine(inputs, outputs, channel, new ShiftScale<T>(runningMean[channel], T.CreateTruncating(scale), bias[channel]), rows, sample, positions);
+        }
+    }
+
+    /// <summary>y = (x − center)·scale + β over every value of one channel, in each row: the affine pass of both modes.</summary>
+    private static void ChannelAffine<T>(ReadOnlySpan<T> inputs, Span<T> outputs, int channel, ShiftScale<T> affine, int rows, int sample, int positions)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int row = 0; row < rows; row++)
+        {
+            int start = row * sample + channel * positions;
+            ReadOnlySpan<T> x = inputs.Slice(start, positions);
+            ElementwiseLoop.Apply(x, x, outputs.Slice(start, positions), affine);
+        }
+    }
+
+    /// <summary>
+    /// The affine pass after a flat layer, row by row: y = (x − centers[f])·scales[f] + bias[f] for every feature f, the
+    /// scale rounded to T as the per-channel pass rounds it.
+    /// </summary>
+    private static void FeaturesAffine<T>(ReadOnlySpan<T> inputs, Span<T> outputs, ReadOnlySpan<T> centers, ReadOnlySpan<double> scales, ReadOnlySpan<T> bias, int rows, int features)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int row = 0; row < rows; row++)
+        {
+            ReadOnlySpan<T> x = inputs.Slice(row * features, features);
+            Span<T> y = outputs.Slice(row * features, features);
+            for (int feature = 0; feature < features; feature++)
             {
-                int start = row * sample + channel * positions;
-                ReadOnlySpan<T> x = inputs.Slice(start, positions);
-                ElementwiseLoop.Apply(x, x, outputs.Slice(start, positions), affine);
+                y[feature] = (x[feature] - centers[feature]) * T.CreateTruncating(scales[feature]) + bias[feature];
             }
         }
     }
@@ -366,15 +396,7 @@ public static class NormalizationKernels
             scales[feature] = double.CreateTruncating(weight[feature]) * inverse;
         }
 
-        for (int row = 0; row < rows; row++)
-        {
-            ReadOnlySpan<T> x = inputs.Slice(row * features, features);
-            Span<T> y = outputs.Slice(row * features, features);
-            for (int feature = 0; feature < features; feature++)
-            {
-                y[feature] = (x[feature] - mean[feature]) * T.CreateTruncating(scales[feature]) + bias[feature];
-            }
-        }
+        FeaturesAffine<T>(inputs, outputs, mean, scales, bias, rows, features);
     }
 
     /// <summary>
