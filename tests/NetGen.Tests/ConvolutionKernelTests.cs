@@ -224,7 +224,8 @@ public sealed class ConvolutionKernelTests
                 var random = new Random(rows);
                 float[] w = Array.ConvertAll(Values(random, geometry.WeightCount), v => (float)v), b = Array.ConvertAll(Values(random, geometry.Filters), v => (float)v);
                 float[] x = Array.ConvertAll(Values(random, rows * geometry.InputSize), v => (float)v), dz = Array.ConvertAll(Values(random, rows * geometry.OutputSize), v => (float)v);
-                float[] scratch = new float[geometry.ScratchLength(rows)];
+                // Room for two parts whatever the machine's processor count, so that the split runs on one core too.
+                float[] scratch = new float[2 * geometry.ScratchLength(1)];
                 (float[] Z, float[] Dw, float[] Db, float[] Dx) Run(int maxThreads)
                 {
                     KernelThreads.MaxThreads = maxThreads;
