@@ -44,25 +44,51 @@ internal static class ElementwiseLoop
         => Apply(x, y, y, op);
 
     /// <summary>
-    /// Sets <c>destination[i] = op(x[i], y[i])</c> for every i. The destination may be x or y itself. The tail is one
-    /// full vector ending at the last element, computed from the original values before the main loop writes, so no
-    /// element is transformed twice and no scalar loop runs unless the span is shorter than a vector.
+    /// Sets <c>destination[i] = op(x[i], y[i])</c> for every i. The destination may be x or y itself. A span shorter
+    /// than one Vector128 (or any span on the scalar path) runs the scalar loop here, inlined into the caller; longer
+    /// ones run <see cref="ApplyVectors{T, TOperator}(ref T, ref T, ref T, int, TOperator)"/>.
     /// </summary>
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    /// <remarks>
+    /// The short spans are the tiny networks' (a 1-unit sigmoid output, a 4-unit tanh layer of xor): in the vector
+    /// kernel, whose frame saves six registers and whose scalar operator is a call once the vector forms have used up
+    /// its inlining budget, a 1-value sigmoid took 9.8 ns against 6.2 ns for TensorPrimitives.Sigmoid; inlined here,
+    /// 5.7 ns (AMD EPYC Zen 4, 2 cores, AVX-512, best of 120 windows of 200,000 calls while the machine also built).
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Apply<T, TOperator>(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> destination, TOperator op)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TOperator : struct, IBinaryOperator<T>
     {
         if (x.Length != y.Length || destination.Length != x.Length)
         {
-            throw new ArgumentException($"x has {x.Length} values, y {y.Length} and the destination {destination.Length}; they must be the same length.", nameof(destination));
+            ThrowLengthMismatch(x.Length, y.Length, destination.Length);
         }
 
-        int length = x.Length;
         ref T xRef = ref MemoryMarshal.GetReference(x);
         ref T yRef = ref MemoryMarshal.GetReference(y);
         ref T target = ref MemoryMarshal.GetReference(destination);
+        if (KernelPaths.Use128 && x.Length >= Vector128<T>.Count)
+        {
+            ApplyVectors(ref xRef, ref yRef, ref target, x.Length, op);
+            return;
+        }
 
+        for (int i = 0; i < x.Length; i++)
+        {
+            Unsafe.Add(ref target, i) = op.Invoke(Unsafe.Add(ref xRef, i), Unsafe.Add(ref yRef, i));
+        }
+    }
+
+    /// <summary>
+    /// The vector loop of <see cref="Apply{T, TOperator}(ReadOnlySpan{T}, ReadOnlySpan{T}, Span{T}, TOperator)"/>
+    /// over at least one Vector128 of values. The tail is one full vector ending at the last element, computed from
+    /// the original values before the main loop writes, so no element is transformed twice and no scalar loop runs.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void ApplyVectors<T, TOperator>(ref T xRef, ref T yRef, ref T target, int length, TOperator op)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TOperator : struct, IBinaryOperator<T>
+    {
         if (KernelPaths.Use512 && length >= Vector512<T>.Count)
         {
             int width = Vector512<T>.Count;
@@ -91,7 +117,6 @@ internal static class ElementwiseLoop
             return;
         }
 
-        if (KernelPaths.Use128 && length >= Vector128<T>.Count)
         {
             int width = Vector128<T>.Count;
             int last = length - width;
@@ -102,12 +127,9 @@ internal static class ElementwiseLoop
             }
 
             tail.StoreUnsafe(ref target, (nuint)last);
-            return;
-        }
-
-        for (int i = 0; i < length; i++)
-        {
-            Unsafe.Add(ref target, i) = op.Invoke(Unsafe.Add(ref xRef, i), Unsafe.Add(ref yRef, i));
         }
     }
+
+    private static void ThrowLengthMismatch(int x, int y, int destination)
+        => throw new ArgumentException($"x has {x} values, y {y} and the destination {destination}; they must be the same length.", "destination");
 }
