@@ -37,8 +37,8 @@ internal static class DirectConvolution
     /// <summary>Rows of the tile: 12 accumulators + 2 loads + 1 broadcast = 15 of AVX2's 16 vector registers.</summary>
     private const int TileFilters = 6;
 
-    /// <summary>Whether this machine runs the direct kernel for <typeparamref name="T"/> (else the caller unfolds).</summary>
-    public static bool IsSupported<T>() => Vector256.IsHardwareAccelerated && (typeof(T) == typeof(float) || typeof(T) == typeof(double));
+    /// <summary>Whether the direct kernel runs for <typeparamref name="T"/> on the vector path KernelPaths chose: 256 or 512 bits (else the caller unfolds).</summary>
+    public static bool IsSupported<T>() => KernelPaths.Use256 && (typeof(T) == typeof(float) || typeof(T) == typeof(double));
 
     /// <summary>Whether a geometry is one the direct kernel computes: stride 1.</summary>
     public static bool Applies(in ConvolutionGeometry geometry) => geometry.Stride == 1;
@@ -65,7 +65,7 @@ internal static class DirectConvolution
     /// </list>
     /// </summary>
     public static bool PaysForInputGradient(in ConvolutionGeometry geometry)
-        => AppliesToInputGradient(geometry) && (Vector512.IsHardwareAccelerated
+        => AppliesToInputGradient(geometry) && (KernelPaths.Use512
             ? geometry.Channels >= 4 || geometry.Filters <= 8
             : geometry.Channels >= 4 && 2L * geometry.Height * geometry.Width <= 3L * geometry.OutputHeight * geometry.OutputWidth);
 
@@ -99,8 +99,8 @@ internal static class DirectConvolution
     public static void Forward<T>(ReadOnlySpan<T> weights, ref T bias, ReadOnlySpan<T> inputs, Span<T> outputs, int rows, in ConvolutionGeometry geometry, Span<T> scratch)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        // 512-bit tiles where they run; the tests also run with them switched off (DOTNET_PreferredVectorBitWidth=256).
-        bool wide = Vector512.IsHardwareAccelerated;
+        // 512-bit tiles on KernelPaths' 512 path, which NETGEN_VECTOR_WIDTH forces in the tests on any machine, as it forces 256.
+        bool wide = KernelPaths.Use512;
         int block = wide ? 2 * Vector512<T>.Count : 2 * Vector256<T>.Count;
         int height = geometry.Height, width = geometry.Width, channels = geometry.Channels, filters = geometry.Filters;
         int paddedHeight = height + 2 * geometry.PaddingHeight, paddedWidth = width + 2 * geometry.PaddingWidth;
@@ -196,7 +196,7 @@ internal static class DirectConvolution
         int firstTile, int endTile)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        bool wide = Vector512.IsHardwareAccelerated;
+        bool wide = KernelPaths.Use512;
         int vector = wide ? Vector512<T>.Count : Vector256<T>.Count;
         int height = geometry.Height, width = geometry.Width, channels = geometry.Channels, filters = geometry.Filters;
         int kernelHeight = geometry.KernelHeight, kernelWidth = geometry.KernelWidth, window = geometry.WindowSize;
