@@ -181,10 +181,10 @@ public static unsafe class ConvolutionKernels
 
         if (direct)
         {
-            int parts = DirectParts(geometry, rows, DirectConvolution.GradientTiles(geometry), scratch.Length);
+            int parts = DirectParts(geometry, rows, DirectConvolution.GradientTiles<T>(geometry), scratch.Length);
             if (parts == 1)
             {
-                DirectConvolution.AccumulateWeightGradients(outputGradients, inputs, weightGradients, rows, geometry, scratch, 0, DirectConvolution.GradientTiles(geometry));
+                DirectConvolution.AccumulateWeightGradients(outputGradients, inputs, weightGradients, rows, geometry, scratch, 0, DirectConvolution.GradientTiles<T>(geometry));
                 return;
             }
 
@@ -387,7 +387,7 @@ public static unsafe class ConvolutionKernels
 
                 case DirectProduct.WeightGradients:
                 {
-                    int tiles = DirectConvolution.GradientTiles(geometry);
+                    int tiles = DirectConvolution.GradientTiles<T>(geometry);
                     DirectConvolution.AccumulateWeightGradients(
                         new ReadOnlySpan<T>(_target, _rows * geometry.OutputSize), new ReadOnlySpan<T>(_source, _rows * geometry.InputSize),
                         new Span<T>(_weights, geometry.WeightCount), _rows, geometry, scratch, tiles * part / parts, tiles * (part + 1) / parts);

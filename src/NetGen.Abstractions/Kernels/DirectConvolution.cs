@@ -37,6 +37,9 @@ internal static class DirectConvolution
     /// <summary>Rows of the tile: 12 accumulators + 2 loads + 1 broadcast = 15 of AVX2's 16 vector registers.</summary>
     private const int TileFilters = 6;
 
+    /// <summary>The longest kernel row the along-filters weight gradient holds: 2 rows × 6 offsets = 12 accumulators, one load of dZᵀ and one broadcast of X in AVX2's 16 registers.</summary>
+    private const int MaximumRowOffsets = 6;
+
     /// <summary>Whether the direct kernel runs for <typeparamref name="T"/> on the vector path KernelPaths chose: 256 or 512 bits (else the caller unfolds).</summary>
     public static bool IsSupported<T>() => KernelPaths.Use256 && (typeof(T) == typeof(float) || typeof(T) == typeof(double));
 
@@ -86,13 +89,20 @@ internal static class DirectConvolution
         => geometry.WeightCount + ForwardScratchLength(TransposedGeometry(geometry));
 
     /// <summary>
-    /// Scratch for <see cref="AccumulateWeightGradients{T}"/>: the padded sample, dZ in the padded row width for whole
-    /// tiles of filters, and the vector partial sums of every tile.
+    /// Scratch for <see cref="AccumulateWeightGradients{T}"/>: the padded sample, then along q dZ in the padded row width
+    /// for whole tiles of filters and the vector partial sums of every tile, or the larger scratch along the filters.
     /// </summary>
     public static long WeightGradientScratchLength(in ConvolutionGeometry geometry)
-        => PaddedInputLength(geometry, MaximumBlock)
-            + RoundUp(geometry.Filters, GradientTileFilters) * PaddedPositions(geometry, MaximumBlock)
-            + PartialSumsLength(geometry, Vector512<float>.Count);
+        => PaddedInputLength(geometry, MaximumBlock) + Math.Max(
+            RoundUp(geometry.Filters, GradientTileFilters) * PaddedPositions(geometry, MaximumBlock) + PartialSumsLength(geometry, Vector512<float>.Count),
+            AlongFiltersScratchLength(geometry, Vector512<float>.Count));
+
+    /// <summary>
+    /// Past the padded sample, <see cref="AccumulateAlongFilters{T}"/>'s dZᵀ (OH·OW rows of F rounded up to whole vectors),
+    /// its partial sums (C·KH·KW rows of as many), and one kernel row of them that an unpaired last row is summed into and dropped.
+    /// </summary>
+    private static long AlongFiltersScratchLength(in ConvolutionGeometry geometry, int vector)
+        => RoundUp(geometry.Filters, vector) * ((long)geometry.OutputPositions + geometry.WindowSize) + (long)geometry.KernelWidth * vector;
 
     /// <summary>Z = conv(X, W) + b for stride 1; <paramref name="bias"/> may be a null reference for none. Checked by the caller.</summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
@@ -102,7 +112,7 @@ internal static class DirectConvolution
         // 512-bit tiles on KernelPaths' 512 path, which NETGEN_VECTOR_WIDTH forces in the tests on any machine, as it forces 256.
         bool wide = KernelPaths.Use512;
         int block = wide ? 2 * Vector512<T>.Count : 2 * Vector256<T>.Count;
-        int height = geometry.Height, width = geometry.Width, channels = geometry.Channels, filters = geometry.Filters;
+        int height = geometry.Height, width = geometry.Width, filters = geometry.Filters;
         int paddedHeight = height + 2 * geometry.PaddingHeight, paddedWidth = width + 2 * geometry.PaddingWidth;
         int outputHeight = geometry.OutputHeight, outputWidth = geometry.OutputWidth, outputPlane = outputHeight * outputWidth;
         int paddedPositions = (int)PaddedPositions(geometry, block);
@@ -117,15 +127,7 @@ internal static class DirectConvolution
         ref T zp = ref MemoryMarshal.GetReference(paddedOutputs);
         for (int row = 0; row < rows; row++)
         {
-            ReadOnlySpan<T> sample = inputs.Slice(row * geometry.InputSize, geometry.InputSize);
-            for (int channel = 0; channel < channels; channel++)
-            {
-                for (int h = 0; h < height; h++)
-                {
-                    sample.Slice((channel * height + h) * width, width)
-                        .CopyTo(padded.Slice((channel * paddedHeight + h + geometry.PaddingHeight) * paddedWidth + geometry.PaddingWidth, width));
-                }
-            }
+            CopyPadded(inputs.Slice(row * geometry.InputSize, geometry.InputSize), padded, geometry);
 
             for (int q0 = 0; q0 < paddedPositions; q0 += block)
             {
@@ -178,8 +180,44 @@ internal static class DirectConvolution
         Forward(flipped, ref Unsafe.NullRef<T>(), outputGradients, inputGradients, rows, TransposedGeometry(geometry), scratch.Slice(geometry.WeightCount));
     }
 
-    /// <summary>The tiles of <see cref="GradientTileFilters"/> filters that <see cref="AccumulateWeightGradients{T}"/> computes, the unit it splits by.</summary>
-    public static int GradientTiles(in ConvolutionGeometry geometry) => (geometry.Filters + GradientTileFilters - 1) / GradientTileFilters;
+    /// <summary>
+    /// The tiles that <see cref="AccumulateWeightGradients{T}"/> computes, the unit it splits by: vectors of filters ×
+    /// pairs of kernel rows where it runs along the filters (<see cref="RunsAlongFilters{T}"/>), else tiles of
+    /// <see cref="GradientTileFilters"/> filters.
+    /// </summary>
+    public static int GradientTiles<T>(in ConvolutionGeometry geometry) where T : unmanaged
+        => RunsAlongFilters<T>(geometry)
+            ? (geometry.Filters + VectorCount<T>() - 1) / VectorCount<T>() * KernelRowPairs(geometry)
+            : (geometry.Filters + GradientTileFilters - 1) / GradientTileFilters;
+
+    /// <summary>
+    /// Whether dW runs with the filters along the vector lanes (<see cref="AccumulateAlongFilters{T}"/>) rather than
+    /// the output positions (the q tiles of <see cref="DotTile{T}"/>): where its lanes hold a larger share of real
+    /// products. Along the filters that share is F over F rounded up to whole vectors. Along q it is the outputs among
+    /// the padded positions (OH·OW of (OH − 1)·Wp + OW, rounded up to whole vectors: the wrap columns and the round-up
+    /// multiply zeros), times F over F rounded up to tiles of three. LeNet's second layer (6 × 14 × 14 → 16 of 10 × 10)
+    /// fills 16 of 16 float lanes along the filters and 62% along q; its first (1 × 28 × 28 → 6, padding 2) 6 of 16
+    /// and 88%. Kernel rows longer than <see cref="MaximumRowOffsets"/> stay along q.
+    /// </summary>
+    internal static bool RunsAlongFilters<T>(in ConvolutionGeometry geometry) where T : unmanaged
+    {
+        if (geometry.KernelWidth > MaximumRowOffsets)
+        {
+            return false;
+        }
+
+        int vector = VectorCount<T>();
+        double alongFilters = (double)geometry.Filters / RoundUp(geometry.Filters, vector);
+        double alongPositions = (double)geometry.OutputPositions / PaddedPositions(geometry, vector)
+            * geometry.Filters / RoundUp(geometry.Filters, GradientTileFilters);
+        return alongFilters > alongPositions;
+    }
+
+    /// <summary>The lanes of the vectors the kernels run on: 512 bits on KernelPaths' 512 path, else 256.</summary>
+    private static int VectorCount<T>() where T : unmanaged => KernelPaths.Use512 ? Vector512<T>.Count : Vector256<T>.Count;
+
+    /// <summary>The kernel rows (c, kh), C·KH of them, taken two at a time by <see cref="AccumulateAlongFilters{T}"/>.</summary>
+    private static int KernelRowPairs(in ConvolutionGeometry geometry) => (geometry.Channels * geometry.KernelHeight + 1) / 2;
 
     /// <summary>
     /// dW(f, p) += Σ_samples Σ_q dZp(f, q)·Xp[shift(p) + q] for stride 1, where p = (c, kh, kw), shift(p) = c·Hp·Wp +
@@ -188,7 +226,8 @@ internal static class DirectConvolution
     /// whose twelve vector accumulators run along q. Each sample's accumulators are added to vector partial sums in
     /// scratch, and only once per call are they summed across lanes into dW. Only the filter tiles
     /// [<paramref name="firstTile"/>, <paramref name="endTile"/>) are computed, so that threads can share the filters.
-    /// Checked by the caller.
+    /// Where <see cref="RunsAlongFilters{T}"/>, <see cref="AccumulateAlongFilters{T}"/> computes dW instead, over its own
+    /// tiles (<see cref="GradientTiles{T}"/> counts either). Checked by the caller.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static void AccumulateWeightGradients<T>(
@@ -196,9 +235,15 @@ internal static class DirectConvolution
         int firstTile, int endTile)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (RunsAlongFilters<T>(geometry))
+        {
+            AccumulateAlongFilters(outputGradients, inputs, weightGradients, rows, geometry, scratch, firstTile, endTile);
+            return;
+        }
+
         bool wide = KernelPaths.Use512;
         int vector = wide ? Vector512<T>.Count : Vector256<T>.Count;
-        int height = geometry.Height, width = geometry.Width, channels = geometry.Channels, filters = geometry.Filters;
+        int height = geometry.Height, width = geometry.Width, filters = geometry.Filters;
         int kernelHeight = geometry.KernelHeight, kernelWidth = geometry.KernelWidth, window = geometry.WindowSize;
         int paddedHeight = height + 2 * geometry.PaddingHeight, paddedWidth = width + 2 * geometry.PaddingWidth, plane = paddedHeight * paddedWidth;
         int outputHeight = geometry.OutputHeight, outputWidth = geometry.OutputWidth, outputPlane = outputHeight * outputWidth;
@@ -221,16 +266,7 @@ internal static class DirectConvolution
         ref T sums = ref MemoryMarshal.GetReference(partialSums);
         for (int row = 0; row < rows; row++)
         {
-            ReadOnlySpan<T> sample = inputs.Slice(row * geometry.InputSize, geometry.InputSize);
-            for (int channel = 0; channel < channels; channel++)
-            {
-                for (int h = 0; h < height; h++)
-                {
-                    sample.Slice((channel * height + h) * width, width)
-                        .CopyTo(padded.Slice((channel * paddedHeight + h + geometry.PaddingHeight) * paddedWidth + geometry.PaddingWidth, width));
-                }
-            }
-
+            CopyPadded(inputs.Slice(row * geometry.InputSize, geometry.InputSize), padded, geometry);
             ReadOnlySpan<T> dz = outputGradients.Slice(row * geometry.OutputSize, geometry.OutputSize);
             for (int filter = firstTile * GradientTileFilters; filter < Math.Min(filters, endTile * GradientTileFilters); filter++)
             {
@@ -274,6 +310,211 @@ internal static class DirectConvolution
                 weightGradients[filter * window + p] += wide ? Vector512.Sum(Vector512.LoadUnsafe(ref sums, offset)) : Vector256.Sum(Vector256.LoadUnsafe(ref sums, offset));
             }
         }
+    }
+
+    /// <summary>Copies one sample <c>[C, H, W]</c> into the interior of its zero-padded copy <c>[C, Hp, Wp]</c>, whose padding stays as it is.</summary>
+    private static void CopyPadded<T>(ReadOnlySpan<T> sample, Span<T> padded, in ConvolutionGeometry geometry)
+    {
+        int height = geometry.Height, width = geometry.Width;
+        int paddedHeight = height + 2 * geometry.PaddingHeight, paddedWidth = width + 2 * geometry.PaddingWidth;
+        for (int channel = 0; channel < geometry.Channels; channel++)
+        {
+            for (int h = 0; h < height; h++)
+            {
+                sample.Slice((channel * height + h) * width, width)
+                    .CopyTo(padded.Slice((channel * paddedHeight + h + geometry.PaddingHeight) * paddedWidth + geometry.PaddingWidth, width));
+            }
+        }
+    }
+
+    /// <summary>
+    /// dW(f, p) += Σ_samples Σ_(oh, ow) dZ(f, oh, ow)·Xp[shift(p) + oh·Wp + ow] with the filters along the vector lanes:
+    /// dZ is transposed to dZᵀ <c>[OH·OW, F]</c> (F rounded up to whole vectors, the extra lanes zero), and each tile
+    /// holds one vector of filters × two kernel rows (c, kh) × their KW offsets in accumulators. Each step loads one
+    /// row of dZᵀ and broadcasts one value of X per accumulator, so only the OH·OW real outputs are multiplied, none of
+    /// the wrap columns that the q tiles carry. Tiles are numbered vector of filters first, then pair of kernel rows;
+    /// only [<paramref name="firstTile"/>, <paramref name="endTile"/>) are computed. Checked by the caller.
+    /// </summary>
+    private static void AccumulateAlongFilters<T>(
+        ReadOnlySpan<T> outputGradients, ReadOnlySpan<T> inputs, Span<T> weightGradients, int rows, in ConvolutionGeometry geometry, Span<T> scratch,
+        int firstTile, int endTile)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        bool wide = KernelPaths.Use512;
+        int vector = VectorCount<T>();
+        int filters = geometry.Filters, window = geometry.WindowSize, kernelHeight = geometry.KernelHeight, kernelWidth = geometry.KernelWidth;
+        int paddedWidth = geometry.Width + 2 * geometry.PaddingWidth, plane = (geometry.Height + 2 * geometry.PaddingHeight) * paddedWidth;
+        int outputHeight = geometry.OutputHeight, outputWidth = geometry.OutputWidth, outputPlane = outputHeight * outputWidth;
+        int kernelRows = geometry.Channels * kernelHeight, rowPairs = KernelRowPairs(geometry);
+        int paddedFilters = (int)RoundUp(filters, vector);
+        int inputLength = (int)PaddedInputLength(geometry, MaximumBlock);
+        Span<T> padded = scratch.Slice(0, inputLength);
+        Span<T> transposed = scratch.Slice(inputLength, outputPlane * paddedFilters);
+        Span<T> partialSums = scratch.Slice(inputLength + outputPlane * paddedFilters, window * paddedFilters + kernelWidth * vector);
+        padded.Clear();
+        transposed.Clear();
+        partialSums.Clear();
+        ref T x = ref MemoryMarshal.GetReference(padded);
+        ref T sums = ref MemoryMarshal.GetReference(partialSums);
+        ref T discarded = ref Unsafe.Add(ref sums, window * paddedFilters);
+        for (int row = 0; row < rows; row++)
+        {
+            CopyPadded(inputs.Slice(row * geometry.InputSize, geometry.InputSize), padded, geometry);
+
+            // dZᵀ by vectors of filters: element (q, f) at ((f / vector)·OH·OW + q)·vector + f % vector.
+            ReadOnlySpan<T> dz = outputGradients.Slice(row * geometry.OutputSize, geometry.OutputSize);
+            for (int filter = 0; filter < filters; filter++)
+            {
+                ReadOnlySpan<T> source = dz.Slice(filter * outputPlane, outputPlane);
+                Span<T> target = transposed.Slice(filter / vector * outputPlane * vector + filter % vector);
+                for (int q = 0; q < outputPlane; q++)
+                {
+                    target[q * vector] = source[q];
+                }
+            }
+
+            for (int tile = firstTile; tile < endTile; tile++)
+            {
+                int chunk = tile / rowPairs, first = tile % rowPairs * 2, second = first + 1;
+                ref T gradients = ref MemoryMarshal.GetReference(transposed.Slice(chunk * outputPlane * vector));
+                ref T x0 = ref Unsafe.Add(ref x, first / kernelHeight * plane + first % kernelHeight * paddedWidth);
+                ref T partial0 = ref Unsafe.Add(ref sums, (chunk * window + first * kernelWidth) * vector);
+
+                // An odd last kernel row is paired with itself, and its second copy summed where nothing reads it.
+                bool paired = second < kernelRows;
+                ref T x1 = ref paired ? ref Unsafe.Add(ref x, second / kernelHeight * plane + second % kernelHeight * paddedWidth) : ref x0;
+                ref T partial1 = ref paired ? ref Unsafe.Add(ref sums, (chunk * window + second * kernelWidth) * vector) : ref discarded;
+                if (wide)
+                {
+                    AlongFiltersTile512(kernelWidth, ref gradients, ref x0, ref x1, outputHeight, outputWidth, paddedWidth, ref partial0, ref partial1);
+                }
+                else
+                {
+                    AlongFiltersTile256(kernelWidth, ref gradients, ref x0, ref x1, outputHeight, outputWidth, paddedWidth, ref partial0, ref partial1);
+                }
+            }
+        }
+
+        // Kernel row r holds offsets p = r·KW + kw, so each tile's rows are whole runs of p.
+        for (int tile = firstTile; tile < endTile; tile++)
+        {
+            int chunk = tile / rowPairs, first = tile % rowPairs * 2, end = Math.Min(first + 2, kernelRows);
+            for (int p = first * kernelWidth; p < end * kernelWidth; p++)
+            {
+                ReadOnlySpan<T> lanes = partialSums.Slice((chunk * window + p) * vector, vector);
+                for (int lane = 0, filter = chunk * vector; lane < vector && filter < filters; lane++, filter++)
+                {
+                    weightGradients[filter * window + p] += lanes[lane];
+                }
+            }
+        }
+    }
+
+    private static void AlongFiltersTile256<T>(int kernelWidth, ref T gradients, ref T x0, ref T x1, int outputHeight, int outputWidth, nint paddedWidth, ref T partial0, ref T partial1)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        switch (kernelWidth)
+        {
+            case 1: AlongFiltersTile256<T, One>(ref gradients, ref x0, ref x1, outputHeight, outputWidth, paddedWidth, ref partial0, ref partial1); break;
+            case 2: AlongFiltersTile256<T, Two>(ref gradients, ref x0, ref x1, outputHeight, outputWidth, paddedWidth, ref partial0, ref partial1); break;
+            case 3: AlongFiltersTile256<T, Three>(ref gradients, ref x0, ref x1, outputHeight, outputWidth, paddedWidth, ref partial0, ref partial1); break;
+            case 4: AlongFiltersTile256<T, Four>(ref gradients, ref x0, ref x1, outputHeight, outputWidth, paddedWidth, ref partial0, ref partial1); break;
+            case 5: AlongFiltersTile256<T, Five>(ref gradients, ref x0, ref x1, outputHeight, outputWidth, paddedWidth, ref partial0, ref partial1); break;
+            default: AlongFiltersTile256<T, Six>(ref gradients, ref x0, ref x1, outputHeight, outputWidth, paddedWidth, ref partial0, ref partial1); break;
+        }
+    }
+
+    private static void AlongFiltersTile512<T>(int kernelWidth, ref T gradients, ref T x0, ref T x1, int outputHeight, int outputWidth, nint paddedWidth, ref T partial0, ref T partial1)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        switch (kernelWidth)
+        {
+            case 1: AlongFiltersTile512<T, One>(ref gradients, ref x0, ref x1, outputHeight, outputWidth, paddedWidth, ref partial0, ref partial1); break;
+            case 2: AlongFiltersTile512<T, Two>(ref gradients, ref x0, ref x1, outputHeight, outputWidth, paddedWidth, ref partial0, ref partial1); break;
+            case 3: AlongFiltersTile512<T, Three>(ref gradients, ref x0, ref x1, outputHeight, outputWidth, paddedWidth, ref partial0, ref partial1); break;
+            case 4: AlongFiltersTile512<T, Four>(ref gradients, ref x0, ref x1, outputHeight, outputWidth, paddedWidth, ref partial0, ref partial1); break;
+            case 5: AlongFiltersTile512<T, Five>(ref gradients, ref x0, ref x1, outputHeight, outputWidth, paddedWidth, ref partial0, ref partial1); break;
+            default: AlongFiltersTile512<T, Six>(ref gradients, ref x0, ref x1, outputHeight, outputWidth, paddedWidth, ref partial0, ref partial1); break;
+        }
+    }
+
+    /// <summary>
+    /// partial_r[kw] += Σ_(oh, ow) dZᵀ(oh·OW + ow)·X_r[oh·Wp + ow + kw] for the two kernel rows r of X
+    /// (<paramref name="x0"/>, <paramref name="x1"/>) and kw &lt; <typeparamref name="TWidth"/>, on 256-bit vectors of filters.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void AlongFiltersTile256<T, TWidth>(ref T gradients, ref T x0, ref T x1, int outputHeight, int outputWidth, nint paddedWidth, ref T partial0, ref T partial1)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TWidth : struct, ICount
+    {
+        nuint width = (nuint)Vector256<T>.Count;
+        Vector256<T> c00 = default, c01 = default, c02 = default, c03 = default, c04 = default, c05 = default;
+        Vector256<T> c10 = default, c11 = default, c12 = default, c13 = default, c14 = default, c15 = default;
+        nuint q = 0;
+        for (int oh = 0; oh < outputHeight; oh++)
+        {
+            ref T a = ref Unsafe.Add(ref x0, oh * paddedWidth);
+            ref T b = ref Unsafe.Add(ref x1, oh * paddedWidth);
+            for (int ow = 0; ow < outputWidth; ow++, q += width)
+            {
+                Vector256<T> g = Vector256.LoadUnsafe(ref gradients, q);
+                ref T a0 = ref Unsafe.Add(ref a, ow);
+                ref T b0 = ref Unsafe.Add(ref b, ow);
+                c00 = MultiplyAdd(g, Vector256.Create(a0), c00);
+                c10 = MultiplyAdd(g, Vector256.Create(b0), c10);
+                if (TWidth.Count > 1) { c01 = MultiplyAdd(g, Vector256.Create(Unsafe.Add(ref a0, 1)), c01); c11 = MultiplyAdd(g, Vector256.Create(Unsafe.Add(ref b0, 1)), c11); }
+                if (TWidth.Count > 2) { c02 = MultiplyAdd(g, Vector256.Create(Unsafe.Add(ref a0, 2)), c02); c12 = MultiplyAdd(g, Vector256.Create(Unsafe.Add(ref b0, 2)), c12); }
+                if (TWidth.Count > 3) { c03 = MultiplyAdd(g, Vector256.Create(Unsafe.Add(ref a0, 3)), c03); c13 = MultiplyAdd(g, Vector256.Create(Unsafe.Add(ref b0, 3)), c13); }
+                if (TWidth.Count > 4) { c04 = MultiplyAdd(g, Vector256.Create(Unsafe.Add(ref a0, 4)), c04); c14 = MultiplyAdd(g, Vector256.Create(Unsafe.Add(ref b0, 4)), c14); }
+                if (TWidth.Count > 5) { c05 = MultiplyAdd(g, Vector256.Create(Unsafe.Add(ref a0, 5)), c05); c15 = MultiplyAdd(g, Vector256.Create(Unsafe.Add(ref b0, 5)), c15); }
+            }
+        }
+
+        Add(ref partial0, 0, c00, width);
+        Add(ref partial1, 0, c10, width);
+        if (TWidth.Count > 1) { Add(ref partial0, 1, c01, width); Add(ref partial1, 1, c11, width); }
+        if (TWidth.Count > 2) { Add(ref partial0, 2, c02, width); Add(ref partial1, 2, c12, width); }
+        if (TWidth.Count > 3) { Add(ref partial0, 3, c03, width); Add(ref partial1, 3, c13, width); }
+        if (TWidth.Count > 4) { Add(ref partial0, 4, c04, width); Add(ref partial1, 4, c14, width); }
+        if (TWidth.Count > 5) { Add(ref partial0, 5, c05, width); Add(ref partial1, 5, c15, width); }
+    }
+
+    /// <summary><see cref="AlongFiltersTile256{T, TWidth}"/> on 512-bit vectors of filters.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void AlongFiltersTile512<T, TWidth>(ref T gradients, ref T x0, ref T x1, int outputHeight, int outputWidth, nint paddedWidth, ref T partial0, ref T partial1)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TWidth : struct, ICount
+    {
+        nuint width = (nuint)Vector512<T>.Count;
+        Vector512<T> c00 = default, c01 = default, c02 = default, c03 = default, c04 = default, c05 = default;
+        Vector512<T> c10 = default, c11 = default, c12 = default, c13 = default, c14 = default, c15 = default;
+        nuint q = 0;
+        for (int oh = 0; oh < outputHeight; oh++)
+        {
+            ref T a = ref Unsafe.Add(ref x0, oh * paddedWidth);
+            ref T b = ref Unsafe.Add(ref x1, oh * paddedWidth);
+            for (int ow = 0; ow < outputWidth; ow++, q += width)
+            {
+                Vector512<T> g = Vector512.LoadUnsafe(ref gradients, q);
+                ref T a0 = ref Unsafe.Add(ref a, ow);
+                ref T b0 = ref Unsafe.Add(ref b, ow);
+                c00 = MultiplyAdd512(g, Vector512.Create(a0), c00);
+                c10 = MultiplyAdd512(g, Vector512.Create(b0), c10);
+                if (TWidth.Count > 1) { c01 = MultiplyAdd512(g, Vector512.Create(Unsafe.Add(ref a0, 1)), c01); c11 = MultiplyAdd512(g, Vector512.Create(Unsafe.Add(ref b0, 1)), c11); }
+                if (TWidth.Count > 2) { c02 = MultiplyAdd512(g, Vector512.Create(Unsafe.Add(ref a0, 2)), c02); c12 = MultiplyAdd512(g, Vector512.Create(Unsafe.Add(ref b0, 2)), c12); }
+                if (TWidth.Count > 3) { c03 = MultiplyAdd512(g, Vector512.Create(Unsafe.Add(ref a0, 3)), c03); c13 = MultiplyAdd512(g, Vector512.Create(Unsafe.Add(ref b0, 3)), c13); }
+                if (TWidth.Count > 4) { c04 = MultiplyAdd512(g, Vector512.Create(Unsafe.Add(ref a0, 4)), c04); c14 = MultiplyAdd512(g, Vector512.Create(Unsafe.Add(ref b0, 4)), c14); }
+                if (TWidth.Count > 5) { c05 = MultiplyAdd512(g, Vector512.Create(Unsafe.Add(ref a0, 5)), c05); c15 = MultiplyAdd512(g, Vector512.Create(Unsafe.Add(ref b0, 5)), c15); }
+            }
+        }
+
+        Add512(ref partial0, 0, c00, width);
+        Add512(ref partial1, 0, c10, width);
+        if (TWidth.Count > 1) { Add512(ref partial0, 1, c01, width); Add512(ref partial1, 1, c11, width); }
+        if (TWidth.Count > 2) { Add512(ref partial0, 2, c02, width); Add512(ref partial1, 2, c12, width); }
+        if (TWidth.Count > 3) { Add512(ref partial0, 3, c03, width); Add512(ref partial1, 3, c13, width); }
+        if (TWidth.Count > 4) { Add512(ref partial0, 4, c04, width); Add512(ref partial1, 4, c14, width); }
+        if (TWidth.Count > 5) { Add512(ref partial0, 5, c05, width); Add512(ref partial1, 5, c15, width); }
     }
 
     /// <summary>Where kernel offset p = (c, kh, kw) reads in the padded sample, c·Hp·Wp + kh·Wp + kw; 0 for p past the window.</summary>
@@ -479,7 +720,7 @@ internal static class DirectConvolution
     private static void Tile<T, TRows>(ref T x, ref T w, nint window, ref T bias, ref T z, nint zStride,
         int channels, int kernelHeight, int kernelWidth, nint planeStride, nint rowStride)
         where T : unmanaged, IFloatingPointIeee754<T>
-        where TRows : struct, IFilterCount
+        where TRows : struct, ICount
     {
         nuint width = (nuint)Vector256<T>.Count;
         Vector256<T> c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
@@ -568,7 +809,7 @@ internal static class DirectConvolution
     private static void Tile512<T, TRows>(ref T x, ref T w, nint window, ref T bias, ref T z, nint zStride,
         int channels, int kernelHeight, int kernelWidth, nint planeStride, nint rowStride)
         where T : unmanaged, IFloatingPointIeee754<T>
-        where TRows : struct, IFilterCount
+        where TRows : struct, ICount
     {
         nuint width = (nuint)Vector512<T>.Count;
         Vector512<T> c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
@@ -696,20 +937,21 @@ internal static class DirectConvolution
         return Math.Max(geometry.Channels * plane, furthestRead);
     }
 
-    internal interface IFilterCount
+    /// <summary>A count fixed when the JIT specialises a kernel for it (rows of a tile, offsets along a kernel row), so that its unused accumulators and branches are compiled away.</summary>
+    internal interface ICount
     {
         static abstract int Count { get; }
     }
 
-    private struct One : IFilterCount { public static int Count => 1; }
+    private struct One : ICount { public static int Count => 1; }
 
-    private struct Two : IFilterCount { public static int Count => 2; }
+    private struct Two : ICount { public static int Count => 2; }
 
-    private struct Three : IFilterCount { public static int Count => 3; }
+    private struct Three : ICount { public static int Count => 3; }
 
-    private struct Four : IFilterCount { public static int Count => 4; }
+    private struct Four : ICount { public static int Count => 4; }
 
-    private struct Five : IFilterCount { public static int Count => 5; }
+    private struct Five : ICount { public static int Count => 5; }
 
-    private struct Six : IFilterCount { public static int Count => 6; }
+    private struct Six : ICount { public static int Count => 6; }
 }
