@@ -38,10 +38,12 @@ public sealed class ConvolutionKernelTests
             new(1, 4, 4, 7, 3, 3, 1, 2, 2),
             new(1, 28, 28, 6, 5, 5, 1, 2, 2),
             new(6, 14, 14, 16, 5, 5, 1, 0, 0),
-            // dW along the filters (DirectConvolution.RunsAlongFilters): 24 filters in a vector and a part (512-bit
-            // float), 9 kernel rows (one left unpaired), and kernel rows of 6.
+            // Along the filters (DirectConvolution.RunsAlongFilters, ForwardRunsAlongFilters): 24 filters in a vector
+            // and a part (512-bit float), 9 kernel rows (one left unpaired), kernel rows of 6, and rows of 28 outputs
+            // (tiles of 12, 12 and 4).
             new(3, 9, 9, 24, 3, 3, 1, 1, 1),
             new(2, 8, 10, 16, 2, 6, 1, 0, 0),
+            new(4, 1, 30, 16, 1, 3, 1, 0, 0),
             // 1-D: height, kernel height and padding along the height are 1, 1 and 0.
             new(3, 1, 11, 4, 1, 3, 1, 0, 1),
             new(2, 1, 9, 1, 1, 2, 2, 0, 2),
@@ -385,11 +387,12 @@ public sealed class ConvolutionKernelTests
     }
 
     /// <summary>
-    /// dW runs along the filters where that fills more lanes: LeNet's second layer (16 filters fill whole vectors on
-    /// every path), not its first (6 filters, 88% of the q tiles' lanes real), nor a kernel row longer than six.
+    /// dW and the forward pass run along the filters where that fills more lanes: LeNet's second layer (16 filters fill
+    /// whole vectors on every path) and a 1-D layer of 16 filters with 28 outputs (28 of 32 positions real), not LeNet's
+    /// first (6 filters, 88% of the q tiles' lanes real), nor, for dW, a kernel row longer than six.
     /// </summary>
     [Fact]
-    public void The_weight_gradient_runs_along_the_filters_where_they_fill_more_lanes()
+    public void Products_run_along_the_filters_where_they_fill_more_lanes()
     {
         if (!DirectConvolution.IsSupported<float>())
         {
@@ -400,6 +403,9 @@ public sealed class ConvolutionKernelTests
         Assert.True(DirectConvolution.RunsAlongFilters<double>(new ConvolutionGeometry(6, 14, 14, 16, 5, 5, 1, 0, 0)));
         Assert.False(DirectConvolution.RunsAlongFilters<float>(new ConvolutionGeometry(1, 28, 28, 6, 5, 5, 1, 2, 2)));
         Assert.False(DirectConvolution.RunsAlongFilters<float>(new ConvolutionGeometry(2, 8, 10, 16, 2, 7, 1, 0, 0)));
+        Assert.True(DirectConvolution.ForwardRunsAlongFilters<float>(new ConvolutionGeometry(6, 14, 14, 16, 5, 5, 1, 0, 0)));
+        Assert.True(DirectConvolution.ForwardRunsAlongFilters<float>(new ConvolutionGeometry(4, 1, 30, 16, 1, 3, 1, 0, 0)));
+        Assert.False(DirectConvolution.ForwardRunsAlongFilters<float>(new ConvolutionGeometry(1, 28, 28, 6, 5, 5, 1, 2, 2)));
     }
 
     /// <summary>The unfolded algorithm always; the direct one too where it applies and the machine runs it.</summary>

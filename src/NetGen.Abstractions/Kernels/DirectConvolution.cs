@@ -37,6 +37,9 @@ internal static class DirectConvolution
     /// <summary>Rows of the tile: 12 accumulators + 2 loads + 1 broadcast = 15 of AVX2's 16 vector registers.</summary>
     private const int TileFilters = 6;
 
+    /// <summary>Outputs of one row per tile of the along-filters forward pass: 12 accumulators, one load of Wᵀ and one broadcast of X in AVX2's 16 registers.</summary>
+    private const int MaximumOutputTile = 12;
+
     /// <summary>The longest kernel row the along-filters weight gradient holds: 2 rows × 6 offsets = 12 accumulators, one load of dZᵀ and one broadcast of X in AVX2's 16 registers.</summary>
     private const int MaximumRowOffsets = 6;
 
@@ -80,9 +83,14 @@ internal static class DirectConvolution
         geometry.Filters, geometry.OutputHeight, geometry.OutputWidth, geometry.Channels, geometry.KernelHeight, geometry.KernelWidth,
         1, geometry.KernelHeight - 1 - geometry.PaddingHeight, geometry.KernelWidth - 1 - geometry.PaddingWidth);
 
-    /// <summary>Scratch for <see cref="Forward{T}"/>: the padded sample, then the output in the padded row width.</summary>
+    /// <summary>
+    /// Scratch for <see cref="Forward{T}"/>: the padded sample, then along q the output in the padded row width, or
+    /// along the filters Wᵀ and the bias by vectors of filters and one tile of outputs.
+    /// </summary>
     public static long ForwardScratchLength(in ConvolutionGeometry geometry)
-        => PaddedInputLength(geometry, MaximumBlock) + (long)geometry.Filters * PaddedPositions(geometry, MaximumBlock);
+        => PaddedInputLength(geometry, MaximumBlock) + Math.Max(
+            (long)geometry.Filters * PaddedPositions(geometry, MaximumBlock),
+            RoundUp(geometry.Filters, Vector512<float>.Count) * (geometry.WindowSize + 1L) + (long)MaximumOutputTile * Vector512<float>.Count);
 
     /// <summary>Scratch for <see cref="BackpropagateInputs{T}"/>: the flipped weights, then the transposed convolution's scratch.</summary>
     public static long InputGradientScratchLength(in ConvolutionGeometry geometry)
@@ -109,6 +117,12 @@ internal static class DirectConvolution
     public static void Forward<T>(ReadOnlySpan<T> weights, ref T bias, ReadOnlySpan<T> inputs, Span<T> outputs, int rows, in ConvolutionGeometry geometry, Span<T> scratch)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (ForwardRunsAlongFilters<T>(geometry))
+        {
+            ForwardAlongFilters(weights, ref bias, inputs, outputs, rows, geometry, scratch);
+            return;
+        }
+
         // 512-bit tiles on KernelPaths' 512 path, which NETGEN_VECTOR_WIDTH forces in the tests on any machine, as it forces 256.
         bool wide = KernelPaths.Use512;
         int block = wide ? 2 * Vector512<T>.Count : 2 * Vector256<T>.Count;
@@ -151,6 +165,240 @@ internal static class DirectConvolution
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// Whether the forward pass runs with the filters along the vector lanes (<see cref="ForwardAlongFilters{T}"/>)
+    /// rather than q: where F over F rounded up to whole vectors beats the outputs' share of the padded positions q
+    /// computes, which carry the wrap columns. LeNet's second layer: 16 of 16 float lanes against 100 of 160 positions.
+    /// </summary>
+    internal static bool ForwardRunsAlongFilters<T>(in ConvolutionGeometry geometry) where T : unmanaged
+    {
+        int vector = VectorCount<T>();
+        double alongFilters = (double)geometry.Filters / RoundUp(geometry.Filters, vector);
+        double alongPositions = (double)geometry.OutputPositions / PaddedPositions(geometry, 2 * vector);
+        return alongFilters > alongPositions;
+    }
+
+    /// <summary>
+    /// Z = conv(X, W) + b with the filters along the vector lanes: W is transposed to Wᵀ <c>[C·KH·KW, F]</c> (F rounded
+    /// up to whole vectors, the extra lanes zero), and each tile holds one vector of filters for up to
+    /// <see cref="MaximumOutputTile"/> outputs of one row. Each step loads one row of Wᵀ and broadcasts one value of
+    /// X per output, so only real outputs are computed; a tile's vectors are then written out across the filters' planes.
+    /// </summary>
+    private static void ForwardAlongFilters<T>(ReadOnlySpan<T> weights, ref T bias, ReadOnlySpan<T> inputs, Span<T> outputs, int rows, in ConvolutionGeometry geometry, Span<T> scratch)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        bool wide = KernelPaths.Use512;
+        int vector = VectorCount<T>();
+        int filters = geometry.Filters, window = geometry.WindowSize, paddedFilters = (int)RoundUp(filters, vector);
+        int paddedWidth = geometry.Width + 2 * geometry.PaddingWidth, plane = (geometry.Height + 2 * geometry.PaddingHeight) * paddedWidth;
+        int outputHeight = geometry.OutputHeight, outputWidth = geometry.OutputWidth, outputPlane = outputHeight * outputWidth;
+        int inputLength = (int)PaddedInputLength(geometry, MaximumBlock);
+        Span<T> padded = scratch.Slice(0, inputLength);
+        Span<T> transposedWeights = scratch.Slice(inputLength, window * paddedFilters);
+        Span<T> biases = scratch.Slice(inputLength + window * paddedFilters, paddedFilters);
+        Span<T> tile = scratch.Slice(inputLength + (window + 1) * paddedFilters, MaximumOutputTile * vector);
+        padded.Clear();
+        transposedWeights.Clear();
+        biases.Clear();
+
+        // Wᵀ by vectors of filters: element (p, f) at ((f / vector)·C·KH·KW + p)·vector + f % vector.
+        for (int filter = 0; filter < filters; filter++)
+        {
+            Span<T> target = transposedWeights.Slice(filter / vector * window * vector + filter % vector);
+            for (int p = 0; p < window; p++)
+            {
+                target[p * vector] = weights[filter * window + p];
+            }
+
+            biases[filter] = Unsafe.IsNullRef(ref bias) ? T.Zero : Unsafe.Add(ref bias, filter);
+        }
+
+        ref T x = ref MemoryMarshal.GetReference(padded);
+        ref T t = ref MemoryMarshal.GetReference(tile);
+        for (int row = 0; row < rows; row++)
+        {
+            CopyPadded(inputs.Slice(row * geometry.InputSize, geometry.InputSize), padded, geometry);
+            Span<T> z = outputs.Slice(row * geometry.OutputSize, geometry.OutputSize);
+            for (int chunk = 0; chunk * vector < filters; chunk++)
+            {
+                ref T wt = ref MemoryMarshal.GetReference(transposedWeights.Slice(chunk * window * vector));
+                ref T b = ref MemoryMarshal.GetReference(biases.Slice(chunk * vector));
+                int lanes = Math.Min(vector, filters - chunk * vector);
+                for (int oh = 0; oh < outputHeight; oh++)
+                {
+                    for (int ow = 0; ow < outputWidth; ow += MaximumOutputTile)
+                    {
+                        int count = Math.Min(MaximumOutputTile, outputWidth - ow);
+                        ref T xs = ref Unsafe.Add(ref x, oh * paddedWidth + ow);
+                        if (wide)
+                        {
+                            OutputTile512(count, ref wt, ref b, ref xs, geometry, plane, paddedWidth, ref t);
+                        }
+                        else
+                        {
+                            OutputTile256(count, ref wt, ref b, ref xs, geometry, plane, paddedWidth, ref t);
+                        }
+
+                        Span<T> outputRow = z.Slice(chunk * vector * outputPlane + oh * outputWidth + ow);
+                        for (int lane = 0; lane < lanes; lane++)
+                        {
+                            for (int i = 0; i < count; i++)
+                            {
+                                outputRow[lane * outputPlane + i] = tile[i * vector + lane];
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static void OutputTile256<T>(int count, ref T wt, ref T bias, ref T x, in ConvolutionGeometry geometry, nint plane, nint paddedWidth, ref T tile)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int channels = geometry.Channels, kernelHeight = geometry.KernelHeight, kernelWidth = geometry.KernelWidth;
+        switch (count)
+        {
+            case 1: OutputTile256<T, One>(ref wt, ref bias, ref x, channels, kernelHeight, kernelWidth, plane, paddedWidth, ref tile); break;
+            case 2: OutputTile256<T, Two>(ref wt, ref bias, ref x, channels, kernelHeight, kernelWidth, plane, paddedWidth, ref tile); break;
+            case 3: OutputTile256<T, Three>(ref wt, ref bias, ref x, channels, kernelHeight, kernelWidth, plane, paddedWidth, ref tile); break;
+            case 4: OutputTile256<T, Four>(ref wt, ref bias, ref x, channels, kernelHeight, kernelWidth, plane, paddedWidth, ref tile); break;
+            case 5: OutputTile256<T, Five>(ref wt, ref bias, ref x, channels, kernelHeight, kernelWidth, plane, paddedWidth, ref tile); break;
+            case 6: OutputTile256<T, Six>(ref wt, ref bias, ref x, channels, kernelHeight, kernelWidth, plane, paddedWidth, ref tile); break;
+            case 7: OutputTile256<T, Seven>(ref wt, ref bias, ref x, channels, kernelHeight, kernelWidth, plane, paddedWidth, ref tile); break;
+            case 8: OutputTile256<T, Eight>(ref wt, ref bias, ref x, channels, kernelHeight, kernelWidth, plane, paddedWidth, ref tile); break;
+            case 9: OutputTile256<T, Nine>(ref wt, ref bias, ref x, channels, kernelHeight, kernelWidth, plane, paddedWidth, ref tile); break;
+            case 10: OutputTile256<T, Ten>(ref wt, ref bias, ref x, channels, kernelHeight, kernelWidth, plane, paddedWidth, ref tile); break;
+            case 11: OutputTile256<T, Eleven>(ref wt, ref bias, ref x, channels, kernelHeight, kernelWidth, plane, paddedWidth, ref tile); break;
+            default: OutputTile256<T, Twelve>(ref wt, ref bias, ref x, channels, kernelHeight, kernelWidth, plane, paddedWidth, ref tile); break;
+        }
+    }
+
+    private static void OutputTile512<T>(int count, ref T wt, ref T bias, ref T x, in ConvolutionGeometry geometry, nint plane, nint paddedWidth, ref T tile)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int channels = geometry.Channels, kernelHeight = geometry.KernelHeight, kernelWidth = geometry.KernelWidth;
+        switch (count)
+        {
+            case 1: OutputTile512<T, One>(ref wt, ref bias, ref x, channels, kernelHeight, kernelWidth, plane, paddedWidth, ref tile); break;
+            case 2: OutputTile512<T, Two>(ref wt, ref bias, ref x, channels, kernelHeight, kernelWidth, plane, paddedWidth, ref tile); break;
+            case 3: OutputTile512<T, Three>(ref wt, ref bias, ref x, channels, kernelHeight, kernelWidth, plane, paddedWidth, ref tile); break;
+            case 4: OutputTile512<T, Four>(ref wt, ref bias, ref x, channels, kernelHeight, kernelWidth, plane, paddedWidth, ref tile); break;
+            case 5: OutputTile512<T, Five>(ref wt, ref bias, ref x, channels, kernelHeight, kernelWidth, plane, paddedWidth, ref tile); break;
+            case 6: OutputTile512<T, Six>(ref wt, ref bias, ref x, channels, kernelHeight, kernelWidth, plane, paddedWidth, ref tile); break;
+            case 7: OutputTile512<T, Seven>(ref wt, ref bias, ref x, channels, kernelHeight, kernelWidth, plane, paddedWidth, ref tile); break;
+            case 8: OutputTile512<T, Eight>(ref wt, ref bias, ref x, channels, kernelHeight, kernelWidth, plane, paddedWidth, ref tile); break;
+            case 9: OutputTile512<T, Nine>(ref wt, ref bias, ref x, channels, kernelHeight, kernelWidth, plane, paddedWidth, ref tile); break;
+            case 10: OutputTile512<T, Ten>(ref wt, ref bias, ref x, channels, kernelHeight, kernelWidth, plane, paddedWidth, ref tile); break;
+            case 11: OutputTile512<T, Eleven>(ref wt, ref bias, ref x, channels, kernelHeight, kernelWidth, plane, paddedWidth, ref tile); break;
+            default: OutputTile512<T, Twelve>(ref wt, ref bias, ref x, channels, kernelHeight, kernelWidth, plane, paddedWidth, ref tile); break;
+        }
+    }
+
+    /// <summary>
+    /// tile[i] = b + Σ_(c, kh, kw) Wᵀ(c, kh, kw)·X[c·Hp·Wp + kh·Wp + kw + i] for the <typeparamref name="TCount"/> outputs i of
+    /// one row, on 256-bit vectors of filters: <paramref name="x"/> is the padded input under the first output.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void OutputTile256<T, TCount>(ref T wt, ref T bias, ref T x, int channels, int kernelHeight, int kernelWidth, nint plane, nint paddedWidth, ref T tile)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TCount : struct, ICount
+    {
+        nuint width = (nuint)Vector256<T>.Count;
+        Vector256<T> b = Vector256.LoadUnsafe(ref bias);
+        Vector256<T> c0 = b, c1 = b, c2 = b, c3 = b, c4 = b, c5 = b, c6 = b, c7 = b, c8 = b, c9 = b, c10 = b, c11 = b;
+        nuint offset = 0;
+        for (int channel = 0; channel < channels; channel++)
+        {
+            for (int kh = 0; kh < kernelHeight; kh++)
+            {
+                ref T xr = ref Unsafe.Add(ref x, channel * plane + kh * paddedWidth);
+                for (int kw = 0; kw < kernelWidth; kw++, offset += width)
+                {
+                    Vector256<T> w = Vector256.LoadUnsafe(ref wt, offset);
+                    ref T xk = ref Unsafe.Add(ref xr, kw);
+                    c0 = MultiplyAdd(w, Vector256.Create(xk), c0);
+                    if (TCount.Count > 1) { c1 = MultiplyAdd(w, Vector256.Create(Unsafe.Add(ref xk, 1)), c1); }
+                    if (TCount.Count > 2) { c2 = MultiplyAdd(w, Vector256.Create(Unsafe.Add(ref xk, 2)), c2); }
+                    if (TCount.Count > 3) { c3 = MultiplyAdd(w, Vector256.Create(Unsafe.Add(ref xk, 3)), c3); }
+                    if (TCount.Count > 4) { c4 = MultiplyAdd(w, Vector256.Create(Unsafe.Add(ref xk, 4)), c4); }
+                    if (TCount.Count > 5) { c5 = MultiplyAdd(w, Vector256.Create(Unsafe.Add(ref xk, 5)), c5); }
+                    if (TCount.Count > 6) { c6 = MultiplyAdd(w, Vector256.Create(Unsafe.Add(ref xk, 6)), c6); }
+                    if (TCount.Count > 7) { c7 = MultiplyAdd(w, Vector256.Create(Unsafe.Add(ref xk, 7)), c7); }
+                    if (TCount.Count > 8) { c8 = MultiplyAdd(w, Vector256.Create(Unsafe.Add(ref xk, 8)), c8); }
+                    if (TCount.Count > 9) { c9 = MultiplyAdd(w, Vector256.Create(Unsafe.Add(ref xk, 9)), c9); }
+                    if (TCount.Count > 10) { c10 = MultiplyAdd(w, Vector256.Create(Unsafe.Add(ref xk, 10)), c10); }
+                    if (TCount.Count > 11) { c11 = MultiplyAdd(w, Vector256.Create(Unsafe.Add(ref xk, 11)), c11); }
+                }
+            }
+        }
+
+        c0.StoreUnsafe(ref tile);
+        if (TCount.Count > 1) { c1.StoreUnsafe(ref tile, 1 * width); }
+        if (TCount.Count > 2) { c2.StoreUnsafe(ref tile, 2 * width); }
+        if (TCount.Count > 3) { c3.StoreUnsafe(ref tile, 3 * width); }
+        if (TCount.Count > 4) { c4.StoreUnsafe(ref tile, 4 * width); }
+        if (TCount.Count > 5) { c5.StoreUnsafe(ref tile, 5 * width); }
+        if (TCount.Count > 6) { c6.StoreUnsafe(ref tile, 6 * width); }
+        if (TCount.Count > 7) { c7.StoreUnsafe(ref tile, 7 * width); }
+        if (TCount.Count > 8) { c8.StoreUnsafe(ref tile, 8 * width); }
+        if (TCount.Count > 9) { c9.StoreUnsafe(ref tile, 9 * width); }
+        if (TCount.Count > 10) { c10.StoreUnsafe(ref tile, 10 * width); }
+        if (TCount.Count > 11) { c11.StoreUnsafe(ref tile, 11 * width); }
+    }
+
+    /// <summary>
+    /// tile[i] = b + Σ_(c, kh, kw) Wᵀ(c, kh, kw)·X[c·Hp·Wp + kh·Wp + kw + i] for the <typeparamref name="TCount"/> outputs i of
+    /// one row, on 512-bit vectors of filters: <paramref name="x"/> is the padded input under the first output.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void OutputTile512<T, TCount>(ref T wt, ref T bias, ref T x, int channels, int kernelHeight, int kernelWidth, nint plane, nint paddedWidth, ref T tile)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TCount : struct, ICount
+    {
+        nuint width = (nuint)Vector512<T>.Count;
+        Vector512<T> b = Vector512.LoadUnsafe(ref bias);
+        Vector512<T> c0 = b, c1 = b, c2 = b, c3 = b, c4 = b, c5 = b, c6 = b, c7 = b, c8 = b, c9 = b, c10 = b, c11 = b;
+        nuint offset = 0;
+        for (int channel = 0; channel < channels; channel++)
+        {
+            for (int kh = 0; kh < kernelHeight; kh++)
+            {
+                ref T xr = ref Unsafe.Add(ref x, channel * plane + kh * paddedWidth);
+                for (int kw = 0; kw < kernelWidth; kw++, offset += width)
+                {
+                    Vector512<T> w = Vector512.LoadUnsafe(ref wt, offset);
+                    ref T xk = ref Unsafe.Add(ref xr, kw);
+                    c0 = MultiplyAdd512(w, Vector512.Create(xk), c0);
+                    if (TCount.Count > 1) { c1 = MultiplyAdd512(w, Vector512.Create(Unsafe.Add(ref xk, 1)), c1); }
+                    if (TCount.Count > 2) { c2 = MultiplyAdd512(w, Vector512.Create(Unsafe.Add(ref xk, 2)), c2); }
+                    if (TCount.Count > 3) { c3 = MultiplyAdd512(w, Vector512.Create(Unsafe.Add(ref xk, 3)), c3); }
+                    if (TCount.Count > 4) { c4 = MultiplyAdd512(w, Vector512.Create(Unsafe.Add(ref xk, 4)), c4); }
+                    if (TCount.Count > 5) { c5 = MultiplyAdd512(w, Vector512.Create(Unsafe.Add(ref xk, 5)), c5); }
+                    if (TCount.Count > 6) { c6 = MultiplyAdd512(w, Vector512.Create(Unsafe.Add(ref xk, 6)), c6); }
+                    if (TCount.Count > 7) { c7 = MultiplyAdd512(w, Vector512.Create(Unsafe.Add(ref xk, 7)), c7); }
+                    if (TCount.Count > 8) { c8 = MultiplyAdd512(w, Vector512.Create(Unsafe.Add(ref xk, 8)), c8); }
+                    if (TCount.Count > 9) { c9 = MultiplyAdd512(w, Vector512.Create(Unsafe.Add(ref xk, 9)), c9); }
+                    if (TCount.Count > 10) { c10 = MultiplyAdd512(w, Vector512.Create(Unsafe.Add(ref xk, 10)), c10); }
+                    if (TCount.Count > 11) { c11 = MultiplyAdd512(w, Vector512.Create(Unsafe.Add(ref xk, 11)), c11); }
+                }
+            }
+        }
+
+        c0.StoreUnsafe(ref tile);
+        if (TCount.Count > 1) { c1.StoreUnsafe(ref tile, 1 * width); }
+        if (TCount.Count > 2) { c2.StoreUnsafe(ref tile, 2 * width); }
+        if (TCount.Count > 3) { c3.StoreUnsafe(ref tile, 3 * width); }
+        if (TCount.Count > 4) { c4.StoreUnsafe(ref tile, 4 * width); }
+        if (TCount.Count > 5) { c5.StoreUnsafe(ref tile, 5 * width); }
+        if (TCount.Count > 6) { c6.StoreUnsafe(ref tile, 6 * width); }
+        if (TCount.Count > 7) { c7.StoreUnsafe(ref tile, 7 * width); }
+        if (TCount.Count > 8) { c8.StoreUnsafe(ref tile, 8 * width); }
+        if (TCount.Count > 9) { c9.StoreUnsafe(ref tile, 9 * width); }
+        if (TCount.Count > 10) { c10.StoreUnsafe(ref tile, 10 * width); }
+        if (TCount.Count > 11) { c11.StoreUnsafe(ref tile, 11 * width); }
     }
 
     /// <summary>
@@ -954,4 +1202,16 @@ internal static class DirectConvolution
     private struct Five : ICount { public static int Count => 5; }
 
     private struct Six : ICount { public static int Count => 6; }
+
+    private struct Seven : ICount { public static int Count => 7; }
+
+    private struct Eight : ICount { public static int Count => 8; }
+
+    private struct Nine : ICount { public static int Count => 9; }
+
+    private struct Ten : ICount { public static int Count => 10; }
+
+    private struct Eleven : ICount { public static int Count => 11; }
+
+    private struct Twelve : ICount { public static int Count => 12; }
 }
