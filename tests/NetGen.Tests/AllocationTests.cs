@@ -108,6 +108,52 @@ public sealed class AllocationTests
     }
 
     [Fact]
+    public void A_Predictor_allocates_nothing_after_its_first_call_on_a_thread()
+    {
+        var network = new MnistNet();
+        float[] input = new float[784];
+        input.AsSpan(100, 200).Fill(0.5f);
+        float[] inputs = new float[16 * 784], output = new float[10], outputs = new float[16 * 10];
+        using MnistNet.Predictor predictor = network.CreatePredictor();
+        Assert.Equal(0, AllocatedBytes(200, () =>
+        {
+            predictor.Predict(input, output);
+            predictor.PredictBatch(inputs, outputs);
+        }));
+    }
+
+    /// <summary>
+    /// A convolutional network's training and prediction, with its products split over two threads: LeNet's layers at
+    /// batch 16, so that both its direct convolutions run, along q (6 filters) and along the filters (16), with pooling
+    /// and Adam between them.
+    /// </summary>
+    [Fact]
+    public void A_convolutional_network_allocates_nothing_per_batch_on_two_threads()
+    {
+        var network = new AllocationLeNet();
+        var random = new Random(3);
+        float[] inputs = Array.ConvertAll(new float[16 * 784], _ => (float)random.NextDouble());
+        int[] labels = Array.ConvertAll(new int[16], _ => random.Next(10));
+        float[] outputs = new float[16 * 10];
+        int threads = Kernels.KernelThreads.MaxThreads;
+        Kernels.KernelThreads.MaxThreads = 2;
+        try
+        {
+            network.TrainBatch(inputs, labels);
+            Assert.Equal(0, AllocatedBytes(20, () =>
+            {
+                network.TrainBatch(inputs, labels);
+                network.PredictBatch(inputs, outputs);
+                network.Predict(inputs.AsSpan(0, 784), outputs.AsSpan(0, 10));
+            }));
+        }
+        finally
+        {
+            Kernels.KernelThreads.MaxThreads = threads;
+        }
+    }
+
+    [Fact]
     public void Adam_with_clipping_allocates_nothing_per_batch_on_a_kernel_network()
     {
         var network = new AdamKernelNet();
@@ -127,3 +173,12 @@ public sealed class AllocationTests
         Assert.Equal(0, AllocatedBytes(100, () => network.TrainBatch(inputs, labels)));
     }
 }
+
+[Network(InputShape = new[] { 1, 28, 28 }, Loss = Loss.CrossEntropy)]
+[Conv2D(6, 5, Activation.ReLU, Padding = 2)]
+[MaxPool2D(2)]
+[Conv2D(16, 5, Activation.ReLU)]
+[MaxPool2D(2)]
+[Dense(10, Activation.Softmax)]
+[Adam(LearningRate = 1e-3)]
+public partial class AllocationLeNet { }
