@@ -117,17 +117,16 @@ internal static class ElementwiseLoop
             return;
         }
 
+        // Apply sends only spans of at least one Vector128 here.
+        int width128 = Vector128<T>.Count;
+        int last128 = length - width128;
+        Vector128<T> tail128 = op.Invoke(Vector128.LoadUnsafe(ref xRef, (nuint)last128), Vector128.LoadUnsafe(ref yRef, (nuint)last128));
+        for (int i = 0; i < last128; i += width128)
         {
-            int width = Vector128<T>.Count;
-            int last = length - width;
-            Vector128<T> tail = op.Invoke(Vector128.LoadUnsafe(ref xRef, (nuint)last), Vector128.LoadUnsafe(ref yRef, (nuint)last));
-            for (int i = 0; i < last; i += width)
-            {
-                op.Invoke(Vector128.LoadUnsafe(ref xRef, (nuint)i), Vector128.LoadUnsafe(ref yRef, (nuint)i)).StoreUnsafe(ref target, (nuint)i);
-            }
-
-            tail.StoreUnsafe(ref target, (nuint)last);
+            op.Invoke(Vector128.LoadUnsafe(ref xRef, (nuint)i), Vector128.LoadUnsafe(ref yRef, (nuint)i)).StoreUnsafe(ref target, (nuint)i);
         }
+
+        tail128.StoreUnsafe(ref target, (nuint)last128);
     }
 
     private static void ThrowLengthMismatch(int x, int y, int destination)
