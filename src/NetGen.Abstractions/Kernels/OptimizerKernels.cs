@@ -12,10 +12,10 @@ namespace NetGen.Kernels;
 /// step. State vectors are laid out like the parameters.
 /// </summary>
 /// <remarks>
-/// Updates are bound by memory traffic (and Adam's by the divider), not by FMA throughput, so they use
-/// <see cref="Vector{T}"/> (the vector the runtime prefers: 256 bits on AVX2 and AVX-512 machines alike) rather than
-/// separate 512/256/128-bit paths. On a path that <see cref="KernelPaths"/> forces narrower than Vector&lt;T&gt; they
-/// run their scalar loop.
+/// Every formula is written once, generic over <see cref="IVectorOps{T, TVector}"/>, and <see cref="UpdateLoop"/> runs
+/// it on the width <see cref="KernelPaths"/> chose: Vector512, Vector256, Vector128 or scalar, narrower for what is
+/// shorter than one vector. Every path does the same operations per element in the same order, without fused
+/// multiply-adds, so all give the same bits as the scalar path.
 /// </remarks>
 public static unsafe class OptimizerKernels
 {
@@ -46,7 +46,7 @@ public static unsafe class OptimizerKernels
         fixed (T* p = parameters, g = gradients)
         {
             var update = new SgdUpdate<T> { P = p, G = g, Scale = gradientScale, Rate = learningRate, Decay = weightDecay };
-            UpdateLoop.Run<T, SgdUpdate<T>, SgdUpdate<T>.Result>(ref update, parameters.Length);
+            UpdateLoop.Run<T, SgdUpdate<T>>(ref update, parameters.Length);
         }
     }
 
@@ -63,7 +63,7 @@ public static unsafe class OptimizerKernels
             {
                 P = p, G = g, B = b, Scale = gradientScale, Rate = learningRate, Momentum = momentum, Nesterov = nesterov, Decay = weightDecay,
             };
-            UpdateLoop.Run<T, SgdMomentumUpdate<T>, SgdMomentumUpdate<T>.Result>(ref update, parameters.Length);
+            UpdateLoop.Run<T, SgdMomentumUpdate<T>>(ref update, parameters.Length);
         }
     }
 
@@ -101,7 +101,7 @@ public static unsafe class OptimizerKernels
                 // A multiply instead of torch's division: the divider, which sqrt and m / denominator also need, bounds this loop.
                 InverseBiasCorrection2Sqrt = T.CreateTruncating(1 / Math.Sqrt(biasCorrection2)),
             };
-            UpdateLoop.Run<T, AdamUpdate<T>, AdamUpdate<T>.Result>(ref update, parameters.Length);
+            UpdateLoop.Run<T, AdamUpdate<T>>(ref update, parameters.Length);
         }
     }
 
@@ -132,7 +132,7 @@ public static unsafe class OptimizerKernels
                 P = p, G = g, S = s, A = a, B = b, Centered = centered, HasMomentum = hasMomentum, Scale = gradientScale,
                 Rate = learningRate, Alpha = alpha, Epsilon = epsilon, Momentum = momentum, Decay = weightDecay,
             };
-            UpdateLoop.Run<T, RmsPropUpdate<T>, RmsPropUpdate<T>.Result>(ref update, parameters.Length);
+            UpdateLoop.Run<T, RmsPropUpdate<T>>(ref update, parameters.Length);
         }
     }
 
@@ -151,7 +151,7 @@ public static unsafe class OptimizerKernels
             {
                 P = p, G = g, S = s, Scale = gradientScale, Rate = T.CreateTruncating(decayedRate), Epsilon = epsilon, Decay = weightDecay,
             };
-            UpdateLoop.Run<T, AdagradUpdate<T>, AdagradUpdate<T>.Result>(ref update, parameters.Length);
+            UpdateLoop.Run<T, AdagradUpdate<T>>(ref update, parameters.Length);
         }
     }
 
@@ -163,265 +163,222 @@ public static unsafe class OptimizerKernels
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector<T> LoadVector<T>(T* source, nuint offset) where T : unmanaged => Unsafe.ReadUnaligned<Vector<T>>(source + offset);
+    // The pieces several formulas share, each written once. Generic over the width like the updates that call them.
 
+    /// <summary>The averaged gradient with its L2 term: g = s·G + λ·θ.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreVector<T>(T* destination, nuint offset, Vector<T> value) where T : unmanaged => Unsafe.WriteUnaligned(destination + offset, value);
+    private static TVector Gradient<T, TOps, TVector>(T* gradients, nuint i, T scale, T decay, TVector p)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TOps : struct, IVectorOps<T, TVector>
+        where TVector : unmanaged
+        => TOps.Add(TOps.Multiply(TOps.Load(gradients, i), TOps.Create(scale)), TOps.Multiply(TOps.Create(decay), p));
 
-    private struct SgdUpdate<T> : IParameterUpdate<T, SgdUpdate<T>.Result> where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>θ + (−α)·d, the step along direction d.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TVector Descend<T, TOps, TVector>(TVector p, T rate, TVector direction)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TOps : struct, IVectorOps<T, TVector>
+        where TVector : unmanaged
+        => TOps.Add(p, TOps.Multiply(TOps.Create(-rate), direction));
+
+    /// <summary>a + (1 − β)·(g − a), as torch's <c>lerp_(grad, 1 − β)</c> of a running average.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TVector Lerp<T, TOps, TVector>(TVector average, TVector g, T beta)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TOps : struct, IVectorOps<T, TVector>
+        where TVector : unmanaged
+        => TOps.Add(average, TOps.Multiply(TOps.Create(T.One - beta), TOps.Subtract(g, average)));
+
+    /// <summary>β·v + (1 − β)·g·g, a running average of squares.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TVector AverageSquares<T, TOps, TVector>(TVector average, TVector g, T beta)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TOps : struct, IVectorOps<T, TVector>
+        where TVector : unmanaged
+        => TOps.Add(TOps.Multiply(TOps.Create(beta), average), TOps.Multiply(TOps.Multiply(TOps.Create(T.One - beta), g), g));
+
+    /// <summary>SGD: Parameters only.</summary>
+    private struct SgdUpdate<T> : IParameterUpdate<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         public T* P, G;
         public T Scale, Rate, Decay;
 
-        public struct Result
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public readonly UpdatedVectors<TVector> Compute<TOps, TVector>(nuint i)
+            where TOps : struct, IVectorOps<T, TVector>
+            where TVector : unmanaged
         {
-            public Vector<T> P;
+            TVector p = TOps.Load(P, i);
+            TVector g = Gradient<T, TOps, TVector>(G, i, Scale, Decay, p);
+            return new UpdatedVectors<TVector> { Parameters = Descend<T, TOps, TVector>(p, Rate, g) };
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public readonly Result Compute(nuint i)
+        public readonly void Store<TOps, TVector>(nuint i, in UpdatedVectors<TVector> result)
+            where TOps : struct, IVectorOps<T, TVector>
+            where TVector : unmanaged
         {
-            Vector<T> p = LoadVector(P, i);
-            return new Result { P = p + new Vector<T>(-Rate) * (LoadVector(G, i) * new Vector<T>(Scale) + new Vector<T>(Decay) * p) };
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public readonly void Store(nuint i, in Result result)
-        {
-            StoreVector(P, i, result.P);
-            StoreVector(G, i, Vector<T>.Zero);
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public readonly void Scalar(nuint i)
-        {
-            P[i] += -Rate * (G[i] * Scale + Decay * P[i]);
-            G[i] = T.Zero;
+            TOps.Store(P, i, result.Parameters);
+            TOps.Store(G, i, TOps.Create(T.Zero));
         }
     }
 
-    private struct SgdMomentumUpdate<T> : IParameterUpdate<T, SgdMomentumUpdate<T>.Result> where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>SGD with momentum: State1 is the velocity b ← μ·b + g; the step is along b, or g + μ·b (Nesterov).</summary>
+    private struct SgdMomentumUpdate<T> : IParameterUpdate<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         public T* P, G, B;
         public T Scale, Rate, Momentum, Decay;
         public bool Nesterov;
 
-        public struct Result
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public readonly UpdatedVectors<TVector> Compute<TOps, TVector>(nuint i)
+            where TOps : struct, IVectorOps<T, TVector>
+            where TVector : unmanaged
         {
-            public Vector<T> P, B;
+            TVector p = TOps.Load(P, i);
+            TVector g = Gradient<T, TOps, TVector>(G, i, Scale, Decay, p);
+            TVector b = TOps.Add(TOps.Multiply(TOps.Create(Momentum), TOps.Load(B, i)), g);
+            TVector direction = Nesterov ? TOps.Add(g, TOps.Multiply(TOps.Create(Momentum), b)) : b;
+            return new UpdatedVectors<TVector> { Parameters = Descend<T, TOps, TVector>(p, Rate, direction), State1 = b };
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public readonly Result Compute(nuint i)
+        public readonly void Store<TOps, TVector>(nuint i, in UpdatedVectors<TVector> result)
+            where TOps : struct, IVectorOps<T, TVector>
+            where TVector : unmanaged
         {
-            Vector<T> p = LoadVector(P, i);
-            Vector<T> g = LoadVector(G, i) * new Vector<T>(Scale) + new Vector<T>(Decay) * p;
-            Vector<T> b = new Vector<T>(Momentum) * LoadVector(B, i) + g;
-            Vector<T> direction = Nesterov ? g + new Vector<T>(Momentum) * b : b;
-            return new Result { P = p + new Vector<T>(-Rate) * direction, B = b };
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public readonly void Store(nuint i, in Result result)
-        {
-            StoreVector(P, i, result.P);
-            StoreVector(B, i, result.B);
-            StoreVector(G, i, Vector<T>.Zero);
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public readonly void Scalar(nuint i)
-        {
-            T g = G[i] * Scale + Decay * P[i];
-            T b = Momentum * B[i] + g;
-            B[i] = b;
-            P[i] += -Rate * (Nesterov ? g + Momentum * b : b);
-            G[i] = T.Zero;
+            TOps.Store(P, i, result.Parameters);
+            TOps.Store(B, i, result.State1);
+            TOps.Store(G, i, TOps.Create(T.Zero));
         }
     }
 
-    private struct AdamUpdate<T> : IParameterUpdate<T, AdamUpdate<T>.Result> where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>
+    /// Adam: State1 is the first moment m, State2 the second moment v, State3 (AMSGrad) the running maximum of v. The step
+    /// is α/(1 − β₁ᵗ) along m / (√v̂·(1 − β₂ᵗ)^−½ + ε), from θ already shrunk by AdamW's decoupled decay.
+    /// </summary>
+    private struct AdamUpdate<T> : IParameterUpdate<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         public T* P, G, M, V, VMax;
         public bool Amsgrad;
         public T Scale, Beta1, Beta2, Epsilon, L2, Shrink, StepSize, InverseBiasCorrection2Sqrt;
 
-        public struct Result
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public readonly UpdatedVectors<TVector> Compute<TOps, TVector>(nuint i)
+            where TOps : struct, IVectorOps<T, TVector>
+            where TVector : unmanaged
         {
-            public Vector<T> P, M, V, VMax;
+            TVector p = TOps.Multiply(TOps.Load(P, i), TOps.Create(Shrink));
+            TVector g = Gradient<T, TOps, TVector>(G, i, Scale, L2, p);
+            TVector m = Lerp<T, TOps, TVector>(TOps.Load(M, i), g, Beta1);
+            TVector v = AverageSquares<T, TOps, TVector>(TOps.Load(V, i), g, Beta2);
+            TVector vMax = Amsgrad ? TOps.Max(TOps.Load(VMax, i), v) : v;
+            TVector denominator = TOps.Add(TOps.Multiply(TOps.Sqrt(vMax), TOps.Create(InverseBiasCorrection2Sqrt)), TOps.Create(Epsilon));
+            return new UpdatedVectors<TVector>
+            {
+                Parameters = Descend<T, TOps, TVector>(p, StepSize, TOps.Divide(m, denominator)), State1 = m, State2 = v, State3 = vMax,
+            };
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public readonly Result Compute(nuint i)
+        public readonly void Store<TOps, TVector>(nuint i, in UpdatedVectors<TVector> result)
+            where TOps : struct, IVectorOps<T, TVector>
+            where TVector : unmanaged
         {
-            Vector<T> p = LoadVector(P, i) * new Vector<T>(Shrink);
-            Vector<T> g = LoadVector(G, i) * new Vector<T>(Scale) + new Vector<T>(L2) * p;
-            Vector<T> m = LoadVector(M, i);
-            m += new Vector<T>(T.One - Beta1) * (g - m); // torch: exp_avg.lerp_(grad, 1 − β₁)
-            Vector<T> v = new Vector<T>(Beta2) * LoadVector(V, i) + new Vector<T>(T.One - Beta2) * g * g;
-            Vector<T> vMax = Amsgrad ? Vector.Max(LoadVector(VMax, i), v) : v;
-            Vector<T> denominator = Vector.SquareRoot(vMax) * new Vector<T>(InverseBiasCorrection2Sqrt) + new Vector<T>(Epsilon);
-            return new Result { P = p + new Vector<T>(-StepSize) * (m / denominator), M = m, V = v, VMax = vMax };
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public readonly void Store(nuint i, in Result result)
-        {
-            StoreVector(P, i, result.P);
-            StoreVector(M, i, result.M);
-            StoreVector(V, i, result.V);
+            TOps.Store(P, i, result.Parameters);
+            TOps.Store(M, i, result.State1);
+            TOps.Store(V, i, result.State2);
             if (Amsgrad)
             {
-                StoreVector(VMax, i, result.VMax);
+                TOps.Store(VMax, i, result.State3);
             }
 
-            StoreVector(G, i, Vector<T>.Zero);
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public readonly void Scalar(nuint i)
-        {
-            T p = P[i] * Shrink;
-            T g = G[i] * Scale + L2 * p;
-            T m = M[i] + (T.One - Beta1) * (g - M[i]);
-            T v = Beta2 * V[i] + (T.One - Beta2) * g * g;
-            T vMax = Amsgrad ? T.Max(VMax[i], v) : v;
-            M[i] = m;
-            V[i] = v;
-            if (Amsgrad)
-            {
-                VMax[i] = vMax;
-            }
-
-            P[i] = p + -StepSize * (m / (T.Sqrt(vMax) * InverseBiasCorrection2Sqrt + Epsilon));
-            G[i] = T.Zero;
+            TOps.Store(G, i, TOps.Create(T.Zero));
         }
     }
 
-    private struct RmsPropUpdate<T> : IParameterUpdate<T, RmsPropUpdate<T>.Result> where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>
+    /// RMSprop: State1 is the average of squares s, State2 (centered) the average gradient a, State3 (momentum) the
+    /// velocity b ← μ·b + g / (√(s − a²) + ε); the step is along b, or along that quotient without momentum.
+    /// </summary>
+    private struct RmsPropUpdate<T> : IParameterUpdate<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         public T* P, G, S, A, B;
         public bool Centered, HasMomentum;
         public T Scale, Rate, Alpha, Epsilon, Momentum, Decay;
 
-        public struct Result
-        {
-            public Vector<T> P, S, A, B;
-        }
-
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public readonly Result Compute(nuint i)
+        public readonly UpdatedVectors<TVector> Compute<TOps, TVector>(nuint i)
+            where TOps : struct, IVectorOps<T, TVector>
+            where TVector : unmanaged
         {
-            Vector<T> p = LoadVector(P, i);
-            Vector<T> g = LoadVector(G, i) * new Vector<T>(Scale) + new Vector<T>(Decay) * p;
-            Vector<T> s = new Vector<T>(Alpha) * LoadVector(S, i) + new Vector<T>(T.One - Alpha) * g * g;
-            Vector<T> a = default, b = default;
-            Vector<T> variance = s;
+            TVector p = TOps.Load(P, i);
+            TVector g = Gradient<T, TOps, TVector>(G, i, Scale, Decay, p);
+            TVector s = AverageSquares<T, TOps, TVector>(TOps.Load(S, i), g, Alpha);
+            TVector a = default;
+            TVector variance = s;
             if (Centered)
             {
-                a = LoadVector(A, i);
-                a += new Vector<T>(T.One - Alpha) * (g - a); // torch: grad_avg.lerp_(grad, 1 − α)
-                variance = s - a * a;
+                a = Lerp<T, TOps, TVector>(TOps.Load(A, i), g, Alpha);
+                variance = TOps.Subtract(s, TOps.Multiply(a, a));
             }
 
-            Vector<T> denominator = Vector.SquareRoot(variance) + new Vector<T>(Epsilon);
-            Vector<T> step;
+            TVector step = TOps.Divide(g, TOps.Add(TOps.Sqrt(variance), TOps.Create(Epsilon)));
             if (HasMomentum)
             {
-                b = new Vector<T>(Momentum) * LoadVector(B, i) + g / denominator;
-                step = b;
-            }
-            else
-            {
-                step = g / denominator;
+                step = TOps.Add(TOps.Multiply(TOps.Create(Momentum), TOps.Load(B, i)), step);
             }
 
-            return new Result { P = p + new Vector<T>(-Rate) * step, S = s, A = a, B = b };
+            return new UpdatedVectors<TVector> { Parameters = Descend<T, TOps, TVector>(p, Rate, step), State1 = s, State2 = a, State3 = step };
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public readonly void Store(nuint i, in Result result)
+        public readonly void Store<TOps, TVector>(nuint i, in UpdatedVectors<TVector> result)
+            where TOps : struct, IVectorOps<T, TVector>
+            where TVector : unmanaged
         {
-            StoreVector(P, i, result.P);
-            StoreVector(S, i, result.S);
+            TOps.Store(P, i, result.Parameters);
+            TOps.Store(S, i, result.State1);
             if (Centered)
             {
-                StoreVector(A, i, result.A);
+                TOps.Store(A, i, result.State2);
             }
 
             if (HasMomentum)
             {
-                StoreVector(B, i, result.B);
+                TOps.Store(B, i, result.State3);
             }
 
-            StoreVector(G, i, Vector<T>.Zero);
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public readonly void Scalar(nuint i)
-        {
-            T p = P[i];
-            T g = G[i] * Scale + Decay * p;
-            T s = Alpha * S[i] + (T.One - Alpha) * g * g;
-            S[i] = s;
-            T variance = s;
-            if (Centered)
-            {
-                T a = A[i] + (T.One - Alpha) * (g - A[i]);
-                A[i] = a;
-                variance = s - a * a;
-            }
-
-            T denominator = T.Sqrt(variance) + Epsilon;
-            T step = g / denominator;
-            if (HasMomentum)
-            {
-                step = Momentum * B[i] + step;
-                B[i] = step;
-            }
-
-            P[i] = p + -Rate * step;
-            G[i] = T.Zero;
+            TOps.Store(G, i, TOps.Create(T.Zero));
         }
     }
 
-    private struct AdagradUpdate<T> : IParameterUpdate<T, AdagradUpdate<T>.Result> where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>Adagrad: State1 is the sum of squares s ← s + g²; the step is along g / (√s + ε) at the decayed rate.</summary>
+    private struct AdagradUpdate<T> : IParameterUpdate<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         public T* P, G, S;
         public T Scale, Rate, Epsilon, Decay;
 
-        public struct Result
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public readonly UpdatedVectors<TVector> Compute<TOps, TVector>(nuint i)
+            where TOps : struct, IVectorOps<T, TVector>
+            where TVector : unmanaged
         {
-            public Vector<T> P, S;
+            TVector p = TOps.Load(P, i);
+            TVector g = Gradient<T, TOps, TVector>(G, i, Scale, Decay, p);
+            TVector s = TOps.Add(TOps.Load(S, i), TOps.Multiply(g, g));
+            TVector step = TOps.Divide(g, TOps.Add(TOps.Sqrt(s), TOps.Create(Epsilon)));
+            return new UpdatedVectors<TVector> { Parameters = Descend<T, TOps, TVector>(p, Rate, step), State1 = s };
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public readonly Result Compute(nuint i)
+        public readonly void Store<TOps, TVector>(nuint i, in UpdatedVectors<TVector> result)
+            where TOps : struct, IVectorOps<T, TVector>
+            where TVector : unmanaged
         {
-            Vector<T> p = LoadVector(P, i);
-            Vector<T> g = LoadVector(G, i) * new Vector<T>(Scale) + new Vector<T>(Decay) * p;
-            Vector<T> s = LoadVector(S, i) + g * g;
-            return new Result { P = p + new Vector<T>(-Rate) * (g / (Vector.SquareRoot(s) + new Vector<T>(Epsilon))), S = s };
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public readonly void Store(nuint i, in Result result)
-        {
-            StoreVector(P, i, result.P);
-            StoreVector(S, i, result.S);
-            StoreVector(G, i, Vector<T>.Zero);
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public readonly void Scalar(nuint i)
-        {
-            T p = P[i];
-            T g = G[i] * Scale + Decay * p;
-            T s = S[i] + g * g;
-            S[i] = s;
-            P[i] = p + -Rate * (g / (T.Sqrt(s) + Epsilon));
-            G[i] = T.Zero;
+            TOps.Store(P, i, result.Parameters);
+            TOps.Store(S, i, result.State1);
+            TOps.Store(G, i, TOps.Create(T.Zero));
         }
     }
 }

@@ -1,0 +1,197 @@
+using System;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using NetGen.Kernels;
+using Xunit;
+
+namespace NetGen.Tests.VectorPaths;
+
+/// <summary>
+/// Every optimizer kernel, in float and double, at lengths that reach every part of the update loop on the path this
+/// process runs (InstructionSetTests reruns this class on every other path): shorter than 4, 8 and 16 elements (the
+/// narrower vectors and the scalar loop), whole vectors, whole vectors with an overlapping last one, and a length split
+/// over two threads. Three steps are checked against the torch formulas of <see cref="ReferenceOptimizer"/> in double,
+/// and bit for bit against the same update done one element at a time, which always runs the scalar path.
+/// </summary>
+[Collection(KernelThreadsCollection.Name)]
+public sealed class OptimizerKernelTests
+{
+    private const int SplitLength = 2 * KernelThreads.MinimumElementsPerThread + 17;
+
+    public static TheoryData<string, int> Cases()
+    {
+        var cases = new TheoryData<string, int>();
+        foreach (string optimizer in new[] { "sgd", "momentum", "nesterov", "adam", "amsgrad", "adamw", "rmsprop", "centered", "adagrad" })
+        {
+            foreach (int length in new[] { 0, 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100, SplitLength })
+            {
+                cases.Add(optimizer, length);
+            }
+        }
+
+        return cases;
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Float_updates_follow_the_torch_formulas(string optimizer, int length)
+        => AssertMatchesReference<float>(optimizer, length, tolerance: 2e-5);
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Double_updates_follow_the_torch_formulas(string optimizer, int length)
+        => AssertMatchesReference<double>(optimizer, length, tolerance: 1e-12);
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Float_updates_equal_the_scalar_path_bit_for_bit(string optimizer, int length)
+        => AssertMatchesElementwise<float>(optimizer, length);
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Double_updates_equal_the_scalar_path_bit_for_bit(string optimizer, int length)
+        => AssertMatchesElementwise<double>(optimizer, length);
+
+    private static void AssertMatchesReference<T>(string optimizer, int length, double tolerance) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var random = new Random(length * 31 + optimizer.Length);
+        T[] theta = RandomVector<T>(random, length);
+        double[] expected = Array.ConvertAll(theta, double.CreateTruncating);
+        ReferenceOptimizer reference = Reference(optimizer);
+        var state = new State<T>(optimizer, length);
+        for (int t = 1; t <= 3; t++)
+        {
+            T[] summed = RandomVector<T>(random, length);
+            reference.Step(expected, Array.ConvertAll(summed, value => double.CreateTruncating(value) / 4), t);
+            WithTwoThreads(() => Step(optimizer, theta, summed, state, t, T.CreateTruncating(0.25)));
+
+            Assert.True(Array.TrueForAll(summed, value => value == T.Zero), "the update clears the gradient");
+            for (int i = 0; i < length; i++)
+            {
+                double actual = double.CreateTruncating(theta[i]);
+                Assert.True(Math.Abs(actual - expected[i]) <= tolerance * (1 + Math.Abs(expected[i])),
+                    $"{optimizer}, step {t}, θ[{i}] = {actual:R}; the formula gives {expected[i]:R}");
+            }
+        }
+    }
+
+    private static void AssertMatchesElementwise<T>(string optimizer, int length) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var random = new Random(length * 17 + optimizer.Length);
+        T[] whole = RandomVector<T>(random, length), single = (T[])whole.Clone();
+        State<T> wholeState = new(optimizer, length), singleState = new(optimizer, length);
+        for (int t = 1; t <= 3; t++)
+        {
+            T[] gradient = RandomVector<T>(random, length), singleGradient = (T[])gradient.Clone();
+            WithTwoThreads(() => Step(optimizer, whole, gradient, wholeState, t, T.CreateTruncating(0.25)));
+            for (int i = 0; i < length; i++)
+            {
+                Step(optimizer, single.AsSpan(i, 1), singleGradient.AsSpan(i, 1), singleState.Element(i), t, T.CreateTruncating(0.25));
+            }
+
+            AssertSameBits(single, whole, $"{optimizer}, step {t}, parameters");
+            for (int k = 0; k < wholeState.Vectors.Length; k++)
+            {
+                AssertSameBits(singleState.Vectors[k], wholeState.Vectors[k], $"{optimizer}, step {t}, state {k}");
+            }
+        }
+    }
+
+    /// <summary>One kernel step, as the optimizers of <see cref="OptimizerTests"/> are configured.</summary>
+    private static void Step<T>(string optimizer, Span<T> p, Span<T> g, State<T> state, int t, T scale) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        static T Of(double value) => T.CreateTruncating(value);
+        switch (optimizer)
+        {
+            case "sgd": OptimizerKernels.Sgd(p, g, Of(0.1), Of(0.01), scale); break;
+            case "momentum": OptimizerKernels.SgdMomentum(p, g, state[0], Of(0.1), Of(0.9), nesterov: false, Of(0.01), scale); break;
+            case "nesterov": OptimizerKernels.SgdMomentum(p, g, state[0], Of(0.1), Of(0.8), nesterov: true, T.Zero, scale); break;
+            case "adam": OptimizerKernels.Adam(p, g, state[0], state[1], Span<T>.Empty, Of(0.01), Of(0.9), Of(0.999), Of(1e-8), Of(0.1), false, t, scale); break;
+            case "amsgrad": OptimizerKernels.Adam(p, g, state[0], state[1], state[2], Of(0.02), Of(0.8), Of(0.9), Of(1e-6), T.Zero, false, t, scale); break;
+            case "adamw": OptimizerKernels.Adam(p, g, state[0], state[1], Span<T>.Empty, Of(0.01), Of(0.9), Of(0.999), Of(1e-8), Of(0.1), true, t, scale); break;
+            case "rmsprop": OptimizerKernels.RmsProp(p, g, state[0], Span<T>.Empty, state[1], Of(0.01), Of(0.99), Of(1e-8), Of(0.5), Of(0.05), scale); break;
+            case "centered": OptimizerKernels.RmsProp(p, g, state[0], state[1], Span<T>.Empty, Of(0.01), Of(0.9), Of(1e-8), T.Zero, T.Zero, scale); break;
+            case "adagrad": OptimizerKernels.Adagrad(p, g, state[0], Of(0.1), Of(1e-10), Of(0.01), Of(0.1), t, scale); break;
+            default: throw new ArgumentException(optimizer, nameof(optimizer));
+        }
+    }
+
+    private static ReferenceOptimizer Reference(string optimizer) => optimizer switch
+    {
+        "sgd" => new ReferenceSgd(0.1, weightDecay: 0.01),
+        "momentum" => new ReferenceSgd(0.1, momentum: 0.9, weightDecay: 0.01),
+        "nesterov" => new ReferenceSgd(0.1, momentum: 0.8, nesterov: true),
+        "adam" => new ReferenceAdam(0.01, weightDecay: 0.1),
+        "amsgrad" => new ReferenceAdam(0.02, beta1: 0.8, beta2: 0.9, eps: 1e-6, amsgrad: true),
+        "adamw" => new ReferenceAdam(0.01, weightDecay: 0.1, decoupled: true),
+        "rmsprop" => new ReferenceRmsProp(0.01, momentum: 0.5, weightDecay: 0.05),
+        "centered" => new ReferenceRmsProp(0.01, alpha: 0.9, centered: true),
+        "adagrad" => new ReferenceAdagrad(0.1, weightDecay: 0.01, lrDecay: 0.1),
+        _ => throw new ArgumentException(optimizer, nameof(optimizer)),
+    };
+
+    /// <summary>The optimizer's state vectors, zero at the start as in a new network, or a one-element window on them.</summary>
+    private sealed class State<T> where T : unmanaged
+    {
+        private readonly int _offset, _length;
+
+        public State(string optimizer, int length)
+            : this(new T[StateCount(optimizer)][], 0, length)
+        {
+            for (int k = 0; k < Vectors.Length; k++)
+            {
+                Vectors[k] = new T[length];
+            }
+        }
+
+        private State(T[][] vectors, int offset, int length) => (Vectors, _offset, _length) = (vectors, offset, length);
+
+        public T[][] Vectors { get; }
+
+        public Span<T> this[int k] => Vectors[k].AsSpan(_offset, _length);
+
+        public State<T> Element(int i) => new(Vectors, i, 1);
+
+        private static int StateCount(string optimizer) => optimizer switch
+        {
+            "sgd" => 0,
+            "amsgrad" => 3,
+            "momentum" or "nesterov" or "adagrad" => 1,
+            _ => 2,
+        };
+    }
+
+    /// <summary>Runs <paramref name="step"/> with up to two threads, so that <see cref="SplitLength"/> is split whatever the processor count.</summary>
+    private static void WithTwoThreads(Action step)
+    {
+        int saved = KernelThreads.MaxThreads;
+        KernelThreads.MaxThreads = 2;
+        try
+        {
+            step();
+        }
+        finally
+        {
+            KernelThreads.MaxThreads = saved;
+        }
+    }
+
+    private static T[] RandomVector<T>(Random random, int length) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var values = new T[length];
+        for (int i = 0; i < length; i++)
+        {
+            values[i] = T.CreateTruncating(random.NextDouble() * 2 - 1);
+        }
+
+        return values;
+    }
+
+    private static void AssertSameBits<T>(T[] expected, T[] actual, string what) where T : unmanaged
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        int first = MemoryMarshal.AsBytes(expected.AsSpan()).CommonPrefixLength(MemoryMarshal.AsBytes(actual.AsSpan())) / Unsafe.SizeOf<T>();
+        Assert.True(first == expected.Length, $"{what}: element {first} is {(first < actual.Length ? actual[first] : default)}; element by element it is {(first < expected.Length ? expected[first] : default)}");
+    }
+}
