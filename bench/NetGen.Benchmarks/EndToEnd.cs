@@ -17,7 +17,8 @@ namespace NetGen.Benchmarks;
 /// mnist-e2e, the user's view: from process start to a trained 784-128-10 network on 8,000 real digits (10 epochs,
 /// SGD 0.05 with momentum 0.9, mini-batches of 64, shuffled with a fixed seed), then its accuracy on the other
 /// 2,000. Loading, JIT and the first steps are included. Each engine runs in a process of its own, with 1 thread
-/// (netgen, graph, torch) or 2 (netgen-2t, torch-2t).
+/// (netgen, graph, torch) or 2 (netgen-2t, torch-2t). mnist-cnn-e2e (<see cref="RunCnn"/>) is the same protocol on
+/// lenet-b64 with Adam 1e-3 and standardized pixels, for NetGen and TorchSharp.
 /// </summary>
 public static class EndToEnd
 {
@@ -25,6 +26,9 @@ public static class EndToEnd
 
     /// <summary>The engines, each a child process of the report. The netgen-aot ones run NetGen.EndToEndAot, published as Native AOT.</summary>
     public static readonly string[] Engines = ["netgen", "netgen-2t", "netgen-aot", "netgen-aot-2t", "graph", "torch", "torch-2t"];
+
+    /// <summary>mnist-cnn-e2e's engines, each a child process of the report (no Native AOT or runtime graph).</summary>
+    public static readonly string[] CnnEngines = ["netgen", "netgen-2t", "torch", "torch-2t"];
 
     /// <summary>The threads an engine trains with.</summary>
     public static int Threads(string engine) => engine.EndsWith("-2t", StringComparison.Ordinal) ? 2 : 1;
@@ -90,12 +94,49 @@ public static class EndToEnd
         {
             "netgen" or "netgen-2t" => EndToEndTraining.TrainNetGen(trainX, trainLabels, testX),
             "graph" => TrainGraph(workload, initial, trainX, trainLabels, testX),
-            "torch" or "torch-2t" => TrainTorch(workload, initial, trainX, trainLabels, testX, Threads(engine)),
+            "torch" or "torch-2t" => TrainFed(new TorchSharpEngine(workload, data: null, initial, Threads(engine)), workload.Inputs, trainX, trainLabels, testX),
             _ => throw new ArgumentException($"Unknown engine '{engine}'; use {string.Join(", ", Engines.Where(e => !e.StartsWith("netgen-aot", StringComparison.Ordinal)))}."),
         };
 
         Console.WriteLine(EndToEndTraining.ResultLine(predicted, testLabels));
         return 0;
+    }
+
+    /// <summary>
+    /// Runs one mnist-cnn-e2e engine of <see cref="CnnEngines"/> in this process and prints "seconds accuracy" as its last
+    /// line: lenet-b64 (<see cref="ConvolutionalWorkloads.LeNet"/>) trained on mnist-e2e's split and order, NetGen with
+    /// Trainer.Fit, TorchSharp from the NetGen network's initial weights.
+    /// </summary>
+    public static int RunCnn(string engine)
+    {
+        KernelThreads.MaxThreads = Threads(engine);
+        ConvolutionalWorkload workload = ConvolutionalWorkloads.LeNet;
+        (float[] trainX, int[] trainLabels, float[] testX, int[] testLabels) = EndToEndTraining.LoadSplit(DataFolder);
+        EndToEndTraining.Standardize(trainX, testX);
+        INetwork<float> network = workload.CreateNetwork!();
+
+        int[] predicted = engine switch
+        {
+            "netgen" or "netgen-2t" => EndToEndTraining.TrainNetGen(network, trainX, trainLabels, testX),
+            "torch" or "torch-2t" => TrainFed(
+                new TorchSharpConvolutionalEngine(workload, data: null, Widen(network.Parameters), Widen(network.Buffers), Threads(engine)),
+                workload.Inputs, trainX, trainLabels, testX),
+            _ => throw new ArgumentException($"Unknown engine '{engine}'; use {string.Join(", ", CnnEngines)}."),
+        };
+
+        Console.WriteLine(EndToEndTraining.ResultLine(predicted, testLabels));
+        return 0;
+    }
+
+    private static double[] Widen(ReadOnlySpan<float> values)
+    {
+        var wide = new double[values.Length];
+        for (int i = 0; i < values.Length; i++)
+        {
+            wide[i] = values[i];
+        }
+
+        return wide;
     }
 
     private static int[] TrainGraph(Workload workload, float[] initial, float[] trainX, int[] trainLabels, float[] testX)
@@ -120,22 +161,29 @@ public static class EndToEnd
         return Enumerable.Range(0, outputs.Length / 10).Select(i => TensorPrimitives.IndexOfMax<float>(outputs.AsSpan(i * 10, 10))).ToArray();
     }
 
-    private static int[] TrainTorch(Workload workload, float[] initial, float[] trainX, int[] trainLabels, float[] testX, int threads)
+    /// <summary>
+    /// Trains an engine fed batch by batch (TorchSharp, for both end-to-end workloads) on samples of
+    /// <paramref name="inputs"/> values in <see cref="ForEachBatch"/>'s order, then returns its class for every test
+    /// sample, and disposes of it.
+    /// </summary>
+    private static int[] TrainFed(IBatchFedEngine engine, int inputs, float[] trainX, int[] trainLabels, float[] testX)
     {
-        using var network = new TorchSharpEngine(workload, data: null, initial, threads);
-        var x = new float[BatchSize * 784];
-        var labels = new int[BatchSize];
-        ForEachBatch(trainLabels.Length, (indices) =>
+        using (engine)
         {
-            for (int r = 0; r < indices.Length; r++)
+            var x = new float[BatchSize * inputs];
+            var labels = new int[BatchSize];
+            ForEachBatch(trainLabels.Length, (indices) =>
             {
-                trainX.AsSpan(indices[r] * 784, 784).CopyTo(x.AsSpan(r * 784));
-                labels[r] = trainLabels[indices[r]];
-            }
+                for (int r = 0; r < indices.Length; r++)
+                {
+                    trainX.AsSpan(indices[r] * inputs, inputs).CopyTo(x.AsSpan(r * inputs));
+                    labels[r] = trainLabels[indices[r]];
+                }
 
-            network.TrainOn(x.AsSpan(0, indices.Length * 784), labels.AsSpan(0, indices.Length));
-        });
-        return network.PredictClasses(testX);
+                engine.TrainOn(x.AsSpan(0, indices.Length * inputs), labels.AsSpan(0, indices.Length));
+            });
+            return engine.PredictClasses(testX);
+        }
     }
 
     /// <summary>The same visiting order Trainer.Fit uses (<see cref="Trainer.EpochOrder"/>), cut into batches.</summary>

@@ -15,8 +15,8 @@ using NetGen.Workloads;
 namespace NetGen.Benchmarks;
 
 /// <summary>
-/// Writes docs/benchmarks.md from one run: the BenchmarkDotNet summary, the FMA peak, time to first step and
-/// mnist-e2e, each measured in this run. The file is never edited by hand.
+/// Writes docs/benchmarks.md from one run: the BenchmarkDotNet summary, the FMA peak, time to first step,
+/// mnist-e2e and mnist-cnn-e2e, each measured in this run. The file is never edited by hand.
 /// </summary>
 public static class Report
 {
@@ -26,7 +26,7 @@ public static class Report
 
     public sealed record ProcessResult(string Engine, double Value, double? Accuracy, string? Problem);
 
-    /// <summary>How many times each mnist-e2e engine runs, interleaved with the others.</summary>
+    /// <summary>How many times each mnist-e2e and mnist-cnn-e2e engine runs, interleaved with the others.</summary>
     public const int EndToEndRounds = 3;
 
     public static IReadOnlyList<Measurement> FromSummaries(IEnumerable<Summary> summaries)
@@ -96,6 +96,7 @@ public static class Report
         FmaPeak.Result peak,
         IReadOnlyList<ProcessResult> firstSteps,
         IReadOnlyList<ProcessResult> endToEnd,
+        IReadOnlyList<ProcessResult> cnnEndToEnd,
         IReadOnlyList<(int Networks, double Nanoseconds)> generatorTimes,
         IReadOnlyList<(string Layer, string Product, double Nanoseconds)> gemmTimes,
         IReadOnlyList<(string Workload, int Threads, double BytesPerStep)> allocations,
@@ -218,20 +219,18 @@ public static class Report
                       "every engine in turn, and each engine's median. NetGen-AOT is the same NetGen program published as Native AOT " +
                       "(bench/NetGen.EndToEndAot, x86-64-v3), which removes the JIT compilation and most of the runtime's start-up.");
         md.AppendLine();
-        md.AppendLine("| engine | seconds (median) | runs | ratio to NetGen (same threads) | test accuracy |");
-        md.AppendLine("| --- | ---: | ---: | ---: | ---: |");
-        foreach (IGrouping<string, ProcessResult> runs in endToEnd.GroupBy(r => r.Engine))
-        {
-            double netgenSeconds = EndToEndSeconds(endToEnd, EndToEnd.Threads(runs.Key) == 1 ? "netgen" : "netgen-2t");
-            double seconds = EndToEndSeconds(endToEnd, runs.Key);
-            ProcessResult? completed = runs.FirstOrDefault(r => r.Problem is null);
-            string all = string.Join(", ", runs.Select(r => r.Problem is null ? F(r.Value, 2) : $"failed ({r.Problem})"));
-            md.AppendLine(completed is not null
-                ? $"| {EngineLabel(runs.Key)} | {F(seconds, 2)} | {all} | {F(seconds / netgenSeconds, 2)} | {completed.Accuracy!.Value * 100:F2}% |"
-                : $"| {EngineLabel(runs.Key)} | unavailable: {runs.First().Problem} | | | |");
-        }
+        WriteEndToEnd(md, endToEnd);
 
+        md.AppendLine("## mnist-cnn-e2e");
         md.AppendLine();
+        md.AppendLine($"lenet-b64 ({ConvolutionalWorkloads.LeNet.Describe()}) by mnist-e2e's protocol: the same {EndToEnd.TrainCount:N0} digits, " +
+                      $"order and {EndToEnd.Epochs} epochs, pixels standardized by the training set's mean and deviation. NetGen trains with " +
+                      "Trainer.Fit, TorchSharp (nn.Conv2d / MaxPool2d / Linear, torch.optim.Adam) from the same initial weights. Wall time from " +
+                      $"process start, each engine in its own process, with 1 thread and with 2; {EndToEndRounds} rounds, interleaved with " +
+                      "mnist-e2e's, and each engine's median.");
+        md.AppendLine();
+        WriteEndToEnd(md, cnnEndToEnd);
+
         md.AppendLine("## Generator time");
         md.AppendLine();
         md.AppendLine("The network generator on a compilation declaring 1, 10 or 100 networks (a third each xor-sized, mnist-sized and " +
@@ -269,6 +268,14 @@ public static class Report
         double aotOne = EndToEndSeconds(endToEnd, "torch") / EndToEndSeconds(endToEnd, "netgen-aot");
         double aotTwo = EndToEndSeconds(endToEnd, "torch-2t") / EndToEndSeconds(endToEnd, "netgen-aot-2t");
         md.AppendLine($"| mnist-e2e wall time ≥ 4×, NetGen published Native AOT | {F(aotOne, 2)}× | {Met(aotOne, 4)} | {F(aotTwo, 2)}× | {Met(aotTwo, 4)} |");
+        double cnnOne = EndToEndSeconds(cnnEndToEnd, "torch") / EndToEndSeconds(cnnEndToEnd, "netgen");
+        double cnnTwo = EndToEndSeconds(cnnEndToEnd, "torch-2t") / EndToEndSeconds(cnnEndToEnd, "netgen-2t");
+        md.AppendLine($"| mnist-cnn-e2e wall time ≥ 3× (#16) | {F(cnnOne, 2)}× | {Met(cnnOne, 3)} | {F(cnnTwo, 2)}× | {Met(cnnTwo, 3)} |");
+        // Accuracy in points: NetGen's less TorchSharp's, which must not fall below −0.5.
+        double cnnPointsOne = 100 * (EndToEndAccuracy(cnnEndToEnd, "netgen") - EndToEndAccuracy(cnnEndToEnd, "torch"));
+        double cnnPointsTwo = 100 * (EndToEndAccuracy(cnnEndToEnd, "netgen-2t") - EndToEndAccuracy(cnnEndToEnd, "torch-2t"));
+        md.AppendLine($"| mnist-cnn-e2e test accuracy at most 0.5 points below TorchSharp's (#16; NetGen's less TorchSharp's) | " +
+                      $"{Points(cnnPointsOne)} | {Met(cnnPointsOne, -0.5)} | {Points(cnnPointsTwo)} | {Met(cnnPointsTwo, -0.5)} |");
         double MostBytes(int threads) => allocations.Where(a => a.Threads == threads).Select(a => a.BytesPerStep).DefaultIfEmpty(double.NaN).Max();
         string Allocated(double bytes) => double.IsNaN(bytes) ? "– | –" : $"{F(bytes, 2)} B at most | {(bytes == 0 ? "yes" : "no")}";
         md.AppendLine($"| 0 bytes allocated per step, every workload | {Allocated(MostBytes(1))} | {Allocated(MostBytes(2))} |");
@@ -332,6 +339,27 @@ public static class Report
         }
     }
 
+    /// <summary>
+    /// An end-to-end workload's table: per engine the median wall time, every run's time, the ratio to NetGen at the
+    /// same thread count and the median test accuracy; an engine none of whose runs completed gives the first failure.
+    /// </summary>
+    private static void WriteEndToEnd(StringBuilder md, IReadOnlyList<ProcessResult> endToEnd)
+    {
+        md.AppendLine("| engine | seconds (median) | runs | ratio to NetGen (same threads) | test accuracy |");
+        md.AppendLine("| --- | ---: | ---: | ---: | ---: |");
+        foreach (IGrouping<string, ProcessResult> runs in endToEnd.GroupBy(r => r.Engine))
+        {
+            double netgenSeconds = EndToEndSeconds(endToEnd, EndToEnd.Threads(runs.Key) == 1 ? "netgen" : "netgen-2t");
+            double seconds = EndToEndSeconds(endToEnd, runs.Key);
+            string all = string.Join(", ", runs.Select(r => r.Problem is null ? F(r.Value, 2) : $"failed ({r.Problem})"));
+            md.AppendLine(runs.Any(r => r.Problem is null)
+                ? $"| {EngineLabel(runs.Key)} | {F(seconds, 2)} | {all} | {F(seconds / netgenSeconds, 2)} | {EndToEndAccuracy(endToEnd, runs.Key) * 100:F2}% |"
+                : $"| {EngineLabel(runs.Key)} | unavailable: {runs.First().Problem} | | | |");
+        }
+
+        md.AppendLine();
+    }
+
     private static void Goal(StringBuilder md, IReadOnlyList<Measurement> measurements, string goal, string workload, string method, double target)
     {
         double Ratio(string torch, string netgen)
@@ -343,10 +371,17 @@ public static class Report
 
     private static string Met(double ratio, double target) => double.IsNaN(ratio) ? "–" : ratio >= target ? "yes" : "no";
 
-    /// <summary>The median wall time of an engine's completed mnist-e2e runs (of an even count, the mean of the middle two); NaN if none completed.</summary>
+    /// <summary>The median wall time of an engine's completed end-to-end runs (of an even count, the mean of the middle two); NaN if none completed.</summary>
     private static double EndToEndSeconds(IReadOnlyList<ProcessResult> runs, string engine)
+        => Median(runs.Where(r => r.Engine == engine && r.Problem is null).Select(r => r.Value));
+
+    /// <summary>The median test accuracy of an engine's completed end-to-end runs, as a fraction; NaN if none completed.</summary>
+    private static double EndToEndAccuracy(IReadOnlyList<ProcessResult> runs, string engine)
+        => Median(runs.Where(r => r.Engine == engine && r.Problem is null).Select(r => r.Accuracy!.Value));
+
+    private static double Median(IEnumerable<double> sample)
     {
-        var values = runs.Where(r => r.Engine == engine && r.Problem is null).Select(r => r.Value).OrderBy(v => v).ToList();
+        var values = sample.OrderBy(v => v).ToList();
         return values.Count == 0 ? double.NaN
             : values.Count % 2 == 1 ? values[values.Count / 2]
             : (values[values.Count / 2 - 1] + values[values.Count / 2]) / 2;
@@ -383,6 +418,8 @@ public static class Report
     private static string Ratio(Measurement? m, Measurement? baseline) => m is null || baseline is null ? "–" : F(m.Nanoseconds / baseline.Nanoseconds, 2) + "×";
 
     private static string Bytes(Measurement? m) => m?.BytesPerOperation is { } bytes ? bytes.ToString("N0", Invariant) : "–";
+
+    private static string Points(double points) => double.IsNaN(points) ? "–" : points.ToString("+0.00;−0.00;0.00", Invariant) + " points";
 
     private static string F(double value, int decimals = 1) => double.IsNaN(value) ? "–" : value.ToString("F" + decimals, Invariant);
 

@@ -2,7 +2,6 @@ using System;
 using System.Diagnostics;
 using System.IO;
 using System.Linq;
-using System.Numerics.Tensors;
 using NetGen.Data;
 
 namespace NetGen.Workloads;
@@ -10,7 +9,8 @@ namespace NetGen.Workloads;
 /// <summary>
 /// mnist-e2e as every engine runs it: 10,000 real digits split with a fixed seed into 8,000 to train on and 2,000 to
 /// test on, 10 epochs of mini-batches of 64 in <see cref="Trainer.EpochOrder"/>'s order; and NetGen's side of it, which
-/// both the bench (JIT) and NetGen.EndToEndAot (Native AOT) run.
+/// both the bench (JIT) and NetGen.EndToEndAot (Native AOT) run. mnist-cnn-e2e trains LeNet the same way, on
+/// standardized pixels.
 /// </summary>
 public static class EndToEndTraining
 {
@@ -38,20 +38,34 @@ public static class EndToEndTraining
         return (Gather(train), train.Select(i => digits.Labels[i]).ToArray(), Gather(test), test.Select(i => digits.Labels[i]).ToArray());
     }
 
-    /// <summary>Trains <see cref="MnistEndToEndNet"/> with <see cref="INetwork{T}"/>'s Fit and returns its class for every test digit.</summary>
-    public static int[] TrainNetGen(float[] trainX, int[] trainLabels, float[] testX)
-    {
-        var network = new MnistEndToEndNet();
-        var targets = new float[trainLabels.Length * 10];
-        for (int i = 0; i < trainLabels.Length; i++)
-        {
-            targets[i * 10 + trainLabels[i]] = 1;
-        }
+    /// <summary>mnist-e2e's NetGen side: <see cref="MnistEndToEndNet"/> trained by <see cref="TrainNetGen(INetwork{float}, float[], int[], float[])"/>.</summary>
+    public static int[] TrainNetGen(float[] trainX, int[] trainLabels, float[] testX) => TrainNetGen(new MnistEndToEndNet(), trainX, trainLabels, testX);
 
-        network.Fit(trainX, targets, new TrainingOptions { Epochs = Epochs, BatchSize = BatchSize, Shuffle = true, Seed = ShuffleSeed });
-        var outputs = new float[testX.Length / 784 * 10];
-        network.PredictBatch(testX, outputs);
-        return Enumerable.Range(0, outputs.Length / 10).Select(i => TensorPrimitives.IndexOfMax<float>(outputs.AsSpan(i * 10, 10))).ToArray();
+    /// <summary>
+    /// Trains <paramref name="network"/> as a user would, with Trainer.Fit on the class labels (<see cref="Epochs"/> epochs of
+    /// <see cref="BatchSize"/>, shuffled with <see cref="ShuffleSeed"/>), and returns its class for every test sample.
+    /// </summary>
+    public static int[] TrainNetGen(INetwork<float> network, float[] trainX, int[] trainLabels, float[] testX)
+    {
+        Trainer.Fit(network, trainX, trainLabels, new TrainingOptions { Epochs = Epochs, BatchSize = BatchSize, Shuffle = true, Seed = ShuffleSeed });
+        return network.PredictClasses(testX);
+    }
+
+    /// <summary>
+    /// Centres and scales both sets by the training set's mean and deviation of all pixels, as LeNet is usually trained
+    /// (and as the samples' mnist-cnn command does); mnist-cnn-e2e's inputs. The test set gets the training set's numbers.
+    /// </summary>
+    public static void Standardize(float[] trainX, float[] testX)
+    {
+        double mean = trainX.Average(p => (double)p);
+        float deviation = (float)Math.Sqrt(trainX.Average(p => (p - mean) * (p - mean)));
+        foreach (float[] values in new[] { trainX, testX })
+        {
+            for (int i = 0; i < values.Length; i++)
+            {
+                values[i] = (values[i] - (float)mean) / deviation;
+            }
+        }
     }
 
     /// <summary>The result line the bench parses: seconds since this process started, and test accuracy.</summary>

@@ -19,3 +19,16 @@ public interface ITrainingEngine : IDisposable
     /// <summary>Every parameter in NetGen's flat layout.</summary>
     float[] FlatParameters();
 }
+
+/// <summary>
+/// An engine fed one batch at a time from the caller's arrays, as a user's training loop feeds it, and asked for the
+/// class of every test sample: what the end-to-end workloads (mnist-e2e, mnist-cnn-e2e) drive TorchSharp through.
+/// </summary>
+public interface IBatchFedEngine : IDisposable
+{
+    /// <summary>One training step on <paramref name="labels"/>.Length samples, made into the engine's tensors on this call. Returns its loss.</summary>
+    float TrainOn(ReadOnlySpan<float> inputs, ReadOnlySpan<int> labels);
+
+    /// <summary>The most probable class of each sample, in evaluation mode.</summary>
+    int[] PredictClasses(ReadOnlySpan<float> inputs);
+}

@@ -14,9 +14,10 @@ namespace NetGen.Benchmarks.Engines;
 /// with class indices, torch.optim.Adam. It trains in train() mode and predicts in eval() mode under no_grad (switching
 /// only when the mode changes, so neither a step nor a prediction pays for the switch). NetGen's parameters (conv
 /// weight [F, C, K, K], linear [out, in], BatchNorm weight γ and bias β) and running statistics are copied into the
-/// modules. Every batch is made into tensors up front, so a step times only forward, backward and update.
+/// modules. Every batch is made into tensors up front, so a step times only forward, backward and update; an engine
+/// built without batches is fed through <see cref="TrainOn"/> instead (mnist-cnn-e2e).
 /// </summary>
-public sealed class TorchSharpConvolutionalEngine : ITrainingEngine
+public sealed class TorchSharpConvolutionalEngine : ITrainingEngine, IBatchFedEngine
 {
     private readonly ConvolutionalWorkload _workload;
     private readonly Sequential _model;
@@ -30,13 +31,13 @@ public sealed class TorchSharpConvolutionalEngine : ITrainingEngine
     private bool _training = true;
 
     /// <param name="workload">The workload.</param>
-    /// <param name="data">Its batches, made into tensors now.</param>
+    /// <param name="data">Its batches, made into tensors now; null for an engine fed through <see cref="TrainOn"/>.</param>
     /// <param name="initialParameters">The starting parameters, in NetGen's flat layout.</param>
     /// <param name="initialBuffers">The starting running statistics, in NetGen's <see cref="INetwork{T}.Buffers"/> layout.</param>
     /// <param name="threads">libtorch's intra-op thread count.</param>
     /// <param name="doublePrecision">Run in float64 instead of float32 (for <c>verify</c>).</param>
     public TorchSharpConvolutionalEngine(
-        ConvolutionalWorkload workload, WorkloadData data, ReadOnlySpan<double> initialParameters, ReadOnlySpan<double> initialBuffers, int threads, bool doublePrecision = false)
+        ConvolutionalWorkload workload, WorkloadData? data, ReadOnlySpan<double> initialParameters, ReadOnlySpan<double> initialBuffers, int threads, bool doublePrecision = false)
     {
         _workload = workload;
         _double = doublePrecision;
@@ -106,6 +107,13 @@ public sealed class TorchSharpConvolutionalEngine : ITrainingEngine
         _loss = nn.CrossEntropyLoss();
         _optimizer = optim.Adam(_model.parameters(), workload.LearningRate);
 
+        if (data is null)
+        {
+            _inputs = _labels = Array.Empty<Tensor>();
+            _single = Values(new float[workload.Inputs], [1, .. _sampleShape]);
+            return;
+        }
+
         _inputs = new Tensor[data.Batches];
         _labels = new Tensor[data.Batches];
         for (int batch = 0; batch < data.Batches; batch++)
@@ -126,12 +134,7 @@ public sealed class TorchSharpConvolutionalEngine : ITrainingEngine
     /// <summary>A training step in train() mode whose loss is returned in the engine's own precision.</summary>
     public double TrainStepPrecise(int batch)
     {
-        if (!_training)
-        {
-            _model.train();
-            _training = true;
-        }
-
+        Train();
         using DisposeScope scope = NewDisposeScope();
         _optimizer.zero_grad();
         Tensor output = _model.forward(_inputs[batch % _inputs.Length]);
@@ -139,6 +142,30 @@ public sealed class TorchSharpConvolutionalEngine : ITrainingEngine
         loss.backward();
         _optimizer.step();
         return _double ? loss.item<double>() : loss.item<float>();
+    }
+
+    /// <summary>A training step in train() mode on a batch given as spans, made into tensors on this call, as a user's training loop does.</summary>
+    public float TrainOn(ReadOnlySpan<float> inputs, ReadOnlySpan<int> labels)
+    {
+        Train();
+        using DisposeScope scope = NewDisposeScope();
+        Tensor x = Values(inputs, [labels.Length, .. _sampleShape]);
+        Tensor y = tensor(Array.ConvertAll(labels.ToArray(), l => (long)l), [labels.Length]);
+        _optimizer.zero_grad();
+        Tensor loss = _loss.forward(_model.forward(x), y);
+        loss.backward();
+        _optimizer.step();
+        return loss.item<float>();
+    }
+
+    /// <summary>The most probable class of each sample, in eval() mode under no_grad.</summary>
+    public int[] PredictClasses(ReadOnlySpan<float> inputs)
+    {
+        Evaluate();
+        using DisposeScope scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        Tensor classes = _model.forward(Values(inputs, [inputs.Length / _workload.Inputs, .. _sampleShape])).argmax(1);
+        return Array.ConvertAll(classes.data<long>().ToArray(), c => (int)c);
     }
 
     /// <summary>The first sample of batch 0 in eval() mode under no_grad: its first class probability.</summary>
@@ -195,6 +222,15 @@ public sealed class TorchSharpConvolutionalEngine : ITrainingEngine
     /// <summary>Each BatchNorm's num_batches_tracked, in order.</summary>
     public long[] BatchesTracked()
         => _layers.Where(l => l.Layer.Kind == LayerKind.BatchNorm).Select(l => ((BatchNorm2d)l.Module).num_batches_tracked!.item<long>()).ToArray();
+
+    private void Train()
+    {
+        if (!_training)
+        {
+            _model.train();
+            _training = true;
+        }
+    }
 
     private void Evaluate()
     {

@@ -13,7 +13,7 @@ namespace NetGen.Benchmarks.Engines;
 /// Every batch is made into tensors up front, as a DataLoader would have them, so a step times only forward,
 /// backward and update.
 /// </summary>
-public sealed class TorchSharpEngine : ITrainingEngine
+public sealed class TorchSharpEngine : ITrainingEngine, IBatchFedEngine
 {
     private readonly Workload _workload;
     private readonly Sequential _model;
