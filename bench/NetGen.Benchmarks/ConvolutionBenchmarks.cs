@@ -30,6 +30,16 @@ public class ConvolutionBenchmarks
         _ => new ConvolutionGeometry(1, 28, 28, 6, 5, 5, 1, 2, 2),
     };
 
+    /// <summary>A layer's shape for the report: C × H × W → F filters of KH × KW, and its padding.</summary>
+    public static string Describe(string layer)
+    {
+        ConvolutionGeometry g = GeometryOf(layer);
+        string input = g.Height == 1 ? $"{g.Channels} × {g.Width}" : $"{g.Channels} × {g.Height} × {g.Width}";
+        string kernel = g.KernelHeight == 1 ? $"{g.KernelWidth}" : $"{g.KernelHeight} × {g.KernelWidth}";
+        string padding = g.PaddingHeight == 0 && g.PaddingWidth == 0 ? string.Empty : $", padding {Math.Max(g.PaddingHeight, g.PaddingWidth)}";
+        return $"{input} → {g.Filters} of {kernel}{padding}";
+    }
+
     /// <summary>The floating-point operations of one product over the batch: 2 per multiply-add, 2·rows·F·C·KH·KW·OH·OW.</summary>
     public static double FlopsOf(string layer)
     {

@@ -86,7 +86,7 @@ for (int round = 0; round < Report.EndToEndRounds; round++)
 }
 
 string command = "dotnet run -c Release --project bench/NetGen.Benchmarks -- " + string.Join(' ', args.Select(a => a.Contains('*') || a.Contains(' ') ? $"'{a}'" : a));
-string markdown = Report.Write(measurements, peak, firstSteps, endToEnd, cnnEndToEnd, Report.GeneratorTimes(summaries), Report.GemmTimes(summaries), allocations, command.Trim(), quick);
+string markdown = Report.Write(measurements, peak, firstSteps, endToEnd, cnnEndToEnd, Report.GeneratorTimes(summaries), Report.GemmTimes(summaries), Report.ConvolutionTimes(summaries), allocations, command.Trim(), quick);
 string path = Path.Combine(RepositoryRoot(), "docs", "benchmarks.md");
 File.WriteAllText(path, markdown);
 Console.WriteLine($"Wrote {path}");

@@ -56,6 +56,42 @@ public static class Report
             .Select(report => ((string)report.BenchmarkCase.Parameters[nameof(GemmBenchmarks.Layer)], report.BenchmarkCase.Descriptor.WorkloadMethod.Name, report.ResultStatistics!.Median))
             .ToList();
 
+    /// <summary>The convolution products alone (<see cref="ConvolutionBenchmarks"/>): layer, product and median time.</summary>
+    public static IReadOnlyList<(string Layer, string Product, double Nanoseconds)> ConvolutionTimes(IEnumerable<Summary> summaries)
+        => summaries.SelectMany(summary => summary.Reports)
+            .Where(report => report.ResultStatistics is not null && report.BenchmarkCase.Descriptor.Type == typeof(ConvolutionBenchmarks))
+            .Select(report => ((string)report.BenchmarkCase.Parameters[nameof(ConvolutionBenchmarks.Layer)], report.BenchmarkCase.Descriptor.WorkloadMethod.Name, report.ResultStatistics!.Median))
+            .ToList();
+
+    /// <summary>
+    /// LeNet's convolution products as a training step runs them, from <see cref="ConvolutionTimes"/>: both layers'
+    /// forward passes and weight gradients, and the second layer's input gradient (the first layer's is never needed).
+    /// Returns their FLOPs over their summed time, GFLOP/s; NaN if one is missing.
+    /// </summary>
+    private static double LeNetConvolutionGflops(IReadOnlyList<(string Layer, string Product, double Nanoseconds)> convolutionTimes)
+    {
+        (string Layer, string Product)[] products =
+        [
+            ("lenet-conv1", nameof(ConvolutionBenchmarks.Forward)), ("lenet-conv1", nameof(ConvolutionBenchmarks.ParameterGradients)),
+            ("lenet-conv2", nameof(ConvolutionBenchmarks.Forward)), ("lenet-conv2", nameof(ConvolutionBenchmarks.ParameterGradients)),
+            ("lenet-conv2", nameof(ConvolutionBenchmarks.InputGradients)),
+        ];
+        double flops = 0, nanoseconds = 0;
+        foreach ((string layer, string product) in products)
+        {
+            var times = convolutionTimes.Where(time => time.Layer == layer && time.Product == product).Select(time => time.Nanoseconds).ToList();
+            if (times.Count == 0)
+            {
+                return double.NaN;
+            }
+
+            flops += ConvolutionBenchmarks.FlopsOf(layer);
+            nanoseconds += times[0];
+        }
+
+        return flops / nanoseconds;
+    }
+
     /// <summary>Runs this program again as a child ("e2e torch", "first-step netgen"…) and parses its last line.</summary>
     public static ProcessResult RunChild(string mode, string engine)
     {
@@ -99,6 +135,7 @@ public static class Report
         IReadOnlyList<ProcessResult> cnnEndToEnd,
         IReadOnlyList<(int Networks, double Nanoseconds)> generatorTimes,
         IReadOnlyList<(string Layer, string Product, double Nanoseconds)> gemmTimes,
+        IReadOnlyList<(string Layer, string Product, double Nanoseconds)> convolutionTimes,
         IReadOnlyList<(string Workload, int Threads, double BytesPerStep)> allocations,
         string command,
         bool quick)
@@ -198,6 +235,20 @@ public static class Report
         }
 
         md.AppendLine();
+        md.AppendLine("### The convolution products alone");
+        md.AppendLine();
+        md.AppendLine($"Each of a convolution layer's three products by itself (`ConvolutionBenchmarks`, batch 64), NetGen on one thread on its {PathName(KernelPaths.VectorWidth)} path, " +
+                      "by the algorithm `ConvolutionKernels` picks for the shape, against the same one-core peak. A LeNet step runs all but conv1's input gradient.");
+        md.AppendLine();
+        md.AppendLine("| layer | product | µs | GFLOP/s | % of peak |");
+        md.AppendLine("| --- | --- | ---: | ---: | ---: |");
+        foreach ((string layer, string product, double nanoseconds) in convolutionTimes)
+        {
+            double gflops = ConvolutionBenchmarks.FlopsOf(layer) / nanoseconds;
+            md.AppendLine($"| {layer} ({ConvolutionBenchmarks.Describe(layer)}) | {product} | {F(nanoseconds / 1000, 1)} | {F(gflops)} | {F(100 * gflops / peak.OneCore)}% |");
+        }
+
+        md.AppendLine();
         md.AppendLine("## Time to first step");
         md.AppendLine();
         md.AppendLine("From process start to one completed mnist-b64 training step (runtime start, loading, JIT or libtorch initialisation " +
@@ -262,6 +313,8 @@ public static class Report
         Goal(md, measurements, "lenet-b64 step ≥ 3× (#16)", "lenet-b64", nameof(StepBenchmarks.TrainStep), 3);
         Goal(md, measurements, "lenet-b64 prediction ≥ 5× (#16)", "lenet-b64", nameof(StepBenchmarks.Predict), 5);
         Goal(md, measurements, "lenet-bn-b64 step ≥ 3×, training mode (#17)", "lenet-bn-b64", nameof(StepBenchmarks.TrainStep), 3);
+        double convolutionShare = 100 * LeNetConvolutionGflops(convolutionTimes) / peak.OneCore;
+        md.AppendLine($"| LeNet's convolution products ≥ 50% of the one-core FMA peak (#16) | {(double.IsNaN(convolutionShare) ? "–" : F(convolutionShare) + "%")} | {Met(convolutionShare, 50)} | – | – |");
         double e2eOne = EndToEndSeconds(endToEnd, "torch") / EndToEndSeconds(endToEnd, "netgen");
         double e2eTwo = EndToEndSeconds(endToEnd, "torch-2t") / EndToEndSeconds(endToEnd, "netgen-2t");
         md.AppendLine($"| mnist-e2e wall time ≥ 4× | {F(e2eOne, 2)}× | {Met(e2eOne, 4)} | {F(e2eTwo, 2)}× | {Met(e2eTwo, 4)} |");
