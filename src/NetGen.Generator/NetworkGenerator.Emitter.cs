@@ -63,10 +63,15 @@ public sealed partial class NetworkGenerator
             EmitCommitTrainingCall(writer, plan);
             if (plan.RunsInLanes)
             {
-                EmitLanes(writer, plan, labels: false);
-                if (spec.Loss == LossKind.CrossEntropy)
+                // Both widths for every lane network: the batch size, which decides between them, is known only at run
+                // time, and the second method costs only its code (a tiny network's is a few hundred lines).
+                foreach (LaneWidth width in new[] { LaneWidth.V256, LaneWidth.V512 })
                 {
-                    EmitLanes(writer, plan, labels: true);
+                    EmitLanes(writer, plan, labels: false, width);
+                    if (spec.Loss == LossKind.CrossEntropy)
+                    {
+                        EmitLanes(writer, plan, labels: true, width);
+                    }
                 }
             }
 
@@ -506,8 +511,15 @@ public sealed partial class NetworkGenerator
             // per-sample buffers (which the lane pass does not use, so only this branch grows them).
             if (plan.RunsInLanes)
             {
-                // The lanes are Vector256s with FMA; a forced narrower kernel path (KernelPaths) takes the per-sample code too.
-                writer.WriteLine($"if (global::NetGen.Kernels.KernelPaths.VectorWidth >= 256 && {Fma}.IsSupported && rows >= {Int(MinimumLaneRows)})");
+                // On the 512 path with AVX-512F, a pass of more samples than a Vector256 holds runs in Vector512 lanes: it
+                // then needs fewer blocks than the Vector256 pass, while on fewer it would leave at least half of each
+                // vector empty and sum twice as many lanes per gradient. The Vector256 lanes need FMA; a forced narrower
+                // kernel path (KernelPaths) takes the per-sample code, and a forced 512 path without AVX-512F the 256 lanes.
+                writer.WriteLine($"if (global::NetGen.Kernels.KernelPaths.VectorWidth == 512 && {Avx512F}.IsSupported && rows > {Int(plan.LaneCount)})");
+                writer.OpenBrace();
+                writer.WriteLine($"loss += RunLanes512(x, {targetSlice}, rows);");
+                writer.CloseBrace();
+                writer.WriteLine($"else if (global::NetGen.Kernels.KernelPaths.VectorWidth >= 256 && {Fma}.IsSupported && rows >= {Int(MinimumLaneRows)})");
                 writer.OpenBrace();
                 writer.WriteLine($"loss += RunLanes(x, {targetSlice}, rows);");
                 writer.CloseBrace();

@@ -177,7 +177,7 @@ internal sealed class NetworkPlan
     /// </summary>
     public bool RunsInLanes { get; }
 
-    /// <summary>Samples per lane pass: the elements of a Vector256 of T.</summary>
+    /// <summary>Samples per block of the Vector256 lane pass (RunLanes): the elements of a Vector256 of T; RunLanes512 holds twice as many.</summary>
     public int LaneCount => IsDouble ? 4 : 8;
 
     /// <summary>

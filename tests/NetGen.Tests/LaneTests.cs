@@ -18,11 +18,18 @@ namespace NetGen.Tests
     {
         private const double Slope = 0.01;
 
-        /// <summary>Double networks: four lanes. 1 is the per-sample path; 2, 3 a partial block; 4, 8 whole ones; 5, 9 a tail.</summary>
-        private static readonly int[] DoubleBatchSizes = [1, 2, 3, 4, 5, 8, 9];
+        /// <summary>
+        /// Double networks: four lanes of a Vector256, eight of a Vector512 (the 512 path, above four samples). 1 is the
+        /// per-sample path; 2, 3 a partial block; 4, 8, 16 whole ones; 5, 9, 15, 17, 33 a tail.
+        /// </summary>
+        private static readonly int[] DoubleBatchSizes = [1, 2, 3, 4, 5, 8, 9, 15, 16, 17, 33];
 
-        /// <summary>Float networks: eight lanes; 300 is more than Trainer.MaxRowsPerPass, so two passes.</summary>
-        private static readonly int[] FloatBatchSizes = [1, 2, 7, 8, 9, 16, 17, 300];
+        /// <summary>
+        /// Float networks: eight lanes of a Vector256, sixteen of a Vector512 (the 512 path, above eight samples): 2, 7, 8
+        /// take the 256 pass everywhere, 9, 15 a partial Vector512 block, 16 a whole one, 17, 33 a tail; 300 is more
+        /// than Trainer.MaxRowsPerPass, so two passes.
+        /// </summary>
+        private static readonly int[] FloatBatchSizes = [1, 2, 7, 8, 9, 15, 16, 17, 33, 300];
 
         /// <summary>The gradient checks' networks that run in lanes: all but those with kernel layers or a custom activation.</summary>
         public static IEnumerable<object[]> LaneCases()
@@ -143,6 +150,40 @@ namespace NetGen.Tests
                 double expected = theta[i] - 0.01 * g / (Math.Abs(g) + 1e-8);
                 Assert.True(Math.Abs(expected - network.Parameters[i]) <= 1e-4 * 0.01 + 1e-6, $"parameter {i}: expected {expected}, got {network.Parameters[i]}");
                 Assert.Equal(0f, network.Gradients[i]);
+            }
+        }
+
+        [Theory]
+        [InlineData(2)]
+        [InlineData(8)]
+        [InlineData(9)]
+        [InlineData(15)]
+        [InlineData(16)]
+        [InlineData(17)]
+        [InlineData(33)]
+        public void The_lane_pass_matches_the_per_sample_code_sample_by_sample(int samples)
+        {
+            // One sample at a time runs the per-sample code on every path; the batch runs in whichever lanes the path takes.
+            var reference = new ReferenceNetwork(4, Loss.CrossEntropy, (16, Activation.ReLU, Slope), (3, Activation.Softmax, Slope));
+            (double[] inputs, int[] labels, _) = LabelledBatch(reference, samples, seed: 40 + samples);
+            float[] floatInputs = ToFloat(inputs);
+            var batch = new FloatIrisNet();
+            var single = new FloatIrisNet();
+            batch.Parameters.CopyTo(single.Parameters);
+
+            float loss = batch.AccumulateGradients(floatInputs, labels);
+            double singleLoss = 0;
+            for (int s = 0; s < samples; s++)
+            {
+                singleLoss += single.AccumulateGradients(floatInputs.AsSpan(s * 4, 4), labels.AsSpan(s, 1));
+            }
+
+            Assert.True(Math.Abs(singleLoss - loss) <= 1e-5 * Math.Abs(singleLoss), $"loss {loss} against {singleLoss}");
+            float[] expected = single.Gradients.ToArray(), actual = batch.Gradients.ToArray();
+            double scale = expected.Max(value => Math.Abs((double)value));
+            for (int i = 0; i < expected.Length; i++)
+            {
+                Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-5 * scale, $"parameter {i}: per sample {expected[i]:R}, lanes {actual[i]:R}");
             }
         }
 
@@ -348,6 +389,132 @@ namespace NetGen.Tests
             LaneKernels.AddLaneSums(doubles.AsSpan(1, 3), Vector256.Create(1.0, 2, 3, 4), Vector256.Create(0.5), Vector256.Create(-1.0, 0, 0, 1), default);
             Assert.Equal([1, 12, 5, 4, 5], doubles);
             Assert.Throws<ArgumentOutOfRangeException>(() => LaneKernels.AddLaneSums(new double[5], default, default, default, default));
+        }
+
+        [Fact]
+        public void Vector512_functions_and_activations_match_the_scalar_ones_lane_by_lane()
+        {
+            // Every lane its own argument, so that a lane mixed up with another shows.
+            var random = new Random(12);
+            for (int round = 0; round < 50; round++)
+            {
+                double[] values = Enumerable.Range(0, 16).Select(_ => Arguments[random.Next(Arguments.Length)] * (0.5 + random.NextDouble())).ToArray();
+                float[] floats = Array.ConvertAll(values, v => (float)v);
+                Vector512<double> vd = Vector512.Create(values.AsSpan(0, 8));
+                Vector512<float> vf = Vector512.Create(floats.AsSpan());
+                Vector512<double> td = Vector512.Create(0.3), gd = Vector512.Create(10.0);
+                Vector512<float> gf = Vector512.Create(10f);
+                for (int lane = 0; lane < 16; lane++)
+                {
+                    float x = floats[lane];
+                    AssertClose((float)Math.Exp(x), LaneKernels.Exp(vf).GetElement(lane), 1e-6, $"exp({x})");
+                    AssertClose(Math.Tanh(x), LaneKernels.Tanh(vf).GetElement(lane), 1e-6, $"tanh({x})");
+                    AssertClose(1 / (1 + Math.Exp(-x)), LaneKernels.Sigmoid(vf).GetElement(lane), 1e-6, $"σ({x})");
+                    AssertClose(Math.Max(x, 0) - x + LogOnePlus(Math.Exp(-Math.Abs(x))), LaneKernels.BinaryCrossEntropyWithLogits(vf, Vector512<float>.One).GetElement(lane), 1e-6, $"bce({x})");
+                    if (x > 0)
+                    {
+                        AssertClose(Math.Log(x), LaneKernels.Log(vf).GetElement(lane), 1e-6, $"ln({x})");
+                    }
+
+                    Assert.Equal(x < 0 ? 0 : x, LaneKernels.ReLU(vf).GetElement(lane));
+                    Assert.Equal(x > 0 ? x : 0.1f * x, LaneKernels.LeakyReLU(vf, 0.1f).GetElement(lane));
+                    Assert.Equal(x > 0 ? 10f : 0f, LaneKernels.ReLUBackward(vf, gf).GetElement(lane));
+                    Assert.Equal(x > 0 ? 10f : 1f, LaneKernels.LeakyReLUBackward(vf, gf, 0.1f).GetElement(lane));
+                    Assert.Equal(10f * x * (1 - x), LaneKernels.SigmoidBackward(vf, gf).GetElement(lane));
+                    Assert.Equal(10f * (1 - x * x), LaneKernels.TanhBackward(vf, gf).GetElement(lane));
+                    Assert.Equal(Math.Max(x, floats[15 - lane]), LaneKernels.Max(vf, Vector512.Create(Enumerable.Reverse(floats).ToArray().AsSpan())).GetElement(lane));
+                }
+
+                for (int lane = 0; lane < 8; lane++)
+                {
+                    double x = values[lane];
+                    AssertClose(Math.Exp(x), LaneKernels.Exp(vd).GetElement(lane), 1e-15, $"exp({x})");
+                    AssertClose(Math.Tanh(x), LaneKernels.Tanh(vd).GetElement(lane), 1e-15, $"tanh({x})");
+                    AssertClose(1 / (1 + Math.Exp(-x)), LaneKernels.Sigmoid(vd).GetElement(lane), 1e-15, $"σ({x})");
+                    AssertClose(Math.Max(x, 0) - 0.3 * x + LogOnePlus(Math.Exp(-Math.Abs(x))), LaneKernels.BinaryCrossEntropyWithLogits(vd, td).GetElement(lane), 1e-15, $"bce({x})");
+                    if (x > 0)
+                    {
+                        AssertClose(Math.Log(x), LaneKernels.Log(vd).GetElement(lane), 1e-15, $"ln({x})");
+                    }
+
+                    Assert.Equal(x < 0 ? 0 : x, LaneKernels.ReLU(vd).GetElement(lane));
+                    Assert.Equal(x > 0 ? 10.0 : 0.0, LaneKernels.ReLUBackward(vd, gd).GetElement(lane));
+                    Assert.Equal(10 * x * (1 - x), LaneKernels.SigmoidBackward(vd, gd).GetElement(lane));
+                    Assert.Equal(10 * (1 - x * x), LaneKernels.TanhBackward(vd, gd).GetElement(lane));
+                }
+
+                Assert.Equal(floats.Sum(), LaneKernels.Sum(vf), 1e-3f * floats.Sum(Math.Abs) + 1e-6f);
+            }
+
+            Vector512<float> nan = Vector512.Create(float.NaN);
+            Assert.True(float.IsNaN(LaneKernels.ReLU(nan).GetElement(9)));
+            Assert.True(float.IsNaN(LaneKernels.ReLUBackward(nan, Vector512<float>.One).GetElement(9)));
+        }
+
+        [Fact]
+        public void Vector512_columns_labels_and_masks_fill_only_the_lanes_with_a_sample()
+        {
+            float[] rows = Enumerable.Range(0, 60).Select(i => (float)i).ToArray();
+            double[] doubles = rows.Select(v => (double)v).ToArray();
+            for (int lanes = 1; lanes <= 16; lanes++)
+            {
+                Vector512<float> column = LaneKernels.Column512<float>(rows, 2, 3, lanes);
+                Vector512<float> label = LaneKernels.Labels512<float>(Enumerable.Range(0, 20).Select(i => i % 3).ToArray(), 1, lanes);
+                Vector512<float> mask = LaneKernels.Mask512<float>(lanes);
+                for (int lane = 0; lane < 16; lane++)
+                {
+                    Assert.Equal(lane < lanes ? 2 + 3 * lane : 0, column.GetElement(lane));
+                    Assert.Equal(lane < lanes ? (1 + lane) % 3 : -1, label.GetElement(lane));
+                    Assert.Equal(lane < lanes && (1 + lane) % 3 == 2 ? 1f : 0f, LaneKernels.OneHot(label, 2).GetElement(lane));
+                    Assert.Equal(lane < lanes ? -1 : 0, mask.AsInt32().GetElement(lane));
+                }
+            }
+
+            for (int lanes = 1; lanes <= 8; lanes++)
+            {
+                Vector512<double> column = LaneKernels.Column512<double>(doubles, 5, 7, lanes);
+                Vector512<double> label = LaneKernels.Labels512<double>(new[] { 4, 2, 0, 1, 3, 2, 1, 0, 4 }, 1, lanes);
+                for (int lane = 0; lane < 8; lane++)
+                {
+                    Assert.Equal(lane < lanes ? 5 + 7 * lane : 0, column.GetElement(lane));
+                    Assert.Equal(lane < lanes ? new[] { 2, 0, 1, 3, 2, 1, 0, 4 }[lane] : -1, label.GetElement(lane));
+                    Assert.Equal(lane < lanes ? -1L : 0, LaneKernels.Mask512<double>(lanes).AsInt64().GetElement(lane));
+                }
+            }
+
+            Assert.Throws<ArgumentOutOfRangeException>(() => LaneKernels.Column512<float>(rows, 0, 3, 17));
+            Assert.Throws<ArgumentOutOfRangeException>(() => LaneKernels.Column512<float>(rows, 0, 3, 0));
+            Assert.Throws<ArgumentOutOfRangeException>(() => LaneKernels.Column512<double>(doubles, 0, 1, 9));
+            Assert.Throws<ArgumentOutOfRangeException>(() => LaneKernels.Labels512<float>(new int[15], 0, 16));
+        }
+
+        [Fact]
+        public void Vector512_lane_sums_add_each_vector_into_its_own_destination()
+        {
+            var vectors = Enumerable.Range(0, 16).Select(k => Vector512.Create(Enumerable.Range(0, 16).Select(j => (float)(k * 16 + j) * (j % 2 == 0 ? 1 : -0.5f)).ToArray().AsSpan())).ToArray();
+            float[] destination = Enumerable.Range(0, 18).Select(i => 1000f * i).ToArray();
+            LaneKernels.AddLaneSums(destination.AsSpan(1, 16), vectors[0], vectors[1], vectors[2], vectors[3], vectors[4], vectors[5], vectors[6], vectors[7],
+                vectors[8], vectors[9], vectors[10], vectors[11], vectors[12], vectors[13], vectors[14], vectors[15]);
+            LaneKernels.AddLaneSums(destination.AsSpan(17, 1), vectors[5], default, default, default, default, default, default, default,
+                default, default, default, default, default, default, default, default);
+            Assert.Equal(0f, destination[0]);
+            for (int k = 0; k < 16; k++)
+            {
+                Assert.Equal(1000f * (k + 1) + Vector512.Sum(vectors[k]), destination[k + 1]);
+            }
+
+            Assert.Equal(17000f + Vector512.Sum(vectors[5]), destination[17]);
+
+            var doubleVectors = Enumerable.Range(0, 8).Select(k => Vector512.Create(Enumerable.Range(0, 8).Select(j => k * 8.0 + j * j).ToArray().AsSpan())).ToArray();
+            double[] doubles = new double[10];
+            LaneKernels.AddLaneSums(doubles.AsSpan(1, 7), doubleVectors[0], doubleVectors[1], doubleVectors[2], doubleVectors[3], doubleVectors[4], doubleVectors[5], doubleVectors[6], doubleVectors[7]);
+            for (int k = 0; k < 7; k++)
+            {
+                Assert.Equal(Vector512.Sum(doubleVectors[k]), doubles[k + 1]);
+            }
+
+            Assert.Equal(0.0, doubles[8]);
+            Assert.Throws<ArgumentOutOfRangeException>(() => LaneKernels.AddLaneSums(new double[9], default, default, default, default, default, default, default, default));
         }
 
         /// <summary>ln(1 + x), from its series where rounding 1 + x would lose digits: the reference for the small terms of the loss.</summary>

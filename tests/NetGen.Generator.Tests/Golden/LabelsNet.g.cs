@@ -221,7 +221,11 @@ namespace Demo
             {
                 int rows = global::System.Math.Min(global::NetGen.Trainer.MaxRowsPerPass, samples - start);
                 global::System.ReadOnlySpan<float> x = inputs.Slice(start * InputSize, rows * InputSize);
-                if (global::NetGen.Kernels.KernelPaths.VectorWidth >= 256 && global::System.Runtime.Intrinsics.X86.Fma.IsSupported && rows >= 2)
+                if (global::NetGen.Kernels.KernelPaths.VectorWidth == 512 && global::System.Runtime.Intrinsics.X86.Avx512F.IsSupported && rows > 8)
+                {
+                    loss += RunLanes512(x, targets.Slice(start * OutputSize, rows * OutputSize), rows);
+                }
+                else if (global::NetGen.Kernels.KernelPaths.VectorWidth >= 256 && global::System.Runtime.Intrinsics.X86.Fma.IsSupported && rows >= 2)
                 {
                     loss += RunLanes(x, targets.Slice(start * OutputSize, rows * OutputSize), rows);
                 }
@@ -320,7 +324,11 @@ namespace Demo
             {
                 int rows = global::System.Math.Min(global::NetGen.Trainer.MaxRowsPerPass, samples - start);
                 global::System.ReadOnlySpan<float> x = inputs.Slice(start * InputSize, rows * InputSize);
-                if (global::NetGen.Kernels.KernelPaths.VectorWidth >= 256 && global::System.Runtime.Intrinsics.X86.Fma.IsSupported && rows >= 2)
+                if (global::NetGen.Kernels.KernelPaths.VectorWidth == 512 && global::System.Runtime.Intrinsics.X86.Avx512F.IsSupported && rows > 8)
+                {
+                    loss += RunLanes512(x, labels.Slice(start, rows), rows);
+                }
+                else if (global::NetGen.Kernels.KernelPaths.VectorWidth >= 256 && global::System.Runtime.Intrinsics.X86.Fma.IsSupported && rows >= 2)
                 {
                     loss += RunLanes(x, labels.Slice(start, rows), rows);
                 }
@@ -732,6 +740,157 @@ namespace Demo
                 global::NetGen.Kernels.LaneKernels.AddLaneSums(g.Slice(8, 8), d0_2 * x0, d0_2 * x1, d0_2 * x2, d0_2 * x3, d0_3 * x0, d0_3 * x1, d0_3 * x2, d0_3 * x3);
                 global::NetGen.Kernels.LaneKernels.AddLaneSums(g.Slice(16, 8), d0_4 * x0, d0_4 * x1, d0_4 * x2, d0_4 * x3, d0_0, d0_1, d0_2, d0_3);
                 global::NetGen.Kernels.LaneKernels.AddLaneSums(g.Slice(24, 1), d0_4, default, default, default, default, default, default, default);
+            }
+
+            return global::NetGen.Kernels.LaneKernels.Sum(loss);
+        }
+
+        // Forward pass, loss and backward pass of rows samples, 16 at a time, one sample per vector lane (see
+        // NetGen.Kernels.LaneKernels): the same sums as RunForward, ComputeOutputLoss and RunBackward. Returns the summed loss.
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private float RunLanes512(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, int rows)
+        {
+            global::System.ReadOnlySpan<float> p = _parameters;
+            global::System.Span<float> g = _gradients;
+            _ = p[ParameterCount - 1]; // one bounds check that covers every constant index below
+            var loss = global::System.Runtime.Intrinsics.Vector512.Create(0f);
+            for (int first = 0; first < rows; first += 16)
+            {
+                int lanes = global::System.Math.Min(16, rows - first);
+                var mask = global::NetGen.Kernels.LaneKernels.Mask512<float>(lanes);
+                var x0 = global::NetGen.Kernels.LaneKernels.Column512(inputs, first * 4, 4, lanes);
+                var x1 = global::NetGen.Kernels.LaneKernels.Column512(inputs, first * 4 + 1, 4, lanes);
+                var x2 = global::NetGen.Kernels.LaneKernels.Column512(inputs, first * 4 + 2, 4, lanes);
+                var x3 = global::NetGen.Kernels.LaneKernels.Column512(inputs, first * 4 + 3, 4, lanes);
+
+                // Layer 0: Dense 4 → 5, ReLU, forward
+                var z0_0 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[3]), x3, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[2]), x2, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[1]), x1, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[0]), x0, global::System.Runtime.Intrinsics.Vector512.Create(p[20])))));
+                var y0_0 = global::NetGen.Kernels.LaneKernels.ReLU(z0_0);
+                var z0_1 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[7]), x3, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[6]), x2, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[5]), x1, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[4]), x0, global::System.Runtime.Intrinsics.Vector512.Create(p[21])))));
+                var y0_1 = global::NetGen.Kernels.LaneKernels.ReLU(z0_1);
+                var z0_2 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[11]), x3, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[10]), x2, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[9]), x1, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[8]), x0, global::System.Runtime.Intrinsics.Vector512.Create(p[22])))));
+                var y0_2 = global::NetGen.Kernels.LaneKernels.ReLU(z0_2);
+                var z0_3 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[15]), x3, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[14]), x2, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[13]), x1, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[12]), x0, global::System.Runtime.Intrinsics.Vector512.Create(p[23])))));
+                var y0_3 = global::NetGen.Kernels.LaneKernels.ReLU(z0_3);
+                var z0_4 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[19]), x3, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[18]), x2, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[17]), x1, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[16]), x0, global::System.Runtime.Intrinsics.Vector512.Create(p[24])))));
+                var y0_4 = global::NetGen.Kernels.LaneKernels.ReLU(z0_4);
+
+                // Layer 1: Dense 5 → 3, Softmax, forward
+                var z1_0 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[29]), y0_4, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[28]), y0_3, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[27]), y0_2, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[26]), y0_1, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[25]), y0_0, global::System.Runtime.Intrinsics.Vector512.Create(p[40]))))));
+                var z1_1 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[34]), y0_4, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[33]), y0_3, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[32]), y0_2, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[31]), y0_1, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[30]), y0_0, global::System.Runtime.Intrinsics.Vector512.Create(p[41]))))));
+                var z1_2 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[39]), y0_4, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[38]), y0_3, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[37]), y0_2, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[36]), y0_1, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[35]), y0_0, global::System.Runtime.Intrinsics.Vector512.Create(p[42]))))));
+                var max1 = global::NetGen.Kernels.LaneKernels.Max(global::NetGen.Kernels.LaneKernels.Max(z1_0, z1_1), z1_2);
+                var e1_0 = global::NetGen.Kernels.LaneKernels.Exp(z1_0 - max1);
+                var e1_1 = global::NetGen.Kernels.LaneKernels.Exp(z1_1 - max1);
+                var e1_2 = global::NetGen.Kernels.LaneKernels.Exp(z1_2 - max1);
+                var sum1 = e1_0 + e1_1 + e1_2;
+                var y1_0 = e1_0 / sum1;
+                var y1_1 = e1_1 / sum1;
+                var y1_2 = e1_2 / sum1;
+
+                // Loss, and ∂loss/∂z of layer 1; lanes without a sample add nothing.
+                var t0 = global::NetGen.Kernels.LaneKernels.Column512(targets, first * 3, 3, lanes);
+                var t1 = global::NetGen.Kernels.LaneKernels.Column512(targets, first * 3 + 1, 3, lanes);
+                var t2 = global::NetGen.Kernels.LaneKernels.Column512(targets, first * 3 + 2, 3, lanes);
+                var mass = t0 + t1 + t2;
+                loss += (mass * (max1 + global::NetGen.Kernels.LaneKernels.Log(sum1)) - (t0 * z1_0 + t1 * z1_1 + t2 * z1_2)) & mask;
+                var d1_0 = (y1_0 * mass - t0) & mask;
+                var d1_1 = (y1_1 * mass - t1) & mask;
+                var d1_2 = (y1_2 * mass - t2) & mask;
+
+                // Layer 1: Dense 5 → 3, Softmax, backward
+                global::NetGen.Kernels.LaneKernels.AddLaneSums(g.Slice(25, 16), d1_0 * y0_0, d1_0 * y0_1, d1_0 * y0_2, d1_0 * y0_3, d1_0 * y0_4, d1_1 * y0_0, d1_1 * y0_1, d1_1 * y0_2, d1_1 * y0_3, d1_1 * y0_4, d1_2 * y0_0, d1_2 * y0_1, d1_2 * y0_2, d1_2 * y0_3, d1_2 * y0_4, d1_0);
+                global::NetGen.Kernels.LaneKernels.AddLaneSums(g.Slice(41, 2), d1_1, d1_2, default, default, default, default, default, default, default, default, default, default, default, default, default, default);
+                var gy0_0 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[35]), d1_2, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[30]), d1_1, global::System.Runtime.Intrinsics.Vector512.Create(p[25]) * d1_0));
+                var gy0_1 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[36]), d1_2, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[31]), d1_1, global::System.Runtime.Intrinsics.Vector512.Create(p[26]) * d1_0));
+                var gy0_2 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[37]), d1_2, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[32]), d1_1, global::System.Runtime.Intrinsics.Vector512.Create(p[27]) * d1_0));
+                var gy0_3 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[38]), d1_2, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[33]), d1_1, global::System.Runtime.Intrinsics.Vector512.Create(p[28]) * d1_0));
+                var gy0_4 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[39]), d1_2, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[34]), d1_1, global::System.Runtime.Intrinsics.Vector512.Create(p[29]) * d1_0));
+
+                // Layer 0: Dense 4 → 5, ReLU, backward
+                var d0_0 = global::NetGen.Kernels.LaneKernels.ReLUBackward(y0_0, gy0_0);
+                var d0_1 = global::NetGen.Kernels.LaneKernels.ReLUBackward(y0_1, gy0_1);
+                var d0_2 = global::NetGen.Kernels.LaneKernels.ReLUBackward(y0_2, gy0_2);
+                var d0_3 = global::NetGen.Kernels.LaneKernels.ReLUBackward(y0_3, gy0_3);
+                var d0_4 = global::NetGen.Kernels.LaneKernels.ReLUBackward(y0_4, gy0_4);
+                global::NetGen.Kernels.LaneKernels.AddLaneSums(g.Slice(0, 16), d0_0 * x0, d0_0 * x1, d0_0 * x2, d0_0 * x3, d0_1 * x0, d0_1 * x1, d0_1 * x2, d0_1 * x3, d0_2 * x0, d0_2 * x1, d0_2 * x2, d0_2 * x3, d0_3 * x0, d0_3 * x1, d0_3 * x2, d0_3 * x3);
+                global::NetGen.Kernels.LaneKernels.AddLaneSums(g.Slice(16, 9), d0_4 * x0, d0_4 * x1, d0_4 * x2, d0_4 * x3, d0_0, d0_1, d0_2, d0_3, d0_4, default, default, default, default, default, default, default);
+            }
+
+            return global::NetGen.Kernels.LaneKernels.Sum(loss);
+        }
+
+        // Forward pass, loss and backward pass of rows samples, 16 at a time, one sample per vector lane (see
+        // NetGen.Kernels.LaneKernels): the same sums as RunForward, ComputeOutputLoss and RunBackward. Returns the summed loss.
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private float RunLanes512(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels, int rows)
+        {
+            global::System.ReadOnlySpan<float> p = _parameters;
+            global::System.Span<float> g = _gradients;
+            _ = p[ParameterCount - 1]; // one bounds check that covers every constant index below
+            var loss = global::System.Runtime.Intrinsics.Vector512.Create(0f);
+            for (int first = 0; first < rows; first += 16)
+            {
+                int lanes = global::System.Math.Min(16, rows - first);
+                var mask = global::NetGen.Kernels.LaneKernels.Mask512<float>(lanes);
+                var x0 = global::NetGen.Kernels.LaneKernels.Column512(inputs, first * 4, 4, lanes);
+                var x1 = global::NetGen.Kernels.LaneKernels.Column512(inputs, first * 4 + 1, 4, lanes);
+                var x2 = global::NetGen.Kernels.LaneKernels.Column512(inputs, first * 4 + 2, 4, lanes);
+                var x3 = global::NetGen.Kernels.LaneKernels.Column512(inputs, first * 4 + 3, 4, lanes);
+
+                // Layer 0: Dense 4 → 5, ReLU, forward
+                var z0_0 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[3]), x3, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[2]), x2, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[1]), x1, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[0]), x0, global::System.Runtime.Intrinsics.Vector512.Create(p[20])))));
+                var y0_0 = global::NetGen.Kernels.LaneKernels.ReLU(z0_0);
+                var z0_1 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[7]), x3, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[6]), x2, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[5]), x1, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[4]), x0, global::System.Runtime.Intrinsics.Vector512.Create(p[21])))));
+                var y0_1 = global::NetGen.Kernels.LaneKernels.ReLU(z0_1);
+                var z0_2 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[11]), x3, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[10]), x2, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[9]), x1, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[8]), x0, global::System.Runtime.Intrinsics.Vector512.Create(p[22])))));
+                var y0_2 = global::NetGen.Kernels.LaneKernels.ReLU(z0_2);
+                var z0_3 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[15]), x3, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[14]), x2, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[13]), x1, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[12]), x0, global::System.Runtime.Intrinsics.Vector512.Create(p[23])))));
+                var y0_3 = global::NetGen.Kernels.LaneKernels.ReLU(z0_3);
+                var z0_4 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[19]), x3, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[18]), x2, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[17]), x1, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[16]), x0, global::System.Runtime.Intrinsics.Vector512.Create(p[24])))));
+                var y0_4 = global::NetGen.Kernels.LaneKernels.ReLU(z0_4);
+
+                // Layer 1: Dense 5 → 3, Softmax, forward
+                var z1_0 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[29]), y0_4, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[28]), y0_3, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[27]), y0_2, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[26]), y0_1, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[25]), y0_0, global::System.Runtime.Intrinsics.Vector512.Create(p[40]))))));
+                var z1_1 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[34]), y0_4, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[33]), y0_3, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[32]), y0_2, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[31]), y0_1, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[30]), y0_0, global::System.Runtime.Intrinsics.Vector512.Create(p[41]))))));
+                var z1_2 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[39]), y0_4, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[38]), y0_3, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[37]), y0_2, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[36]), y0_1, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[35]), y0_0, global::System.Runtime.Intrinsics.Vector512.Create(p[42]))))));
+                var max1 = global::NetGen.Kernels.LaneKernels.Max(global::NetGen.Kernels.LaneKernels.Max(z1_0, z1_1), z1_2);
+                var e1_0 = global::NetGen.Kernels.LaneKernels.Exp(z1_0 - max1);
+                var e1_1 = global::NetGen.Kernels.LaneKernels.Exp(z1_1 - max1);
+                var e1_2 = global::NetGen.Kernels.LaneKernels.Exp(z1_2 - max1);
+                var sum1 = e1_0 + e1_1 + e1_2;
+                var y1_0 = e1_0 / sum1;
+                var y1_1 = e1_1 / sum1;
+                var y1_2 = e1_2 / sum1;
+
+                // Loss, and ∂loss/∂z of layer 1; lanes without a sample add nothing.
+                var label = global::NetGen.Kernels.LaneKernels.Labels512<float>(labels, first, lanes);
+                var t0 = global::NetGen.Kernels.LaneKernels.OneHot(label, 0);
+                var t1 = global::NetGen.Kernels.LaneKernels.OneHot(label, 1);
+                var t2 = global::NetGen.Kernels.LaneKernels.OneHot(label, 2);
+                var mass = t0 + t1 + t2;
+                loss += (mass * (max1 + global::NetGen.Kernels.LaneKernels.Log(sum1)) - (t0 * z1_0 + t1 * z1_1 + t2 * z1_2)) & mask;
+                var d1_0 = (y1_0 * mass - t0) & mask;
+                var d1_1 = (y1_1 * mass - t1) & mask;
+                var d1_2 = (y1_2 * mass - t2) & mask;
+
+                // Layer 1: Dense 5 → 3, Softmax, backward
+                global::NetGen.Kernels.LaneKernels.AddLaneSums(g.Slice(25, 16), d1_0 * y0_0, d1_0 * y0_1, d1_0 * y0_2, d1_0 * y0_3, d1_0 * y0_4, d1_1 * y0_0, d1_1 * y0_1, d1_1 * y0_2, d1_1 * y0_3, d1_1 * y0_4, d1_2 * y0_0, d1_2 * y0_1, d1_2 * y0_2, d1_2 * y0_3, d1_2 * y0_4, d1_0);
+                global::NetGen.Kernels.LaneKernels.AddLaneSums(g.Slice(41, 2), d1_1, d1_2, default, default, default, default, default, default, default, default, default, default, default, default, default, default);
+                var gy0_0 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[35]), d1_2, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[30]), d1_1, global::System.Runtime.Intrinsics.Vector512.Create(p[25]) * d1_0));
+                var gy0_1 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[36]), d1_2, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[31]), d1_1, global::System.Runtime.Intrinsics.Vector512.Create(p[26]) * d1_0));
+                var gy0_2 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[37]), d1_2, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[32]), d1_1, global::System.Runtime.Intrinsics.Vector512.Create(p[27]) * d1_0));
+                var gy0_3 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[38]), d1_2, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[33]), d1_1, global::System.Runtime.Intrinsics.Vector512.Create(p[28]) * d1_0));
+                var gy0_4 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[39]), d1_2, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[34]), d1_1, global::System.Runtime.Intrinsics.Vector512.Create(p[29]) * d1_0));
+
+                // Layer 0: Dense 4 → 5, ReLU, backward
+                var d0_0 = global::NetGen.Kernels.LaneKernels.ReLUBackward(y0_0, gy0_0);
+                var d0_1 = global::NetGen.Kernels.LaneKernels.ReLUBackward(y0_1, gy0_1);
+                var d0_2 = global::NetGen.Kernels.LaneKernels.ReLUBackward(y0_2, gy0_2);
+                var d0_3 = global::NetGen.Kernels.LaneKernels.ReLUBackward(y0_3, gy0_3);
+                var d0_4 = global::NetGen.Kernels.LaneKernels.ReLUBackward(y0_4, gy0_4);
+                global::NetGen.Kernels.LaneKernels.AddLaneSums(g.Slice(0, 16), d0_0 * x0, d0_0 * x1, d0_0 * x2, d0_0 * x3, d0_1 * x0, d0_1 * x1, d0_1 * x2, d0_1 * x3, d0_2 * x0, d0_2 * x1, d0_2 * x2, d0_2 * x3, d0_3 * x0, d0_3 * x1, d0_3 * x2, d0_3 * x3);
+                global::NetGen.Kernels.LaneKernels.AddLaneSums(g.Slice(16, 9), d0_4 * x0, d0_4 * x1, d0_4 * x2, d0_4 * x3, d0_0, d0_1, d0_2, d0_3, d0_4, default, default, default, default, default, default, default);
             }
 
             return global::NetGen.Kernels.LaneKernels.Sum(loss);

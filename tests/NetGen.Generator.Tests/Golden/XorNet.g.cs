@@ -221,7 +221,11 @@ namespace Demo
             {
                 int rows = global::System.Math.Min(global::NetGen.Trainer.MaxRowsPerPass, samples - start);
                 global::System.ReadOnlySpan<float> x = inputs.Slice(start * InputSize, rows * InputSize);
-                if (global::NetGen.Kernels.KernelPaths.VectorWidth >= 256 && global::System.Runtime.Intrinsics.X86.Fma.IsSupported && rows >= 2)
+                if (global::NetGen.Kernels.KernelPaths.VectorWidth == 512 && global::System.Runtime.Intrinsics.X86.Avx512F.IsSupported && rows > 8)
+                {
+                    loss += RunLanes512(x, targets.Slice(start * OutputSize, rows * OutputSize), rows);
+                }
+                else if (global::NetGen.Kernels.KernelPaths.VectorWidth >= 256 && global::System.Runtime.Intrinsics.X86.Fma.IsSupported && rows >= 2)
                 {
                     loss += RunLanes(x, targets.Slice(start * OutputSize, rows * OutputSize), rows);
                 }
@@ -469,6 +473,59 @@ namespace Demo
                 var d0_3 = global::NetGen.Kernels.LaneKernels.TanhBackward(y0_3, gy0_3);
                 global::NetGen.Kernels.LaneKernels.AddLaneSums(g.Slice(0, 8), d0_0 * x0, d0_0 * x1, d0_1 * x0, d0_1 * x1, d0_2 * x0, d0_2 * x1, d0_3 * x0, d0_3 * x1);
                 global::NetGen.Kernels.LaneKernels.AddLaneSums(g.Slice(8, 4), d0_0, d0_1, d0_2, d0_3, default, default, default, default);
+            }
+
+            return global::NetGen.Kernels.LaneKernels.Sum(loss);
+        }
+
+        // Forward pass, loss and backward pass of rows samples, 16 at a time, one sample per vector lane (see
+        // NetGen.Kernels.LaneKernels): the same sums as RunForward, ComputeOutputLoss and RunBackward. Returns the summed loss.
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private float RunLanes512(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, int rows)
+        {
+            global::System.ReadOnlySpan<float> p = _parameters;
+            global::System.Span<float> g = _gradients;
+            _ = p[ParameterCount - 1]; // one bounds check that covers every constant index below
+            var loss = global::System.Runtime.Intrinsics.Vector512.Create(0f);
+            for (int first = 0; first < rows; first += 16)
+            {
+                int lanes = global::System.Math.Min(16, rows - first);
+                var mask = global::NetGen.Kernels.LaneKernels.Mask512<float>(lanes);
+                var x0 = global::NetGen.Kernels.LaneKernels.Column512(inputs, first * 2, 2, lanes);
+                var x1 = global::NetGen.Kernels.LaneKernels.Column512(inputs, first * 2 + 1, 2, lanes);
+
+                // Layer 0: Dense 2 → 4, Tanh, forward
+                var z0_0 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[1]), x1, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[0]), x0, global::System.Runtime.Intrinsics.Vector512.Create(p[8])));
+                var y0_0 = global::NetGen.Kernels.LaneKernels.Tanh(z0_0);
+                var z0_1 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[3]), x1, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[2]), x0, global::System.Runtime.Intrinsics.Vector512.Create(p[9])));
+                var y0_1 = global::NetGen.Kernels.LaneKernels.Tanh(z0_1);
+                var z0_2 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[5]), x1, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[4]), x0, global::System.Runtime.Intrinsics.Vector512.Create(p[10])));
+                var y0_2 = global::NetGen.Kernels.LaneKernels.Tanh(z0_2);
+                var z0_3 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[7]), x1, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[6]), x0, global::System.Runtime.Intrinsics.Vector512.Create(p[11])));
+                var y0_3 = global::NetGen.Kernels.LaneKernels.Tanh(z0_3);
+
+                // Layer 1: Dense 4 → 1, Sigmoid, forward
+                var z1_0 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[15]), y0_3, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[14]), y0_2, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[13]), y0_1, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[12]), y0_0, global::System.Runtime.Intrinsics.Vector512.Create(p[16])))));
+                var y1_0 = global::NetGen.Kernels.LaneKernels.Sigmoid(z1_0);
+
+                // Loss, and ∂loss/∂z of layer 1; lanes without a sample add nothing.
+                var t0 = global::NetGen.Kernels.LaneKernels.Column512(targets, first, 1, lanes);
+                loss += (global::NetGen.Kernels.LaneKernels.BinaryCrossEntropyWithLogits(z1_0, t0)) & mask;
+                var d1_0 = (y1_0 - t0) & mask;
+
+                // Layer 1: Dense 4 → 1, Sigmoid, backward
+                global::NetGen.Kernels.LaneKernels.AddLaneSums(g.Slice(12, 5), d1_0 * y0_0, d1_0 * y0_1, d1_0 * y0_2, d1_0 * y0_3, d1_0, default, default, default, default, default, default, default, default, default, default, default);
+                var gy0_0 = global::System.Runtime.Intrinsics.Vector512.Create(p[12]) * d1_0;
+                var gy0_1 = global::System.Runtime.Intrinsics.Vector512.Create(p[13]) * d1_0;
+                var gy0_2 = global::System.Runtime.Intrinsics.Vector512.Create(p[14]) * d1_0;
+                var gy0_3 = global::System.Runtime.Intrinsics.Vector512.Create(p[15]) * d1_0;
+
+                // Layer 0: Dense 2 → 4, Tanh, backward
+                var d0_0 = global::NetGen.Kernels.LaneKernels.TanhBackward(y0_0, gy0_0);
+                var d0_1 = global::NetGen.Kernels.LaneKernels.TanhBackward(y0_1, gy0_1);
+                var d0_2 = global::NetGen.Kernels.LaneKernels.TanhBackward(y0_2, gy0_2);
+                var d0_3 = global::NetGen.Kernels.LaneKernels.TanhBackward(y0_3, gy0_3);
+                global::NetGen.Kernels.LaneKernels.AddLaneSums(g.Slice(0, 12), d0_0 * x0, d0_0 * x1, d0_1 * x0, d0_1 * x1, d0_2 * x0, d0_2 * x1, d0_3 * x0, d0_3 * x1, d0_0, d0_1, d0_2, d0_3, default, default, default, default);
             }
 
             return global::NetGen.Kernels.LaneKernels.Sum(loss);
