@@ -511,11 +511,11 @@ public sealed partial class NetworkGenerator
             // per-sample buffers (which the lane pass does not use, so only this branch grows them).
             if (plan.RunsInLanes)
             {
-                // Where KernelPaths takes Vector512 lanes and AVX-512F is there, a pass of more samples than a Vector256 holds
-                // runs in Vector512 lanes: it then needs fewer blocks than the Vector256 pass, while on fewer it would leave
-                // at least half of each vector empty and sum twice as many lanes per gradient. The Vector256 lanes need FMA;
-                // a forced narrower kernel path takes the per-sample code, and a forced 512 path without AVX-512F the 256 lanes.
-                writer.WriteLine($"if (global::NetGen.Kernels.KernelPaths.UsesVector512Lanes && {Avx512F}.IsSupported && rows > {Int(plan.LaneCount)})");
+                // On the 512 path with AVX-512F, a pass of more samples than a Vector256 holds runs in Vector512 lanes: it
+                // then needs fewer blocks than the Vector256 pass, while on fewer it would leave at least half of each
+                // vector empty and sum twice as many lanes per gradient. The Vector256 lanes need FMA; a forced narrower
+                // kernel path (KernelPaths) takes the per-sample code, and a forced 512 path without AVX-512F the 256 lanes.
+                writer.WriteLine($"if (global::NetGen.Kernels.KernelPaths.VectorWidth == 512 && {Avx512F}.IsSupported && rows > {Int(plan.LaneCount)})");
                 writer.OpenBrace();
                 writer.WriteLine($"loss += RunLanes512(x, {targetSlice}, rows);");
                 writer.CloseBrace();

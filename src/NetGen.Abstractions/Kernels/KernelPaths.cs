@@ -2,7 +2,6 @@ using System;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 
 namespace NetGen.Kernels;
 
@@ -21,24 +20,10 @@ public static class KernelPaths
     /// <summary>The environment variable that forces a vector width: 512, 256, 128 or 0 (scalar).</summary>
     public const string VectorWidthVariable = "NETGEN_VECTOR_WIDTH";
 
-    private static readonly string? s_setting = Environment.GetEnvironmentVariable(VectorWidthVariable);
-
-    private static readonly int s_vectorWidth = ChooseVectorWidth(s_setting);
-
-    private static readonly bool s_vector512Lanes = ChooseVector512Lanes(s_vectorWidth, s_setting, RunsVector512InHalves());
+    private static readonly int s_vectorWidth = ChooseVectorWidth(Environment.GetEnvironmentVariable(VectorWidthVariable));
 
     /// <summary>The width in bits of the vectors the kernels use: 512, 256, 128, or 0 for scalar code.</summary>
     public static int VectorWidth => s_vectorWidth;
-
-    /// <summary>
-    /// Whether the generated lane pass of tiny networks takes Vector512 lanes (16 floats or 8 doubles per block) rather
-    /// than Vector256 ones: on the 512 path, unless that path was chosen rather than forced on a processor that runs
-    /// each 512-bit operation as two 256-bit halves (AMD family 19h, Zen 4). There the Vector512 lane pass measured
-    /// slower than the Vector256 one (iris 4-16-3 at batch 16: 770–800 against 715–723 ns per step), since it adds a
-    /// gather and a wider lane sum and saves no FMA throughput. Forcing 512 with <see cref="VectorWidthVariable"/>
-    /// takes them anywhere, which is how the tests run them.
-    /// </summary>
-    public static bool UsesVector512Lanes => s_vector512Lanes;
 
     /// <summary>Whether the kernels take their Vector512 paths.</summary>
     internal static bool Use512
@@ -59,25 +44,6 @@ public static class KernelPaths
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         get => s_vectorWidth >= 128;
-    }
-
-    /// <summary><see cref="UsesVector512Lanes"/> for a chosen <paramref name="width"/>, its <paramref name="setting"/>, and whether the processor halves 512-bit operations.</summary>
-    internal static bool ChooseVector512Lanes(int width, string? setting, bool halvesVector512)
-        => width == 512 && (!string.IsNullOrWhiteSpace(setting) || !halvesVector512);
-
-    /// <summary>Whether this is an AMD processor of family 19h (Zen 3 and Zen 4; only Zen 4 has AVX-512), which executes a 512-bit operation as two 256-bit halves.</summary>
-    private static bool RunsVector512InHalves()
-    {
-        if (!X86Base.IsSupported)
-        {
-            return false;
-        }
-
-        (_, int ebx, int ecx, int edx) = X86Base.CpuId(0, 0);
-        bool amd = ebx == 0x68747541 && edx == 0x69746E65 && ecx == 0x444D4163; // "Auth", "enti", "cAMD"
-        int signature = X86Base.CpuId(1, 0).Eax;
-        int family = ((signature >> 8) & 0xF) + ((signature >> 20) & 0xFF);
-        return amd && family == 0x19;
     }
 
     /// <summary>The width <paramref name="setting"/> names, or the widest accelerated one when it is null or empty.</summary>

@@ -221,7 +221,7 @@ namespace Demo
             {
                 int rows = global::System.Math.Min(global::NetGen.Trainer.MaxRowsPerPass, samples - start);
                 global::System.ReadOnlySpan<float> x = inputs.Slice(start * InputSize, rows * InputSize);
-                if (global::NetGen.Kernels.KernelPaths.UsesVector512Lanes && global::System.Runtime.Intrinsics.X86.Avx512F.IsSupported && rows > 8)
+                if (global::NetGen.Kernels.KernelPaths.VectorWidth == 512 && global::System.Runtime.Intrinsics.X86.Avx512F.IsSupported && rows > 8)
                 {
                     loss += RunLanes512(x, targets.Slice(start * OutputSize, rows * OutputSize), rows);
                 }

@@ -37,18 +37,4 @@ public sealed class KernelPathTests
         Assert.Contains("NETGEN_VECTOR_WIDTH", error.Message);
         Assert.Contains("512, 256, 128 or 0", error.Message);
     }
-
-    /// <summary>
-    /// Vector512 lanes on the 512 path, chosen or forced; not where the path was chosen on a processor that halves
-    /// 512-bit operations, unless forced; never on a narrower path.
-    /// </summary>
-    [Theory]
-    [InlineData(512, null, false, true)]
-    [InlineData(512, null, true, false)]
-    [InlineData(512, "512", true, true)]
-    [InlineData(256, "256", false, false)]
-    [InlineData(256, null, false, false)]
-    [InlineData(128, "128", true, false)]
-    public void Vector512_lanes_follow_the_path_and_the_processor(int width, string? setting, bool halves, bool expected)
-        => Assert.Equal(expected, KernelPaths.ChooseVector512Lanes(width, setting, halves));
 }
