@@ -605,13 +605,15 @@ internal static class DirectConvolution
         ref T x = ref MemoryMarshal.GetReference(padded);
         ref T sums = ref MemoryMarshal.GetReference(partialSums);
         ref T discarded = ref Unsafe.Add(ref sums, window * paddedFilters);
+        int firstFilter = firstTile / rowPairs * vector, endFilter = Math.Min(filters, ((endTile - 1) / rowPairs + 1) * vector);
         for (int row = 0; row < rows; row++)
         {
             CopyPadded(inputs.Slice(row * geometry.InputSize, geometry.InputSize), padded, geometry);
 
-            // dZᵀ by vectors of filters: element (q, f) at ((f / vector)·OH·OW + q)·vector + f % vector.
+            // dZᵀ by vectors of filters: element (q, f) at ((f / vector)·OH·OW + q)·vector + f % vector; only the
+            // vectors of filters this part's tiles read.
             ReadOnlySpan<T> dz = outputGradients.Slice(row * geometry.OutputSize, geometry.OutputSize);
-            for (int filter = 0; filter < filters; filter++)
+            for (int filter = firstFilter; filter < endFilter; filter++)
             {
                 ReadOnlySpan<T> source = dz.Slice(filter * outputPlane, outputPlane);
                 Span<T> target = transposed.Slice(filter / vector * outputPlane * vector + filter % vector);
