@@ -29,13 +29,26 @@ public static class CnnSample
         Normalize(trainX, mean, deviation);
         Normalize(testX, mean, deviation);
 
+        // Mini-batches of 32, each digit shifted by up to one pixel each way afresh every epoch, and the rate divided by
+        // 5 for the last three epochs. Over nine seeds of the initial weights and the order, LeNet reached 97.4–98.3%
+        // (mean 98.0%) this way, against 96.4–97.4% (mean 96.9%, six seeds) with batches of 64, no shifts and a constant
+        // rate (docs/performance.md).
         int epochs = context.Fast ? 1 : 10;
-        context.Out.WriteLine($"MNIST CNN, LeNet-5 (conv 6@5×5, pool, conv 16@5×5, pool, 120, 84, 10), Adam 1e-3, mini-batches of 64, {epochs} epochs on 8,000 digits");
+        TrainingOptions Options(Action<EpochReport> progress) => new()
+        {
+            Epochs = epochs,
+            BatchSize = 32,
+            Seed = 1,
+            Augmentation = new RandomShift(1),
+            LearningRateSchedule = new StepDecaySchedule(7, 0.2),
+            EpochCompleted = progress,
+        };
+        context.Out.WriteLine($"MNIST CNN, LeNet-5 (conv 6@5×5, pool, conv 16@5×5, pool, 120, 84, 10), Adam 1e-3 (÷5 after epoch 7), mini-batches of 32, digits shifted by up to 1 pixel, {epochs} epochs on 8,000 digits");
         context.Out.WriteLine(string.Join(Environment.NewLine, LeNet.Architecture.ToString().Split('\n').Select(line => "  " + line)));
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var network = new LeNet();
         context.Train("mnist-cnn", epochs, progress =>
-            network.Fit(trainX, trainLabels, new TrainingOptions { Epochs = epochs, BatchSize = 64, Seed = 1, EpochCompleted = progress }));
+            network.Fit(trainX, trainLabels, Options(progress)));
         int[] predicted = network.PredictClasses(testX);
         double accuracy = ClassificationMetrics.Accuracy(testLabels, predicted);
         context.Out.WriteLine($"  trained in {clock.Elapsed.TotalSeconds:F1} s; test accuracy {accuracy:P1} of {testLabels.Length} digits");
@@ -50,7 +63,7 @@ public static class CnnSample
         clock.Restart();
         var normalized = new NormalizedLeNet();
         context.Train("mnist-cnn-norm", epochs, progress =>
-            normalized.Fit(trainX, trainLabels, new TrainingOptions { Epochs = epochs, BatchSize = 64, Seed = 1, EpochCompleted = progress }));
+            normalized.Fit(trainX, trainLabels, Options(progress)));
         double normalizedAccuracy = ClassificationMetrics.Accuracy(testLabels, normalized.PredictClasses(testX));
         context.Out.WriteLine($"  trained in {clock.Elapsed.TotalSeconds:F1} s; test accuracy {normalizedAccuracy:P1} of {testLabels.Length} digits (LeNet-5: {accuracy:P1})");
     }

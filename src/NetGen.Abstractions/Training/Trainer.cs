@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Diagnostics;
 using System.Numerics;
 using System.Numerics.Tensors;
@@ -174,6 +175,7 @@ public static class Trainer
         }
 
         TrainingDataChecks.RequireFiniteState(network, name);
+        options.Augmentation?.RequireShape(network.Architecture.InputShape);
         if (options.ValidationSplit > 0)
         {
             (inputs, targets, validation) = SplitValidation(network, inputs, targets, totalSamples, options);
@@ -457,6 +459,9 @@ public static class Trainer
         private readonly TrainingOptions _options;
         private readonly int[] _order;
         private readonly T[] _stagedInputs, _stagedTargets;
+        private readonly bool _stages;
+        private readonly IReadOnlyList<int> _inputShape;
+        private SeededRandom? _augmentationRandom;
         private T[] _predictions = Array.Empty<T>();
 
         public TrainingRun(INetwork<T> network, T[] inputs, T[] targets, int samples, TrainingOptions options)
@@ -475,9 +480,12 @@ public static class Trainer
             _rowsPerPass = _wholeBatches ? Math.Min(_batchSize + 1, samples) : Math.Min(_batchSize, MaxRowsPerPass);
             _order = options.Shuffle ? new int[samples] : Array.Empty<int>(); // filled by EpochOrder each epoch
 
-            // Shuffled rows are gathered into a staging buffer per pass; in order, the caller's arrays are sliced directly.
-            _stagedInputs = options.Shuffle ? new T[_rowsPerPass * network.InputSize] : Array.Empty<T>();
-            _stagedTargets = options.Shuffle ? new T[_rowsPerPass * network.OutputSize] : Array.Empty<T>();
+            // Shuffled or augmented rows are gathered into a staging buffer per pass; otherwise the caller's arrays are
+            // sliced directly.
+            _stages = options.Shuffle || options.Augmentation is not null;
+            _inputShape = network.Architecture.InputShape;
+            _stagedInputs = _stages ? new T[_rowsPerPass * network.InputSize] : Array.Empty<T>();
+            _stagedTargets = _stages ? new T[_rowsPerPass * network.OutputSize] : Array.Empty<T>();
         }
 
         /// <summary>
@@ -514,6 +522,8 @@ public static class Trainer
                 EpochOrder(_order, _options.Seed, epoch);
             }
 
+            // Drawn per epoch, so that a replayed epoch (and a resumed run) sees the same transformations.
+            _augmentationRandom = _options.Augmentation is null ? null : InputAugmentation.EpochRandom(_options.Seed, epoch);
             double lossSum = 0;
             int batch = 0;
             for (int batchStart = 0, batchEnd; batchStart < _samples; batchStart = batchEnd)
@@ -581,10 +591,13 @@ public static class Trainer
             return _joinsSingleSamples && _samples - batchEnd == 1 ? _samples : batchEnd;
         }
 
-        /// <summary>Samples [first, first + rows) in the epoch's order: copied into the staging buffers when shuffling, else slices of the data.</summary>
+        /// <summary>
+        /// Samples [first, first + rows) in the epoch's order: copied (and augmented) into the staging buffers when
+        /// shuffling or augmenting, else slices of the data.
+        /// </summary>
         private void Stage(int first, int rows, int inputSize, int outputSize, out ReadOnlySpan<T> inputs, out ReadOnlySpan<T> targets)
         {
-            if (!_options.Shuffle)
+            if (!_stages)
             {
                 inputs = _inputs.AsSpan(first * inputSize, rows * inputSize);
                 targets = _targets.AsSpan(first * outputSize, rows * outputSize);
@@ -593,8 +606,18 @@ public static class Trainer
 
             for (int r = 0; r < rows; r++)
             {
-                int sample = _order[first + r];
-                _inputs.AsSpan(sample * inputSize, inputSize).CopyTo(_stagedInputs.AsSpan(r * inputSize));
+                int sample = _options.Shuffle ? _order[first + r] : first + r;
+                ReadOnlySpan<T> sampleInputs = _inputs.AsSpan(sample * inputSize, inputSize);
+                Span<T> stagedInputs = _stagedInputs.AsSpan(r * inputSize, inputSize);
+                if (_augmentationRandom is { } random)
+                {
+                    _options.Augmentation!.Apply(sampleInputs, stagedInputs, _inputShape, random);
+                }
+                else
+                {
+                    sampleInputs.CopyTo(stagedInputs);
+                }
+
                 _targets.AsSpan(sample * outputSize, outputSize).CopyTo(_stagedTargets.AsSpan(r * outputSize));
             }
 

@@ -61,6 +61,12 @@ public sealed class TrainingOptions
     /// <summary>Lowers the learning rate when the monitored loss stops improving; off by default.</summary>
     public ReduceLearningRateOnPlateau? ReduceLearningRateOnPlateau { get; init; }
 
+    /// <summary>
+    /// A random transformation of each training sample, drawn afresh every epoch (for example <see cref="RandomShift"/>
+    /// for images); none by default. Validation data is never transformed.
+    /// </summary>
+    public InputAugmentation? Augmentation { get; init; }
+
     /// <summary>Saves the network every few epochs, or when it is the best so far; off by default.</summary>
     public ModelCheckpoint? Checkpoint { get; init; }
 
