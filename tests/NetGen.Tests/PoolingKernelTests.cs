@@ -172,6 +172,59 @@ public sealed class PoolingKernelTests
         }
     }
 
+    /// <summary>
+    /// The float 2×2, stride-2 backward path, which writes dX densely instead of clearing and scattering, against the
+    /// scatter written out here: every input, including a last row or column no window covers, gets exactly the sum of
+    /// the gradients whose argmax it is (dX starts as NaN, so an input left unwritten shows). Argmax that does not lie in
+    /// its own window (any in-range index is accepted) takes the scatter as well. On the scalar paths the same check
+    /// covers the general loop.
+    /// </summary>
+    [Theory]
+    [InlineData(1, 6, 21, false)]
+    [InlineData(3, 28, 28, false)]
+    [InlineData(2, 9, 8, false)]
+    [InlineData(2, 7, 9, false)]
+    [InlineData(16, 10, 10, false)]
+    [InlineData(2, 7, 9, true)]
+    public void Max_pooling_2x2_gradients_in_float_go_to_each_windows_argmax_and_nowhere_else(int channels, int height, int width, bool foreignIndices)
+    {
+        var geometry = new PoolingGeometry(channels, height, width, 2, 2, 2);
+        var random = new Random(height * 17 + width);
+        const int rows = 3;
+        float[] x = new float[rows * geometry.InputSize];
+        for (int i = 0; i < x.Length; i++)
+        {
+            x[i] = random.Next(3); // ties, so argmax depends on the first-maximum rule
+        }
+
+        float[] dy = new float[rows * geometry.OutputSize];
+        for (int i = 0; i < dy.Length; i++)
+        {
+            dy[i] = (float)(random.NextDouble() * 2 - 1);
+        }
+
+        int[] argmax = new int[dy.Length];
+        PoolingKernels.MaxPoolForward<float>(x, new float[dy.Length], argmax, rows, geometry);
+        if (foreignIndices)
+        {
+            argmax[^1] = 0; // the first input of the last sample: in range, outside the last window
+        }
+
+        float[] expected = new float[x.Length];
+        for (int row = 0; row < rows; row++)
+        {
+            for (int output = 0; output < geometry.OutputSize; output++)
+            {
+                expected[row * geometry.InputSize + argmax[row * geometry.OutputSize + output]] += dy[row * geometry.OutputSize + output];
+            }
+        }
+
+        float[] dx = new float[x.Length];
+        Array.Fill(dx, float.NaN);
+        PoolingKernels.MaxPoolBackward<float>(dy, argmax, dx, rows, geometry);
+        Assert.Equal(expected, dx);
+    }
+
     [Fact]
     public void A_NaN_makes_only_its_own_windows_average_NaN()
     {

@@ -1,5 +1,6 @@
 using System;
 using System.Numerics;
+using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -102,7 +103,9 @@ public static class PoolingKernels
     /// c, d below), NaN counting as the largest value and the first NaN winning. The vertical pairs (a, c) and (b, d)
     /// are decided first, each keeping its top value unless the bottom one is larger; then the right pair wins over the
     /// left if its value is larger, or equal when the right one is b and the left one c, which comes after b.
-    /// Columns past the last whole vector take the scalar window.
+    /// A row whose outputs are not a whole number of vectors ends with a vector that overlaps the one before it and
+    /// writes some outputs again, with the same values (Width ≥ 8, so a row has at least four outputs); the scalar
+    /// window costs about as much per output as the vector does per four.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void MaxPool2x2(ReadOnlySpan<float> inputs, Span<float> outputs, Span<int> argmax, int rows, in PoolingGeometry geometry)
@@ -123,9 +126,9 @@ public static class PoolingKernels
                 for (int oh = 0; oh < outputHeight; oh++)
                 {
                     int top = channel * plane + 2 * oh * width;
-                    int ow = 0;
-                    for (; 2 * ow + Vector256<float>.Count <= width; ow += Vector256<float>.Count / 2, output += Vector256<float>.Count / 2)
+                    for (int block = 0; block < outputWidth; block += Vector256<float>.Count / 2)
                     {
+                        int ow = Math.Min(block, outputWidth - Vector256<float>.Count / 2);
                         int column = top + 2 * ow;
                         Vector256<float> upper = Vector256.LoadUnsafe(ref first, (nuint)column);
                         Vector256<float> lower = Vector256.LoadUnsafe(ref first, (nuint)(column + width));
@@ -141,16 +144,11 @@ public static class PoolingKernels
                         Vector256<float> maximum = Vector256.ConditionalSelect(takeRight, right, vertical);
                         Vector256<int> best = Vector256.ConditionalSelect(takeRight.AsInt32(), Vector256.Shuffle(index, neighbours), index);
 
-                        Vector256.Shuffle(maximum, evens).GetLower().StoreUnsafe(ref y, (nuint)output);
-                        Vector256.Shuffle(best, evens).GetLower().StoreUnsafe(ref where, (nuint)output);
+                        Vector256.Shuffle(maximum, evens).GetLower().StoreUnsafe(ref y, (nuint)(output + ow));
+                        Vector256.Shuffle(best, evens).GetLower().StoreUnsafe(ref where, (nuint)(output + ow));
                     }
 
-                    for (; ow < outputWidth; ow++, output++)
-                    {
-                        int best = WindowMaximum(ref first, top + 2 * ow, width, 2, 2);
-                        Unsafe.Add(ref y, output) = Unsafe.Add(ref first, best);
-                        Unsafe.Add(ref where, output) = best;
-                    }
+                    output += outputWidth;
                 }
             }
         }
@@ -188,12 +186,21 @@ public static class PoolingKernels
         RequireLength(inputGradients.Length, (long)rows * geometry.InputSize, nameof(inputGradients));
         int inputSize = geometry.InputSize, outputSize = geometry.OutputSize;
         ReadOnlySpan<int> indices = argmax.Slice(0, rows * outputSize);
-        for (int i = 0; i < indices.Length; i++)
+        if (indices.Length > 0 && (TensorPrimitives.Min(indices) < 0 || TensorPrimitives.Max(indices) >= inputSize))
         {
-            if ((uint)indices[i] >= (uint)inputSize)
+            int i = 0;
+            while ((uint)indices[i] < (uint)inputSize)
             {
-                throw new ArgumentException($"argmax[{i}] is {indices[i]}; an index into a sample of {inputSize} values must be at least 0 and less than {inputSize}.", nameof(argmax));
+                i++;
             }
+
+            throw new ArgumentException($"argmax[{i}] is {indices[i]}; an index into a sample of {inputSize} values must be at least 0 and less than {inputSize}.", nameof(argmax));
+        }
+
+        if (typeof(T) == typeof(float) && KernelPaths.Use256 && geometry is { PoolHeight: 2, PoolWidth: 2, Stride: 2, Width: >= 8 }
+            && MaxUnpool2x2(MemoryMarshal.Cast<T, float>(outputGradients), indices, MemoryMarshal.Cast<T, float>(inputGradients), rows, geometry))
+        {
+            return;
         }
 
         for (int row = 0; row < rows; row++)
@@ -207,6 +214,74 @@ public static class PoolingKernels
                 dx[where[output]] += dy[output];
             }
         }
+    }
+
+    /// <summary>
+    /// <see cref="MaxPoolBackward{T}"/> for 2 × 2 windows with stride 2 in float, written densely instead of cleared and
+    /// scattered: the windows tile the plane, so each input of a window gets its output's gradient if it is the window's
+    /// argmax and 0 otherwise, eight input columns (four windows) of two rows per step, with the last step of a row
+    /// overlapping the one before as in <see cref="MaxPool2x2"/>. A last row or column that no window covers is zeroed.
+    /// Returns false, having written nothing that the general path will not overwrite, if an index does not lie in its
+    /// own window (argmax that <see cref="MaxPoolForward{T}"/> did not write), so that the general path handles it.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static bool MaxUnpool2x2(ReadOnlySpan<float> outputGradients, ReadOnlySpan<int> argmax, Span<float> inputGradients, int rows, in PoolingGeometry geometry)
+    {
+        int width = geometry.Width, height = geometry.Height, plane = height * width, outputHeight = geometry.OutputHeight, outputWidth = geometry.OutputWidth;
+        Vector256<int> lanes = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7);
+        Vector128<int> corners = Vector128.Create(0, 2, 4, 6);
+        Vector128<int> rowBelow = Vector128.Create(width), rowBelowRight = Vector128.Create(width + 1);
+        for (int row = 0; row < rows; row++)
+        {
+            ref float dy = ref MemoryMarshal.GetReference(outputGradients.Slice(row * geometry.OutputSize, geometry.OutputSize));
+            ref int where = ref MemoryMarshal.GetReference(argmax.Slice(row * geometry.OutputSize, geometry.OutputSize));
+            Span<float> sample = inputGradients.Slice(row * geometry.InputSize, geometry.InputSize);
+            ref float dx = ref MemoryMarshal.GetReference(sample);
+            int output = 0;
+            for (int channel = 0; channel < geometry.Channels; channel++)
+            {
+                for (int oh = 0; oh < outputHeight; oh++)
+                {
+                    int top = channel * plane + 2 * oh * width;
+                    for (int block = 0; block < outputWidth; block += 4)
+                    {
+                        int ow = Math.Min(block, outputWidth - 4);
+                        int column = top + 2 * ow;
+                        Vector128<int> index = Vector128.LoadUnsafe(ref where, (nuint)(output + ow));
+                        Vector128<int> offset = index - (Vector128.Create(column) + corners);
+                        Vector128<int> inWindow = Vector128.Equals(offset, Vector128<int>.Zero) | Vector128.Equals(offset, Vector128<int>.One)
+                            | Vector128.Equals(offset, rowBelow) | Vector128.Equals(offset, rowBelowRight);
+                        if (inWindow != Vector128<int>.AllBitsSet)
+                        {
+                            return false;
+                        }
+
+                        // Each window's gradient and argmax in both of its columns: lanes 2k and 2k + 1 hold window k's.
+                        Vector256<float> gradient = Vector256.Create(Vector128.LoadUnsafe(ref dy, (nuint)(output + ow)), Vector128<float>.Zero);
+                        gradient = Vector256.Shuffle(gradient, Vector256.Create(0, 0, 1, 1, 2, 2, 3, 3));
+                        Vector256<int> best = Vector256.Shuffle(Vector256.Create(index, Vector128<int>.Zero), Vector256.Create(0, 0, 1, 1, 2, 2, 3, 3));
+                        Vector256<int> upper = Vector256.Create(column) + lanes;
+                        (gradient & Vector256.Equals(best, upper).AsSingle()).StoreUnsafe(ref dx, (nuint)column);
+                        (gradient & Vector256.Equals(best, upper + Vector256.Create(width)).AsSingle()).StoreUnsafe(ref dx, (nuint)(column + width));
+                    }
+
+                    if ((width & 1) != 0)
+                    {
+                        Unsafe.Add(ref dx, top + width - 1) = 0;
+                        Unsafe.Add(ref dx, top + 2 * width - 1) = 0;
+                    }
+
+                    output += outputWidth;
+                }
+
+                if ((height & 1) != 0)
+                {
+                    sample.Slice(channel * plane + (height - 1) * width, width).Clear();
+                }
+            }
+        }
+
+        return true;
     }
 
     /// <summary>Y = the mean of each window.</summary>
