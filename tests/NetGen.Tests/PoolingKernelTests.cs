@@ -9,8 +9,24 @@ namespace NetGen.Tests;
 /// The pooling kernels against nn.MaxPool2d / nn.AvgPool2d written out as nested loops (no padding, floor output sizes),
 /// with ties, NaN, and pools that overlap, leave inputs out, or do not divide the input.
 /// </summary>
+[Collection(KernelThreadsCollection.Name)]
 public sealed class PoolingKernelTests
 {
+    /// <summary>Runs <paramref name="action"/> with KernelThreads.MaxThreads at 2 (on any machine), then restores it.</summary>
+    private static void OnTwoThreads(Action action)
+    {
+        int saved = KernelThreads.MaxThreads;
+        KernelThreads.MaxThreads = 2;
+        try
+        {
+            action();
+        }
+        finally
+        {
+            KernelThreads.MaxThreads = saved;
+        }
+    }
+
     public static TheoryData<int, PoolingGeometry> Geometries()
     {
         var geometries = new TheoryData<int, PoolingGeometry>();
@@ -123,16 +139,16 @@ public sealed class PoolingKernelTests
     /// (NETGEN_VECTOR_WIDTH 128 and 0) the same check covers the scalar window.
     /// </summary>
     [Theory]
-    [InlineData(1, 6, 21)]
-    [InlineData(3, 28, 28)]
-    [InlineData(2, 9, 8)]
-    [InlineData(2, 4, 17)]
-    public void Max_pooling_2x2_in_float_sends_ties_and_NaNs_to_the_first_in_window_order(int channels, int height, int width)
+    [InlineData(1, 6, 21, 3)]
+    [InlineData(3, 28, 28, 3)]
+    [InlineData(2, 9, 8, 3)]
+    [InlineData(2, 4, 17, 3)]
+    [InlineData(6, 28, 28, 32)] // enough inputs to split the samples between two threads
+    public void Max_pooling_2x2_in_float_sends_ties_and_NaNs_to_the_first_in_window_order(int channels, int height, int width, int rows)
     {
         var geometry = new PoolingGeometry(channels, height, width, 2, 2, 2);
         var random = new Random(height * 31 + width);
         float[] values = [float.NaN, -0f, 0f, 1f, 2f];
-        const int rows = 3;
         float[] x = new float[rows * geometry.InputSize];
         for (int i = 0; i < x.Length; i++)
         {
@@ -141,7 +157,7 @@ public sealed class PoolingKernelTests
 
         float[] y = new float[rows * geometry.OutputSize];
         int[] argmax = new int[y.Length];
-        PoolingKernels.MaxPoolForward<float>(x, y, argmax, rows, geometry);
+        OnTwoThreads(() => PoolingKernels.MaxPoolForward<float>(x, y, argmax, rows, geometry));
 
         int output = 0;
         for (int row = 0; row < rows; row++)
@@ -180,17 +196,18 @@ public sealed class PoolingKernelTests
     /// covers the general loop.
     /// </summary>
     [Theory]
-    [InlineData(1, 6, 21, false)]
-    [InlineData(3, 28, 28, false)]
-    [InlineData(2, 9, 8, false)]
-    [InlineData(2, 7, 9, false)]
-    [InlineData(16, 10, 10, false)]
-    [InlineData(2, 7, 9, true)]
-    public void Max_pooling_2x2_gradients_in_float_go_to_each_windows_argmax_and_nowhere_else(int channels, int height, int width, bool foreignIndices)
+    [InlineData(1, 6, 21, 3, false)]
+    [InlineData(3, 28, 28, 3, false)]
+    [InlineData(2, 9, 8, 3, false)]
+    [InlineData(2, 7, 9, 3, false)]
+    [InlineData(16, 10, 10, 3, false)]
+    [InlineData(2, 7, 9, 3, true)]
+    [InlineData(6, 28, 28, 32, false)] // split between two threads
+    [InlineData(6, 28, 28, 32, true)]  // a foreign index in the second thread's part
+    public void Max_pooling_2x2_gradients_in_float_go_to_each_windows_argmax_and_nowhere_else(int channels, int height, int width, int rows, bool foreignIndices)
     {
         var geometry = new PoolingGeometry(channels, height, width, 2, 2, 2);
         var random = new Random(height * 17 + width);
-        const int rows = 3;
         float[] x = new float[rows * geometry.InputSize];
         for (int i = 0; i < x.Length; i++)
         {
@@ -221,7 +238,7 @@ public sealed class PoolingKernelTests
 
         float[] dx = new float[x.Length];
         Array.Fill(dx, float.NaN);
-        PoolingKernels.MaxPoolBackward<float>(dy, argmax, dx, rows, geometry);
+        OnTwoThreads(() => PoolingKernels.MaxPoolBackward<float>(dy, argmax, dx, rows, geometry));
         Assert.Equal(expected, dx);
     }
 

@@ -4,6 +4,7 @@ using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Threading;
 
 namespace NetGen.Kernels;
 
@@ -40,7 +41,7 @@ public static class PoolingKernels
 
         if (typeof(T) == typeof(float) && KernelPaths.Use256 && geometry is { PoolHeight: 2, PoolWidth: 2, Stride: 2, Width: >= 8 })
         {
-            MaxPool2x2(MemoryMarshal.Cast<T, float>(inputs), MemoryMarshal.Cast<T, float>(outputs), argmax, rows, geometry);
+            Pool2x2Job.Forward(MemoryMarshal.Cast<T, float>(inputs), MemoryMarshal.Cast<T, float>(outputs), argmax, rows, geometry);
             return;
         }
 
@@ -198,7 +199,7 @@ public static class PoolingKernels
         }
 
         if (typeof(T) == typeof(float) && KernelPaths.Use256 && geometry is { PoolHeight: 2, PoolWidth: 2, Stride: 2, Width: >= 8 }
-            && MaxUnpool2x2(MemoryMarshal.Cast<T, float>(outputGradients), indices, MemoryMarshal.Cast<T, float>(inputGradients), rows, geometry))
+            && Pool2x2Job.Backward(MemoryMarshal.Cast<T, float>(outputGradients), indices, MemoryMarshal.Cast<T, float>(inputGradients), rows, geometry))
         {
             return;
         }
@@ -282,6 +283,87 @@ public static class PoolingKernels
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// The 2 × 2 float paths over a batch large enough to pay for a hand-off (<see cref="KernelThreads.PartsForElements"/>
+    /// of its inputs), split by samples: every sample is pooled by one thread, exactly as on one. The spans are pinned
+    /// for the call; the job object is per calling thread, as the convolution's is.
+    /// </summary>
+    private sealed unsafe class Pool2x2Job : KernelJob
+    {
+        [ThreadStatic]
+        private static Pool2x2Job? t_job;
+
+        private bool _backward;
+        private int _rows, _foreign;
+        private PoolingGeometry _geometry;
+        private float* _source, _target;
+        private int* _argmax;
+
+        public static void Forward(ReadOnlySpan<float> inputs, Span<float> outputs, Span<int> argmax, int rows, in PoolingGeometry geometry)
+        {
+            int parts = Math.Min(rows, KernelThreads.PartsForElements(rows * geometry.InputSize));
+            if (parts <= 1)
+            {
+                MaxPool2x2(inputs, outputs, argmax, rows, geometry);
+                return;
+            }
+
+            fixed (float* source = inputs, target = outputs)
+            fixed (int* where = argmax)
+            {
+                Run(backward: false, parts, rows, geometry, source, target, where);
+            }
+        }
+
+        /// <summary>False if an index lay outside its window in any part (see <see cref="MaxUnpool2x2"/>).</summary>
+        public static bool Backward(ReadOnlySpan<float> outputGradients, ReadOnlySpan<int> argmax, Span<float> inputGradients, int rows, in PoolingGeometry geometry)
+        {
+            int parts = Math.Min(rows, KernelThreads.PartsForElements(rows * geometry.InputSize));
+            if (parts <= 1)
+            {
+                return MaxUnpool2x2(outputGradients, argmax, inputGradients, rows, geometry);
+            }
+
+            fixed (float* source = outputGradients, target = inputGradients)
+            fixed (int* where = argmax)
+            {
+                return Run(backward: true, parts, rows, geometry, source, target, where);
+            }
+        }
+
+        private static bool Run(bool backward, int parts, int rows, in PoolingGeometry geometry, float* source, float* target, int* argmax)
+        {
+            Pool2x2Job job = t_job ??= new Pool2x2Job();
+            job._backward = backward;
+            job._rows = rows;
+            job._geometry = geometry;
+            job._source = source;
+            job._target = target;
+            job._argmax = argmax;
+            job._foreign = 0;
+            KernelThreads.Run(parts, job);
+            return Volatile.Read(ref job._foreign) == 0;
+        }
+
+        public override void Execute(int part, int parts)
+        {
+            PoolingGeometry geometry = _geometry;
+            int first = (int)((long)_rows * part / parts), rows = (int)((long)_rows * (part + 1) / parts) - first;
+            int inputSize = geometry.InputSize, outputSize = geometry.OutputSize;
+            var argmax = new Span<int>(_argmax + (long)first * outputSize, rows * outputSize);
+            if (!_backward)
+            {
+                MaxPool2x2(new ReadOnlySpan<float>(_source + (long)first * inputSize, rows * inputSize),
+                    new Span<float>(_target + (long)first * outputSize, rows * outputSize), argmax, rows, geometry);
+            }
+            else if (!MaxUnpool2x2(new ReadOnlySpan<float>(_source + (long)first * outputSize, rows * outputSize), argmax,
+                new Span<float>(_target + (long)first * inputSize, rows * inputSize), rows, geometry))
+            {
+                Volatile.Write(ref _foreign, 1);
+            }
+        }
     }
 
     /// <summary>Y = the mean of each window.</summary>
