@@ -226,6 +226,14 @@ internal static class DiagnosticDescriptors
         defaultSeverity: DiagnosticSeverity.Error,
         isEnabledByDefault: true);
 
+    public static readonly DiagnosticDescriptor LanguageVersionTooOld = new(
+        id: "NG0018",
+        title: "The project's C# is older than the network's generated code needs",
+        messageFormat: "'{0}' needs C# {1} or later ({2}), but the project compiles C# {3}; set <LangVersion>{1}</LangVersion> or later in the project file, or remove LangVersion to use the SDK's default",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
     public static readonly DiagnosticDescriptor InternalError = new(
         id: "NG0999",
         title: "NetGen failed unexpectedly",

@@ -27,7 +27,7 @@ internal static class GeneratedMembers
     public static readonly HashSet<string> Private = new()
     {
         "_parameters", "_gradients", "_optimizerState", "_optimizerStep", "_learningRate", "_rowCapacity", "_gradientsClean", "_convolutionScratch",
-        "DrawInitialParameters", "RunForward", "RunBackward", "RunBackwardAndDescend", "RunLanes", "RunLanes512", "TrainFused",
+        "DrawInitialParameters", "RunForward", "RunBackward", "RunBackwardAndDescend", "TrainFused",
         "AccumulateGradientsCore", "ComputeOutputLoss", "ApplyUpdate", "EnsureRowCapacity", "ForwardPass",
         "_buffers", "_batchesTracked", "_randomState", "_randomDraw", "CommitTrainingCall", "InitialBuffers", "InitialRandomState",
     };

@@ -8,29 +8,111 @@ public sealed partial class NetworkGenerator
 {
     internal static partial class Emitter
     {
-        // The lane pass calls the hardware intrinsics directly, which the JIT expands in place: a method this long exhausts
-        // its inlining budget and would leave helper calls in the loop. Like everything generated, they are named from the
-        // global namespace down, so that no type of the user's can capture them.
-        private const string L = "global::NetGen.Kernels.LaneKernels";
-        private const string Fma = "global::System.Runtime.Intrinsics.X86.Fma";
-        private const string Avx512F = "global::System.Runtime.Intrinsics.X86.Avx512F";
+        // The lane passes live apart from the network's class, as static methods of a file-local class in the namespace
+        // NetGen.Generated (see EmitLaneClass), whose using directives make short names safe there. They call the
+        // hardware intrinsics directly, which the JIT expands in place: a method this long exhausts its inlining budget
+        // and would leave helper calls in the loop (a LaneKernels helper that chose between AVX-512F's multiply-add and
+        // a fallback did, in iris's 4-16-3 pass). The Vector512 pass's multiply-add is Fma512.FusedMultiplyAdd, an alias
+        // (see EmitLaneClass) for Vector512's, itself an intrinsic that runs on any machine, or on .NET 8, which lacks it,
+        // for AVX-512F's.
+        private const string L = "LaneKernels";
+
+        /// <summary>The alias of the type whose FusedMultiplyAdd the Vector512 pass calls: Vector512 from .NET 9, else Avx512F.</summary>
+        private const string Fma512 = "Fma512";
+
+        /// <summary>
+        /// Defined by the .NET SDK for .NET 9 and later, whose Vector512.FusedMultiplyAdd runs on any machine; without it
+        /// (.NET 8) the Vector512 pass calls AVX-512F's, so that the network takes it only where AVX-512F is supported.
+        /// </summary>
+        private const string PortableFma512Symbol = "NET9_0_OR_GREATER";
+
+        /// <summary>The namespace of the generated implementation classes, after System.Text.RegularExpressions.Generated.</summary>
+        internal const string ImplementationNamespace = "NetGen.Generated";
 
         /// <summary>
         /// One width of the lane pass: its vector type, its method, the suffix of the LaneKernels methods that differ
-        /// only in what they return (Column, Labels, Mask), and its fused multiply-add, called directly (see above).
+        /// only in what they return (Column, Labels, Mask), and its fused multiply-add (see above).
         /// </summary>
         private sealed class LaneWidth(int bits, string method, string suffix, string multiplyAdd)
         {
-            public static readonly LaneWidth V256 = new(256, "RunLanes", "", Fma + ".MultiplyAdd");
-            public static readonly LaneWidth V512 = new(512, "RunLanes512", "512", Avx512F + ".FusedMultiplyAdd");
+            public static readonly LaneWidth V256 = new(256, "RunLanes", "", "Fma.MultiplyAdd");
+            public static readonly LaneWidth V512 = new(512, "RunLanes512", "512", Fma512 + ".FusedMultiplyAdd");
 
-            public string Vector { get; } = "global::System.Runtime.Intrinsics.Vector" + bits.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            public string Vector { get; } = "Vector" + bits.ToString(System.Globalization.CultureInfo.InvariantCulture);
             public string Method { get; } = method;
             public string Suffix { get; } = suffix;
             public string MultiplyAdd { get; } = multiplyAdd;
 
             /// <summary>Samples per block: the elements of the vector of T.</summary>
             public int Count(NetworkPlan plan) => bits / (plan.IsDouble ? 64 : 32);
+        }
+
+        /// <summary>The file-local class that holds the network's lane passes, e.g. <c>XorNetLanes</c>.</summary>
+        internal static string LaneClass(NetworkSpec spec) => spec.Type.SimpleName + "Lanes";
+
+        /// <summary>How the network's class names a lane pass: from the global namespace, since it is the user's code's scope.</summary>
+        private static string LaneCall(NetworkPlan plan, LaneWidth width)
+            => $"global::{ImplementationNamespace}.{LaneClass(plan.Spec)}.{width.Method}";
+
+        /// <summary>
+        /// After the network's class, in the same file: namespace NetGen.Generated, its using directives, and the
+        /// file-local static class of the lane passes, which take the parameters and gradients as spans and touch no
+        /// other state of the network. The pattern is the Regex generator's (System.Text.RegularExpressions.Generated).
+        /// </summary>
+        private static void EmitLaneClass(SourceWriter writer, NetworkPlan plan)
+        {
+            NetworkSpec spec = plan.Spec;
+            writer.WriteLine();
+            writer.WriteLine("namespace " + ImplementationNamespace);
+            writer.OpenBrace();
+            writer.WriteBlock("""
+                // Short names are safe here. Inside this namespace declaration C# looks a simple name up in NetGen.Generated,
+                // then in the using directives below, and only then in NetGen and in the global namespace, with its global
+                // usings (the C# standard, "Namespace and type names"), so no type of the user's, in the global namespace or
+                // in the network's, can capture one. The directives name their namespaces from global:: for the same reason.
+                using global::System;
+                using global::System.CodeDom.Compiler;
+                using global::System.Runtime.CompilerServices;
+                using global::System.Runtime.Intrinsics;
+                using global::System.Runtime.Intrinsics.X86;
+                using global::NetGen.Kernels;
+
+                """);
+            writer.WriteBlock($$"""
+                // RunLanes512's fused multiply-add: Vector512's where it exists, which is AVX-512F's instruction where Vector512
+                // is accelerated and rounds once in software elsewhere, so the pass runs, with the same results, on any
+                // machine; on .NET 8, AVX-512F's, and the network takes the pass only where AVX-512F is supported.
+                #if {{PortableFma512Symbol}}
+                using {{Fma512}} = global::System.Runtime.Intrinsics.Vector512;
+                #else
+                using {{Fma512}} = global::System.Runtime.Intrinsics.X86.Avx512F;
+                #endif
+
+                """);
+            writer.WriteLine($"/// <summary>The vector-lane passes of {spec.Type.SimpleName}, called from its AccumulateGradientsCore.</summary>");
+            writer.WriteLine($"[GeneratedCode(\"NetGen.Generator\", \"{GeneratorVersion}\")]");
+            writer.WriteLine($"file static class {LaneClass(spec)}");
+            writer.OpenBrace();
+
+            // Both widths for every lane network: the batch size, which decides between them, is known only at run time,
+            // and the second method costs only its code (a tiny network's is a few hundred lines).
+            bool first = true;
+            foreach (LaneWidth width in new[] { LaneWidth.V256, LaneWidth.V512 })
+            {
+                foreach (bool labels in spec.Loss == LossKind.CrossEntropy ? new[] { false, true } : new[] { false })
+                {
+                    if (!first)
+                    {
+                        writer.WriteLine();
+                    }
+
+                    EmitLanes(writer, plan, labels, width);
+                    first = false;
+                }
+            }
+
+            writer.CloseBrace();
+            writer.CloseBrace();
         }
 
         /// <summary>
@@ -53,21 +135,22 @@ public sealed partial class NetworkGenerator
             string t = plan.T;
             string count = Int(width.Count(plan));
             string Vector = width.Vector;
-            string targetType = labels ? $"{ReadOnlySpan}<int>" : $"{ReadOnlySpan}<{t}>";
+            string targetType = labels ? "ReadOnlySpan<int>" : $"ReadOnlySpan<{t}>";
             string targets = labels ? "labels" : "targets";
 
             writer.WriteLine($"// Forward pass, loss and backward pass of rows samples, {count} at a time, one sample per vector lane (see");
-            writer.WriteLine($"// NetGen.Kernels.LaneKernels): the same sums as RunForward, ComputeOutputLoss and RunBackward. Returns the summed loss.");
-            writer.WriteLine(FullyOptimized);
-            writer.WriteLine($"private {t} {width.Method}({ReadOnlySpan}<{t}> inputs, {targetType} {targets}, int rows)");
+            writer.WriteLine($"// LaneKernels): the same sums as RunForward, ComputeOutputLoss and RunBackward. Adds the gradient of the summed");
+            writer.WriteLine($"// loss into gradients, and returns the summed loss.");
+            writer.WriteLine("[MethodImpl(MethodImplOptions.AggressiveOptimization)]");
+            writer.WriteLine($"public static {t} {width.Method}(ReadOnlySpan<{t}> parameters, Span<{t}> gradients, ReadOnlySpan<{t}> inputs, {targetType} {targets}, int rows)");
             writer.OpenBrace();
-            writer.WriteLine($"{ReadOnlySpan}<{t}> p = _parameters;");
-            writer.WriteLine($"{Span}<{t}> g = _gradients;");
-            writer.WriteLine("_ = p[ParameterCount - 1]; // one bounds check that covers every constant index below");
+            writer.WriteLine($"ReadOnlySpan<{t}> p = parameters;");
+            writer.WriteLine($"Span<{t}> g = gradients;");
+            writer.WriteLine($"_ = p[{Int(spec.ParameterCount - 1)}]; // one bounds check that covers every constant index below");
             writer.WriteLine($"var loss = {Vector}.Create({plan.Literal(0)});");
             writer.WriteLine($"for (int first = 0; first < rows; first += {count})");
             writer.OpenBrace();
-            writer.WriteLine($"int lanes = global::System.Math.Min({count}, rows - first);");
+            writer.WriteLine($"int lanes = Math.Min({count}, rows - first);");
             writer.WriteLine($"var mask = {L}.Mask{width.Suffix}<{t}>(lanes);");
             for (int input = 0; input < spec.Inputs; input++)
             {
@@ -109,7 +192,6 @@ public sealed partial class NetworkGenerator
             writer.WriteLine();
             writer.WriteLine($"return {L}.Sum(loss);");
             writer.CloseBrace();
-            writer.WriteLine();
         }
 
         /// <summary>Where column <paramref name="column"/> of sample <c>first</c> starts in a row-major span of <paramref name="width"/> values per sample.</summary>

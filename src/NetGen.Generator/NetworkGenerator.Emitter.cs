@@ -61,20 +61,6 @@ public sealed partial class NetworkGenerator
 
             EmitBackward(writer, plan, fused: false);
             EmitCommitTrainingCall(writer, plan);
-            if (plan.RunsInLanes)
-            {
-                // Both widths for every lane network: the batch size, which decides between them, is known only at run
-                // time, and the second method costs only its code (a tiny network's is a few hundred lines).
-                foreach (LaneWidth width in new[] { LaneWidth.V256, LaneWidth.V512 })
-                {
-                    EmitLanes(writer, plan, labels: false, width);
-                    if (spec.Loss == LossKind.CrossEntropy)
-                    {
-                        EmitLanes(writer, plan, labels: true, width);
-                    }
-                }
-            }
-
             if (plan.FusesSgd)
             {
                 EmitBackward(writer, plan, fused: true);
@@ -85,6 +71,10 @@ public sealed partial class NetworkGenerator
 
             writer.CloseBrace();
             GeneratorOutput.CloseTypes(writer, open);
+            if (plan.RunsInLanes)
+            {
+                EmitLaneClass(writer, plan);
+            }
 
             return writer.ToString();
         }
@@ -511,17 +501,24 @@ public sealed partial class NetworkGenerator
             // per-sample buffers (which the lane pass does not use, so only this branch grows them).
             if (plan.RunsInLanes)
             {
-                // On the 512 path with AVX-512F, a pass of more samples than a Vector256 holds runs in Vector512 lanes: it
-                // then needs fewer blocks than the Vector256 pass, while on fewer it would leave at least half of each
-                // vector empty and sum twice as many lanes per gradient. The Vector256 lanes need FMA; a forced narrower
-                // kernel path (KernelPaths) takes the per-sample code, and a forced 512 path without AVX-512F the 256 lanes.
-                writer.WriteLine($"if (global::NetGen.Kernels.KernelPaths.VectorWidth == 512 && {Avx512F}.IsSupported && rows > {Int(plan.LaneCount)})");
+                // On the 512 path, a pass of more samples than a Vector256 holds runs in Vector512 lanes: it then needs
+                // fewer blocks than the Vector256 pass, while on fewer it would leave at least half of each vector empty and
+                // sum twice as many lanes per gradient. From .NET 9 it runs on any machine (a forced 512 path without
+                // AVX-512 runs it through Vector512's software fallback, slowly, with the same results), so every path can
+                // be tested anywhere; on .NET 8 only with AVX-512F (see EmitLaneClass), and a forced 512 path without it
+                // takes the 256 lanes. The Vector256 lanes need FMA; a forced narrower kernel path (KernelPaths) takes the
+                // per-sample code.
+                writer.WriteLine("#if " + PortableFma512Symbol);
+                writer.WriteLine($"if (global::NetGen.Kernels.KernelPaths.VectorWidth == 512 && rows > {Int(plan.LaneCount)})");
+                writer.WriteLine("#else");
+                writer.WriteLine($"if (global::NetGen.Kernels.KernelPaths.VectorWidth == 512 && global::System.Runtime.Intrinsics.X86.Avx512F.IsSupported && rows > {Int(plan.LaneCount)})");
+                writer.WriteLine("#endif");
                 writer.OpenBrace();
-                writer.WriteLine($"loss += RunLanes512(x, {targetSlice}, rows);");
+                writer.WriteLine($"loss += {LaneCall(plan, LaneWidth.V512)}(_parameters, _gradients, x, {targetSlice}, rows);");
                 writer.CloseBrace();
-                writer.WriteLine($"else if (global::NetGen.Kernels.KernelPaths.VectorWidth >= 256 && {Fma}.IsSupported && rows >= {Int(MinimumLaneRows)})");
+                writer.WriteLine($"else if (global::NetGen.Kernels.KernelPaths.VectorWidth >= 256 && global::System.Runtime.Intrinsics.X86.Fma.IsSupported && rows >= {Int(MinimumLaneRows)})");
                 writer.OpenBrace();
-                writer.WriteLine($"loss += RunLanes(x, {targetSlice}, rows);");
+                writer.WriteLine($"loss += {LaneCall(plan, LaneWidth.V256)}(_parameters, _gradients, x, {targetSlice}, rows);");
                 writer.CloseBrace();
                 writer.WriteLine("else");
                 writer.OpenBrace();

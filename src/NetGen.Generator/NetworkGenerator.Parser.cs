@@ -127,7 +127,7 @@ public sealed partial class NetworkGenerator
                 return null;
             }
 
-            return new NetworkSpec(
+            var spec = new NetworkSpec(
                 Namespace: TypeDeclarations.Namespace(symbol),
                 ContainingTypes: containingTypes,
                 Type: TypeDeclarations.Describe(node),
@@ -137,6 +137,42 @@ public sealed partial class NetworkGenerator
                 Precision: precision,
                 Layers: new EquatableArray<LayerSpec>(layers.Select(entry => entry.Layer).ToArray()),
                 Optimizer: optimizer);
+
+            // Checked last, since what the generated code needs depends on the whole declaration.
+            return RequiresNewerLanguage(spec, node, networkSyntax, diagnostics) ? null : spec;
+        }
+
+        /// <summary>
+        /// NG0018 at [Network] when the project's C# is older than what the network's generated code needs: C# 12 for a
+        /// cross-entropy network (its label overloads pass an argument by <c>in</c> to ReadOnlySpan's ref readonly
+        /// constructor), C# 11 for one that trains in vector lanes (its lane passes live in a file-local class), C# 8 for
+        /// any (nullable annotations). Without it the project would get compiler errors inside the generated file.
+        /// </summary>
+        private static bool RequiresNewerLanguage(NetworkSpec spec, TypeDeclarationSyntax node, AttributeSyntax? networkSyntax, List<DiagnosticInfo> diagnostics)
+        {
+            if (node.SyntaxTree.Options is not CSharpParseOptions options)
+            {
+                return false;
+            }
+
+            (LanguageVersion required, string reason) = spec.Loss == LossKind.CrossEntropy
+                ? (LanguageVersion.CSharp12, "its label overloads pass a label by in to ReadOnlySpan's ref readonly constructor")
+                : new NetworkPlan(spec).RunsInLanes
+                    ? (LanguageVersion.CSharp11, "its vector-lane passes are a file-local class")
+                    : (LanguageVersion.CSharp8, "it is annotated for nullable reference types");
+            if (options.LanguageVersion >= required)
+            {
+                return false;
+            }
+
+            diagnostics.Add(DiagnosticInfo.Create(
+                DiagnosticDescriptors.LanguageVersionTooOld,
+                networkSyntax?.GetLocation() ?? node.Identifier.GetLocation(),
+                spec.Type.SimpleName,
+                required.ToDisplayString(),
+                reason,
+                options.LanguageVersion.ToDisplayString()));
+            return true;
         }
 
         /// <summary>

@@ -134,6 +134,12 @@ public sealed class HardeningTests
     }
 
     [Fact]
+    public void Members_named_like_the_lane_passes_are_allowed_since_those_live_in_a_file_local_class()
+        => AssertCompilesCleanly(
+            "[Network(Inputs = 2)][Dense(2, Activation.Tanh)][Dense(1)] public partial class Net { public int RunLanes; public static void RunLanes512() { } }",
+            networks: 1);
+
+    [Fact]
     public void A_user_overload_of_a_public_method_is_allowed()
         => AssertCompilesCleanly(
             "[Network(Inputs = 2)][Dense(1)] public partial class Net { public float Predict(float a, float b) { var o = new float[1]; Predict([a, b], o); return o[0]; } }",

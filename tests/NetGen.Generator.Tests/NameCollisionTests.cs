@@ -7,8 +7,9 @@ using Xunit;
 namespace NetGen.Generator.Tests;
 
 /// <summary>
-/// Generated code names every type it uses from the global namespace down, so a user's types, whatever their names,
-/// cannot capture a reference in it.
+/// Generated code names every type it uses from the global namespace down, except in the lane passes' file-local class,
+/// whose short names only its NetGen.Generated namespace declaration's using directives resolve; either way a user's
+/// types, whatever their names, cannot capture a reference in it.
 /// </summary>
 public sealed class NameCollisionTests
 {
@@ -72,19 +73,96 @@ public sealed class NameCollisionTests
         }
         """;
 
+    /// <summary>
+    /// The short names of the lane passes' file-local class in NetGen.Generated, and the alias it declares, as types of the
+    /// user's in the global namespace, in NetGen (which C# searches after NetGen.Generated's using directives), and in
+    /// the network's own namespace.
+    /// </summary>
+    private const string ShortNames = """
+        public sealed class Vector512 { }
+        public sealed class Vector256 { }
+        public sealed class Span { }
+        public sealed class ReadOnlySpan { }
+        public sealed class Math { }
+        public sealed class MathF { }
+        public sealed class LaneKernels { }
+        public sealed class Fma { }
+        public sealed class Avx512F { }
+        public sealed class Fma512 { }
+        public sealed class GeneratedCodeAttribute : global::System.Attribute { }
+        public sealed class MethodImplAttribute : global::System.Attribute { }
+        public enum MethodImplOptions { AggressiveOptimization }
+        public sealed class NetGenGenerated { }
+        public sealed class LaneNetLanes { }
+        public sealed class XorLanes { }
+        """;
+
+    private const string ShortNameSource = $$"""
+        using NetGen;
+
+        {{ShortNames}}
+        public sealed class Generated { }
+
+        // NetGen.Generated itself is the generator's namespace, so a type of that name in NetGen would collide with it.
+        namespace NetGen
+        {
+        {{ShortNames}}
+        }
+
+        namespace Demo
+        {
+        {{ShortNames}}
+            public sealed class Generated { }
+            public sealed class NetGen { }
+
+            // Trained in vector lanes, in both precisions, with labels.
+            [global::NetGen.Network(Inputs = 4, Loss = global::NetGen.Loss.CrossEntropy)]
+            [global::NetGen.Dense(16, global::NetGen.Activation.ReLU)]
+            [global::NetGen.Dense(3, global::NetGen.Activation.Softmax)]
+            [global::NetGen.Adam(LearningRate = 0.001)]
+            public partial class LaneNet { }
+
+            [global::NetGen.Network(Inputs = 2, Loss = global::NetGen.Loss.BinaryCrossEntropy, Precision = global::NetGen.Precision.Double)]
+            [global::NetGen.Dense(4, global::NetGen.Activation.Tanh)]
+            [global::NetGen.Dense(1, global::NetGen.Activation.Sigmoid)]
+            public partial class Xor { }
+        }
+
+        // In the global namespace too.
+        [Network(Inputs = 3)]
+        [Dense(5, Activation.LeakyReLU)]
+        [Dense(2)]
+        public partial class GlobalLaneNet { }
+        """;
+
     [Fact]
     public void Generated_code_compiles_beside_user_types_with_the_names_it_uses()
+        => AssertCompiles(Source, new CSharpParseOptions(LanguageVersion.Latest), minimumTrees: 7);
+
+    /// <summary>
+    /// The lane passes use short names, which only the using directives of their NetGen.Generated namespace declaration
+    /// may resolve: with and without NET9_0_OR_GREATER, which picks Vector512's or AVX-512F's multiply-add.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void The_lane_passes_short_names_resolve_past_user_types_of_the_same_names(bool net9OrLater)
+        => AssertCompiles(
+            ShortNameSource,
+            new CSharpParseOptions(LanguageVersion.Latest, preprocessorSymbols: net9OrLater ? ["NET9_0_OR_GREATER"] : []),
+            minimumTrees: 4);
+
+    private static void AssertCompiles(string source, CSharpParseOptions parse, int minimumTrees)
     {
-        CSharpParseOptions parse = new(LanguageVersion.Latest);
         CSharpCompilation compilation = CSharpCompilation.Create(
-            "Collisions", [CSharpSyntaxTree.ParseText(Source, parse)], TestReferences.Runtime,
+            "Collisions", [CSharpSyntaxTree.ParseText(source, parse)], TestReferences.Runtime,
             new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
         GeneratorDriver driver = CSharpGeneratorDriver.Create(
             [new NetworkGenerator().AsSourceGenerator(), new DifferentiableGenerator().AsSourceGenerator()], parseOptions: parse);
 
         driver.RunGeneratorsAndUpdateCompilation(compilation, out Compilation output, out ImmutableArray<Diagnostic> generatorDiagnostics);
 
-        Assert.True(output.SyntaxTrees.Count() >= 7, "four networks and two gradients are generated");
+        Assert.True(output.SyntaxTrees.Count() >= minimumTrees, $"{output.SyntaxTrees.Count() - 1} files generated");
         Diagnostic[] problems = generatorDiagnostics.Concat(output.GetDiagnostics()).Where(d => d.Severity == DiagnosticSeverity.Error).ToArray();
         Assert.True(problems.Length == 0, string.Join("\n", problems.Take(8)));
     }

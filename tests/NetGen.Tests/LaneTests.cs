@@ -1,7 +1,13 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
 using System.Linq;
+using System.Reflection;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using System.Threading;
+using System.Threading.Tasks;
 using NetGen.Kernels;
 using NetGen.Tests.Gradients;
 using NetGen.Tests.Lanes;
@@ -185,6 +191,72 @@ namespace NetGen.Tests
             {
                 Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-5 * scale, $"parameter {i}: per sample {expected[i]:R}, lanes {actual[i]:R}");
             }
+        }
+
+        /// <summary>The generated Vector512 lane pass of FloatIrisNet's label overload, called directly.</summary>
+        private delegate float LabelLanes(ReadOnlySpan<float> parameters, Span<float> gradients, ReadOnlySpan<float> inputs, ReadOnlySpan<int> labels, int rows);
+
+        [Theory]
+        [InlineData(9)]
+        [InlineData(17)]
+        [InlineData(48)]
+        public void On_the_512_path_a_pass_of_more_than_eight_floats_runs_RunLanes512_whatever_the_hardware(int samples)
+        {
+            // Only the 512 path takes it: this run where the machine accelerates Vector512, and the child runs that force
+            // it (InstructionSetTests, and the one below without AVX-512). The lane sums of RunLanes512 differ from
+            // RunLanes's in their order, so equality to the bit says which pass ran.
+            if (KernelPaths.VectorWidth != 512)
+            {
+                return;
+            }
+
+            Type lanes = typeof(FloatIrisNet).Assembly.GetTypes()
+                .Single(type => type.Namespace == "NetGen.Generated" && type.Name.EndsWith("__FloatIrisNetLanes", StringComparison.Ordinal));
+            var direct = lanes.GetMethod("RunLanes512", [typeof(ReadOnlySpan<float>), typeof(Span<float>), typeof(ReadOnlySpan<float>), typeof(ReadOnlySpan<int>), typeof(int)])!
+                .CreateDelegate<LabelLanes>();
+            var reference = new ReferenceNetwork(4, Loss.CrossEntropy, (16, Activation.ReLU, Slope), (3, Activation.Softmax, Slope));
+            (double[] inputs, int[] labels, _) = LabelledBatch(reference, samples, seed: 60 + samples);
+            float[] floatInputs = ToFloat(inputs);
+            var network = new FloatIrisNet();
+            float[] gradients = new float[FloatIrisNet.ParameterCount];
+
+            float expected = direct(network.Parameters.ToArray(), gradients, floatInputs, labels, samples);
+            float loss = network.AccumulateGradients(floatInputs, labels);
+
+            Assert.Equal(BitConverter.SingleToInt32Bits(expected), BitConverter.SingleToInt32Bits(loss));
+            Assert.Equal(gradients, network.Gradients.ToArray());
+        }
+
+        [Fact]
+        public async Task The_lane_tests_pass_on_a_forced_512_path_without_AVX512()
+        {
+            // InstructionSetTests forces the 512 path, which on this machine has AVX-512; here the runtime is also told to
+            // ignore AVX-512, so RunLanes512 runs through Vector512's software fallback. Only from a run that neither
+            // forces a path nor lacks AVX-512, so that the child (which does both) does not start another.
+            if (Environment.GetEnvironmentVariable(KernelPaths.VectorWidthVariable) is not null || !Avx512F.IsSupported)
+            {
+                return;
+            }
+
+            string dotnet = Environment.ProcessPath is { } path && Path.GetFileNameWithoutExtension(path) == "dotnet" ? path : "dotnet";
+            var start = new ProcessStartInfo(dotnet) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            foreach (string argument in new[] { "test", typeof(LaneTests).Assembly.Location, "--filter", "FullyQualifiedName~NetGen.Tests.LaneTests|FullyQualifiedName~NetGen.Tests.LaneKernelTests" })
+            {
+                start.ArgumentList.Add(argument);
+            }
+
+            start.Environment[KernelPaths.VectorWidthVariable] = "512";
+            start.Environment["DOTNET_EnableAVX512"] = "0"; // .NET 10's switch for the whole of AVX-512 (DOTNET_EnableAVX512F no longer is)
+            using var child = Process.Start(start)!;
+            Task<string> errors = child.StandardError.ReadToEndAsync();
+            string output = await child.StandardOutput.ReadToEndAsync();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+            await child.WaitForExitAsync(timeout.Token);
+
+            var summary = System.Text.RegularExpressions.Regex.Match(output, @"Failed:\s+(\d+), Passed:\s+(\d+)");
+            Assert.True(child.ExitCode == 0 && summary.Success, $"the child test run failed\n{output}\n{await errors}");
+            Assert.Equal("0", summary.Groups[1].Value);
+            Assert.True(int.Parse(summary.Groups[2].Value) >= 30, $"only {summary.Groups[2].Value} tests ran\n{output}");
         }
 
         internal static void AssertFloatGradientsAgree(double[] expected, float[] actual, string what)
@@ -515,6 +587,89 @@ namespace NetGen.Tests
 
             Assert.Equal(0.0, doubles[8]);
             Assert.Throws<ArgumentOutOfRangeException>(() => LaneKernels.AddLaneSums(new double[9], default, default, default, default, default, default, default, default));
+        }
+
+        /// <summary>
+        /// RunLanes512's multiply-add on .NET 9 and later is Vector512.FusedMultiplyAdd: AVX-512F's instruction where
+        /// Vector512 is accelerated, a software fallback elsewhere. Both must round once, as Math(F).FusedMultiplyAdd
+        /// does, for the pass to compute the same on every machine: checked on every triple of special values (NaN only
+        /// as NaN, since which operand's payload a NaN carries may differ), and on one where rounding twice gives 0.
+        /// </summary>
+        [Fact]
+        public void Vector512_fused_multiply_add_rounds_once_as_MathF_FusedMultiplyAdd_does()
+        {
+            float[] values =
+            [
+                0f, -0f, 1f, -1f, 0.1f, -3.5f, 1f + MathF.Pow(2, -13), 1f - MathF.Pow(2, -13), float.Epsilon, -float.Epsilon,
+                1.17549435e-38f, float.MaxValue, float.MinValue, float.PositiveInfinity, float.NegativeInfinity, float.NaN,
+            ];
+            var a = new List<float>();
+            var b = new List<float>();
+            var c = new List<float>();
+            foreach (float x in values)
+            {
+                foreach (float y in values)
+                {
+                    foreach (float z in values)
+                    {
+                        a.Add(x);
+                        b.Add(y);
+                        c.Add(z);
+                    }
+                }
+            }
+
+            for (int start = 0; start < a.Count; start += Vector512<float>.Count)
+            {
+                Vector512<float> fused = Vector512.FusedMultiplyAdd(
+                    Vector512.Create(a.GetRange(start, 16).ToArray()), Vector512.Create(b.GetRange(start, 16).ToArray()), Vector512.Create(c.GetRange(start, 16).ToArray()));
+                for (int lane = 0; lane < Vector512<float>.Count; lane++)
+                {
+                    float expected = MathF.FusedMultiplyAdd(a[start + lane], b[start + lane], c[start + lane]);
+                    float actual = fused.GetElement(lane);
+                    Assert.True(
+                        float.IsNaN(expected) ? float.IsNaN(actual) : BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(actual),
+                        $"{a[start + lane]:R}·{b[start + lane]:R} + {c[start + lane]:R}: expected {expected:R}, got {actual:R}");
+                }
+            }
+
+            // (1 + 2⁻¹³)(1 − 2⁻¹³) − 1 = −2⁻²⁶ exactly; the product rounded first is 1, and the sum 0.
+            Vector512<float> once = Vector512.FusedMultiplyAdd(Vector512.Create(1f + MathF.Pow(2, -13)), Vector512.Create(1f - MathF.Pow(2, -13)), Vector512.Create(-1f));
+            Assert.Equal(Vector512.Create(-MathF.Pow(2, -26)), once);
+        }
+
+        [Fact]
+        public void Vector512_fused_multiply_add_rounds_once_as_Math_FusedMultiplyAdd_does_in_double()
+        {
+            double[] values =
+            [
+                0, -0.0, 1, -1, 0.1, 1 + Math.Pow(2, -27), 1 - Math.Pow(2, -27), double.Epsilon, 2.2250738585072014e-308,
+                double.MaxValue, double.MinValue, double.PositiveInfinity, double.NegativeInfinity, double.NaN,
+            ];
+            foreach (double x in values)
+            {
+                foreach (double y in values)
+                {
+                    var z = Vector512.Create(values.Take(8).ToArray());
+                    var z2 = Vector512.Create(values.Skip(6).ToArray());
+                    foreach (Vector512<double> addend in new[] { z, z2 })
+                    {
+                        Vector512<double> fused = Vector512.FusedMultiplyAdd(Vector512.Create(x), Vector512.Create(y), addend);
+                        for (int lane = 0; lane < Vector512<double>.Count; lane++)
+                        {
+                            double expected = Math.FusedMultiplyAdd(x, y, addend.GetElement(lane));
+                            double actual = fused.GetElement(lane);
+                            Assert.True(
+                                double.IsNaN(expected) ? double.IsNaN(actual) : BitConverter.DoubleToInt64Bits(expected) == BitConverter.DoubleToInt64Bits(actual),
+                                $"{x:R}·{y:R} + {addend.GetElement(lane):R}: expected {expected:R}, got {actual:R}");
+                        }
+                    }
+                }
+            }
+
+            // (1 + 2⁻²⁷)(1 − 2⁻²⁷) − 1 = −2⁻⁵⁴ exactly; the product rounded first is 1 (a tie, to even), and the sum 0.
+            Vector512<double> once = Vector512.FusedMultiplyAdd(Vector512.Create(1 + Math.Pow(2, -27)), Vector512.Create(1 - Math.Pow(2, -27)), Vector512.Create(-1.0));
+            Assert.Equal(Vector512.Create(-Math.Pow(2, -54)), once);
         }
 
         /// <summary>ln(1 + x), from its series where rounding 1 + x would lose digits: the reference for the small terms of the loss.</summary>

@@ -21,8 +21,9 @@ namespace NetGen.Kernels;
 /// <remarks>
 /// Everything here is meant to be inlined into the generated method; Exp and Log, the largest, are also fully optimized
 /// for when the method's inlining budget runs out. Generated code uses the Vector256 forms only on the 256 and 512
-/// paths of <see cref="KernelPaths"/> with <see cref="Fma.IsSupported"/>, and the Vector512 forms only on the 512 path
-/// with <see cref="Avx512F.IsSupported"/>, with T float or double; every form computes the same where they are not.
+/// paths of <see cref="KernelPaths"/> with <see cref="Fma.IsSupported"/>, and the Vector512 forms on the 512 path (with
+/// <see cref="Avx512F.IsSupported"/> when compiled for .NET 8), with T float or double; every form computes the same
+/// where it is not accelerated.
 /// </remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static class LaneKernels
@@ -248,9 +249,11 @@ public static class LaneKernels
     }
 
     // The Vector512 lane pass (RunLanes512): sixteen floats or eight doubles per block, the same operations as above
-    // lane for lane. Generated code takes it only on the 512 path (KernelPaths) with AVX-512F, whose fused multiply-add
-    // it calls directly; everything here also runs, through Vector512's software fallback, where AVX-512 is missing.
-    // Column, Labels and Mask differ from their Vector256 forms only in what they return, hence the suffix.
+    // lane for lane. Compiled for .NET 9 or later, generated code takes it on the 512 path (KernelPaths) whatever the
+    // hardware, with Vector512.FusedMultiplyAdd, which is AVX-512F's instruction where Vector512 is accelerated and
+    // rounds once in software elsewhere; compiled for .NET 8, only where AVX-512F is supported, whose fused multiply-add
+    // it then calls. Everything here also runs, through Vector512's software fallback, where AVX-512 is missing, with
+    // the same results. Column, Labels and Mask differ from their Vector256 forms only in what they return, hence the suffix.
 
     /// <summary>
     /// Lane j holds <c>source[first + j·stride]</c> for j &lt; <paramref name="lanes"/>, and 0 beyond: the Vector512

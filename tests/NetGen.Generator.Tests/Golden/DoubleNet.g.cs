@@ -220,13 +220,17 @@ namespace Demo
             {
                 int rows = global::System.Math.Min(global::NetGen.Trainer.MaxRowsPerPass, samples - start);
                 global::System.ReadOnlySpan<double> x = inputs.Slice(start * InputSize, rows * InputSize);
+                #if NET9_0_OR_GREATER
+                if (global::NetGen.Kernels.KernelPaths.VectorWidth == 512 && rows > 4)
+                #else
                 if (global::NetGen.Kernels.KernelPaths.VectorWidth == 512 && global::System.Runtime.Intrinsics.X86.Avx512F.IsSupported && rows > 4)
+                #endif
                 {
-                    loss += RunLanes512(x, targets.Slice(start * OutputSize, rows * OutputSize), rows);
+                    loss += global::NetGen.Generated.DoubleNetLanes.RunLanes512(_parameters, _gradients, x, targets.Slice(start * OutputSize, rows * OutputSize), rows);
                 }
                 else if (global::NetGen.Kernels.KernelPaths.VectorWidth >= 256 && global::System.Runtime.Intrinsics.X86.Fma.IsSupported && rows >= 2)
                 {
-                    loss += RunLanes(x, targets.Slice(start * OutputSize, rows * OutputSize), rows);
+                    loss += global::NetGen.Generated.DoubleNetLanes.RunLanes(_parameters, _gradients, x, targets.Slice(start * OutputSize, rows * OutputSize), rows);
                 }
                 else
                 {
@@ -437,137 +441,6 @@ namespace Demo
             }
         }
 
-        // Forward pass, loss and backward pass of rows samples, 4 at a time, one sample per vector lane (see
-        // NetGen.Kernels.LaneKernels): the same sums as RunForward, ComputeOutputLoss and RunBackward. Returns the summed loss.
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private double RunLanes(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> targets, int rows)
-        {
-            global::System.ReadOnlySpan<double> p = _parameters;
-            global::System.Span<double> g = _gradients;
-            _ = p[ParameterCount - 1]; // one bounds check that covers every constant index below
-            var loss = global::System.Runtime.Intrinsics.Vector256.Create(0d);
-            for (int first = 0; first < rows; first += 4)
-            {
-                int lanes = global::System.Math.Min(4, rows - first);
-                var mask = global::NetGen.Kernels.LaneKernels.Mask<double>(lanes);
-                var x0 = global::NetGen.Kernels.LaneKernels.Column(inputs, first * 3, 3, lanes);
-                var x1 = global::NetGen.Kernels.LaneKernels.Column(inputs, first * 3 + 1, 3, lanes);
-                var x2 = global::NetGen.Kernels.LaneKernels.Column(inputs, first * 3 + 2, 3, lanes);
-
-                // Layer 0: Dense 3 → 4, Sigmoid, forward
-                var z0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[2]), x2, global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[1]), x1, global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[0]), x0, global::System.Runtime.Intrinsics.Vector256.Create(p[12]))));
-                var y0_0 = global::NetGen.Kernels.LaneKernels.Sigmoid(z0_0);
-                var z0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[5]), x2, global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[4]), x1, global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[3]), x0, global::System.Runtime.Intrinsics.Vector256.Create(p[13]))));
-                var y0_1 = global::NetGen.Kernels.LaneKernels.Sigmoid(z0_1);
-                var z0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[8]), x2, global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[7]), x1, global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[6]), x0, global::System.Runtime.Intrinsics.Vector256.Create(p[14]))));
-                var y0_2 = global::NetGen.Kernels.LaneKernels.Sigmoid(z0_2);
-                var z0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[11]), x2, global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[10]), x1, global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[9]), x0, global::System.Runtime.Intrinsics.Vector256.Create(p[15]))));
-                var y0_3 = global::NetGen.Kernels.LaneKernels.Sigmoid(z0_3);
-
-                // Layer 1: Dense 4 → 2, Tanh, forward
-                var z1_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[19]), y0_3, global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[18]), y0_2, global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[17]), y0_1, global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[16]), y0_0, global::System.Runtime.Intrinsics.Vector256.Create(p[24])))));
-                var y1_0 = global::NetGen.Kernels.LaneKernels.Tanh(z1_0);
-                var z1_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[23]), y0_3, global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[22]), y0_2, global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[21]), y0_1, global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[20]), y0_0, global::System.Runtime.Intrinsics.Vector256.Create(p[25])))));
-                var y1_1 = global::NetGen.Kernels.LaneKernels.Tanh(z1_1);
-
-                // Loss, and ∂loss/∂y of layer 1; lanes without a sample add nothing.
-                var t0 = global::NetGen.Kernels.LaneKernels.Column(targets, first * 2, 2, lanes);
-                var t1 = global::NetGen.Kernels.LaneKernels.Column(targets, first * 2 + 1, 2, lanes);
-                var r0 = y1_0 - t0;
-                var r1 = y1_1 - t1;
-                loss += ((r0 * r0 + r1 * r1) * global::System.Runtime.Intrinsics.Vector256.Create(0.5d)) & mask;
-                var gy1_0 = (r0 * global::System.Runtime.Intrinsics.Vector256.Create(1d)) & mask;
-                var gy1_1 = (r1 * global::System.Runtime.Intrinsics.Vector256.Create(1d)) & mask;
-
-                // Layer 1: Dense 4 → 2, Tanh, backward
-                var d1_0 = global::NetGen.Kernels.LaneKernels.TanhBackward(y1_0, gy1_0);
-                var d1_1 = global::NetGen.Kernels.LaneKernels.TanhBackward(y1_1, gy1_1);
-                global::NetGen.Kernels.LaneKernels.AddLaneSums(g.Slice(16, 4), d1_0 * y0_0, d1_0 * y0_1, d1_0 * y0_2, d1_0 * y0_3);
-                global::NetGen.Kernels.LaneKernels.AddLaneSums(g.Slice(20, 4), d1_1 * y0_0, d1_1 * y0_1, d1_1 * y0_2, d1_1 * y0_3);
-                global::NetGen.Kernels.LaneKernels.AddLaneSums(g.Slice(24, 2), d1_0, d1_1, default, default);
-                var gy0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[20]), d1_1, global::System.Runtime.Intrinsics.Vector256.Create(p[16]) * d1_0);
-                var gy0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[21]), d1_1, global::System.Runtime.Intrinsics.Vector256.Create(p[17]) * d1_0);
-                var gy0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[22]), d1_1, global::System.Runtime.Intrinsics.Vector256.Create(p[18]) * d1_0);
-                var gy0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[23]), d1_1, global::System.Runtime.Intrinsics.Vector256.Create(p[19]) * d1_0);
-
-                // Layer 0: Dense 3 → 4, Sigmoid, backward
-                var d0_0 = global::NetGen.Kernels.LaneKernels.SigmoidBackward(y0_0, gy0_0);
-                var d0_1 = global::NetGen.Kernels.LaneKernels.SigmoidBackward(y0_1, gy0_1);
-                var d0_2 = global::NetGen.Kernels.LaneKernels.SigmoidBackward(y0_2, gy0_2);
-                var d0_3 = global::NetGen.Kernels.LaneKernels.SigmoidBackward(y0_3, gy0_3);
-                global::NetGen.Kernels.LaneKernels.AddLaneSums(g.Slice(0, 4), d0_0 * x0, d0_0 * x1, d0_0 * x2, d0_1 * x0);
-                global::NetGen.Kernels.LaneKernels.AddLaneSums(g.Slice(4, 4), d0_1 * x1, d0_1 * x2, d0_2 * x0, d0_2 * x1);
-                global::NetGen.Kernels.LaneKernels.AddLaneSums(g.Slice(8, 4), d0_2 * x2, d0_3 * x0, d0_3 * x1, d0_3 * x2);
-                global::NetGen.Kernels.LaneKernels.AddLaneSums(g.Slice(12, 4), d0_0, d0_1, d0_2, d0_3);
-            }
-
-            return global::NetGen.Kernels.LaneKernels.Sum(loss);
-        }
-
-        // Forward pass, loss and backward pass of rows samples, 8 at a time, one sample per vector lane (see
-        // NetGen.Kernels.LaneKernels): the same sums as RunForward, ComputeOutputLoss and RunBackward. Returns the summed loss.
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private double RunLanes512(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> targets, int rows)
-        {
-            global::System.ReadOnlySpan<double> p = _parameters;
-            global::System.Span<double> g = _gradients;
-            _ = p[ParameterCount - 1]; // one bounds check that covers every constant index below
-            var loss = global::System.Runtime.Intrinsics.Vector512.Create(0d);
-            for (int first = 0; first < rows; first += 8)
-            {
-                int lanes = global::System.Math.Min(8, rows - first);
-                var mask = global::NetGen.Kernels.LaneKernels.Mask512<double>(lanes);
-                var x0 = global::NetGen.Kernels.LaneKernels.Column512(inputs, first * 3, 3, lanes);
-                var x1 = global::NetGen.Kernels.LaneKernels.Column512(inputs, first * 3 + 1, 3, lanes);
-                var x2 = global::NetGen.Kernels.LaneKernels.Column512(inputs, first * 3 + 2, 3, lanes);
-
-                // Layer 0: Dense 3 → 4, Sigmoid, forward
-                var z0_0 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[2]), x2, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[1]), x1, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[0]), x0, global::System.Runtime.Intrinsics.Vector512.Create(p[12]))));
-                var y0_0 = global::NetGen.Kernels.LaneKernels.Sigmoid(z0_0);
-                var z0_1 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[5]), x2, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[4]), x1, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[3]), x0, global::System.Runtime.Intrinsics.Vector512.Create(p[13]))));
-                var y0_1 = global::NetGen.Kernels.LaneKernels.Sigmoid(z0_1);
-                var z0_2 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[8]), x2, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[7]), x1, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[6]), x0, global::System.Runtime.Intrinsics.Vector512.Create(p[14]))));
-                var y0_2 = global::NetGen.Kernels.LaneKernels.Sigmoid(z0_2);
-                var z0_3 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[11]), x2, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[10]), x1, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[9]), x0, global::System.Runtime.Intrinsics.Vector512.Create(p[15]))));
-                var y0_3 = global::NetGen.Kernels.LaneKernels.Sigmoid(z0_3);
-
-                // Layer 1: Dense 4 → 2, Tanh, forward
-                var z1_0 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[19]), y0_3, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[18]), y0_2, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[17]), y0_1, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[16]), y0_0, global::System.Runtime.Intrinsics.Vector512.Create(p[24])))));
-                var y1_0 = global::NetGen.Kernels.LaneKernels.Tanh(z1_0);
-                var z1_1 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[23]), y0_3, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[22]), y0_2, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[21]), y0_1, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[20]), y0_0, global::System.Runtime.Intrinsics.Vector512.Create(p[25])))));
-                var y1_1 = global::NetGen.Kernels.LaneKernels.Tanh(z1_1);
-
-                // Loss, and ∂loss/∂y of layer 1; lanes without a sample add nothing.
-                var t0 = global::NetGen.Kernels.LaneKernels.Column512(targets, first * 2, 2, lanes);
-                var t1 = global::NetGen.Kernels.LaneKernels.Column512(targets, first * 2 + 1, 2, lanes);
-                var r0 = y1_0 - t0;
-                var r1 = y1_1 - t1;
-                loss += ((r0 * r0 + r1 * r1) * global::System.Runtime.Intrinsics.Vector512.Create(0.5d)) & mask;
-                var gy1_0 = (r0 * global::System.Runtime.Intrinsics.Vector512.Create(1d)) & mask;
-                var gy1_1 = (r1 * global::System.Runtime.Intrinsics.Vector512.Create(1d)) & mask;
-
-                // Layer 1: Dense 4 → 2, Tanh, backward
-                var d1_0 = global::NetGen.Kernels.LaneKernels.TanhBackward(y1_0, gy1_0);
-                var d1_1 = global::NetGen.Kernels.LaneKernels.TanhBackward(y1_1, gy1_1);
-                global::NetGen.Kernels.LaneKernels.AddLaneSums(g.Slice(16, 8), d1_0 * y0_0, d1_0 * y0_1, d1_0 * y0_2, d1_0 * y0_3, d1_1 * y0_0, d1_1 * y0_1, d1_1 * y0_2, d1_1 * y0_3);
-                global::NetGen.Kernels.LaneKernels.AddLaneSums(g.Slice(24, 2), d1_0, d1_1, default, default, default, default, default, default);
-                var gy0_0 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[20]), d1_1, global::System.Runtime.Intrinsics.Vector512.Create(p[16]) * d1_0);
-                var gy0_1 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[21]), d1_1, global::System.Runtime.Intrinsics.Vector512.Create(p[17]) * d1_0);
-                var gy0_2 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[22]), d1_1, global::System.Runtime.Intrinsics.Vector512.Create(p[18]) * d1_0);
-                var gy0_3 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[23]), d1_1, global::System.Runtime.Intrinsics.Vector512.Create(p[19]) * d1_0);
-
-                // Layer 0: Dense 3 → 4, Sigmoid, backward
-                var d0_0 = global::NetGen.Kernels.LaneKernels.SigmoidBackward(y0_0, gy0_0);
-                var d0_1 = global::NetGen.Kernels.LaneKernels.SigmoidBackward(y0_1, gy0_1);
-                var d0_2 = global::NetGen.Kernels.LaneKernels.SigmoidBackward(y0_2, gy0_2);
-                var d0_3 = global::NetGen.Kernels.LaneKernels.SigmoidBackward(y0_3, gy0_3);
-                global::NetGen.Kernels.LaneKernels.AddLaneSums(g.Slice(0, 8), d0_0 * x0, d0_0 * x1, d0_0 * x2, d0_1 * x0, d0_1 * x1, d0_1 * x2, d0_2 * x0, d0_2 * x1);
-                global::NetGen.Kernels.LaneKernels.AddLaneSums(g.Slice(8, 8), d0_2 * x2, d0_3 * x0, d0_3 * x1, d0_3 * x2, d0_0, d0_1, d0_2, d0_3);
-            }
-
-            return global::NetGen.Kernels.LaneKernels.Sum(loss);
-        }
-
         // Grows the per-sample buffers to hold at least rows samples; they never shrink, so steady training allocates nothing.
         private void EnsureRowCapacity(int rows)
         {
@@ -694,6 +567,167 @@ namespace Demo
                 _layer1Outputs = new double[checked(rows * 2)];
                 _rowCapacity = rows;
             }
+        }
+    }
+}
+
+namespace NetGen.Generated
+{
+    // Short names are safe here. Inside this namespace declaration C# looks a simple name up in NetGen.Generated,
+    // then in the using directives below, and only then in NetGen and in the global namespace, with its global
+    // usings (the C# standard, "Namespace and type names"), so no type of the user's, in the global namespace or
+    // in the network's, can capture one. The directives name their namespaces from global:: for the same reason.
+    using global::System;
+    using global::System.CodeDom.Compiler;
+    using global::System.Runtime.CompilerServices;
+    using global::System.Runtime.Intrinsics;
+    using global::System.Runtime.Intrinsics.X86;
+    using global::NetGen.Kernels;
+
+    // RunLanes512's fused multiply-add: Vector512's where it exists, which is AVX-512F's instruction where Vector512
+    // is accelerated and rounds once in software elsewhere, so the pass runs, with the same results, on any
+    // machine; on .NET 8, AVX-512F's, and the network takes the pass only where AVX-512F is supported.
+    #if NET9_0_OR_GREATER
+    using Fma512 = global::System.Runtime.Intrinsics.Vector512;
+    #else
+    using Fma512 = global::System.Runtime.Intrinsics.X86.Avx512F;
+    #endif
+
+    /// <summary>The vector-lane passes of DoubleNet, called from its AccumulateGradientsCore.</summary>
+    [GeneratedCode("NetGen.Generator", "{{GeneratorVersion}}")]
+    file static class DoubleNetLanes
+    {
+        // Forward pass, loss and backward pass of rows samples, 4 at a time, one sample per vector lane (see
+        // LaneKernels): the same sums as RunForward, ComputeOutputLoss and RunBackward. Adds the gradient of the summed
+        // loss into gradients, and returns the summed loss.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public static double RunLanes(ReadOnlySpan<double> parameters, Span<double> gradients, ReadOnlySpan<double> inputs, ReadOnlySpan<double> targets, int rows)
+        {
+            ReadOnlySpan<double> p = parameters;
+            Span<double> g = gradients;
+            _ = p[25]; // one bounds check that covers every constant index below
+            var loss = Vector256.Create(0d);
+            for (int first = 0; first < rows; first += 4)
+            {
+                int lanes = Math.Min(4, rows - first);
+                var mask = LaneKernels.Mask<double>(lanes);
+                var x0 = LaneKernels.Column(inputs, first * 3, 3, lanes);
+                var x1 = LaneKernels.Column(inputs, first * 3 + 1, 3, lanes);
+                var x2 = LaneKernels.Column(inputs, first * 3 + 2, 3, lanes);
+
+                // Layer 0: Dense 3 → 4, Sigmoid, forward
+                var z0_0 = Fma.MultiplyAdd(Vector256.Create(p[2]), x2, Fma.MultiplyAdd(Vector256.Create(p[1]), x1, Fma.MultiplyAdd(Vector256.Create(p[0]), x0, Vector256.Create(p[12]))));
+                var y0_0 = LaneKernels.Sigmoid(z0_0);
+                var z0_1 = Fma.MultiplyAdd(Vector256.Create(p[5]), x2, Fma.MultiplyAdd(Vector256.Create(p[4]), x1, Fma.MultiplyAdd(Vector256.Create(p[3]), x0, Vector256.Create(p[13]))));
+                var y0_1 = LaneKernels.Sigmoid(z0_1);
+                var z0_2 = Fma.MultiplyAdd(Vector256.Create(p[8]), x2, Fma.MultiplyAdd(Vector256.Create(p[7]), x1, Fma.MultiplyAdd(Vector256.Create(p[6]), x0, Vector256.Create(p[14]))));
+                var y0_2 = LaneKernels.Sigmoid(z0_2);
+                var z0_3 = Fma.MultiplyAdd(Vector256.Create(p[11]), x2, Fma.MultiplyAdd(Vector256.Create(p[10]), x1, Fma.MultiplyAdd(Vector256.Create(p[9]), x0, Vector256.Create(p[15]))));
+                var y0_3 = LaneKernels.Sigmoid(z0_3);
+
+                // Layer 1: Dense 4 → 2, Tanh, forward
+                var z1_0 = Fma.MultiplyAdd(Vector256.Create(p[19]), y0_3, Fma.MultiplyAdd(Vector256.Create(p[18]), y0_2, Fma.MultiplyAdd(Vector256.Create(p[17]), y0_1, Fma.MultiplyAdd(Vector256.Create(p[16]), y0_0, Vector256.Create(p[24])))));
+                var y1_0 = LaneKernels.Tanh(z1_0);
+                var z1_1 = Fma.MultiplyAdd(Vector256.Create(p[23]), y0_3, Fma.MultiplyAdd(Vector256.Create(p[22]), y0_2, Fma.MultiplyAdd(Vector256.Create(p[21]), y0_1, Fma.MultiplyAdd(Vector256.Create(p[20]), y0_0, Vector256.Create(p[25])))));
+                var y1_1 = LaneKernels.Tanh(z1_1);
+
+                // Loss, and ∂loss/∂y of layer 1; lanes without a sample add nothing.
+                var t0 = LaneKernels.Column(targets, first * 2, 2, lanes);
+                var t1 = LaneKernels.Column(targets, first * 2 + 1, 2, lanes);
+                var r0 = y1_0 - t0;
+                var r1 = y1_1 - t1;
+                loss += ((r0 * r0 + r1 * r1) * Vector256.Create(0.5d)) & mask;
+                var gy1_0 = (r0 * Vector256.Create(1d)) & mask;
+                var gy1_1 = (r1 * Vector256.Create(1d)) & mask;
+
+                // Layer 1: Dense 4 → 2, Tanh, backward
+                var d1_0 = LaneKernels.TanhBackward(y1_0, gy1_0);
+                var d1_1 = LaneKernels.TanhBackward(y1_1, gy1_1);
+                LaneKernels.AddLaneSums(g.Slice(16, 4), d1_0 * y0_0, d1_0 * y0_1, d1_0 * y0_2, d1_0 * y0_3);
+                LaneKernels.AddLaneSums(g.Slice(20, 4), d1_1 * y0_0, d1_1 * y0_1, d1_1 * y0_2, d1_1 * y0_3);
+                LaneKernels.AddLaneSums(g.Slice(24, 2), d1_0, d1_1, default, default);
+                var gy0_0 = Fma.MultiplyAdd(Vector256.Create(p[20]), d1_1, Vector256.Create(p[16]) * d1_0);
+                var gy0_1 = Fma.MultiplyAdd(Vector256.Create(p[21]), d1_1, Vector256.Create(p[17]) * d1_0);
+                var gy0_2 = Fma.MultiplyAdd(Vector256.Create(p[22]), d1_1, Vector256.Create(p[18]) * d1_0);
+                var gy0_3 = Fma.MultiplyAdd(Vector256.Create(p[23]), d1_1, Vector256.Create(p[19]) * d1_0);
+
+                // Layer 0: Dense 3 → 4, Sigmoid, backward
+                var d0_0 = LaneKernels.SigmoidBackward(y0_0, gy0_0);
+                var d0_1 = LaneKernels.SigmoidBackward(y0_1, gy0_1);
+                var d0_2 = LaneKernels.SigmoidBackward(y0_2, gy0_2);
+                var d0_3 = LaneKernels.SigmoidBackward(y0_3, gy0_3);
+                LaneKernels.AddLaneSums(g.Slice(0, 4), d0_0 * x0, d0_0 * x1, d0_0 * x2, d0_1 * x0);
+                LaneKernels.AddLaneSums(g.Slice(4, 4), d0_1 * x1, d0_1 * x2, d0_2 * x0, d0_2 * x1);
+                LaneKernels.AddLaneSums(g.Slice(8, 4), d0_2 * x2, d0_3 * x0, d0_3 * x1, d0_3 * x2);
+                LaneKernels.AddLaneSums(g.Slice(12, 4), d0_0, d0_1, d0_2, d0_3);
+            }
+
+            return LaneKernels.Sum(loss);
+        }
+
+        // Forward pass, loss and backward pass of rows samples, 8 at a time, one sample per vector lane (see
+        // LaneKernels): the same sums as RunForward, ComputeOutputLoss and RunBackward. Adds the gradient of the summed
+        // loss into gradients, and returns the summed loss.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public static double RunLanes512(ReadOnlySpan<double> parameters, Span<double> gradients, ReadOnlySpan<double> inputs, ReadOnlySpan<double> targets, int rows)
+        {
+            ReadOnlySpan<double> p = parameters;
+            Span<double> g = gradients;
+            _ = p[25]; // one bounds check that covers every constant index below
+            var loss = Vector512.Create(0d);
+            for (int first = 0; first < rows; first += 8)
+            {
+                int lanes = Math.Min(8, rows - first);
+                var mask = LaneKernels.Mask512<double>(lanes);
+                var x0 = LaneKernels.Column512(inputs, first * 3, 3, lanes);
+                var x1 = LaneKernels.Column512(inputs, first * 3 + 1, 3, lanes);
+                var x2 = LaneKernels.Column512(inputs, first * 3 + 2, 3, lanes);
+
+                // Layer 0: Dense 3 → 4, Sigmoid, forward
+                var z0_0 = Fma512.FusedMultiplyAdd(Vector512.Create(p[2]), x2, Fma512.FusedMultiplyAdd(Vector512.Create(p[1]), x1, Fma512.FusedMultiplyAdd(Vector512.Create(p[0]), x0, Vector512.Create(p[12]))));
+                var y0_0 = LaneKernels.Sigmoid(z0_0);
+                var z0_1 = Fma512.FusedMultiplyAdd(Vector512.Create(p[5]), x2, Fma512.FusedMultiplyAdd(Vector512.Create(p[4]), x1, Fma512.FusedMultiplyAdd(Vector512.Create(p[3]), x0, Vector512.Create(p[13]))));
+                var y0_1 = LaneKernels.Sigmoid(z0_1);
+                var z0_2 = Fma512.FusedMultiplyAdd(Vector512.Create(p[8]), x2, Fma512.FusedMultiplyAdd(Vector512.Create(p[7]), x1, Fma512.FusedMultiplyAdd(Vector512.Create(p[6]), x0, Vector512.Create(p[14]))));
+                var y0_2 = LaneKernels.Sigmoid(z0_2);
+                var z0_3 = Fma512.FusedMultiplyAdd(Vector512.Create(p[11]), x2, Fma512.FusedMultiplyAdd(Vector512.Create(p[10]), x1, Fma512.FusedMultiplyAdd(Vector512.Create(p[9]), x0, Vector512.Create(p[15]))));
+                var y0_3 = LaneKernels.Sigmoid(z0_3);
+
+                // Layer 1: Dense 4 → 2, Tanh, forward
+                var z1_0 = Fma512.FusedMultiplyAdd(Vector512.Create(p[19]), y0_3, Fma512.FusedMultiplyAdd(Vector512.Create(p[18]), y0_2, Fma512.FusedMultiplyAdd(Vector512.Create(p[17]), y0_1, Fma512.FusedMultiplyAdd(Vector512.Create(p[16]), y0_0, Vector512.Create(p[24])))));
+                var y1_0 = LaneKernels.Tanh(z1_0);
+                var z1_1 = Fma512.FusedMultiplyAdd(Vector512.Create(p[23]), y0_3, Fma512.FusedMultiplyAdd(Vector512.Create(p[22]), y0_2, Fma512.FusedMultiplyAdd(Vector512.Create(p[21]), y0_1, Fma512.FusedMultiplyAdd(Vector512.Create(p[20]), y0_0, Vector512.Create(p[25])))));
+                var y1_1 = LaneKernels.Tanh(z1_1);
+
+                // Loss, and ∂loss/∂y of layer 1; lanes without a sample add nothing.
+                var t0 = LaneKernels.Column512(targets, first * 2, 2, lanes);
+                var t1 = LaneKernels.Column512(targets, first * 2 + 1, 2, lanes);
+                var r0 = y1_0 - t0;
+                var r1 = y1_1 - t1;
+                loss += ((r0 * r0 + r1 * r1) * Vector512.Create(0.5d)) & mask;
+                var gy1_0 = (r0 * Vector512.Create(1d)) & mask;
+                var gy1_1 = (r1 * Vector512.Create(1d)) & mask;
+
+                // Layer 1: Dense 4 → 2, Tanh, backward
+                var d1_0 = LaneKernels.TanhBackward(y1_0, gy1_0);
+                var d1_1 = LaneKernels.TanhBackward(y1_1, gy1_1);
+                LaneKernels.AddLaneSums(g.Slice(16, 8), d1_0 * y0_0, d1_0 * y0_1, d1_0 * y0_2, d1_0 * y0_3, d1_1 * y0_0, d1_1 * y0_1, d1_1 * y0_2, d1_1 * y0_3);
+                LaneKernels.AddLaneSums(g.Slice(24, 2), d1_0, d1_1, default, default, default, default, default, default);
+                var gy0_0 = Fma512.FusedMultiplyAdd(Vector512.Create(p[20]), d1_1, Vector512.Create(p[16]) * d1_0);
+                var gy0_1 = Fma512.FusedMultiplyAdd(Vector512.Create(p[21]), d1_1, Vector512.Create(p[17]) * d1_0);
+                var gy0_2 = Fma512.FusedMultiplyAdd(Vector512.Create(p[22]), d1_1, Vector512.Create(p[18]) * d1_0);
+                var gy0_3 = Fma512.FusedMultiplyAdd(Vector512.Create(p[23]), d1_1, Vector512.Create(p[19]) * d1_0);
+
+                // Layer 0: Dense 3 → 4, Sigmoid, backward
+                var d0_0 = LaneKernels.SigmoidBackward(y0_0, gy0_0);
+                var d0_1 = LaneKernels.SigmoidBackward(y0_1, gy0_1);
+                var d0_2 = LaneKernels.SigmoidBackward(y0_2, gy0_2);
+                var d0_3 = LaneKernels.SigmoidBackward(y0_3, gy0_3);
+                LaneKernels.AddLaneSums(g.Slice(0, 8), d0_0 * x0, d0_0 * x1, d0_0 * x2, d0_1 * x0, d0_1 * x1, d0_1 * x2, d0_2 * x0, d0_2 * x1);
+                LaneKernels.AddLaneSums(g.Slice(8, 8), d0_2 * x2, d0_3 * x0, d0_3 * x1, d0_3 * x2, d0_0, d0_1, d0_2, d0_3);
+            }
+
+            return LaneKernels.Sum(loss);
         }
     }
 }

@@ -221,13 +221,17 @@ namespace Demo
             {
                 int rows = global::System.Math.Min(global::NetGen.Trainer.MaxRowsPerPass, samples - start);
                 global::System.ReadOnlySpan<float> x = inputs.Slice(start * InputSize, rows * InputSize);
+                #if NET9_0_OR_GREATER
+                if (global::NetGen.Kernels.KernelPaths.VectorWidth == 512 && rows > 8)
+                #else
                 if (global::NetGen.Kernels.KernelPaths.VectorWidth == 512 && global::System.Runtime.Intrinsics.X86.Avx512F.IsSupported && rows > 8)
+                #endif
                 {
-                    loss += RunLanes512(x, targets.Slice(start * OutputSize, rows * OutputSize), rows);
+                    loss += global::NetGen.Generated.LabelsNetLanes.RunLanes512(_parameters, _gradients, x, targets.Slice(start * OutputSize, rows * OutputSize), rows);
                 }
                 else if (global::NetGen.Kernels.KernelPaths.VectorWidth >= 256 && global::System.Runtime.Intrinsics.X86.Fma.IsSupported && rows >= 2)
                 {
-                    loss += RunLanes(x, targets.Slice(start * OutputSize, rows * OutputSize), rows);
+                    loss += global::NetGen.Generated.LabelsNetLanes.RunLanes(_parameters, _gradients, x, targets.Slice(start * OutputSize, rows * OutputSize), rows);
                 }
                 else
                 {
@@ -324,13 +328,17 @@ namespace Demo
             {
                 int rows = global::System.Math.Min(global::NetGen.Trainer.MaxRowsPerPass, samples - start);
                 global::System.ReadOnlySpan<float> x = inputs.Slice(start * InputSize, rows * InputSize);
+                #if NET9_0_OR_GREATER
+                if (global::NetGen.Kernels.KernelPaths.VectorWidth == 512 && rows > 8)
+                #else
                 if (global::NetGen.Kernels.KernelPaths.VectorWidth == 512 && global::System.Runtime.Intrinsics.X86.Avx512F.IsSupported && rows > 8)
+                #endif
                 {
-                    loss += RunLanes512(x, labels.Slice(start, rows), rows);
+                    loss += global::NetGen.Generated.LabelsNetLanes.RunLanes512(_parameters, _gradients, x, labels.Slice(start, rows), rows);
                 }
                 else if (global::NetGen.Kernels.KernelPaths.VectorWidth >= 256 && global::System.Runtime.Intrinsics.X86.Fma.IsSupported && rows >= 2)
                 {
-                    loss += RunLanes(x, labels.Slice(start, rows), rows);
+                    loss += global::NetGen.Generated.LabelsNetLanes.RunLanes(_parameters, _gradients, x, labels.Slice(start, rows), rows);
                 }
                 else
                 {
@@ -588,314 +596,6 @@ namespace Demo
             }
         }
 
-        // Forward pass, loss and backward pass of rows samples, 8 at a time, one sample per vector lane (see
-        // NetGen.Kernels.LaneKernels): the same sums as RunForward, ComputeOutputLoss and RunBackward. Returns the summed loss.
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private float RunLanes(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, int rows)
-        {
-            global::System.ReadOnlySpan<float> p = _parameters;
-            global::System.Span<float> g = _gradients;
-            _ = p[ParameterCount - 1]; // one bounds check that covers every constant index below
-            var loss = global::System.Runtime.Intrinsics.Vector256.Create(0f);
-            for (int first = 0; first < rows; first += 8)
-            {
-                int lanes = global::System.Math.Min(8, rows - first);
-                var mask = global::NetGen.Kernels.LaneKernels.Mask<float>(lanes);
-                var x0 = global::NetGen.Kernels.LaneKernels.Column(inputs, first * 4, 4, lanes);
-                var x1 = global::NetGen.Kernels.LaneKernels.Column(inputs, first * 4 + 1, 4, lanes);
-                var x2 = global::NetGen.Kernels.LaneKernels.Column(inputs, first * 4 + 2, 4, lanes);
-                var x3 = global::NetGen.Kernels.LaneKernels.Column(inputs, first * 4 + 3, 4, lanes);
-
-                // Layer 0: Dense 4 → 5, ReLU, forward
-                var z0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[3]), x3, global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[2]), x2, global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[1]), x1, global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[0]), x0, global::System.Runtime.Intrinsics.Vector256.Create(p[20])))));
-                var y0_0 = global::NetGen.Kernels.LaneKernels.ReLU(z0_0);
-                var z0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[7]), x3, global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[6]), x2, global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[5]), x1, global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[4]), x0, global::System.Runtime.Intrinsics.Vector256.Create(p[21])))));
-                var y0_1 = global::NetGen.Kernels.LaneKernels.ReLU(z0_1);
-                var z0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[11]), x3, global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[10]), x2, global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[9]), x1, global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[8]), x0, global::System.Runtime.Intrinsics.Vector256.Create(p[22])))));
-                var y0_2 = global::NetGen.Kernels.LaneKernels.ReLU(z0_2);
-                var z0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[15]), x3, global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[14]), x2, global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[13]), x1, global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[12]), x0, global::System.Runtime.Intrinsics.Vector256.Create(p[23])))));
-                var y0_3 = global::NetGen.Kernels.LaneKernels.ReLU(z0_3);
-                var z0_4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[19]), x3, global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[18]), x2, global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[17]), x1, global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[16]), x0, global::System.Runtime.Intrinsics.Vector256.Create(p[24])))));
-                var y0_4 = global::NetGen.Kernels.LaneKernels.ReLU(z0_4);
-
-                // Layer 1: Dense 5 → 3, Softmax, forward
-                var z1_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[29]), y0_4, global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[28]), y0_3, global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[27]), y0_2, global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[26]), y0_1, global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[25]), y0_0, global::System.Runtime.Intrinsics.Vector256.Create(p[40]))))));
-                var z1_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[34]), y0_4, global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[33]), y0_3, global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[32]), y0_2, global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[31]), y0_1, global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[30]), y0_0, global::System.Runtime.Intrinsics.Vector256.Create(p[41]))))));
-                var z1_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[39]), y0_4, global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[38]), y0_3, global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[37]), y0_2, global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[36]), y0_1, global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[35]), y0_0, global::System.Runtime.Intrinsics.Vector256.Create(p[42]))))));
-                var max1 = global::NetGen.Kernels.LaneKernels.Max(global::NetGen.Kernels.LaneKernels.Max(z1_0, z1_1), z1_2);
-                var e1_0 = global::NetGen.Kernels.LaneKernels.Exp(z1_0 - max1);
-                var e1_1 = global::NetGen.Kernels.LaneKernels.Exp(z1_1 - max1);
-                var e1_2 = global::NetGen.Kernels.LaneKernels.Exp(z1_2 - max1);
-                var sum1 = e1_0 + e1_1 + e1_2;
-                var y1_0 = e1_0 / sum1;
-                var y1_1 = e1_1 / sum1;
-                var y1_2 = e1_2 / sum1;
-
-                // Loss, and ∂loss/∂z of layer 1; lanes without a sample add nothing.
-                var t0 = global::NetGen.Kernels.LaneKernels.Column(targets, first * 3, 3, lanes);
-                var t1 = global::NetGen.Kernels.LaneKernels.Column(targets, first * 3 + 1, 3, lanes);
-                var t2 = global::NetGen.Kernels.LaneKernels.Column(targets, first * 3 + 2, 3, lanes);
-                var mass = t0 + t1 + t2;
-                loss += (mass * (max1 + global::NetGen.Kernels.LaneKernels.Log(sum1)) - (t0 * z1_0 + t1 * z1_1 + t2 * z1_2)) & mask;
-                var d1_0 = (y1_0 * mass - t0) & mask;
-                var d1_1 = (y1_1 * mass - t1) & mask;
-                var d1_2 = (y1_2 * mass - t2) & mask;
-
-                // Layer 1: Dense 5 → 3, Softmax, backward
-                global::NetGen.Kernels.LaneKernels.AddLaneSums(g.Slice(25, 8), d1_0 * y0_0, d1_0 * y0_1, d1_0 * y0_2, d1_0 * y0_3, d1_0 * y0_4, d1_1 * y0_0, d1_1 * y0_1, d1_1 * y0_2);
-                global::NetGen.Kernels.LaneKernels.AddLaneSums(g.Slice(33, 8), d1_1 * y0_3, d1_1 * y0_4, d1_2 * y0_0, d1_2 * y0_1, d1_2 * y0_2, d1_2 * y0_3, d1_2 * y0_4, d1_0);
-                global::NetGen.Kernels.LaneKernels.AddLaneSums(g.Slice(41, 2), d1_1, d1_2, default, default, default, default, default, default);
-                var gy0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[35]), d1_2, global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[30]), d1_1, global::System.Runtime.Intrinsics.Vector256.Create(p[25]) * d1_0));
-                var gy0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[36]), d1_2, global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[31]), d1_1, global::System.Runtime.Intrinsics.Vector256.Create(p[26]) * d1_0));
-                var gy0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[37]), d1_2, global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[32]), d1_1, global::System.Runtime.Intrinsics.Vector256.Create(p[27]) * d1_0));
-                var gy0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[38]), d1_2, global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[33]), d1_1, global::System.Runtime.Intrinsics.Vector256.Create(p[28]) * d1_0));
-                var gy0_4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[39]), d1_2, global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[34]), d1_1, global::System.Runtime.Intrinsics.Vector256.Create(p[29]) * d1_0));
-
-                // Layer 0: Dense 4 → 5, ReLU, backward
-                var d0_0 = global::NetGen.Kernels.LaneKernels.ReLUBackward(y0_0, gy0_0);
-                var d0_1 = global::NetGen.Kernels.LaneKernels.ReLUBackward(y0_1, gy0_1);
-                var d0_2 = global::NetGen.Kernels.LaneKernels.ReLUBackward(y0_2, gy0_2);
-                var d0_3 = global::NetGen.Kernels.LaneKernels.ReLUBackward(y0_3, gy0_3);
-                var d0_4 = global::NetGen.Kernels.LaneKernels.ReLUBackward(y0_4, gy0_4);
-                global::NetGen.Kernels.LaneKernels.AddLaneSums(g.Slice(0, 8), d0_0 * x0, d0_0 * x1, d0_0 * x2, d0_0 * x3, d0_1 * x0, d0_1 * x1, d0_1 * x2, d0_1 * x3);
-                global::NetGen.Kernels.LaneKernels.AddLaneSums(g.Slice(8, 8), d0_2 * x0, d0_2 * x1, d0_2 * x2, d0_2 * x3, d0_3 * x0, d0_3 * x1, d0_3 * x2, d0_3 * x3);
-                global::NetGen.Kernels.LaneKernels.AddLaneSums(g.Slice(16, 8), d0_4 * x0, d0_4 * x1, d0_4 * x2, d0_4 * x3, d0_0, d0_1, d0_2, d0_3);
-                global::NetGen.Kernels.LaneKernels.AddLaneSums(g.Slice(24, 1), d0_4, default, default, default, default, default, default, default);
-            }
-
-            return global::NetGen.Kernels.LaneKernels.Sum(loss);
-        }
-
-        // Forward pass, loss and backward pass of rows samples, 8 at a time, one sample per vector lane (see
-        // NetGen.Kernels.LaneKernels): the same sums as RunForward, ComputeOutputLoss and RunBackward. Returns the summed loss.
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private float RunLanes(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels, int rows)
-        {
-            global::System.ReadOnlySpan<float> p = _parameters;
-            global::System.Span<float> g = _gradients;
-            _ = p[ParameterCount - 1]; // one bounds check that covers every constant index below
-            var loss = global::System.Runtime.Intrinsics.Vector256.Create(0f);
-            for (int first = 0; first < rows; first += 8)
-            {
-                int lanes = global::System.Math.Min(8, rows - first);
-                var mask = global::NetGen.Kernels.LaneKernels.Mask<float>(lanes);
-                var x0 = global::NetGen.Kernels.LaneKernels.Column(inputs, first * 4, 4, lanes);
-                var x1 = global::NetGen.Kernels.LaneKernels.Column(inputs, first * 4 + 1, 4, lanes);
-                var x2 = global::NetGen.Kernels.LaneKernels.Column(inputs, first * 4 + 2, 4, lanes);
-                var x3 = global::NetGen.Kernels.LaneKernels.Column(inputs, first * 4 + 3, 4, lanes);
-
-                // Layer 0: Dense 4 → 5, ReLU, forward
-                var z0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[3]), x3, global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[2]), x2, global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[1]), x1, global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[0]), x0, global::System.Runtime.Intrinsics.Vector256.Create(p[20])))));
-                var y0_0 = global::NetGen.Kernels.LaneKernels.ReLU(z0_0);
-                var z0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[7]), x3, global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[6]), x2, global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[5]), x1, global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[4]), x0, global::System.Runtime.Intrinsics.Vector256.Create(p[21])))));
-                var y0_1 = global::NetGen.Kernels.LaneKernels.ReLU(z0_1);
-                var z0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[11]), x3, global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[10]), x2, global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[9]), x1, global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[8]), x0, global::System.Runtime.Intrinsics.Vector256.Create(p[22])))));
-                var y0_2 = global::NetGen.Kernels.LaneKernels.ReLU(z0_2);
-                var z0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[15]), x3, global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[14]), x2, global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[13]), x1, global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[12]), x0, global::System.Runtime.Intrinsics.Vector256.Create(p[23])))));
-                var y0_3 = global::NetGen.Kernels.LaneKernels.ReLU(z0_3);
-                var z0_4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[19]), x3, global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[18]), x2, global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[17]), x1, global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[16]), x0, global::System.Runtime.Intrinsics.Vector256.Create(p[24])))));
-                var y0_4 = global::NetGen.Kernels.LaneKernels.ReLU(z0_4);
-
-                // Layer 1: Dense 5 → 3, Softmax, forward
-                var z1_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[29]), y0_4, global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[28]), y0_3, global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[27]), y0_2, global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[26]), y0_1, global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[25]), y0_0, global::System.Runtime.Intrinsics.Vector256.Create(p[40]))))));
-                var z1_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[34]), y0_4, global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[33]), y0_3, global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[32]), y0_2, global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[31]), y0_1, global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[30]), y0_0, global::System.Runtime.Intrinsics.Vector256.Create(p[41]))))));
-                var z1_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[39]), y0_4, global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[38]), y0_3, global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[37]), y0_2, global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[36]), y0_1, global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[35]), y0_0, global::System.Runtime.Intrinsics.Vector256.Create(p[42]))))));
-                var max1 = global::NetGen.Kernels.LaneKernels.Max(global::NetGen.Kernels.LaneKernels.Max(z1_0, z1_1), z1_2);
-                var e1_0 = global::NetGen.Kernels.LaneKernels.Exp(z1_0 - max1);
-                var e1_1 = global::NetGen.Kernels.LaneKernels.Exp(z1_1 - max1);
-                var e1_2 = global::NetGen.Kernels.LaneKernels.Exp(z1_2 - max1);
-                var sum1 = e1_0 + e1_1 + e1_2;
-                var y1_0 = e1_0 / sum1;
-                var y1_1 = e1_1 / sum1;
-                var y1_2 = e1_2 / sum1;
-
-                // Loss, and ∂loss/∂z of layer 1; lanes without a sample add nothing.
-                var label = global::NetGen.Kernels.LaneKernels.Labels<float>(labels, first, lanes);
-                var t0 = global::NetGen.Kernels.LaneKernels.OneHot(label, 0);
-                var t1 = global::NetGen.Kernels.LaneKernels.OneHot(label, 1);
-                var t2 = global::NetGen.Kernels.LaneKernels.OneHot(label, 2);
-                var mass = t0 + t1 + t2;
-                loss += (mass * (max1 + global::NetGen.Kernels.LaneKernels.Log(sum1)) - (t0 * z1_0 + t1 * z1_1 + t2 * z1_2)) & mask;
-                var d1_0 = (y1_0 * mass - t0) & mask;
-                var d1_1 = (y1_1 * mass - t1) & mask;
-                var d1_2 = (y1_2 * mass - t2) & mask;
-
-                // Layer 1: Dense 5 → 3, Softmax, backward
-                global::NetGen.Kernels.LaneKernels.AddLaneSums(g.Slice(25, 8), d1_0 * y0_0, d1_0 * y0_1, d1_0 * y0_2, d1_0 * y0_3, d1_0 * y0_4, d1_1 * y0_0, d1_1 * y0_1, d1_1 * y0_2);
-                global::NetGen.Kernels.LaneKernels.AddLaneSums(g.Slice(33, 8), d1_1 * y0_3, d1_1 * y0_4, d1_2 * y0_0, d1_2 * y0_1, d1_2 * y0_2, d1_2 * y0_3, d1_2 * y0_4, d1_0);
-                global::NetGen.Kernels.LaneKernels.AddLaneSums(g.Slice(41, 2), d1_1, d1_2, default, default, default, default, default, default);
-                var gy0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[35]), d1_2, global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[30]), d1_1, global::System.Runtime.Intrinsics.Vector256.Create(p[25]) * d1_0));
-                var gy0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[36]), d1_2, global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[31]), d1_1, global::System.Runtime.Intrinsics.Vector256.Create(p[26]) * d1_0));
-                var gy0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[37]), d1_2, global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[32]), d1_1, global::System.Runtime.Intrinsics.Vector256.Create(p[27]) * d1_0));
-                var gy0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[38]), d1_2, global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[33]), d1_1, global::System.Runtime.Intrinsics.Vector256.Create(p[28]) * d1_0));
-                var gy0_4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[39]), d1_2, global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[34]), d1_1, global::System.Runtime.Intrinsics.Vector256.Create(p[29]) * d1_0));
-
-                // Layer 0: Dense 4 → 5, ReLU, backward
-                var d0_0 = global::NetGen.Kernels.LaneKernels.ReLUBackward(y0_0, gy0_0);
-                var d0_1 = global::NetGen.Kernels.LaneKernels.ReLUBackward(y0_1, gy0_1);
-                var d0_2 = global::NetGen.Kernels.LaneKernels.ReLUBackward(y0_2, gy0_2);
-                var d0_3 = global::NetGen.Kernels.LaneKernels.ReLUBackward(y0_3, gy0_3);
-                var d0_4 = global::NetGen.Kernels.LaneKernels.ReLUBackward(y0_4, gy0_4);
-                global::NetGen.Kernels.LaneKernels.AddLaneSums(g.Slice(0, 8), d0_0 * x0, d0_0 * x1, d0_0 * x2, d0_0 * x3, d0_1 * x0, d0_1 * x1, d0_1 * x2, d0_1 * x3);
-                global::NetGen.Kernels.LaneKernels.AddLaneSums(g.Slice(8, 8), d0_2 * x0, d0_2 * x1, d0_2 * x2, d0_2 * x3, d0_3 * x0, d0_3 * x1, d0_3 * x2, d0_3 * x3);
-                global::NetGen.Kernels.LaneKernels.AddLaneSums(g.Slice(16, 8), d0_4 * x0, d0_4 * x1, d0_4 * x2, d0_4 * x3, d0_0, d0_1, d0_2, d0_3);
-                global::NetGen.Kernels.LaneKernels.AddLaneSums(g.Slice(24, 1), d0_4, default, default, default, default, default, default, default);
-            }
-
-            return global::NetGen.Kernels.LaneKernels.Sum(loss);
-        }
-
-        // Forward pass, loss and backward pass of rows samples, 16 at a time, one sample per vector lane (see
-        // NetGen.Kernels.LaneKernels): the same sums as RunForward, ComputeOutputLoss and RunBackward. Returns the summed loss.
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private float RunLanes512(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, int rows)
-        {
-            global::System.ReadOnlySpan<float> p = _parameters;
-            global::System.Span<float> g = _gradients;
-            _ = p[ParameterCount - 1]; // one bounds check that covers every constant index below
-            var loss = global::System.Runtime.Intrinsics.Vector512.Create(0f);
-            for (int first = 0; first < rows; first += 16)
-            {
-                int lanes = global::System.Math.Min(16, rows - first);
-                var mask = global::NetGen.Kernels.LaneKernels.Mask512<float>(lanes);
-                var x0 = global::NetGen.Kernels.LaneKernels.Column512(inputs, first * 4, 4, lanes);
-                var x1 = global::NetGen.Kernels.LaneKernels.Column512(inputs, first * 4 + 1, 4, lanes);
-                var x2 = global::NetGen.Kernels.LaneKernels.Column512(inputs, first * 4 + 2, 4, lanes);
-                var x3 = global::NetGen.Kernels.LaneKernels.Column512(inputs, first * 4 + 3, 4, lanes);
-
-                // Layer 0: Dense 4 → 5, ReLU, forward
-                var z0_0 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[3]), x3, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[2]), x2, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[1]), x1, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[0]), x0, global::System.Runtime.Intrinsics.Vector512.Create(p[20])))));
-                var y0_0 = global::NetGen.Kernels.LaneKernels.ReLU(z0_0);
-                var z0_1 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[7]), x3, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[6]), x2, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[5]), x1, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[4]), x0, global::System.Runtime.Intrinsics.Vector512.Create(p[21])))));
-                var y0_1 = global::NetGen.Kernels.LaneKernels.ReLU(z0_1);
-                var z0_2 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[11]), x3, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[10]), x2, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[9]), x1, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[8]), x0, global::System.Runtime.Intrinsics.Vector512.Create(p[22])))));
-                var y0_2 = global::NetGen.Kernels.LaneKernels.ReLU(z0_2);
-                var z0_3 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[15]), x3, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[14]), x2, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[13]), x1, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[12]), x0, global::System.Runtime.Intrinsics.Vector512.Create(p[23])))));
-                var y0_3 = global::NetGen.Kernels.LaneKernels.ReLU(z0_3);
-                var z0_4 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[19]), x3, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[18]), x2, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[17]), x1, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[16]), x0, global::System.Runtime.Intrinsics.Vector512.Create(p[24])))));
-                var y0_4 = global::NetGen.Kernels.LaneKernels.ReLU(z0_4);
-
-                // Layer 1: Dense 5 → 3, Softmax, forward
-                var z1_0 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[29]), y0_4, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[28]), y0_3, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[27]), y0_2, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[26]), y0_1, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[25]), y0_0, global::System.Runtime.Intrinsics.Vector512.Create(p[40]))))));
-                var z1_1 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[34]), y0_4, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[33]), y0_3, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[32]), y0_2, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[31]), y0_1, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[30]), y0_0, global::System.Runtime.Intrinsics.Vector512.Create(p[41]))))));
-                var z1_2 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[39]), y0_4, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[38]), y0_3, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[37]), y0_2, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[36]), y0_1, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[35]), y0_0, global::System.Runtime.Intrinsics.Vector512.Create(p[42]))))));
-                var max1 = global::NetGen.Kernels.LaneKernels.Max(global::NetGen.Kernels.LaneKernels.Max(z1_0, z1_1), z1_2);
-                var e1_0 = global::NetGen.Kernels.LaneKernels.Exp(z1_0 - max1);
-                var e1_1 = global::NetGen.Kernels.LaneKernels.Exp(z1_1 - max1);
-                var e1_2 = global::NetGen.Kernels.LaneKernels.Exp(z1_2 - max1);
-                var sum1 = e1_0 + e1_1 + e1_2;
-                var y1_0 = e1_0 / sum1;
-                var y1_1 = e1_1 / sum1;
-                var y1_2 = e1_2 / sum1;
-
-                // Loss, and ∂loss/∂z of layer 1; lanes without a sample add nothing.
-                var t0 = global::NetGen.Kernels.LaneKernels.Column512(targets, first * 3, 3, lanes);
-                var t1 = global::NetGen.Kernels.LaneKernels.Column512(targets, first * 3 + 1, 3, lanes);
-                var t2 = global::NetGen.Kernels.LaneKernels.Column512(targets, first * 3 + 2, 3, lanes);
-                var mass = t0 + t1 + t2;
-                loss += (mass * (max1 + global::NetGen.Kernels.LaneKernels.Log(sum1)) - (t0 * z1_0 + t1 * z1_1 + t2 * z1_2)) & mask;
-                var d1_0 = (y1_0 * mass - t0) & mask;
-                var d1_1 = (y1_1 * mass - t1) & mask;
-                var d1_2 = (y1_2 * mass - t2) & mask;
-
-                // Layer 1: Dense 5 → 3, Softmax, backward
-                global::NetGen.Kernels.LaneKernels.AddLaneSums(g.Slice(25, 16), d1_0 * y0_0, d1_0 * y0_1, d1_0 * y0_2, d1_0 * y0_3, d1_0 * y0_4, d1_1 * y0_0, d1_1 * y0_1, d1_1 * y0_2, d1_1 * y0_3, d1_1 * y0_4, d1_2 * y0_0, d1_2 * y0_1, d1_2 * y0_2, d1_2 * y0_3, d1_2 * y0_4, d1_0);
-                global::NetGen.Kernels.LaneKernels.AddLaneSums(g.Slice(41, 2), d1_1, d1_2, default, default, default, default, default, default, default, default, default, default, default, default, default, default);
-                var gy0_0 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[35]), d1_2, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[30]), d1_1, global::System.Runtime.Intrinsics.Vector512.Create(p[25]) * d1_0));
-                var gy0_1 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[36]), d1_2, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[31]), d1_1, global::System.Runtime.Intrinsics.Vector512.Create(p[26]) * d1_0));
-                var gy0_2 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[37]), d1_2, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[32]), d1_1, global::System.Runtime.Intrinsics.Vector512.Create(p[27]) * d1_0));
-                var gy0_3 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[38]), d1_2, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[33]), d1_1, global::System.Runtime.Intrinsics.Vector512.Create(p[28]) * d1_0));
-                var gy0_4 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[39]), d1_2, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[34]), d1_1, global::System.Runtime.Intrinsics.Vector512.Create(p[29]) * d1_0));
-
-                // Layer 0: Dense 4 → 5, ReLU, backward
-                var d0_0 = global::NetGen.Kernels.LaneKernels.ReLUBackward(y0_0, gy0_0);
-                var d0_1 = global::NetGen.Kernels.LaneKernels.ReLUBackward(y0_1, gy0_1);
-                var d0_2 = global::NetGen.Kernels.LaneKernels.ReLUBackward(y0_2, gy0_2);
-                var d0_3 = global::NetGen.Kernels.LaneKernels.ReLUBackward(y0_3, gy0_3);
-                var d0_4 = global::NetGen.Kernels.LaneKernels.ReLUBackward(y0_4, gy0_4);
-                global::NetGen.Kernels.LaneKernels.AddLaneSums(g.Slice(0, 16), d0_0 * x0, d0_0 * x1, d0_0 * x2, d0_0 * x3, d0_1 * x0, d0_1 * x1, d0_1 * x2, d0_1 * x3, d0_2 * x0, d0_2 * x1, d0_2 * x2, d0_2 * x3, d0_3 * x0, d0_3 * x1, d0_3 * x2, d0_3 * x3);
-                global::NetGen.Kernels.LaneKernels.AddLaneSums(g.Slice(16, 9), d0_4 * x0, d0_4 * x1, d0_4 * x2, d0_4 * x3, d0_0, d0_1, d0_2, d0_3, d0_4, default, default, default, default, default, default, default);
-            }
-
-            return global::NetGen.Kernels.LaneKernels.Sum(loss);
-        }
-
-        // Forward pass, loss and backward pass of rows samples, 16 at a time, one sample per vector lane (see
-        // NetGen.Kernels.LaneKernels): the same sums as RunForward, ComputeOutputLoss and RunBackward. Returns the summed loss.
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private float RunLanes512(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels, int rows)
-        {
-            global::System.ReadOnlySpan<float> p = _parameters;
-            global::System.Span<float> g = _gradients;
-            _ = p[ParameterCount - 1]; // one bounds check that covers every constant index below
-            var loss = global::System.Runtime.Intrinsics.Vector512.Create(0f);
-            for (int first = 0; first < rows; first += 16)
-            {
-                int lanes = global::System.Math.Min(16, rows - first);
-                var mask = global::NetGen.Kernels.LaneKernels.Mask512<float>(lanes);
-                var x0 = global::NetGen.Kernels.LaneKernels.Column512(inputs, first * 4, 4, lanes);
-                var x1 = global::NetGen.Kernels.LaneKernels.Column512(inputs, first * 4 + 1, 4, lanes);
-                var x2 = global::NetGen.Kernels.LaneKernels.Column512(inputs, first * 4 + 2, 4, lanes);
-                var x3 = global::NetGen.Kernels.LaneKernels.Column512(inputs, first * 4 + 3, 4, lanes);
-
-                // Layer 0: Dense 4 → 5, ReLU, forward
-                var z0_0 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[3]), x3, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[2]), x2, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[1]), x1, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[0]), x0, global::System.Runtime.Intrinsics.Vector512.Create(p[20])))));
-                var y0_0 = global::NetGen.Kernels.LaneKernels.ReLU(z0_0);
-                var z0_1 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[7]), x3, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[6]), x2, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[5]), x1, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[4]), x0, global::System.Runtime.Intrinsics.Vector512.Create(p[21])))));
-                var y0_1 = global::NetGen.Kernels.LaneKernels.ReLU(z0_1);
-                var z0_2 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[11]), x3, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[10]), x2, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[9]), x1, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[8]), x0, global::System.Runtime.Intrinsics.Vector512.Create(p[22])))));
-                var y0_2 = global::NetGen.Kernels.LaneKernels.ReLU(z0_2);
-                var z0_3 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[15]), x3, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[14]), x2, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[13]), x1, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[12]), x0, global::System.Runtime.Intrinsics.Vector512.Create(p[23])))));
-                var y0_3 = global::NetGen.Kernels.LaneKernels.ReLU(z0_3);
-                var z0_4 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[19]), x3, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[18]), x2, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[17]), x1, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[16]), x0, global::System.Runtime.Intrinsics.Vector512.Create(p[24])))));
-                var y0_4 = global::NetGen.Kernels.LaneKernels.ReLU(z0_4);
-
-                // Layer 1: Dense 5 → 3, Softmax, forward
-                var z1_0 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[29]), y0_4, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[28]), y0_3, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[27]), y0_2, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[26]), y0_1, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[25]), y0_0, global::System.Runtime.Intrinsics.Vector512.Create(p[40]))))));
-                var z1_1 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[34]), y0_4, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[33]), y0_3, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[32]), y0_2, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[31]), y0_1, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[30]), y0_0, global::System.Runtime.Intrinsics.Vector512.Create(p[41]))))));
-                var z1_2 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[39]), y0_4, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[38]), y0_3, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[37]), y0_2, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[36]), y0_1, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[35]), y0_0, global::System.Runtime.Intrinsics.Vector512.Create(p[42]))))));
-                var max1 = global::NetGen.Kernels.LaneKernels.Max(global::NetGen.Kernels.LaneKernels.Max(z1_0, z1_1), z1_2);
-                var e1_0 = global::NetGen.Kernels.LaneKernels.Exp(z1_0 - max1);
-                var e1_1 = global::NetGen.Kernels.LaneKernels.Exp(z1_1 - max1);
-                var e1_2 = global::NetGen.Kernels.LaneKernels.Exp(z1_2 - max1);
-                var sum1 = e1_0 + e1_1 + e1_2;
-                var y1_0 = e1_0 / sum1;
-                var y1_1 = e1_1 / sum1;
-                var y1_2 = e1_2 / sum1;
-
-                // Loss, and ∂loss/∂z of layer 1; lanes without a sample add nothing.
-                var label = global::NetGen.Kernels.LaneKernels.Labels512<float>(labels, first, lanes);
-                var t0 = global::NetGen.Kernels.LaneKernels.OneHot(label, 0);
-                var t1 = global::NetGen.Kernels.LaneKernels.OneHot(label, 1);
-                var t2 = global::NetGen.Kernels.LaneKernels.OneHot(label, 2);
-                var mass = t0 + t1 + t2;
-                loss += (mass * (max1 + global::NetGen.Kernels.LaneKernels.Log(sum1)) - (t0 * z1_0 + t1 * z1_1 + t2 * z1_2)) & mask;
-                var d1_0 = (y1_0 * mass - t0) & mask;
-                var d1_1 = (y1_1 * mass - t1) & mask;
-                var d1_2 = (y1_2 * mass - t2) & mask;
-
-                // Layer 1: Dense 5 → 3, Softmax, backward
-                global::NetGen.Kernels.LaneKernels.AddLaneSums(g.Slice(25, 16), d1_0 * y0_0, d1_0 * y0_1, d1_0 * y0_2, d1_0 * y0_3, d1_0 * y0_4, d1_1 * y0_0, d1_1 * y0_1, d1_1 * y0_2, d1_1 * y0_3, d1_1 * y0_4, d1_2 * y0_0, d1_2 * y0_1, d1_2 * y0_2, d1_2 * y0_3, d1_2 * y0_4, d1_0);
-                global::NetGen.Kernels.LaneKernels.AddLaneSums(g.Slice(41, 2), d1_1, d1_2, default, default, default, default, default, default, default, default, default, default, default, default, default, default);
-                var gy0_0 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[35]), d1_2, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[30]), d1_1, global::System.Runtime.Intrinsics.Vector512.Create(p[25]) * d1_0));
-                var gy0_1 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[36]), d1_2, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[31]), d1_1, global::System.Runtime.Intrinsics.Vector512.Create(p[26]) * d1_0));
-                var gy0_2 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[37]), d1_2, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[32]), d1_1, global::System.Runtime.Intrinsics.Vector512.Create(p[27]) * d1_0));
-                var gy0_3 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[38]), d1_2, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[33]), d1_1, global::System.Runtime.Intrinsics.Vector512.Create(p[28]) * d1_0));
-                var gy0_4 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[39]), d1_2, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[34]), d1_1, global::System.Runtime.Intrinsics.Vector512.Create(p[29]) * d1_0));
-
-                // Layer 0: Dense 4 → 5, ReLU, backward
-                var d0_0 = global::NetGen.Kernels.LaneKernels.ReLUBackward(y0_0, gy0_0);
-                var d0_1 = global::NetGen.Kernels.LaneKernels.ReLUBackward(y0_1, gy0_1);
-                var d0_2 = global::NetGen.Kernels.LaneKernels.ReLUBackward(y0_2, gy0_2);
-                var d0_3 = global::NetGen.Kernels.LaneKernels.ReLUBackward(y0_3, gy0_3);
-                var d0_4 = global::NetGen.Kernels.LaneKernels.ReLUBackward(y0_4, gy0_4);
-                global::NetGen.Kernels.LaneKernels.AddLaneSums(g.Slice(0, 16), d0_0 * x0, d0_0 * x1, d0_0 * x2, d0_0 * x3, d0_1 * x0, d0_1 * x1, d0_1 * x2, d0_1 * x3, d0_2 * x0, d0_2 * x1, d0_2 * x2, d0_2 * x3, d0_3 * x0, d0_3 * x1, d0_3 * x2, d0_3 * x3);
-                global::NetGen.Kernels.LaneKernels.AddLaneSums(g.Slice(16, 9), d0_4 * x0, d0_4 * x1, d0_4 * x2, d0_4 * x3, d0_0, d0_1, d0_2, d0_3, d0_4, default, default, default, default, default, default, default);
-            }
-
-            return global::NetGen.Kernels.LaneKernels.Sum(loss);
-        }
-
         // Grows the per-sample buffers to hold at least rows samples; they never shrink, so steady training allocates nothing.
         private void EnsureRowCapacity(int rows)
         {
@@ -1030,6 +730,346 @@ namespace Demo
                 _layer1Outputs = new float[checked(rows * 3)];
                 _rowCapacity = rows;
             }
+        }
+    }
+}
+
+namespace NetGen.Generated
+{
+    // Short names are safe here. Inside this namespace declaration C# looks a simple name up in NetGen.Generated,
+    // then in the using directives below, and only then in NetGen and in the global namespace, with its global
+    // usings (the C# standard, "Namespace and type names"), so no type of the user's, in the global namespace or
+    // in the network's, can capture one. The directives name their namespaces from global:: for the same reason.
+    using global::System;
+    using global::System.CodeDom.Compiler;
+    using global::System.Runtime.CompilerServices;
+    using global::System.Runtime.Intrinsics;
+    using global::System.Runtime.Intrinsics.X86;
+    using global::NetGen.Kernels;
+
+    // RunLanes512's fused multiply-add: Vector512's where it exists, which is AVX-512F's instruction where Vector512
+    // is accelerated and rounds once in software elsewhere, so the pass runs, with the same results, on any
+    // machine; on .NET 8, AVX-512F's, and the network takes the pass only where AVX-512F is supported.
+    #if NET9_0_OR_GREATER
+    using Fma512 = global::System.Runtime.Intrinsics.Vector512;
+    #else
+    using Fma512 = global::System.Runtime.Intrinsics.X86.Avx512F;
+    #endif
+
+    /// <summary>The vector-lane passes of LabelsNet, called from its AccumulateGradientsCore.</summary>
+    [GeneratedCode("NetGen.Generator", "{{GeneratorVersion}}")]
+    file static class LabelsNetLanes
+    {
+        // Forward pass, loss and backward pass of rows samples, 8 at a time, one sample per vector lane (see
+        // LaneKernels): the same sums as RunForward, ComputeOutputLoss and RunBackward. Adds the gradient of the summed
+        // loss into gradients, and returns the summed loss.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public static float RunLanes(ReadOnlySpan<float> parameters, Span<float> gradients, ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int rows)
+        {
+            ReadOnlySpan<float> p = parameters;
+            Span<float> g = gradients;
+            _ = p[42]; // one bounds check that covers every constant index below
+            var loss = Vector256.Create(0f);
+            for (int first = 0; first < rows; first += 8)
+            {
+                int lanes = Math.Min(8, rows - first);
+                var mask = LaneKernels.Mask<float>(lanes);
+                var x0 = LaneKernels.Column(inputs, first * 4, 4, lanes);
+                var x1 = LaneKernels.Column(inputs, first * 4 + 1, 4, lanes);
+                var x2 = LaneKernels.Column(inputs, first * 4 + 2, 4, lanes);
+                var x3 = LaneKernels.Column(inputs, first * 4 + 3, 4, lanes);
+
+                // Layer 0: Dense 4 → 5, ReLU, forward
+                var z0_0 = Fma.MultiplyAdd(Vector256.Create(p[3]), x3, Fma.MultiplyAdd(Vector256.Create(p[2]), x2, Fma.MultiplyAdd(Vector256.Create(p[1]), x1, Fma.MultiplyAdd(Vector256.Create(p[0]), x0, Vector256.Create(p[20])))));
+                var y0_0 = LaneKernels.ReLU(z0_0);
+                var z0_1 = Fma.MultiplyAdd(Vector256.Create(p[7]), x3, Fma.MultiplyAdd(Vector256.Create(p[6]), x2, Fma.MultiplyAdd(Vector256.Create(p[5]), x1, Fma.MultiplyAdd(Vector256.Create(p[4]), x0, Vector256.Create(p[21])))));
+                var y0_1 = LaneKernels.ReLU(z0_1);
+                var z0_2 = Fma.MultiplyAdd(Vector256.Create(p[11]), x3, Fma.MultiplyAdd(Vector256.Create(p[10]), x2, Fma.MultiplyAdd(Vector256.Create(p[9]), x1, Fma.MultiplyAdd(Vector256.Create(p[8]), x0, Vector256.Create(p[22])))));
+                var y0_2 = LaneKernels.ReLU(z0_2);
+                var z0_3 = Fma.MultiplyAdd(Vector256.Create(p[15]), x3, Fma.MultiplyAdd(Vector256.Create(p[14]), x2, Fma.MultiplyAdd(Vector256.Create(p[13]), x1, Fma.MultiplyAdd(Vector256.Create(p[12]), x0, Vector256.Create(p[23])))));
+                var y0_3 = LaneKernels.ReLU(z0_3);
+                var z0_4 = Fma.MultiplyAdd(Vector256.Create(p[19]), x3, Fma.MultiplyAdd(Vector256.Create(p[18]), x2, Fma.MultiplyAdd(Vector256.Create(p[17]), x1, Fma.MultiplyAdd(Vector256.Create(p[16]), x0, Vector256.Create(p[24])))));
+                var y0_4 = LaneKernels.ReLU(z0_4);
+
+                // Layer 1: Dense 5 → 3, Softmax, forward
+                var z1_0 = Fma.MultiplyAdd(Vector256.Create(p[29]), y0_4, Fma.MultiplyAdd(Vector256.Create(p[28]), y0_3, Fma.MultiplyAdd(Vector256.Create(p[27]), y0_2, Fma.MultiplyAdd(Vector256.Create(p[26]), y0_1, Fma.MultiplyAdd(Vector256.Create(p[25]), y0_0, Vector256.Create(p[40]))))));
+                var z1_1 = Fma.MultiplyAdd(Vector256.Create(p[34]), y0_4, Fma.MultiplyAdd(Vector256.Create(p[33]), y0_3, Fma.MultiplyAdd(Vector256.Create(p[32]), y0_2, Fma.MultiplyAdd(Vector256.Create(p[31]), y0_1, Fma.MultiplyAdd(Vector256.Create(p[30]), y0_0, Vector256.Create(p[41]))))));
+                var z1_2 = Fma.MultiplyAdd(Vector256.Create(p[39]), y0_4, Fma.MultiplyAdd(Vector256.Create(p[38]), y0_3, Fma.MultiplyAdd(Vector256.Create(p[37]), y0_2, Fma.MultiplyAdd(Vector256.Create(p[36]), y0_1, Fma.MultiplyAdd(Vector256.Create(p[35]), y0_0, Vector256.Create(p[42]))))));
+                var max1 = LaneKernels.Max(LaneKernels.Max(z1_0, z1_1), z1_2);
+                var e1_0 = LaneKernels.Exp(z1_0 - max1);
+                var e1_1 = LaneKernels.Exp(z1_1 - max1);
+                var e1_2 = LaneKernels.Exp(z1_2 - max1);
+                var sum1 = e1_0 + e1_1 + e1_2;
+                var y1_0 = e1_0 / sum1;
+                var y1_1 = e1_1 / sum1;
+                var y1_2 = e1_2 / sum1;
+
+                // Loss, and ∂loss/∂z of layer 1; lanes without a sample add nothing.
+                var t0 = LaneKernels.Column(targets, first * 3, 3, lanes);
+                var t1 = LaneKernels.Column(targets, first * 3 + 1, 3, lanes);
+                var t2 = LaneKernels.Column(targets, first * 3 + 2, 3, lanes);
+                var mass = t0 + t1 + t2;
+                loss += (mass * (max1 + LaneKernels.Log(sum1)) - (t0 * z1_0 + t1 * z1_1 + t2 * z1_2)) & mask;
+                var d1_0 = (y1_0 * mass - t0) & mask;
+                var d1_1 = (y1_1 * mass - t1) & mask;
+                var d1_2 = (y1_2 * mass - t2) & mask;
+
+                // Layer 1: Dense 5 → 3, Softmax, backward
+                LaneKernels.AddLaneSums(g.Slice(25, 8), d1_0 * y0_0, d1_0 * y0_1, d1_0 * y0_2, d1_0 * y0_3, d1_0 * y0_4, d1_1 * y0_0, d1_1 * y0_1, d1_1 * y0_2);
+                LaneKernels.AddLaneSums(g.Slice(33, 8), d1_1 * y0_3, d1_1 * y0_4, d1_2 * y0_0, d1_2 * y0_1, d1_2 * y0_2, d1_2 * y0_3, d1_2 * y0_4, d1_0);
+                LaneKernels.AddLaneSums(g.Slice(41, 2), d1_1, d1_2, default, default, default, default, default, default);
+                var gy0_0 = Fma.MultiplyAdd(Vector256.Create(p[35]), d1_2, Fma.MultiplyAdd(Vector256.Create(p[30]), d1_1, Vector256.Create(p[25]) * d1_0));
+                var gy0_1 = Fma.MultiplyAdd(Vector256.Create(p[36]), d1_2, Fma.MultiplyAdd(Vector256.Create(p[31]), d1_1, Vector256.Create(p[26]) * d1_0));
+                var gy0_2 = Fma.MultiplyAdd(Vector256.Create(p[37]), d1_2, Fma.MultiplyAdd(Vector256.Create(p[32]), d1_1, Vector256.Create(p[27]) * d1_0));
+                var gy0_3 = Fma.MultiplyAdd(Vector256.Create(p[38]), d1_2, Fma.MultiplyAdd(Vector256.Create(p[33]), d1_1, Vector256.Create(p[28]) * d1_0));
+                var gy0_4 = Fma.MultiplyAdd(Vector256.Create(p[39]), d1_2, Fma.MultiplyAdd(Vector256.Create(p[34]), d1_1, Vector256.Create(p[29]) * d1_0));
+
+                // Layer 0: Dense 4 → 5, ReLU, backward
+                var d0_0 = LaneKernels.ReLUBackward(y0_0, gy0_0);
+                var d0_1 = LaneKernels.ReLUBackward(y0_1, gy0_1);
+                var d0_2 = LaneKernels.ReLUBackward(y0_2, gy0_2);
+                var d0_3 = LaneKernels.ReLUBackward(y0_3, gy0_3);
+                var d0_4 = LaneKernels.ReLUBackward(y0_4, gy0_4);
+                LaneKernels.AddLaneSums(g.Slice(0, 8), d0_0 * x0, d0_0 * x1, d0_0 * x2, d0_0 * x3, d0_1 * x0, d0_1 * x1, d0_1 * x2, d0_1 * x3);
+                LaneKernels.AddLaneSums(g.Slice(8, 8), d0_2 * x0, d0_2 * x1, d0_2 * x2, d0_2 * x3, d0_3 * x0, d0_3 * x1, d0_3 * x2, d0_3 * x3);
+                LaneKernels.AddLaneSums(g.Slice(16, 8), d0_4 * x0, d0_4 * x1, d0_4 * x2, d0_4 * x3, d0_0, d0_1, d0_2, d0_3);
+                LaneKernels.AddLaneSums(g.Slice(24, 1), d0_4, default, default, default, default, default, default, default);
+            }
+
+            return LaneKernels.Sum(loss);
+        }
+
+        // Forward pass, loss and backward pass of rows samples, 8 at a time, one sample per vector lane (see
+        // LaneKernels): the same sums as RunForward, ComputeOutputLoss and RunBackward. Adds the gradient of the summed
+        // loss into gradients, and returns the summed loss.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public static float RunLanes(ReadOnlySpan<float> parameters, Span<float> gradients, ReadOnlySpan<float> inputs, ReadOnlySpan<int> labels, int rows)
+        {
+            ReadOnlySpan<float> p = parameters;
+            Span<float> g = gradients;
+            _ = p[42]; // one bounds check that covers every constant index below
+            var loss = Vector256.Create(0f);
+            for (int first = 0; first < rows; first += 8)
+            {
+                int lanes = Math.Min(8, rows - first);
+                var mask = LaneKernels.Mask<float>(lanes);
+                var x0 = LaneKernels.Column(inputs, first * 4, 4, lanes);
+                var x1 = LaneKernels.Column(inputs, first * 4 + 1, 4, lanes);
+                var x2 = LaneKernels.Column(inputs, first * 4 + 2, 4, lanes);
+                var x3 = LaneKernels.Column(inputs, first * 4 + 3, 4, lanes);
+
+                // Layer 0: Dense 4 → 5, ReLU, forward
+                var z0_0 = Fma.MultiplyAdd(Vector256.Create(p[3]), x3, Fma.MultiplyAdd(Vector256.Create(p[2]), x2, Fma.MultiplyAdd(Vector256.Create(p[1]), x1, Fma.MultiplyAdd(Vector256.Create(p[0]), x0, Vector256.Create(p[20])))));
+                var y0_0 = LaneKernels.ReLU(z0_0);
+                var z0_1 = Fma.MultiplyAdd(Vector256.Create(p[7]), x3, Fma.MultiplyAdd(Vector256.Create(p[6]), x2, Fma.MultiplyAdd(Vector256.Create(p[5]), x1, Fma.MultiplyAdd(Vector256.Create(p[4]), x0, Vector256.Create(p[21])))));
+                var y0_1 = LaneKernels.ReLU(z0_1);
+                var z0_2 = Fma.MultiplyAdd(Vector256.Create(p[11]), x3, Fma.MultiplyAdd(Vector256.Create(p[10]), x2, Fma.MultiplyAdd(Vector256.Create(p[9]), x1, Fma.MultiplyAdd(Vector256.Create(p[8]), x0, Vector256.Create(p[22])))));
+                var y0_2 = LaneKernels.ReLU(z0_2);
+                var z0_3 = Fma.MultiplyAdd(Vector256.Create(p[15]), x3, Fma.MultiplyAdd(Vector256.Create(p[14]), x2, Fma.MultiplyAdd(Vector256.Create(p[13]), x1, Fma.MultiplyAdd(Vector256.Create(p[12]), x0, Vector256.Create(p[23])))));
+                var y0_3 = LaneKernels.ReLU(z0_3);
+                var z0_4 = Fma.MultiplyAdd(Vector256.Create(p[19]), x3, Fma.MultiplyAdd(Vector256.Create(p[18]), x2, Fma.MultiplyAdd(Vector256.Create(p[17]), x1, Fma.MultiplyAdd(Vector256.Create(p[16]), x0, Vector256.Create(p[24])))));
+                var y0_4 = LaneKernels.ReLU(z0_4);
+
+                // Layer 1: Dense 5 → 3, Softmax, forward
+                var z1_0 = Fma.MultiplyAdd(Vector256.Create(p[29]), y0_4, Fma.MultiplyAdd(Vector256.Create(p[28]), y0_3, Fma.MultiplyAdd(Vector256.Create(p[27]), y0_2, Fma.MultiplyAdd(Vector256.Create(p[26]), y0_1, Fma.MultiplyAdd(Vector256.Create(p[25]), y0_0, Vector256.Create(p[40]))))));
+                var z1_1 = Fma.MultiplyAdd(Vector256.Create(p[34]), y0_4, Fma.MultiplyAdd(Vector256.Create(p[33]), y0_3, Fma.MultiplyAdd(Vector256.Create(p[32]), y0_2, Fma.MultiplyAdd(Vector256.Create(p[31]), y0_1, Fma.MultiplyAdd(Vector256.Create(p[30]), y0_0, Vector256.Create(p[41]))))));
+                var z1_2 = Fma.MultiplyAdd(Vector256.Create(p[39]), y0_4, Fma.MultiplyAdd(Vector256.Create(p[38]), y0_3, Fma.MultiplyAdd(Vector256.Create(p[37]), y0_2, Fma.MultiplyAdd(Vector256.Create(p[36]), y0_1, Fma.MultiplyAdd(Vector256.Create(p[35]), y0_0, Vector256.Create(p[42]))))));
+                var max1 = LaneKernels.Max(LaneKernels.Max(z1_0, z1_1), z1_2);
+                var e1_0 = LaneKernels.Exp(z1_0 - max1);
+                var e1_1 = LaneKernels.Exp(z1_1 - max1);
+                var e1_2 = LaneKernels.Exp(z1_2 - max1);
+                var sum1 = e1_0 + e1_1 + e1_2;
+                var y1_0 = e1_0 / sum1;
+                var y1_1 = e1_1 / sum1;
+                var y1_2 = e1_2 / sum1;
+
+                // Loss, and ∂loss/∂z of layer 1; lanes without a sample add nothing.
+                var label = LaneKernels.Labels<float>(labels, first, lanes);
+                var t0 = LaneKernels.OneHot(label, 0);
+                var t1 = LaneKernels.OneHot(label, 1);
+                var t2 = LaneKernels.OneHot(label, 2);
+                var mass = t0 + t1 + t2;
+                loss += (mass * (max1 + LaneKernels.Log(sum1)) - (t0 * z1_0 + t1 * z1_1 + t2 * z1_2)) & mask;
+                var d1_0 = (y1_0 * mass - t0) & mask;
+                var d1_1 = (y1_1 * mass - t1) & mask;
+                var d1_2 = (y1_2 * mass - t2) & mask;
+
+                // Layer 1: Dense 5 → 3, Softmax, backward
+                LaneKernels.AddLaneSums(g.Slice(25, 8), d1_0 * y0_0, d1_0 * y0_1, d1_0 * y0_2, d1_0 * y0_3, d1_0 * y0_4, d1_1 * y0_0, d1_1 * y0_1, d1_1 * y0_2);
+                LaneKernels.AddLaneSums(g.Slice(33, 8), d1_1 * y0_3, d1_1 * y0_4, d1_2 * y0_0, d1_2 * y0_1, d1_2 * y0_2, d1_2 * y0_3, d1_2 * y0_4, d1_0);
+                LaneKernels.AddLaneSums(g.Slice(41, 2), d1_1, d1_2, default, default, default, default, default, default);
+                var gy0_0 = Fma.MultiplyAdd(Vector256.Create(p[35]), d1_2, Fma.MultiplyAdd(Vector256.Create(p[30]), d1_1, Vector256.Create(p[25]) * d1_0));
+                var gy0_1 = Fma.MultiplyAdd(Vector256.Create(p[36]), d1_2, Fma.MultiplyAdd(Vector256.Create(p[31]), d1_1, Vector256.Create(p[26]) * d1_0));
+                var gy0_2 = Fma.MultiplyAdd(Vector256.Create(p[37]), d1_2, Fma.MultiplyAdd(Vector256.Create(p[32]), d1_1, Vector256.Create(p[27]) * d1_0));
+                var gy0_3 = Fma.MultiplyAdd(Vector256.Create(p[38]), d1_2, Fma.MultiplyAdd(Vector256.Create(p[33]), d1_1, Vector256.Create(p[28]) * d1_0));
+                var gy0_4 = Fma.MultiplyAdd(Vector256.Create(p[39]), d1_2, Fma.MultiplyAdd(Vector256.Create(p[34]), d1_1, Vector256.Create(p[29]) * d1_0));
+
+                // Layer 0: Dense 4 → 5, ReLU, backward
+                var d0_0 = LaneKernels.ReLUBackward(y0_0, gy0_0);
+                var d0_1 = LaneKernels.ReLUBackward(y0_1, gy0_1);
+                var d0_2 = LaneKernels.ReLUBackward(y0_2, gy0_2);
+                var d0_3 = LaneKernels.ReLUBackward(y0_3, gy0_3);
+                var d0_4 = LaneKernels.ReLUBackward(y0_4, gy0_4);
+                LaneKernels.AddLaneSums(g.Slice(0, 8), d0_0 * x0, d0_0 * x1, d0_0 * x2, d0_0 * x3, d0_1 * x0, d0_1 * x1, d0_1 * x2, d0_1 * x3);
+                LaneKernels.AddLaneSums(g.Slice(8, 8), d0_2 * x0, d0_2 * x1, d0_2 * x2, d0_2 * x3, d0_3 * x0, d0_3 * x1, d0_3 * x2, d0_3 * x3);
+                LaneKernels.AddLaneSums(g.Slice(16, 8), d0_4 * x0, d0_4 * x1, d0_4 * x2, d0_4 * x3, d0_0, d0_1, d0_2, d0_3);
+                LaneKernels.AddLaneSums(g.Slice(24, 1), d0_4, default, default, default, default, default, default, default);
+            }
+
+            return LaneKernels.Sum(loss);
+        }
+
+        // Forward pass, loss and backward pass of rows samples, 16 at a time, one sample per vector lane (see
+        // LaneKernels): the same sums as RunForward, ComputeOutputLoss and RunBackward. Adds the gradient of the summed
+        // loss into gradients, and returns the summed loss.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public static float RunLanes512(ReadOnlySpan<float> parameters, Span<float> gradients, ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int rows)
+        {
+            ReadOnlySpan<float> p = parameters;
+            Span<float> g = gradients;
+            _ = p[42]; // one bounds check that covers every constant index below
+            var loss = Vector512.Create(0f);
+            for (int first = 0; first < rows; first += 16)
+            {
+                int lanes = Math.Min(16, rows - first);
+                var mask = LaneKernels.Mask512<float>(lanes);
+                var x0 = LaneKernels.Column512(inputs, first * 4, 4, lanes);
+                var x1 = LaneKernels.Column512(inputs, first * 4 + 1, 4, lanes);
+                var x2 = LaneKernels.Column512(inputs, first * 4 + 2, 4, lanes);
+                var x3 = LaneKernels.Column512(inputs, first * 4 + 3, 4, lanes);
+
+                // Layer 0: Dense 4 → 5, ReLU, forward
+                var z0_0 = Fma512.FusedMultiplyAdd(Vector512.Create(p[3]), x3, Fma512.FusedMultiplyAdd(Vector512.Create(p[2]), x2, Fma512.FusedMultiplyAdd(Vector512.Create(p[1]), x1, Fma512.FusedMultiplyAdd(Vector512.Create(p[0]), x0, Vector512.Create(p[20])))));
+                var y0_0 = LaneKernels.ReLU(z0_0);
+                var z0_1 = Fma512.FusedMultiplyAdd(Vector512.Create(p[7]), x3, Fma512.FusedMultiplyAdd(Vector512.Create(p[6]), x2, Fma512.FusedMultiplyAdd(Vector512.Create(p[5]), x1, Fma512.FusedMultiplyAdd(Vector512.Create(p[4]), x0, Vector512.Create(p[21])))));
+                var y0_1 = LaneKernels.ReLU(z0_1);
+                var z0_2 = Fma512.FusedMultiplyAdd(Vector512.Create(p[11]), x3, Fma512.FusedMultiplyAdd(Vector512.Create(p[10]), x2, Fma512.FusedMultiplyAdd(Vector512.Create(p[9]), x1, Fma512.FusedMultiplyAdd(Vector512.Create(p[8]), x0, Vector512.Create(p[22])))));
+                var y0_2 = LaneKernels.ReLU(z0_2);
+                var z0_3 = Fma512.FusedMultiplyAdd(Vector512.Create(p[15]), x3, Fma512.FusedMultiplyAdd(Vector512.Create(p[14]), x2, Fma512.FusedMultiplyAdd(Vector512.Create(p[13]), x1, Fma512.FusedMultiplyAdd(Vector512.Create(p[12]), x0, Vector512.Create(p[23])))));
+                var y0_3 = LaneKernels.ReLU(z0_3);
+                var z0_4 = Fma512.FusedMultiplyAdd(Vector512.Create(p[19]), x3, Fma512.FusedMultiplyAdd(Vector512.Create(p[18]), x2, Fma512.FusedMultiplyAdd(Vector512.Create(p[17]), x1, Fma512.FusedMultiplyAdd(Vector512.Create(p[16]), x0, Vector512.Create(p[24])))));
+                var y0_4 = LaneKernels.ReLU(z0_4);
+
+                // Layer 1: Dense 5 → 3, Softmax, forward
+                var z1_0 = Fma512.FusedMultiplyAdd(Vector512.Create(p[29]), y0_4, Fma512.FusedMultiplyAdd(Vector512.Create(p[28]), y0_3, Fma512.FusedMultiplyAdd(Vector512.Create(p[27]), y0_2, Fma512.FusedMultiplyAdd(Vector512.Create(p[26]), y0_1, Fma512.FusedMultiplyAdd(Vector512.Create(p[25]), y0_0, Vector512.Create(p[40]))))));
+                var z1_1 = Fma512.FusedMultiplyAdd(Vector512.Create(p[34]), y0_4, Fma512.FusedMultiplyAdd(Vector512.Create(p[33]), y0_3, Fma512.FusedMultiplyAdd(Vector512.Create(p[32]), y0_2, Fma512.FusedMultiplyAdd(Vector512.Create(p[31]), y0_1, Fma512.FusedMultiplyAdd(Vector512.Create(p[30]), y0_0, Vector512.Create(p[41]))))));
+                var z1_2 = Fma512.FusedMultiplyAdd(Vector512.Create(p[39]), y0_4, Fma512.FusedMultiplyAdd(Vector512.Create(p[38]), y0_3, Fma512.FusedMultiplyAdd(Vector512.Create(p[37]), y0_2, Fma512.FusedMultiplyAdd(Vector512.Create(p[36]), y0_1, Fma512.FusedMultiplyAdd(Vector512.Create(p[35]), y0_0, Vector512.Create(p[42]))))));
+                var max1 = LaneKernels.Max(LaneKernels.Max(z1_0, z1_1), z1_2);
+                var e1_0 = LaneKernels.Exp(z1_0 - max1);
+                var e1_1 = LaneKernels.Exp(z1_1 - max1);
+                var e1_2 = LaneKernels.Exp(z1_2 - max1);
+                var sum1 = e1_0 + e1_1 + e1_2;
+                var y1_0 = e1_0 / sum1;
+                var y1_1 = e1_1 / sum1;
+                var y1_2 = e1_2 / sum1;
+
+                // Loss, and ∂loss/∂z of layer 1; lanes without a sample add nothing.
+                var t0 = LaneKernels.Column512(targets, first * 3, 3, lanes);
+                var t1 = LaneKernels.Column512(targets, first * 3 + 1, 3, lanes);
+                var t2 = LaneKernels.Column512(targets, first * 3 + 2, 3, lanes);
+                var mass = t0 + t1 + t2;
+                loss += (mass * (max1 + LaneKernels.Log(sum1)) - (t0 * z1_0 + t1 * z1_1 + t2 * z1_2)) & mask;
+                var d1_0 = (y1_0 * mass - t0) & mask;
+                var d1_1 = (y1_1 * mass - t1) & mask;
+                var d1_2 = (y1_2 * mass - t2) & mask;
+
+                // Layer 1: Dense 5 → 3, Softmax, backward
+                LaneKernels.AddLaneSums(g.Slice(25, 16), d1_0 * y0_0, d1_0 * y0_1, d1_0 * y0_2, d1_0 * y0_3, d1_0 * y0_4, d1_1 * y0_0, d1_1 * y0_1, d1_1 * y0_2, d1_1 * y0_3, d1_1 * y0_4, d1_2 * y0_0, d1_2 * y0_1, d1_2 * y0_2, d1_2 * y0_3, d1_2 * y0_4, d1_0);
+                LaneKernels.AddLaneSums(g.Slice(41, 2), d1_1, d1_2, default, default, default, default, default, default, default, default, default, default, default, default, default, default);
+                var gy0_0 = Fma512.FusedMultiplyAdd(Vector512.Create(p[35]), d1_2, Fma512.FusedMultiplyAdd(Vector512.Create(p[30]), d1_1, Vector512.Create(p[25]) * d1_0));
+                var gy0_1 = Fma512.FusedMultiplyAdd(Vector512.Create(p[36]), d1_2, Fma512.FusedMultiplyAdd(Vector512.Create(p[31]), d1_1, Vector512.Create(p[26]) * d1_0));
+                var gy0_2 = Fma512.FusedMultiplyAdd(Vector512.Create(p[37]), d1_2, Fma512.FusedMultiplyAdd(Vector512.Create(p[32]), d1_1, Vector512.Create(p[27]) * d1_0));
+                var gy0_3 = Fma512.FusedMultiplyAdd(Vector512.Create(p[38]), d1_2, Fma512.FusedMultiplyAdd(Vector512.Create(p[33]), d1_1, Vector512.Create(p[28]) * d1_0));
+                var gy0_4 = Fma512.FusedMultiplyAdd(Vector512.Create(p[39]), d1_2, Fma512.FusedMultiplyAdd(Vector512.Create(p[34]), d1_1, Vector512.Create(p[29]) * d1_0));
+
+                // Layer 0: Dense 4 → 5, ReLU, backward
+                var d0_0 = LaneKernels.ReLUBackward(y0_0, gy0_0);
+                var d0_1 = LaneKernels.ReLUBackward(y0_1, gy0_1);
+                var d0_2 = LaneKernels.ReLUBackward(y0_2, gy0_2);
+                var d0_3 = LaneKernels.ReLUBackward(y0_3, gy0_3);
+                var d0_4 = LaneKernels.ReLUBackward(y0_4, gy0_4);
+                LaneKernels.AddLaneSums(g.Slice(0, 16), d0_0 * x0, d0_0 * x1, d0_0 * x2, d0_0 * x3, d0_1 * x0, d0_1 * x1, d0_1 * x2, d0_1 * x3, d0_2 * x0, d0_2 * x1, d0_2 * x2, d0_2 * x3, d0_3 * x0, d0_3 * x1, d0_3 * x2, d0_3 * x3);
+                LaneKernels.AddLaneSums(g.Slice(16, 9), d0_4 * x0, d0_4 * x1, d0_4 * x2, d0_4 * x3, d0_0, d0_1, d0_2, d0_3, d0_4, default, default, default, default, default, default, default);
+            }
+
+            return LaneKernels.Sum(loss);
+        }
+
+        // Forward pass, loss and backward pass of rows samples, 16 at a time, one sample per vector lane (see
+        // LaneKernels): the same sums as RunForward, ComputeOutputLoss and RunBackward. Adds the gradient of the summed
+        // loss into gradients, and returns the summed loss.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public static float RunLanes512(ReadOnlySpan<float> parameters, Span<float> gradients, ReadOnlySpan<float> inputs, ReadOnlySpan<int> labels, int rows)
+        {
+            ReadOnlySpan<float> p = parameters;
+            Span<float> g = gradients;
+            _ = p[42]; // one bounds check that covers every constant index below
+            var loss = Vector512.Create(0f);
+            for (int first = 0; first < rows; first += 16)
+            {
+                int lanes = Math.Min(16, rows - first);
+                var mask = LaneKernels.Mask512<float>(lanes);
+                var x0 = LaneKernels.Column512(inputs, first * 4, 4, lanes);
+                var x1 = LaneKernels.Column512(inputs, first * 4 + 1, 4, lanes);
+                var x2 = LaneKernels.Column512(inputs, first * 4 + 2, 4, lanes);
+                var x3 = LaneKernels.Column512(inputs, first * 4 + 3, 4, lanes);
+
+                // Layer 0: Dense 4 → 5, ReLU, forward
+                var z0_0 = Fma512.FusedMultiplyAdd(Vector512.Create(p[3]), x3, Fma512.FusedMultiplyAdd(Vector512.Create(p[2]), x2, Fma512.FusedMultiplyAdd(Vector512.Create(p[1]), x1, Fma512.FusedMultiplyAdd(Vector512.Create(p[0]), x0, Vector512.Create(p[20])))));
+                var y0_0 = LaneKernels.ReLU(z0_0);
+                var z0_1 = Fma512.FusedMultiplyAdd(Vector512.Create(p[7]), x3, Fma512.FusedMultiplyAdd(Vector512.Create(p[6]), x2, Fma512.FusedMultiplyAdd(Vector512.Create(p[5]), x1, Fma512.FusedMultiplyAdd(Vector512.Create(p[4]), x0, Vector512.Create(p[21])))));
+                var y0_1 = LaneKernels.ReLU(z0_1);
+                var z0_2 = Fma512.FusedMultiplyAdd(Vector512.Create(p[11]), x3, Fma512.FusedMultiplyAdd(Vector512.Create(p[10]), x2, Fma512.FusedMultiplyAdd(Vector512.Create(p[9]), x1, Fma512.FusedMultiplyAdd(Vector512.Create(p[8]), x0, Vector512.Create(p[22])))));
+                var y0_2 = LaneKernels.ReLU(z0_2);
+                var z0_3 = Fma512.FusedMultiplyAdd(Vector512.Create(p[15]), x3, Fma512.FusedMultiplyAdd(Vector512.Create(p[14]), x2, Fma512.FusedMultiplyAdd(Vector512.Create(p[13]), x1, Fma512.FusedMultiplyAdd(Vector512.Create(p[12]), x0, Vector512.Create(p[23])))));
+                var y0_3 = LaneKernels.ReLU(z0_3);
+                var z0_4 = Fma512.FusedMultiplyAdd(Vector512.Create(p[19]), x3, Fma512.FusedMultiplyAdd(Vector512.Create(p[18]), x2, Fma512.FusedMultiplyAdd(Vector512.Create(p[17]), x1, Fma512.FusedMultiplyAdd(Vector512.Create(p[16]), x0, Vector512.Create(p[24])))));
+                var y0_4 = LaneKernels.ReLU(z0_4);
+
+                // Layer 1: Dense 5 → 3, Softmax, forward
+                var z1_0 = Fma512.FusedMultiplyAdd(Vector512.Create(p[29]), y0_4, Fma512.FusedMultiplyAdd(Vector512.Create(p[28]), y0_3, Fma512.FusedMultiplyAdd(Vector512.Create(p[27]), y0_2, Fma512.FusedMultiplyAdd(Vector512.Create(p[26]), y0_1, Fma512.FusedMultiplyAdd(Vector512.Create(p[25]), y0_0, Vector512.Create(p[40]))))));
+                var z1_1 = Fma512.FusedMultiplyAdd(Vector512.Create(p[34]), y0_4, Fma512.FusedMultiplyAdd(Vector512.Create(p[33]), y0_3, Fma512.FusedMultiplyAdd(Vector512.Create(p[32]), y0_2, Fma512.FusedMultiplyAdd(Vector512.Create(p[31]), y0_1, Fma512.FusedMultiplyAdd(Vector512.Create(p[30]), y0_0, Vector512.Create(p[41]))))));
+                var z1_2 = Fma512.FusedMultiplyAdd(Vector512.Create(p[39]), y0_4, Fma512.FusedMultiplyAdd(Vector512.Create(p[38]), y0_3, Fma512.FusedMultiplyAdd(Vector512.Create(p[37]), y0_2, Fma512.FusedMultiplyAdd(Vector512.Create(p[36]), y0_1, Fma512.FusedMultiplyAdd(Vector512.Create(p[35]), y0_0, Vector512.Create(p[42]))))));
+                var max1 = LaneKernels.Max(LaneKernels.Max(z1_0, z1_1), z1_2);
+                var e1_0 = LaneKernels.Exp(z1_0 - max1);
+                var e1_1 = LaneKernels.Exp(z1_1 - max1);
+                var e1_2 = LaneKernels.Exp(z1_2 - max1);
+                var sum1 = e1_0 + e1_1 + e1_2;
+                var y1_0 = e1_0 / sum1;
+                var y1_1 = e1_1 / sum1;
+                var y1_2 = e1_2 / sum1;
+
+                // Loss, and ∂loss/∂z of layer 1; lanes without a sample add nothing.
+                var label = LaneKernels.Labels512<float>(labels, first, lanes);
+                var t0 = LaneKernels.OneHot(label, 0);
+                var t1 = LaneKernels.OneHot(label, 1);
+                var t2 = LaneKernels.OneHot(label, 2);
+                var mass = t0 + t1 + t2;
+                loss += (mass * (max1 + LaneKernels.Log(sum1)) - (t0 * z1_0 + t1 * z1_1 + t2 * z1_2)) & mask;
+                var d1_0 = (y1_0 * mass - t0) & mask;
+                var d1_1 = (y1_1 * mass - t1) & mask;
+                var d1_2 = (y1_2 * mass - t2) & mask;
+
+                // Layer 1: Dense 5 → 3, Softmax, backward
+                LaneKernels.AddLaneSums(g.Slice(25, 16), d1_0 * y0_0, d1_0 * y0_1, d1_0 * y0_2, d1_0 * y0_3, d1_0 * y0_4, d1_1 * y0_0, d1_1 * y0_1, d1_1 * y0_2, d1_1 * y0_3, d1_1 * y0_4, d1_2 * y0_0, d1_2 * y0_1, d1_2 * y0_2, d1_2 * y0_3, d1_2 * y0_4, d1_0);
+                LaneKernels.AddLaneSums(g.Slice(41, 2), d1_1, d1_2, default, default, default, default, default, default, default, default, default, default, default, default, default, default);
+                var gy0_0 = Fma512.FusedMultiplyAdd(Vector512.Create(p[35]), d1_2, Fma512.FusedMultiplyAdd(Vector512.Create(p[30]), d1_1, Vector512.Create(p[25]) * d1_0));
+                var gy0_1 = Fma512.FusedMultiplyAdd(Vector512.Create(p[36]), d1_2, Fma512.FusedMultiplyAdd(Vector512.Create(p[31]), d1_1, Vector512.Create(p[26]) * d1_0));
+                var gy0_2 = Fma512.FusedMultiplyAdd(Vector512.Create(p[37]), d1_2, Fma512.FusedMultiplyAdd(Vector512.Create(p[32]), d1_1, Vector512.Create(p[27]) * d1_0));
+                var gy0_3 = Fma512.FusedMultiplyAdd(Vector512.Create(p[38]), d1_2, Fma512.FusedMultiplyAdd(Vector512.Create(p[33]), d1_1, Vector512.Create(p[28]) * d1_0));
+                var gy0_4 = Fma512.FusedMultiplyAdd(Vector512.Create(p[39]), d1_2, Fma512.FusedMultiplyAdd(Vector512.Create(p[34]), d1_1, Vector512.Create(p[29]) * d1_0));
+
+                // Layer 0: Dense 4 → 5, ReLU, backward
+                var d0_0 = LaneKernels.ReLUBackward(y0_0, gy0_0);
+                var d0_1 = LaneKernels.ReLUBackward(y0_1, gy0_1);
+                var d0_2 = LaneKernels.ReLUBackward(y0_2, gy0_2);
+                var d0_3 = LaneKernels.ReLUBackward(y0_3, gy0_3);
+                var d0_4 = LaneKernels.ReLUBackward(y0_4, gy0_4);
+                LaneKernels.AddLaneSums(g.Slice(0, 16), d0_0 * x0, d0_0 * x1, d0_0 * x2, d0_0 * x3, d0_1 * x0, d0_1 * x1, d0_1 * x2, d0_1 * x3, d0_2 * x0, d0_2 * x1, d0_2 * x2, d0_2 * x3, d0_3 * x0, d0_3 * x1, d0_3 * x2, d0_3 * x3);
+                LaneKernels.AddLaneSums(g.Slice(16, 9), d0_4 * x0, d0_4 * x1, d0_4 * x2, d0_4 * x3, d0_0, d0_1, d0_2, d0_3, d0_4, default, default, default, default, default, default, default);
+            }
+
+            return LaneKernels.Sum(loss);
         }
     }
 }

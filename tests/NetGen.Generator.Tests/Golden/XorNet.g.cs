@@ -221,13 +221,17 @@ namespace Demo
             {
                 int rows = global::System.Math.Min(global::NetGen.Trainer.MaxRowsPerPass, samples - start);
                 global::System.ReadOnlySpan<float> x = inputs.Slice(start * InputSize, rows * InputSize);
+                #if NET9_0_OR_GREATER
+                if (global::NetGen.Kernels.KernelPaths.VectorWidth == 512 && rows > 8)
+                #else
                 if (global::NetGen.Kernels.KernelPaths.VectorWidth == 512 && global::System.Runtime.Intrinsics.X86.Avx512F.IsSupported && rows > 8)
+                #endif
                 {
-                    loss += RunLanes512(x, targets.Slice(start * OutputSize, rows * OutputSize), rows);
+                    loss += global::NetGen.Generated.XorNetLanes.RunLanes512(_parameters, _gradients, x, targets.Slice(start * OutputSize, rows * OutputSize), rows);
                 }
                 else if (global::NetGen.Kernels.KernelPaths.VectorWidth >= 256 && global::System.Runtime.Intrinsics.X86.Fma.IsSupported && rows >= 2)
                 {
-                    loss += RunLanes(x, targets.Slice(start * OutputSize, rows * OutputSize), rows);
+                    loss += global::NetGen.Generated.XorNetLanes.RunLanes(_parameters, _gradients, x, targets.Slice(start * OutputSize, rows * OutputSize), rows);
                 }
                 else
                 {
@@ -424,113 +428,6 @@ namespace Demo
             }
         }
 
-        // Forward pass, loss and backward pass of rows samples, 8 at a time, one sample per vector lane (see
-        // NetGen.Kernels.LaneKernels): the same sums as RunForward, ComputeOutputLoss and RunBackward. Returns the summed loss.
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private float RunLanes(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, int rows)
-        {
-            global::System.ReadOnlySpan<float> p = _parameters;
-            global::System.Span<float> g = _gradients;
-            _ = p[ParameterCount - 1]; // one bounds check that covers every constant index below
-            var loss = global::System.Runtime.Intrinsics.Vector256.Create(0f);
-            for (int first = 0; first < rows; first += 8)
-            {
-                int lanes = global::System.Math.Min(8, rows - first);
-                var mask = global::NetGen.Kernels.LaneKernels.Mask<float>(lanes);
-                var x0 = global::NetGen.Kernels.LaneKernels.Column(inputs, first * 2, 2, lanes);
-                var x1 = global::NetGen.Kernels.LaneKernels.Column(inputs, first * 2 + 1, 2, lanes);
-
-                // Layer 0: Dense 2 → 4, Tanh, forward
-                var z0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[1]), x1, global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[0]), x0, global::System.Runtime.Intrinsics.Vector256.Create(p[8])));
-                var y0_0 = global::NetGen.Kernels.LaneKernels.Tanh(z0_0);
-                var z0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[3]), x1, global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[2]), x0, global::System.Runtime.Intrinsics.Vector256.Create(p[9])));
-                var y0_1 = global::NetGen.Kernels.LaneKernels.Tanh(z0_1);
-                var z0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[5]), x1, global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[4]), x0, global::System.Runtime.Intrinsics.Vector256.Create(p[10])));
-                var y0_2 = global::NetGen.Kernels.LaneKernels.Tanh(z0_2);
-                var z0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[7]), x1, global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[6]), x0, global::System.Runtime.Intrinsics.Vector256.Create(p[11])));
-                var y0_3 = global::NetGen.Kernels.LaneKernels.Tanh(z0_3);
-
-                // Layer 1: Dense 4 → 1, Sigmoid, forward
-                var z1_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[15]), y0_3, global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[14]), y0_2, global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[13]), y0_1, global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(p[12]), y0_0, global::System.Runtime.Intrinsics.Vector256.Create(p[16])))));
-                var y1_0 = global::NetGen.Kernels.LaneKernels.Sigmoid(z1_0);
-
-                // Loss, and ∂loss/∂z of layer 1; lanes without a sample add nothing.
-                var t0 = global::NetGen.Kernels.LaneKernels.Column(targets, first, 1, lanes);
-                loss += (global::NetGen.Kernels.LaneKernels.BinaryCrossEntropyWithLogits(z1_0, t0)) & mask;
-                var d1_0 = (y1_0 - t0) & mask;
-
-                // Layer 1: Dense 4 → 1, Sigmoid, backward
-                global::NetGen.Kernels.LaneKernels.AddLaneSums(g.Slice(12, 5), d1_0 * y0_0, d1_0 * y0_1, d1_0 * y0_2, d1_0 * y0_3, d1_0, default, default, default);
-                var gy0_0 = global::System.Runtime.Intrinsics.Vector256.Create(p[12]) * d1_0;
-                var gy0_1 = global::System.Runtime.Intrinsics.Vector256.Create(p[13]) * d1_0;
-                var gy0_2 = global::System.Runtime.Intrinsics.Vector256.Create(p[14]) * d1_0;
-                var gy0_3 = global::System.Runtime.Intrinsics.Vector256.Create(p[15]) * d1_0;
-
-                // Layer 0: Dense 2 → 4, Tanh, backward
-                var d0_0 = global::NetGen.Kernels.LaneKernels.TanhBackward(y0_0, gy0_0);
-                var d0_1 = global::NetGen.Kernels.LaneKernels.TanhBackward(y0_1, gy0_1);
-                var d0_2 = global::NetGen.Kernels.LaneKernels.TanhBackward(y0_2, gy0_2);
-                var d0_3 = global::NetGen.Kernels.LaneKernels.TanhBackward(y0_3, gy0_3);
-                global::NetGen.Kernels.LaneKernels.AddLaneSums(g.Slice(0, 8), d0_0 * x0, d0_0 * x1, d0_1 * x0, d0_1 * x1, d0_2 * x0, d0_2 * x1, d0_3 * x0, d0_3 * x1);
-                global::NetGen.Kernels.LaneKernels.AddLaneSums(g.Slice(8, 4), d0_0, d0_1, d0_2, d0_3, default, default, default, default);
-            }
-
-            return global::NetGen.Kernels.LaneKernels.Sum(loss);
-        }
-
-        // Forward pass, loss and backward pass of rows samples, 16 at a time, one sample per vector lane (see
-        // NetGen.Kernels.LaneKernels): the same sums as RunForward, ComputeOutputLoss and RunBackward. Returns the summed loss.
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private float RunLanes512(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, int rows)
-        {
-            global::System.ReadOnlySpan<float> p = _parameters;
-            global::System.Span<float> g = _gradients;
-            _ = p[ParameterCount - 1]; // one bounds check that covers every constant index below
-            var loss = global::System.Runtime.Intrinsics.Vector512.Create(0f);
-            for (int first = 0; first < rows; first += 16)
-            {
-                int lanes = global::System.Math.Min(16, rows - first);
-                var mask = global::NetGen.Kernels.LaneKernels.Mask512<float>(lanes);
-                var x0 = global::NetGen.Kernels.LaneKernels.Column512(inputs, first * 2, 2, lanes);
-                var x1 = global::NetGen.Kernels.LaneKernels.Column512(inputs, first * 2 + 1, 2, lanes);
-
-                // Layer 0: Dense 2 → 4, Tanh, forward
-                var z0_0 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[1]), x1, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[0]), x0, global::System.Runtime.Intrinsics.Vector512.Create(p[8])));
-                var y0_0 = global::NetGen.Kernels.LaneKernels.Tanh(z0_0);
-                var z0_1 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[3]), x1, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[2]), x0, global::System.Runtime.Intrinsics.Vector512.Create(p[9])));
-                var y0_1 = global::NetGen.Kernels.LaneKernels.Tanh(z0_1);
-                var z0_2 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[5]), x1, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[4]), x0, global::System.Runtime.Intrinsics.Vector512.Create(p[10])));
-                var y0_2 = global::NetGen.Kernels.LaneKernels.Tanh(z0_2);
-                var z0_3 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[7]), x1, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[6]), x0, global::System.Runtime.Intrinsics.Vector512.Create(p[11])));
-                var y0_3 = global::NetGen.Kernels.LaneKernels.Tanh(z0_3);
-
-                // Layer 1: Dense 4 → 1, Sigmoid, forward
-                var z1_0 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[15]), y0_3, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[14]), y0_2, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[13]), y0_1, global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(p[12]), y0_0, global::System.Runtime.Intrinsics.Vector512.Create(p[16])))));
-                var y1_0 = global::NetGen.Kernels.LaneKernels.Sigmoid(z1_0);
-
-                // Loss, and ∂loss/∂z of layer 1; lanes without a sample add nothing.
-                var t0 = global::NetGen.Kernels.LaneKernels.Column512(targets, first, 1, lanes);
-                loss += (global::NetGen.Kernels.LaneKernels.BinaryCrossEntropyWithLogits(z1_0, t0)) & mask;
-                var d1_0 = (y1_0 - t0) & mask;
-
-                // Layer 1: Dense 4 → 1, Sigmoid, backward
-                global::NetGen.Kernels.LaneKernels.AddLaneSums(g.Slice(12, 5), d1_0 * y0_0, d1_0 * y0_1, d1_0 * y0_2, d1_0 * y0_3, d1_0, default, default, default, default, default, default, default, default, default, default, default);
-                var gy0_0 = global::System.Runtime.Intrinsics.Vector512.Create(p[12]) * d1_0;
-                var gy0_1 = global::System.Runtime.Intrinsics.Vector512.Create(p[13]) * d1_0;
-                var gy0_2 = global::System.Runtime.Intrinsics.Vector512.Create(p[14]) * d1_0;
-                var gy0_3 = global::System.Runtime.Intrinsics.Vector512.Create(p[15]) * d1_0;
-
-                // Layer 0: Dense 2 → 4, Tanh, backward
-                var d0_0 = global::NetGen.Kernels.LaneKernels.TanhBackward(y0_0, gy0_0);
-                var d0_1 = global::NetGen.Kernels.LaneKernels.TanhBackward(y0_1, gy0_1);
-                var d0_2 = global::NetGen.Kernels.LaneKernels.TanhBackward(y0_2, gy0_2);
-                var d0_3 = global::NetGen.Kernels.LaneKernels.TanhBackward(y0_3, gy0_3);
-                global::NetGen.Kernels.LaneKernels.AddLaneSums(g.Slice(0, 12), d0_0 * x0, d0_0 * x1, d0_1 * x0, d0_1 * x1, d0_2 * x0, d0_2 * x1, d0_3 * x0, d0_3 * x1, d0_0, d0_1, d0_2, d0_3, default, default, default, default);
-            }
-
-            return global::NetGen.Kernels.LaneKernels.Sum(loss);
-        }
-
         // Grows the per-sample buffers to hold at least rows samples; they never shrink, so steady training allocates nothing.
         private void EnsureRowCapacity(int rows)
         {
@@ -659,6 +556,143 @@ namespace Demo
                 _layer1Outputs = new float[rows];
                 _rowCapacity = rows;
             }
+        }
+    }
+}
+
+namespace NetGen.Generated
+{
+    // Short names are safe here. Inside this namespace declaration C# looks a simple name up in NetGen.Generated,
+    // then in the using directives below, and only then in NetGen and in the global namespace, with its global
+    // usings (the C# standard, "Namespace and type names"), so no type of the user's, in the global namespace or
+    // in the network's, can capture one. The directives name their namespaces from global:: for the same reason.
+    using global::System;
+    using global::System.CodeDom.Compiler;
+    using global::System.Runtime.CompilerServices;
+    using global::System.Runtime.Intrinsics;
+    using global::System.Runtime.Intrinsics.X86;
+    using global::NetGen.Kernels;
+
+    // RunLanes512's fused multiply-add: Vector512's where it exists, which is AVX-512F's instruction where Vector512
+    // is accelerated and rounds once in software elsewhere, so the pass runs, with the same results, on any
+    // machine; on .NET 8, AVX-512F's, and the network takes the pass only where AVX-512F is supported.
+    #if NET9_0_OR_GREATER
+    using Fma512 = global::System.Runtime.Intrinsics.Vector512;
+    #else
+    using Fma512 = global::System.Runtime.Intrinsics.X86.Avx512F;
+    #endif
+
+    /// <summary>The vector-lane passes of XorNet, called from its AccumulateGradientsCore.</summary>
+    [GeneratedCode("NetGen.Generator", "{{GeneratorVersion}}")]
+    file static class XorNetLanes
+    {
+        // Forward pass, loss and backward pass of rows samples, 8 at a time, one sample per vector lane (see
+        // LaneKernels): the same sums as RunForward, ComputeOutputLoss and RunBackward. Adds the gradient of the summed
+        // loss into gradients, and returns the summed loss.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public static float RunLanes(ReadOnlySpan<float> parameters, Span<float> gradients, ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int rows)
+        {
+            ReadOnlySpan<float> p = parameters;
+            Span<float> g = gradients;
+            _ = p[16]; // one bounds check that covers every constant index below
+            var loss = Vector256.Create(0f);
+            for (int first = 0; first < rows; first += 8)
+            {
+                int lanes = Math.Min(8, rows - first);
+                var mask = LaneKernels.Mask<float>(lanes);
+                var x0 = LaneKernels.Column(inputs, first * 2, 2, lanes);
+                var x1 = LaneKernels.Column(inputs, first * 2 + 1, 2, lanes);
+
+                // Layer 0: Dense 2 → 4, Tanh, forward
+                var z0_0 = Fma.MultiplyAdd(Vector256.Create(p[1]), x1, Fma.MultiplyAdd(Vector256.Create(p[0]), x0, Vector256.Create(p[8])));
+                var y0_0 = LaneKernels.Tanh(z0_0);
+                var z0_1 = Fma.MultiplyAdd(Vector256.Create(p[3]), x1, Fma.MultiplyAdd(Vector256.Create(p[2]), x0, Vector256.Create(p[9])));
+                var y0_1 = LaneKernels.Tanh(z0_1);
+                var z0_2 = Fma.MultiplyAdd(Vector256.Create(p[5]), x1, Fma.MultiplyAdd(Vector256.Create(p[4]), x0, Vector256.Create(p[10])));
+                var y0_2 = LaneKernels.Tanh(z0_2);
+                var z0_3 = Fma.MultiplyAdd(Vector256.Create(p[7]), x1, Fma.MultiplyAdd(Vector256.Create(p[6]), x0, Vector256.Create(p[11])));
+                var y0_3 = LaneKernels.Tanh(z0_3);
+
+                // Layer 1: Dense 4 → 1, Sigmoid, forward
+                var z1_0 = Fma.MultiplyAdd(Vector256.Create(p[15]), y0_3, Fma.MultiplyAdd(Vector256.Create(p[14]), y0_2, Fma.MultiplyAdd(Vector256.Create(p[13]), y0_1, Fma.MultiplyAdd(Vector256.Create(p[12]), y0_0, Vector256.Create(p[16])))));
+                var y1_0 = LaneKernels.Sigmoid(z1_0);
+
+                // Loss, and ∂loss/∂z of layer 1; lanes without a sample add nothing.
+                var t0 = LaneKernels.Column(targets, first, 1, lanes);
+                loss += (LaneKernels.BinaryCrossEntropyWithLogits(z1_0, t0)) & mask;
+                var d1_0 = (y1_0 - t0) & mask;
+
+                // Layer 1: Dense 4 → 1, Sigmoid, backward
+                LaneKernels.AddLaneSums(g.Slice(12, 5), d1_0 * y0_0, d1_0 * y0_1, d1_0 * y0_2, d1_0 * y0_3, d1_0, default, default, default);
+                var gy0_0 = Vector256.Create(p[12]) * d1_0;
+                var gy0_1 = Vector256.Create(p[13]) * d1_0;
+                var gy0_2 = Vector256.Create(p[14]) * d1_0;
+                var gy0_3 = Vector256.Create(p[15]) * d1_0;
+
+                // Layer 0: Dense 2 → 4, Tanh, backward
+                var d0_0 = LaneKernels.TanhBackward(y0_0, gy0_0);
+                var d0_1 = LaneKernels.TanhBackward(y0_1, gy0_1);
+                var d0_2 = LaneKernels.TanhBackward(y0_2, gy0_2);
+                var d0_3 = LaneKernels.TanhBackward(y0_3, gy0_3);
+                LaneKernels.AddLaneSums(g.Slice(0, 8), d0_0 * x0, d0_0 * x1, d0_1 * x0, d0_1 * x1, d0_2 * x0, d0_2 * x1, d0_3 * x0, d0_3 * x1);
+                LaneKernels.AddLaneSums(g.Slice(8, 4), d0_0, d0_1, d0_2, d0_3, default, default, default, default);
+            }
+
+            return LaneKernels.Sum(loss);
+        }
+
+        // Forward pass, loss and backward pass of rows samples, 16 at a time, one sample per vector lane (see
+        // LaneKernels): the same sums as RunForward, ComputeOutputLoss and RunBackward. Adds the gradient of the summed
+        // loss into gradients, and returns the summed loss.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public static float RunLanes512(ReadOnlySpan<float> parameters, Span<float> gradients, ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int rows)
+        {
+            ReadOnlySpan<float> p = parameters;
+            Span<float> g = gradients;
+            _ = p[16]; // one bounds check that covers every constant index below
+            var loss = Vector512.Create(0f);
+            for (int first = 0; first < rows; first += 16)
+            {
+                int lanes = Math.Min(16, rows - first);
+                var mask = LaneKernels.Mask512<float>(lanes);
+                var x0 = LaneKernels.Column512(inputs, first * 2, 2, lanes);
+                var x1 = LaneKernels.Column512(inputs, first * 2 + 1, 2, lanes);
+
+                // Layer 0: Dense 2 → 4, Tanh, forward
+                var z0_0 = Fma512.FusedMultiplyAdd(Vector512.Create(p[1]), x1, Fma512.FusedMultiplyAdd(Vector512.Create(p[0]), x0, Vector512.Create(p[8])));
+                var y0_0 = LaneKernels.Tanh(z0_0);
+                var z0_1 = Fma512.FusedMultiplyAdd(Vector512.Create(p[3]), x1, Fma512.FusedMultiplyAdd(Vector512.Create(p[2]), x0, Vector512.Create(p[9])));
+                var y0_1 = LaneKernels.Tanh(z0_1);
+                var z0_2 = Fma512.FusedMultiplyAdd(Vector512.Create(p[5]), x1, Fma512.FusedMultiplyAdd(Vector512.Create(p[4]), x0, Vector512.Create(p[10])));
+                var y0_2 = LaneKernels.Tanh(z0_2);
+                var z0_3 = Fma512.FusedMultiplyAdd(Vector512.Create(p[7]), x1, Fma512.FusedMultiplyAdd(Vector512.Create(p[6]), x0, Vector512.Create(p[11])));
+                var y0_3 = LaneKernels.Tanh(z0_3);
+
+                // Layer 1: Dense 4 → 1, Sigmoid, forward
+                var z1_0 = Fma512.FusedMultiplyAdd(Vector512.Create(p[15]), y0_3, Fma512.FusedMultiplyAdd(Vector512.Create(p[14]), y0_2, Fma512.FusedMultiplyAdd(Vector512.Create(p[13]), y0_1, Fma512.FusedMultiplyAdd(Vector512.Create(p[12]), y0_0, Vector512.Create(p[16])))));
+                var y1_0 = LaneKernels.Sigmoid(z1_0);
+
+                // Loss, and ∂loss/∂z of layer 1; lanes without a sample add nothing.
+                var t0 = LaneKernels.Column512(targets, first, 1, lanes);
+                loss += (LaneKernels.BinaryCrossEntropyWithLogits(z1_0, t0)) & mask;
+                var d1_0 = (y1_0 - t0) & mask;
+
+                // Layer 1: Dense 4 → 1, Sigmoid, backward
+                LaneKernels.AddLaneSums(g.Slice(12, 5), d1_0 * y0_0, d1_0 * y0_1, d1_0 * y0_2, d1_0 * y0_3, d1_0, default, default, default, default, default, default, default, default, default, default, default);
+                var gy0_0 = Vector512.Create(p[12]) * d1_0;
+                var gy0_1 = Vector512.Create(p[13]) * d1_0;
+                var gy0_2 = Vector512.Create(p[14]) * d1_0;
+                var gy0_3 = Vector512.Create(p[15]) * d1_0;
+
+                // Layer 0: Dense 2 → 4, Tanh, backward
+                var d0_0 = LaneKernels.TanhBackward(y0_0, gy0_0);
+                var d0_1 = LaneKernels.TanhBackward(y0_1, gy0_1);
+                var d0_2 = LaneKernels.TanhBackward(y0_2, gy0_2);
+                var d0_3 = LaneKernels.TanhBackward(y0_3, gy0_3);
+                LaneKernels.AddLaneSums(g.Slice(0, 12), d0_0 * x0, d0_0 * x1, d0_1 * x0, d0_1 * x1, d0_2 * x0, d0_2 * x1, d0_3 * x0, d0_3 * x1, d0_0, d0_1, d0_2, d0_3, default, default, default, default);
+            }
+
+            return LaneKernels.Sum(loss);
         }
     }
 }
