@@ -440,8 +440,9 @@ public static class Report
                       "(above). The bandwidth is the one measured in this run at the call's working set, the read-only passes at the read bandwidth " +
                       "and the in-place passes at the read+write one; the % is the time the bytes would take at that bandwidth over the call's time. " +
                       $"At 2 threads the bandwidth is that of all {bandwidth.Cores} cores, each streaming its own share of the working set, while NetGen " +
-                      "runs a single sample's products on the calling thread: each is below `KernelThreads.MinimumFlopsPerThread` " +
-                      $"({F(KernelThreads.MinimumFlopsPerThread / 1e6, 0)} MFLOP) per thread, the largest being {F(largestProduct / 1e6, 2)} MFLOP.");
+                      "runs a single sample's products on the calling thread: a forward pass of fewer than four rows is dot products, which are never " +
+                      $"split, and the other products are below `KernelThreads.MinimumFlopsPerThread` ({F(KernelThreads.MinimumFlopsPerThread / 1e6, 0)} MFLOP) " +
+                      $"per thread (the largest, the first layer's rank-1 update, is {F(largestProduct / 1e6, 2)} MFLOP).");
         md.AppendLine();
         md.AppendLine("| call | working set | bytes per call (read + written) | engine | µs per call | GB/s | bandwidth there, GB/s | % of it |");
         md.AppendLine("| --- | --- | ---: | --- | ---: | ---: | ---: | ---: |");
@@ -492,8 +493,10 @@ public static class Report
                 Measurement? netgen = Find(measurements, call.Workload.Name, threads == 1 ? StepBenchmarks.NetGen1 : StepBenchmarks.NetGen2, call.Method);
                 Measurement? torch = Find(measurements, call.Workload.Name, threads == 1 ? StepBenchmarks.TorchSharp1 : StepBenchmarks.TorchSharp2, call.Method);
                 double allowed = torch is null ? double.NaN : torch.Nanoseconds / call.Goal;
-                return $"{F(BoundNanoseconds(call.Traffic, bandwidth, threads) / 1000, 2)} µs at the bandwidth measured on {(threads == 1 ? "one core" : $"{bandwidth.Cores} cores")} " +
-                       $"against the {F(allowed / 1000, 2)} µs that the goal allows at {threads} thread{(threads == 1 ? "" : "s")} (NetGen: {Micro(netgen)} µs)";
+                string bound = $"{F(BoundNanoseconds(call.Traffic, bandwidth, threads) / 1000, 2)} µs at the bandwidth measured on {(threads == 1 ? "one core" : $"{bandwidth.Cores} cores")}";
+                string goal = double.IsNaN(allowed) ? $"TorchSharp's time at {threads} thread{(threads == 1 ? "" : "s")} is missing from this run" : $"against the {F(allowed / 1000, 2)} µs that the goal allows at {threads} thread{(threads == 1 ? "" : "s")}";
+                string measured = $"NetGen: {(netgen is null ? "not run" : Micro(netgen) + " µs")}";
+                return double.IsNaN(allowed) ? $"{bound} ({goal}; {measured})" : $"{bound} {goal} ({measured})";
             }
 
             return $"the {call.Label}'s {call.Traffic.Bytes.ToString("N0", Invariant)} bytes take {Threads(1)}, and {Threads(2)}";
