@@ -14,6 +14,9 @@ using NetGen.Benchmarks;
 const string Usage = """
     Modes:
       verify                    NetGen against TorchSharp after 10 steps of every workload (exit code 1 on a mismatch)
+      bandwidth                 the memory bandwidth the report measures (read and read+write, at mnist-b1's working set
+                                and beyond the last-level cache, on 1 core and all), and the bytes mnist-b1's step and
+                                prediction move against it
       e2e ENGINE                one mnist-e2e run in this process: netgen, netgen-2t, graph, torch or torch-2t
                                 (used by the report; times from process start). The report's netgen-aot engines run
                                 bench/NetGen.EndToEndAot, which it publishes as Native AOT first.
@@ -27,6 +30,8 @@ switch (args)
 {
     case ["verify"]:
         return Verification.Run();
+    case ["bandwidth"]:
+        return MemoryBandwidth.Run();
     case ["e2e", string engine]:
         return EndToEnd.Run(engine);
     case ["e2e-cnn", string engine]:
@@ -58,8 +63,9 @@ if (measurements.Count == 0)
     return 1;
 }
 
-Console.WriteLine("Measuring the FMA peak, allocations, time to first step, mnist-e2e and mnist-cnn-e2e…");
+Console.WriteLine("Measuring the FMA peak, memory bandwidth, allocations, time to first step, mnist-e2e and mnist-cnn-e2e…");
 var peak = FmaPeak.Measure();
+var bandwidth = MemoryBandwidth.Measure();
 int repeats = quick ? 1 : 3;
 var firstSteps = new List<Report.ProcessResult>();
 foreach (string engine in new[] { "netgen", "torch" })
@@ -86,7 +92,7 @@ for (int round = 0; round < Report.EndToEndRounds; round++)
 }
 
 string command = "dotnet run -c Release --project bench/NetGen.Benchmarks -- " + string.Join(' ', args.Select(a => a.Contains('*') || a.Contains(' ') ? $"'{a}'" : a));
-string markdown = Report.Write(measurements, peak, firstSteps, endToEnd, cnnEndToEnd, Report.GeneratorTimes(summaries), Report.GemmTimes(summaries), Report.ConvolutionTimes(summaries), allocations, command.Trim(), quick);
+string markdown = Report.Write(measurements, peak, bandwidth, firstSteps, endToEnd, cnnEndToEnd, Report.GeneratorTimes(summaries), Report.GemmTimes(summaries), Report.ConvolutionTimes(summaries), allocations, command.Trim(), quick);
 string path = Path.Combine(RepositoryRoot(), "docs", "benchmarks.md");
 File.WriteAllText(path, markdown);
 Console.WriteLine($"Wrote {path}");
