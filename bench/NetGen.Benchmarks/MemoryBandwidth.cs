@@ -124,7 +124,10 @@ public static class MemoryBandwidth
     {
         // One buffer of the whole working set for one core; for every core, its own part of the working set each.
         Segment whole = Segment.Allocate(workingSetBytes);
-        Segment[] parts = Enumerable.Range(0, cores).Select(_ => Segment.Allocate(workingSetBytes / cores)).ToArray();
+        // On all cores: each core streams a working set of this size where it fits in a cache of its own (L1d, L2; a
+        // share of it would measure a smaller level on many cores), and its share of it in a shared level or memory.
+        bool ownCache = caches.LevelOf(workingSetBytes) is "L1d" or "L2";
+        Segment[] parts = Enumerable.Range(0, cores).Select(_ => Segment.Allocate(ownCache ? workingSetBytes : workingSetBytes / cores)).ToArray();
         double read = Best([whole], write: false, wide, runs), readWrite = Best([whole], write: true, wide, runs);
         double readAll = cores == 1 ? read : Best(parts, write: false, wide, runs), readWriteAll = cores == 1 ? readWrite : Best(parts, write: true, wide, runs);
         return new Level(caches.LevelOf(whole.Bytes), whole.Bytes, read, readWrite, readAll, readWriteAll);

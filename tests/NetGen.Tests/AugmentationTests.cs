@@ -81,6 +81,11 @@ public sealed partial class AugmentationTests
     {
         var error = Assert.Throws<ArgumentException>(() => new RandomShift(1).Apply<double>(new double[15], new double[16], [1, 4, 4], new SeededRandom(1)));
         Assert.Contains("16 values", error.Message);
+        Assert.Equal("sample", error.ParamName);
+
+        // The range named is that of the smallest spatial axis.
+        var range = Assert.Throws<ArgumentOutOfRangeException>(() => new RandomShift(10).RequireShape([1, 28, 10]));
+        Assert.Contains("[0, 9]", range.Message);
     }
 
     [Fact]
@@ -99,6 +104,7 @@ public sealed partial class AugmentationTests
         {
             var error = Assert.Throws<ArgumentOutOfRangeException>(() => image.Fit(x, labels, new TrainingOptions { Epochs = 1, Augmentation = new RandomShift(shift) }));
             Assert.Contains("[0, 5]", error.Message);
+            Assert.Equal("Augmentation", error.ParamName);
         }
 
         Assert.Equal(before, image.Parameters.ToArray());
@@ -114,9 +120,11 @@ public sealed partial class AugmentationTests
         TrainingOptions Options(int epochs, int initial = 0, bool shuffle = true, InputAugmentation? augmentation = null) =>
             new() { Epochs = epochs, InitialEpoch = initial, BatchSize = 8, Seed = 9, Shuffle = shuffle, Augmentation = augmentation ?? new RandomShift(2) };
 
+        double[] originalValidation = (double[])vx.Clone();
         var first = new AugmentedImageNet();
         TrainingHistory history = first.Fit(x, labels, vx, vy, Options(4));
         Assert.Equal(original, x);
+        Assert.Equal(originalValidation, vx);
         // Validation is the data as given: the last reported validation loss is the trained network's loss on it.
         Assert.Equal(first.ComputeLoss(vx, OneHot(vy)), history.Epochs[^1].ValidationLoss!.Value, 12);
 
@@ -140,6 +148,11 @@ public sealed partial class AugmentationTests
         inOrderPlain.Fit(x, labels, Options(2, shuffle: false, augmentation: new RandomShift(0)));
         Assert.NotEqual(inOrder.Parameters.ToArray(), inOrderPlain.Parameters.ToArray());
         Assert.Equal(original, x);
+
+        // A shift of 0 stages the samples in order unchanged: the same training as no augmentation, bit for bit.
+        var unaugmented = new AugmentedImageNet();
+        unaugmented.Fit(x, labels, new TrainingOptions { Epochs = 2, BatchSize = 8, Seed = 9, Shuffle = false });
+        Assert.Equal(unaugmented.Parameters.ToArray(), inOrderPlain.Parameters.ToArray());
     }
 
     /// <summary>Random 6×6 "images" with a bright square whose corner gives the class, so a shift changes them.</summary>

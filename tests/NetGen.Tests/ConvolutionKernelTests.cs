@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
 using System.Numerics;
@@ -97,25 +98,9 @@ public sealed class ConvolutionKernelTests
             return;
         }
 
-        string dotnet = Environment.ProcessPath is { } path && Path.GetFileNameWithoutExtension(path) == "dotnet" ? path : "dotnet";
-        var start = new ProcessStartInfo(dotnet) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        string filter = "FullyQualifiedName~NetGen.Tests.ConvolutionKernelTests&FullyQualifiedName!~switched_off";
-        foreach (string argument in new[] { "test", typeof(ConvolutionKernelTests).Assembly.Location, "--filter", filter })
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        start.Environment["DOTNET_PreferredVectorBitWidth"] = "256";
-        using var child = Process.Start(start)!;
-        Task<string> errors = child.StandardError.ReadToEndAsync();
-        string output = await child.StandardOutput.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
-        await child.WaitForExitAsync(timeout.Token);
-
-        Match summary = Regex.Match(output, @"Failed:\s+(\d+), Passed:\s+(\d+)");
-        Assert.True(child.ExitCode == 0 && summary.Success, $"the child test run failed\n{output}\n{await errors}");
-        Assert.Equal("0", summary.Groups[1].Value);
-        Assert.True(int.Parse(summary.Groups[2].Value) >= 200, $"only {summary.Groups[2].Value} tests ran\n{output}");
+        await ChildTestRun.RequirePassesAsync(
+            "FullyQualifiedName~NetGen.Tests.ConvolutionKernelTests&FullyQualifiedName!~switched_off",
+            new Dictionary<string, string> { ["DOTNET_PreferredVectorBitWidth"] = "256" }, minimumPassed: 200, TimeSpan.FromMinutes(5), "DOTNET_PreferredVectorBitWidth=256");
     }
 
     /// <summary>Products large enough for Gemm to split over threads give the same numbers.</summary>

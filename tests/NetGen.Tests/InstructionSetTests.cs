@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
 using System.Text.RegularExpressions;
@@ -42,28 +43,8 @@ public sealed class InstructionSetTests
     [InlineData("NETGEN_VECTOR_WIDTH", "128")]
     public async Task The_numerical_tests_pass_on_every_vector_path(string setting, string value)
     {
-        string dotnet = Environment.ProcessPath is { } path && Path.GetFileNameWithoutExtension(path) == "dotnet" ? path : "dotnet";
-        var start = new ProcessStartInfo(dotnet)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (string argument in new[] { "test", typeof(InstructionSetTests).Assembly.Location, "--filter", setting == "NETGEN_VECTOR_WIDTH" ? Filter + AllocationFilter : Filter })
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        start.Environment[setting] = value;
-        using var child = Process.Start(start)!;
-        var errors = child.StandardError.ReadToEndAsync();
-        string output = await child.StandardOutput.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
-        await child.WaitForExitAsync(timeout.Token);
-
-        Match summary = Regex.Match(output, @"Failed:\s+(\d+), Passed:\s+(\d+)");
-        Assert.True(child.ExitCode == 0 && summary.Success, $"{setting}={value}: the child test run failed\n{output}\n{await errors}");
-        Assert.Equal("0", summary.Groups[1].Value);
-        Assert.True(int.Parse(summary.Groups[2].Value) >= 600, $"{setting}={value}: only {summary.Groups[2].Value} tests ran\n{output}");
+        await ChildTestRun.RequirePassesAsync(
+            setting == "NETGEN_VECTOR_WIDTH" ? Filter + AllocationFilter : Filter,
+            new Dictionary<string, string> { [setting] = value }, minimumPassed: 600, TimeSpan.FromMinutes(5), $"{setting}={value}");
     }
 }

@@ -238,25 +238,14 @@ namespace NetGen.Tests
                 return;
             }
 
-            string dotnet = Environment.ProcessPath is { } path && Path.GetFileNameWithoutExtension(path) == "dotnet" ? path : "dotnet";
-            var start = new ProcessStartInfo(dotnet) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            foreach (string argument in new[] { "test", typeof(LaneTests).Assembly.Location, "--filter", "FullyQualifiedName~NetGen.Tests.LaneTests|FullyQualifiedName~NetGen.Tests.LaneKernelTests" })
-            {
-                start.ArgumentList.Add(argument);
-            }
-
-            start.Environment[KernelPaths.VectorWidthVariable] = "512";
-            start.Environment["DOTNET_EnableAVX512"] = "0"; // .NET 10's switch for the whole of AVX-512 (DOTNET_EnableAVX512F no longer is)
-            using var child = Process.Start(start)!;
-            Task<string> errors = child.StandardError.ReadToEndAsync();
-            string output = await child.StandardOutput.ReadToEndAsync();
-            using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-            await child.WaitForExitAsync(timeout.Token);
-
-            var summary = System.Text.RegularExpressions.Regex.Match(output, @"Failed:\s+(\d+), Passed:\s+(\d+)");
-            Assert.True(child.ExitCode == 0 && summary.Success, $"the child test run failed\n{output}\n{await errors}");
-            Assert.Equal("0", summary.Groups[1].Value);
-            Assert.True(int.Parse(summary.Groups[2].Value) >= 30, $"only {summary.Groups[2].Value} tests ran\n{output}");
+            await ChildTestRun.RequirePassesAsync(
+                "FullyQualifiedName~NetGen.Tests.LaneTests|FullyQualifiedName~NetGen.Tests.LaneKernelTests",
+                new Dictionary<string, string>
+                {
+                    [KernelPaths.VectorWidthVariable] = "512",
+                    ["DOTNET_EnableAVX512"] = "0", // .NET 10's switch for the whole of AVX-512 (DOTNET_EnableAVX512F no longer is)
+                },
+                minimumPassed: 30, TimeSpan.FromMinutes(3), "NETGEN_VECTOR_WIDTH=512 without AVX-512");
         }
 
         internal static void AssertFloatGradientsAgree(double[] expected, float[] actual, string what)

@@ -262,8 +262,9 @@ public static class PoolingKernels
                         gradient = Vector256.Shuffle(gradient, Vector256.Create(0, 0, 1, 1, 2, 2, 3, 3));
                         Vector256<int> best = Vector256.Shuffle(Vector256.Create(index, Vector128<int>.Zero), Vector256.Create(0, 0, 1, 1, 2, 2, 3, 3));
                         Vector256<int> upper = Vector256.Create(column) + lanes;
-                        (gradient & Vector256.Equals(best, upper).AsSingle()).StoreUnsafe(ref dx, (nuint)column);
-                        (gradient & Vector256.Equals(best, upper + Vector256.Create(width)).AsSingle()).StoreUnsafe(ref dx, (nuint)(column + width));
+                        // + 0 turns a −0 gradient into the +0 that the scatter's 0 + (−0) gives, so both paths agree bit for bit.
+                        ((gradient & Vector256.Equals(best, upper).AsSingle()) + Vector256<float>.Zero).StoreUnsafe(ref dx, (nuint)column);
+                        ((gradient & Vector256.Equals(best, upper + Vector256.Create(width)).AsSingle()) + Vector256<float>.Zero).StoreUnsafe(ref dx, (nuint)(column + width));
                     }
 
                     if ((width & 1) != 0)

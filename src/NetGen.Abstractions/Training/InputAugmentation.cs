@@ -57,13 +57,17 @@ public sealed record RandomShift(int MaxShift) : InputAugmentation
                 nameof(TrainingOptions.Augmentation));
         }
 
+        int smallest = int.MaxValue;
         for (int axis = 1; axis < shape.Count; axis++)
         {
-            if (MaxShift < 0 || MaxShift >= shape[axis])
-            {
-                throw new ArgumentOutOfRangeException(
-                    nameof(MaxShift), MaxShift, $"RandomShift's MaxShift must lie in [0, {shape[axis] - 1}] for inputs of shape [{string.Join(", ", shape)}].");
-            }
+            smallest = Math.Min(smallest, shape[axis]);
+        }
+
+        if (MaxShift < 0 || MaxShift >= smallest)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(TrainingOptions.Augmentation), MaxShift,
+                $"RandomShift's MaxShift is {MaxShift}; it must lie in [0, {smallest - 1}], below the smallest spatial size, for inputs of shape [{string.Join(", ", shape)}].");
         }
     }
 
@@ -75,7 +79,9 @@ public sealed record RandomShift(int MaxShift) : InputAugmentation
         int channels = shape[0], height = shape.Count == 3 ? shape[1] : 1, width = shape[^1];
         if (sample.Length != channels * height * width || destination.Length != sample.Length)
         {
-            throw new ArgumentException($"A sample of shape [{string.Join(", ", shape)}] has {channels * height * width} values; got {sample.Length} in and room for {destination.Length}.");
+            throw new ArgumentException(
+                $"A sample of shape [{string.Join(", ", shape)}] has {channels * height * width} values; got {sample.Length} in and room for {destination.Length}.",
+                sample.Length != channels * height * width ? nameof(sample) : nameof(destination));
         }
 
         // Output (y, x) reads input (y − dy, x − dx), clamped into the image: edge replication.
