@@ -1,11 +1,7 @@
 using System;
 using System.Collections.Generic;
-using System.Diagnostics;
-using System.IO;
 using System.Numerics;
 using System.Runtime.Intrinsics;
-using System.Text.RegularExpressions;
-using System.Threading;
 using System.Threading.Tasks;
 using NetGen.Kernels;
 using Xunit;

@@ -11,4 +11,22 @@ namespace NetGen.Tests;
 public sealed class KernelThreadsCollection
 {
     public const string Name = "KernelThreads.MaxThreads";
+
+    /// <summary>
+    /// Runs <paramref name="action"/> with <see cref="Kernels.KernelThreads.MaxThreads"/> set to
+    /// <paramref name="threads"/> (whatever the processor count), then restores it. For the classes of this collection.
+    /// </summary>
+    public static void WithMaxThreads(int threads, System.Action action)
+    {
+        int saved = Kernels.KernelThreads.MaxThreads;
+        Kernels.KernelThreads.MaxThreads = threads;
+        try
+        {
+            action();
+        }
+        finally
+        {
+            Kernels.KernelThreads.MaxThreads = saved;
+        }
+    }
 }

@@ -1,12 +1,8 @@
 using System;
 using System.Collections.Generic;
-using System.Diagnostics;
-using System.IO;
 using System.Linq;
-using System.Reflection;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
-using System.Threading;
 using System.Threading.Tasks;
 using NetGen.Kernels;
 using NetGen.Tests.Gradients;
@@ -635,13 +631,12 @@ namespace NetGen.Tests
                 0, -0.0, 1, -1, 0.1, 1 + Math.Pow(2, -27), 1 - Math.Pow(2, -27), double.Epsilon, 2.2250738585072014e-308,
                 double.MaxValue, double.MinValue, double.PositiveInfinity, double.NegativeInfinity, double.NaN,
             ];
+            Vector512<double>[] addends = [Vector512.Create(values.Take(8).ToArray()), Vector512.Create(values.Skip(6).ToArray())];
             foreach (double x in values)
             {
                 foreach (double y in values)
                 {
-                    var z = Vector512.Create(values.Take(8).ToArray());
-                    var z2 = Vector512.Create(values.Skip(6).ToArray());
-                    foreach (Vector512<double> addend in new[] { z, z2 })
+                    foreach (Vector512<double> addend in addends)
                     {
                         Vector512<double> fused = Vector512.FusedMultiplyAdd(Vector512.Create(x), Vector512.Create(y), addend);
                         for (int lane = 0; lane < Vector512<double>.Count; lane++)

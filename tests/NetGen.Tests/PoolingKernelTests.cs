@@ -12,21 +12,6 @@ namespace NetGen.Tests;
 [Collection(KernelThreadsCollection.Name)]
 public sealed class PoolingKernelTests
 {
-    /// <summary>Runs <paramref name="action"/> with KernelThreads.MaxThreads at 2 (on any machine), then restores it.</summary>
-    private static void OnTwoThreads(Action action)
-    {
-        int saved = KernelThreads.MaxThreads;
-        KernelThreads.MaxThreads = 2;
-        try
-        {
-            action();
-        }
-        finally
-        {
-            KernelThreads.MaxThreads = saved;
-        }
-    }
-
     public static TheoryData<int, PoolingGeometry> Geometries()
     {
         var geometries = new TheoryData<int, PoolingGeometry>();
@@ -157,7 +142,7 @@ public sealed class PoolingKernelTests
 
         float[] y = new float[rows * geometry.OutputSize];
         int[] argmax = new int[y.Length];
-        OnTwoThreads(() => PoolingKernels.MaxPoolForward<float>(x, y, argmax, rows, geometry));
+        KernelThreadsCollection.WithMaxThreads(2, () => PoolingKernels.MaxPoolForward<float>(x, y, argmax, rows, geometry));
 
         int output = 0;
         for (int row = 0; row < rows; row++)
@@ -238,7 +223,7 @@ public sealed class PoolingKernelTests
 
         float[] dx = new float[x.Length];
         Array.Fill(dx, float.NaN);
-        OnTwoThreads(() => PoolingKernels.MaxPoolBackward<float>(dy, argmax, dx, rows, geometry));
+        KernelThreadsCollection.WithMaxThreads(2, () => PoolingKernels.MaxPoolBackward<float>(dy, argmax, dx, rows, geometry));
         Assert.Equal(Array.ConvertAll(expected, BitConverter.SingleToInt32Bits), Array.ConvertAll(dx, BitConverter.SingleToInt32Bits));
     }
 

@@ -39,7 +39,7 @@ public static class PoolingKernels
         RequireLength(outputs.Length, (long)rows * geometry.OutputSize, nameof(outputs));
         RequireLength(argmax.Length, (long)rows * geometry.OutputSize, nameof(argmax));
 
-        if (typeof(T) == typeof(float) && KernelPaths.Use256 && geometry is { PoolHeight: 2, PoolWidth: 2, Stride: 2, Width: >= 8 })
+        if (RunsVector2x2<T>(geometry))
         {
             Pool2x2Job.Forward(MemoryMarshal.Cast<T, float>(inputs), MemoryMarshal.Cast<T, float>(outputs), argmax, rows, geometry);
             return;
@@ -187,7 +187,8 @@ public static class PoolingKernels
         RequireLength(inputGradients.Length, (long)rows * geometry.InputSize, nameof(inputGradients));
         int inputSize = geometry.InputSize, outputSize = geometry.OutputSize;
         ReadOnlySpan<int> indices = argmax.Slice(0, rows * outputSize);
-        if (indices.Length > 0 && (TensorPrimitives.Min(indices) < 0 || TensorPrimitives.Max(indices) >= inputSize))
+        // One pass: as unsigned, a negative index is larger than any in range.
+        if (indices.Length > 0 && TensorPrimitives.Max(MemoryMarshal.Cast<int, uint>(indices)) >= (uint)inputSize)
         {
             int i = 0;
             while ((uint)indices[i] < (uint)inputSize)
@@ -198,7 +199,7 @@ public static class PoolingKernels
             throw new ArgumentException($"argmax[{i}] is {indices[i]}; an index into a sample of {inputSize} values must be at least 0 and less than {inputSize}.", nameof(argmax));
         }
 
-        if (typeof(T) == typeof(float) && KernelPaths.Use256 && geometry is { PoolHeight: 2, PoolWidth: 2, Stride: 2, Width: >= 8 }
+        if (RunsVector2x2<T>(geometry)
             && Pool2x2Job.Backward(MemoryMarshal.Cast<T, float>(outputGradients), indices, MemoryMarshal.Cast<T, float>(inputGradients), rows, geometry))
         {
             return;
@@ -216,6 +217,13 @@ public static class PoolingKernels
             }
         }
     }
+
+    /// <summary>
+    /// Whether a pooling takes the float 2 × 2, stride-2 vector paths (<see cref="MaxPool2x2"/> forward,
+    /// <see cref="MaxUnpool2x2"/> backward): a row of at least eight input columns fills a Vector256.
+    /// </summary>
+    private static bool RunsVector2x2<T>(in PoolingGeometry geometry)
+        => typeof(T) == typeof(float) && KernelPaths.Use256 && geometry is { PoolHeight: 2, PoolWidth: 2, Stride: 2, Width: >= 8 };
 
     /// <summary>
     /// <see cref="MaxPoolBackward{T}"/> for 2 × 2 windows with stride 2 in float, written densely instead of cleared and

@@ -163,19 +163,7 @@ public sealed class OptimizerKernelTests
     }
 
     /// <summary>Runs <paramref name="step"/> with up to two threads, so that <see cref="SplitLength"/> is split whatever the processor count.</summary>
-    private static void WithTwoThreads(Action step)
-    {
-        int saved = KernelThreads.MaxThreads;
-        KernelThreads.MaxThreads = 2;
-        try
-        {
-            step();
-        }
-        finally
-        {
-            KernelThreads.MaxThreads = saved;
-        }
-    }
+    private static void WithTwoThreads(Action step) => KernelThreadsCollection.WithMaxThreads(2, step);
 
     private static T[] RandomVector<T>(Random random, int length) where T : unmanaged, IFloatingPointIeee754<T>
     {
