@@ -554,36 +554,69 @@ internal static class VectorFunctions
     /// tanh z from |z| and z's sign, so odd bit for bit and 0 at 0: for |z| &lt; 0.625 the odd series |z| + |z|·s·R(s),
     /// s = z², with Cephes' minimax coefficients (a polynomial for float, a rational function for double), which keeps
     /// the relative precision near 0; above, 1 − 2/(e^2|z| + 1), which goes to 1 without overflowing. One exponential
-    /// and one or two divisions, where expm1 by Kahan's method took an exponential, a logarithm and two divisions.
+    /// and one or two divisions, where expm1 by Kahan's method took an exponential, a logarithm and two divisions. Float
+    /// lanes go to <see cref="TanhSingle(Vector128{float})"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<T> Tanh<T>(Vector128<T> z) where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (typeof(T) == typeof(float))
+        {
+            return TanhSingle(z.AsSingle()).As<float, T>();
+        }
+
         Vector128<T> sign = z & Vector128.Create(-T.Zero);
         Vector128<T> a = Vector128.Abs(z);
         Vector128<T> two = Vector128.Create(T.One + T.One);
         Vector128<T> large = Vector128<T>.One - two / (Exp(two * a) + Vector128<T>.One);
         Vector128<T> s = a * a;
-        Vector128<T> series;
-        if (typeof(T) == typeof(float))
-        {
-            Vector128<T> r = Vector128.Create(T.CreateTruncating(-5.70498872745e-3));
-            r = r * s + Vector128.Create(T.CreateTruncating(2.06390887954e-2));
-            r = r * s + Vector128.Create(T.CreateTruncating(-5.37397155531e-2));
-            r = r * s + Vector128.Create(T.CreateTruncating(1.33314422036e-1));
-            r = r * s + Vector128.Create(T.CreateTruncating(-3.33332819422e-1));
-            series = a + a * s * r;
-        }
-        else
-        {
-            Vector128<T> numerator = (Vector128.Create(T.CreateTruncating(-9.64399179425052238628e-1)) * s + Vector128.Create(T.CreateTruncating(-9.92877231001918586564e1))) * s
-                + Vector128.Create(T.CreateTruncating(-1.61468768441708447952e3));
-            Vector128<T> denominator = ((s + Vector128.Create(T.CreateTruncating(1.12811678491632931402e2))) * s + Vector128.Create(T.CreateTruncating(2.23548839060100448583e3))) * s
-                + Vector128.Create(T.CreateTruncating(4.84406305325125486048e3));
-            series = a + a * s * (numerator / denominator);
-        }
-
+        Vector128<T> numerator = (Vector128.Create(T.CreateTruncating(-9.64399179425052238628e-1)) * s + Vector128.Create(T.CreateTruncating(-9.92877231001918586564e1))) * s
+            + Vector128.Create(T.CreateTruncating(-1.61468768441708447952e3));
+        Vector128<T> denominator = ((s + Vector128.Create(T.CreateTruncating(1.12811678491632931402e2))) * s + Vector128.Create(T.CreateTruncating(2.23548839060100448583e3))) * s
+            + Vector128.Create(T.CreateTruncating(4.84406305325125486048e3));
+        Vector128<T> series = a + a * s * (numerator / denominator);
         return Vector128.ConditionalSelect(Vector128.LessThan(a, Vector128.Create(T.CreateTruncating(0.625))), series, large) | sign;
+    }
+
+    /// <summary>
+    /// <see cref="Tanh{T}(Vector128{T})"/> for float, written for latency, since a tiny network's forward pass waits on it
+    /// (xor's hidden layer is one Vector128): the same two branches with the same coefficients, but each polynomial by
+    /// Estrin's scheme in fused multiply-adds (three deep where Horner's rule is five or six), and e^2|z| without the
+    /// general <see cref="Exp(Vector128{float})"/>'s range handling: 2|z| ≥ 0, and past |z| = 10, where float's tanh is
+    /// already 1, the result is 1 whatever e^2|z| gave. NaN stays NaN through every step.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<float> TanhSingle(Vector128<float> z)
+    {
+        Vector128<float> a = Vector128.Abs(z);
+
+        // |z| < 0.625: a + a·s·R(s), s = a², R = (r0 + r1·s) + s²·((r2 + r3·s) + r4·s²).
+        Vector128<float> s = a * a;
+        Vector128<float> s2 = s * s;
+        Vector128<float> r01 = MultiplyAdd(Vector128.Create(1.33314422036e-1f), s, Vector128.Create(-3.33332819422e-1f));
+        Vector128<float> r23 = MultiplyAdd(Vector128.Create(2.06390887954e-2f), s, Vector128.Create(-5.37397155531e-2f));
+        Vector128<float> r = MultiplyAdd(MultiplyAdd(Vector128.Create(-5.70498872745e-3f), s2, r23), s2, r01);
+        Vector128<float> series = MultiplyAdd(a * s, r, a);
+
+        // Above: 1 − 2/(E + 1) with E = e^x, x = 2a = n·ln 2 + f as in Exp, and eᶠ = 1 + f + f²·Q(f) with Q's six
+        // coefficients in pairs; n is in [0, 29] for a ≤ 10, so 2ⁿ is one factor.
+        Vector128<float> x = a + a;
+        Vector128<float> shifter = Vector128.Create(12582912f);
+        Vector128<float> shifted = MultiplyAdd(x, Vector128.Create(1.44269504088896341f), shifter);
+        Vector128<float> n = shifted - shifter;
+        Vector128<float> f = MultiplyAdd(n, Vector128.Create(-0.693359375f), x);
+        f = MultiplyAdd(n, Vector128.Create(2.12194440e-4f), f);
+        Vector128<float> f2 = f * f;
+        Vector128<float> q01 = MultiplyAdd(Vector128.Create(1.6666665459e-1f), f, Vector128.Create(5.0000001201e-1f));
+        Vector128<float> q23 = MultiplyAdd(Vector128.Create(8.3334519073e-3f), f, Vector128.Create(4.1665795894e-2f));
+        Vector128<float> q45 = MultiplyAdd(Vector128.Create(1.9875691500e-4f), f, Vector128.Create(1.3981999507e-3f));
+        Vector128<float> q = MultiplyAdd(MultiplyAdd(q45, f2, q23), f2, q01);
+        Vector128<float> scale = Vector128.ShiftLeft(shifted.AsInt32() - shifter.AsInt32() + Vector128.Create(127), 23).AsSingle();
+        Vector128<float> e = MultiplyAdd(q, f2, f + Vector128<float>.One) * scale;
+        Vector128<float> large = Vector128<float>.One - Vector128.Create(2f) / (e + Vector128<float>.One);
+        large = Vector128.ConditionalSelect(Vector128.GreaterThan(a, Vector128.Create(10f)), Vector128<float>.One, large);
+
+        return Vector128.ConditionalSelect(Vector128.LessThan(a, Vector128.Create(0.625f)), series, large) | (z & Vector128.Create(-0f));
     }
 
     /// <summary>eˣ for float or double lanes; fully optimized at its first call where a caller over its inlining budget calls it.</summary>
@@ -600,36 +633,69 @@ internal static class VectorFunctions
     /// tanh z from |z| and z's sign, so odd bit for bit and 0 at 0: for |z| &lt; 0.625 the odd series |z| + |z|·s·R(s),
     /// s = z², with Cephes' minimax coefficients (a polynomial for float, a rational function for double), which keeps
     /// the relative precision near 0; above, 1 − 2/(e^2|z| + 1), which goes to 1 without overflowing. One exponential
-    /// and one or two divisions, where expm1 by Kahan's method took an exponential, a logarithm and two divisions.
+    /// and one or two divisions, where expm1 by Kahan's method took an exponential, a logarithm and two divisions. Float
+    /// lanes go to <see cref="TanhSingle(Vector256{float})"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> Tanh<T>(Vector256<T> z) where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (typeof(T) == typeof(float))
+        {
+            return TanhSingle(z.AsSingle()).As<float, T>();
+        }
+
         Vector256<T> sign = z & Vector256.Create(-T.Zero);
         Vector256<T> a = Vector256.Abs(z);
         Vector256<T> two = Vector256.Create(T.One + T.One);
         Vector256<T> large = Vector256<T>.One - two / (Exp(two * a) + Vector256<T>.One);
         Vector256<T> s = a * a;
-        Vector256<T> series;
-        if (typeof(T) == typeof(float))
-        {
-            Vector256<T> r = Vector256.Create(T.CreateTruncating(-5.70498872745e-3));
-            r = r * s + Vector256.Create(T.CreateTruncating(2.06390887954e-2));
-            r = r * s + Vector256.Create(T.CreateTruncating(-5.37397155531e-2));
-            r = r * s + Vector256.Create(T.CreateTruncating(1.33314422036e-1));
-            r = r * s + Vector256.Create(T.CreateTruncating(-3.33332819422e-1));
-            series = a + a * s * r;
-        }
-        else
-        {
-            Vector256<T> numerator = (Vector256.Create(T.CreateTruncating(-9.64399179425052238628e-1)) * s + Vector256.Create(T.CreateTruncating(-9.92877231001918586564e1))) * s
-                + Vector256.Create(T.CreateTruncating(-1.61468768441708447952e3));
-            Vector256<T> denominator = ((s + Vector256.Create(T.CreateTruncating(1.12811678491632931402e2))) * s + Vector256.Create(T.CreateTruncating(2.23548839060100448583e3))) * s
-                + Vector256.Create(T.CreateTruncating(4.84406305325125486048e3));
-            series = a + a * s * (numerator / denominator);
-        }
-
+        Vector256<T> numerator = (Vector256.Create(T.CreateTruncating(-9.64399179425052238628e-1)) * s + Vector256.Create(T.CreateTruncating(-9.92877231001918586564e1))) * s
+            + Vector256.Create(T.CreateTruncating(-1.61468768441708447952e3));
+        Vector256<T> denominator = ((s + Vector256.Create(T.CreateTruncating(1.12811678491632931402e2))) * s + Vector256.Create(T.CreateTruncating(2.23548839060100448583e3))) * s
+            + Vector256.Create(T.CreateTruncating(4.84406305325125486048e3));
+        Vector256<T> series = a + a * s * (numerator / denominator);
         return Vector256.ConditionalSelect(Vector256.LessThan(a, Vector256.Create(T.CreateTruncating(0.625))), series, large) | sign;
+    }
+
+    /// <summary>
+    /// <see cref="Tanh{T}(Vector256{T})"/> for float, written for latency, since a tiny network's forward pass waits on it
+    /// (xor's hidden layer is one Vector128): the same two branches with the same coefficients, but each polynomial by
+    /// Estrin's scheme in fused multiply-adds (three deep where Horner's rule is five or six), and e^2|z| without the
+    /// general <see cref="Exp(Vector256{float})"/>'s range handling: 2|z| ≥ 0, and past |z| = 10, where float's tanh is
+    /// already 1, the result is 1 whatever e^2|z| gave. NaN stays NaN through every step.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> TanhSingle(Vector256<float> z)
+    {
+        Vector256<float> a = Vector256.Abs(z);
+
+        // |z| < 0.625: a + a·s·R(s), s = a², R = (r0 + r1·s) + s²·((r2 + r3·s) + r4·s²).
+        Vector256<float> s = a * a;
+        Vector256<float> s2 = s * s;
+        Vector256<float> r01 = MultiplyAdd(Vector256.Create(1.33314422036e-1f), s, Vector256.Create(-3.33332819422e-1f));
+        Vector256<float> r23 = MultiplyAdd(Vector256.Create(2.06390887954e-2f), s, Vector256.Create(-5.37397155531e-2f));
+        Vector256<float> r = MultiplyAdd(MultiplyAdd(Vector256.Create(-5.70498872745e-3f), s2, r23), s2, r01);
+        Vector256<float> series = MultiplyAdd(a * s, r, a);
+
+        // Above: 1 − 2/(E + 1) with E = e^x, x = 2a = n·ln 2 + f as in Exp, and eᶠ = 1 + f + f²·Q(f) with Q's six
+        // coefficients in pairs; n is in [0, 29] for a ≤ 10, so 2ⁿ is one factor.
+        Vector256<float> x = a + a;
+        Vector256<float> shifter = Vector256.Create(12582912f);
+        Vector256<float> shifted = MultiplyAdd(x, Vector256.Create(1.44269504088896341f), shifter);
+        Vector256<float> n = shifted - shifter;
+        Vector256<float> f = MultiplyAdd(n, Vector256.Create(-0.693359375f), x);
+        f = MultiplyAdd(n, Vector256.Create(2.12194440e-4f), f);
+        Vector256<float> f2 = f * f;
+        Vector256<float> q01 = MultiplyAdd(Vector256.Create(1.6666665459e-1f), f, Vector256.Create(5.0000001201e-1f));
+        Vector256<float> q23 = MultiplyAdd(Vector256.Create(8.3334519073e-3f), f, Vector256.Create(4.1665795894e-2f));
+        Vector256<float> q45 = MultiplyAdd(Vector256.Create(1.9875691500e-4f), f, Vector256.Create(1.3981999507e-3f));
+        Vector256<float> q = MultiplyAdd(MultiplyAdd(q45, f2, q23), f2, q01);
+        Vector256<float> scale = Vector256.ShiftLeft(shifted.AsInt32() - shifter.AsInt32() + Vector256.Create(127), 23).AsSingle();
+        Vector256<float> e = MultiplyAdd(q, f2, f + Vector256<float>.One) * scale;
+        Vector256<float> large = Vector256<float>.One - Vector256.Create(2f) / (e + Vector256<float>.One);
+        large = Vector256.ConditionalSelect(Vector256.GreaterThan(a, Vector256.Create(10f)), Vector256<float>.One, large);
+
+        return Vector256.ConditionalSelect(Vector256.LessThan(a, Vector256.Create(0.625f)), series, large) | (z & Vector256.Create(-0f));
     }
 
     /// <summary>eˣ for float or double lanes; fully optimized at its first call where a caller over its inlining budget calls it.</summary>
@@ -646,36 +712,69 @@ internal static class VectorFunctions
     /// tanh z from |z| and z's sign, so odd bit for bit and 0 at 0: for |z| &lt; 0.625 the odd series |z| + |z|·s·R(s),
     /// s = z², with Cephes' minimax coefficients (a polynomial for float, a rational function for double), which keeps
     /// the relative precision near 0; above, 1 − 2/(e^2|z| + 1), which goes to 1 without overflowing. One exponential
-    /// and one or two divisions, where expm1 by Kahan's method took an exponential, a logarithm and two divisions.
+    /// and one or two divisions, where expm1 by Kahan's method took an exponential, a logarithm and two divisions. Float
+    /// lanes go to <see cref="TanhSingle(Vector512{float})"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> Tanh<T>(Vector512<T> z) where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (typeof(T) == typeof(float))
+        {
+            return TanhSingle(z.AsSingle()).As<float, T>();
+        }
+
         Vector512<T> sign = z & Vector512.Create(-T.Zero);
         Vector512<T> a = Vector512.Abs(z);
         Vector512<T> two = Vector512.Create(T.One + T.One);
         Vector512<T> large = Vector512<T>.One - two / (Exp(two * a) + Vector512<T>.One);
         Vector512<T> s = a * a;
-        Vector512<T> series;
-        if (typeof(T) == typeof(float))
-        {
-            Vector512<T> r = Vector512.Create(T.CreateTruncating(-5.70498872745e-3));
-            r = r * s + Vector512.Create(T.CreateTruncating(2.06390887954e-2));
-            r = r * s + Vector512.Create(T.CreateTruncating(-5.37397155531e-2));
-            r = r * s + Vector512.Create(T.CreateTruncating(1.33314422036e-1));
-            r = r * s + Vector512.Create(T.CreateTruncating(-3.33332819422e-1));
-            series = a + a * s * r;
-        }
-        else
-        {
-            Vector512<T> numerator = (Vector512.Create(T.CreateTruncating(-9.64399179425052238628e-1)) * s + Vector512.Create(T.CreateTruncating(-9.92877231001918586564e1))) * s
-                + Vector512.Create(T.CreateTruncating(-1.61468768441708447952e3));
-            Vector512<T> denominator = ((s + Vector512.Create(T.CreateTruncating(1.12811678491632931402e2))) * s + Vector512.Create(T.CreateTruncating(2.23548839060100448583e3))) * s
-                + Vector512.Create(T.CreateTruncating(4.84406305325125486048e3));
-            series = a + a * s * (numerator / denominator);
-        }
-
+        Vector512<T> numerator = (Vector512.Create(T.CreateTruncating(-9.64399179425052238628e-1)) * s + Vector512.Create(T.CreateTruncating(-9.92877231001918586564e1))) * s
+            + Vector512.Create(T.CreateTruncating(-1.61468768441708447952e3));
+        Vector512<T> denominator = ((s + Vector512.Create(T.CreateTruncating(1.12811678491632931402e2))) * s + Vector512.Create(T.CreateTruncating(2.23548839060100448583e3))) * s
+            + Vector512.Create(T.CreateTruncating(4.84406305325125486048e3));
+        Vector512<T> series = a + a * s * (numerator / denominator);
         return Vector512.ConditionalSelect(Vector512.LessThan(a, Vector512.Create(T.CreateTruncating(0.625))), series, large) | sign;
+    }
+
+    /// <summary>
+    /// <see cref="Tanh{T}(Vector512{T})"/> for float, written for latency, since a tiny network's forward pass waits on it
+    /// (xor's hidden layer is one Vector128): the same two branches with the same coefficients, but each polynomial by
+    /// Estrin's scheme in fused multiply-adds (three deep where Horner's rule is five or six), and e^2|z| without the
+    /// general <see cref="Exp(Vector512{float})"/>'s range handling: 2|z| ≥ 0, and past |z| = 10, where float's tanh is
+    /// already 1, the result is 1 whatever e^2|z| gave. NaN stays NaN through every step.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> TanhSingle(Vector512<float> z)
+    {
+        Vector512<float> a = Vector512.Abs(z);
+
+        // |z| < 0.625: a + a·s·R(s), s = a², R = (r0 + r1·s) + s²·((r2 + r3·s) + r4·s²).
+        Vector512<float> s = a * a;
+        Vector512<float> s2 = s * s;
+        Vector512<float> r01 = MultiplyAdd(Vector512.Create(1.33314422036e-1f), s, Vector512.Create(-3.33332819422e-1f));
+        Vector512<float> r23 = MultiplyAdd(Vector512.Create(2.06390887954e-2f), s, Vector512.Create(-5.37397155531e-2f));
+        Vector512<float> r = MultiplyAdd(MultiplyAdd(Vector512.Create(-5.70498872745e-3f), s2, r23), s2, r01);
+        Vector512<float> series = MultiplyAdd(a * s, r, a);
+
+        // Above: 1 − 2/(E + 1) with E = e^x, x = 2a = n·ln 2 + f as in Exp, and eᶠ = 1 + f + f²·Q(f) with Q's six
+        // coefficients in pairs; n is in [0, 29] for a ≤ 10, so 2ⁿ is one factor.
+        Vector512<float> x = a + a;
+        Vector512<float> shifter = Vector512.Create(12582912f);
+        Vector512<float> shifted = MultiplyAdd(x, Vector512.Create(1.44269504088896341f), shifter);
+        Vector512<float> n = shifted - shifter;
+        Vector512<float> f = MultiplyAdd(n, Vector512.Create(-0.693359375f), x);
+        f = MultiplyAdd(n, Vector512.Create(2.12194440e-4f), f);
+        Vector512<float> f2 = f * f;
+        Vector512<float> q01 = MultiplyAdd(Vector512.Create(1.6666665459e-1f), f, Vector512.Create(5.0000001201e-1f));
+        Vector512<float> q23 = MultiplyAdd(Vector512.Create(8.3334519073e-3f), f, Vector512.Create(4.1665795894e-2f));
+        Vector512<float> q45 = MultiplyAdd(Vector512.Create(1.9875691500e-4f), f, Vector512.Create(1.3981999507e-3f));
+        Vector512<float> q = MultiplyAdd(MultiplyAdd(q45, f2, q23), f2, q01);
+        Vector512<float> scale = Vector512.ShiftLeft(shifted.AsInt32() - shifter.AsInt32() + Vector512.Create(127), 23).AsSingle();
+        Vector512<float> e = MultiplyAdd(q, f2, f + Vector512<float>.One) * scale;
+        Vector512<float> large = Vector512<float>.One - Vector512.Create(2f) / (e + Vector512<float>.One);
+        large = Vector512.ConditionalSelect(Vector512.GreaterThan(a, Vector512.Create(10f)), Vector512<float>.One, large);
+
+        return Vector512.ConditionalSelect(Vector512.LessThan(a, Vector512.Create(0.625f)), series, large) | (z & Vector512.Create(-0f));
     }
 
 }

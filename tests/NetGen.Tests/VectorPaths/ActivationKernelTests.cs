@@ -70,6 +70,37 @@ public sealed class ActivationKernelTests
 
     [Theory]
     [MemberData(nameof(Lengths))]
+    public void Tanh_saturates_to_one_and_passes_NaN_on(int length)
+    {
+        // Where e^2|z| overflows (float past 44, double past 355), at and past float's |z| = 10 cut-off, the infinities and
+        // NaN, each with both signs, cycled so that every slot of a vector meets each.
+        double[] special = { 10, 10.5, 44.5, 89, 400, 1e30, double.PositiveInfinity, double.NaN };
+        double[] z = new double[length];
+        for (int i = 0; i < length; i++)
+        {
+            z[i] = (i % 2 == 0 ? 1 : -1) * special[(i / 2 + i) % special.Length];
+        }
+
+        float[] zf = Array.ConvertAll(z, value => (float)value);
+        float[] yf = new float[length];
+        double[] yd = new double[length];
+        ActivationKernels.Tanh<float>(zf, yf);
+        ActivationKernels.Tanh<double>(z, yd);
+        for (int i = 0; i < length; i++)
+        {
+            if (double.IsNaN(z[i]))
+            {
+                Assert.True(float.IsNaN(yf[i]) && double.IsNaN(yd[i]), $"tanh(NaN) = {yf[i]}, {yd[i]}");
+                continue;
+            }
+
+            Assert.Equal(MathF.Sign(zf[i]), yf[i]);
+            Assert.Equal(Math.Tanh(z[i]), yd[i], 15);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Lengths))]
     public void Sigmoid_is_within_four_ulp_of_the_formula_in_double_and_saturates(int length)
     {
         double[] spread = RandomSpread(length, seed: length + 100);
