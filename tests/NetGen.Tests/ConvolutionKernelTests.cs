@@ -389,6 +389,101 @@ public sealed class ConvolutionKernelTests
         Assert.False(DirectConvolution.ForwardRunsAlongFilters<float>(new ConvolutionGeometry(1, 28, 28, 6, 5, 5, 1, 2, 2)));
     }
 
+    /// <summary>
+    /// The along-rows forward pass on every stride-1 geometry above and on the transposed geometry of every direct
+    /// input gradient (dZ padded by K − 1 − P), whichever layout the rule would pick for them, plus shapes that reach
+    /// its edges: odd output heights (a tile's second row past the end), rows of several vectors with a part left,
+    /// filter counts that leave a tile of 1 to 5, and padding so wide that whole row pairs read only zeros.
+    /// </summary>
+    public static TheoryData<int, ConvolutionGeometry> AlongRowsGeometries()
+    {
+        var geometries = new TheoryData<int, ConvolutionGeometry>();
+        var shapes = new List<ConvolutionGeometry>
+        {
+            new(2, 13, 21, 8, 3, 3, 1, 1, 1),
+            new(3, 11, 17, 7, 3, 5, 1, 1, 2),
+            new(1, 9, 33, 13, 3, 3, 1, 1, 1),
+            new(2, 11, 15, 5, 4, 3, 1, 3, 2),
+            new(1, 3, 40, 9, 2, 2, 1, 3, 0),
+        };
+        foreach (var entry in Geometries())
+        {
+            var geometry = (ConvolutionGeometry)entry[1];
+            if ((int)entry[0] == 1 && DirectConvolution.Applies(geometry))
+            {
+                shapes.Add(geometry);
+                if (DirectConvolution.AppliesToInputGradient(geometry))
+                {
+                    shapes.Add(DirectConvolution.TransposedGeometry(geometry));
+                }
+            }
+        }
+
+        foreach (ConvolutionGeometry shape in shapes)
+        {
+            geometries.Add(2, shape);
+        }
+
+        return geometries;
+    }
+
+    [Theory]
+    [MemberData(nameof(AlongRowsGeometries))]
+    public void Double_forward_along_the_rows_matches_the_definition(int rows, ConvolutionGeometry geometry) => CheckForwardAlongRows<double>(rows, geometry, 1e-12);
+
+    [Theory]
+    [MemberData(nameof(AlongRowsGeometries))]
+    public void Float_forward_along_the_rows_matches_the_definition(int rows, ConvolutionGeometry geometry) => CheckForwardAlongRows<float>(rows, geometry, 1e-5);
+
+    private static void CheckForwardAlongRows<T>(int rows, ConvolutionGeometry geometry, double tolerance) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (!DirectConvolution.IsSupported<T>())
+        {
+            return; // no direct kernel on this path
+        }
+
+        var random = new Random(Seed(rows, geometry) + 43);
+        double[] w = Values(random, geometry.WeightCount), b = Values(random, geometry.Filters), x = Values(random, rows * geometry.InputSize);
+        double[] expected = ReferenceForward(Round<T>(w), Round<T>(b), Round<T>(x), rows, geometry);
+        T[] bias = Cast<T>(b);
+        AssertClose(expected, Run(ref bias[0]), tolerance, "Z (along the rows)");
+
+        // Without a bias, as the input gradient calls it.
+        double[] expectedWithoutBias = ReferenceForward(Round<T>(w), new double[geometry.Filters], Round<T>(x), rows, geometry);
+        AssertClose(expectedWithoutBias, Run(ref System.Runtime.CompilerServices.Unsafe.NullRef<T>()), tolerance, "Z (along the rows, no bias)");
+
+        // The outputs in an array with a guard of 64 values after them, which the vectors that run past a row must not reach.
+        T[] Run(ref T biasRef)
+        {
+            int length = rows * geometry.OutputSize;
+            T[] z = Filled<T>(length + 64, T.NaN);
+            T guard = T.CreateTruncating(12345);
+            z.AsSpan(length).Fill(guard);
+            DirectConvolution.ForwardAlongRows<T>(Cast<T>(w), ref biasRef, Cast<T>(x), z.AsSpan(0, length), rows, geometry, Filled<T>((int)DirectConvolution.ForwardScratchLength(geometry), T.NaN));
+            Assert.All(z.AsSpan(length).ToArray(), value => Assert.Equal(guard, value));
+            return z.AsSpan(0, length).ToArray();
+        }
+    }
+
+    /// <summary>
+    /// The input gradient of LeNet's second layer runs along the rows on every path (its transposed convolution skips
+    /// the kernel rows that read dZ's zero padding), its forward pass along the filters, and a 1-D layer along q.
+    /// </summary>
+    [Fact]
+    public void Forward_passes_run_along_the_rows_where_they_compute_fewer_products()
+    {
+        if (!DirectConvolution.IsSupported<float>())
+        {
+            return; // no direct kernel on this path
+        }
+
+        var lenet2 = new ConvolutionGeometry(6, 14, 14, 16, 5, 5, 1, 0, 0);
+        Assert.True(DirectConvolution.ForwardRunsAlongRows<float>(DirectConvolution.TransposedGeometry(lenet2)));
+        Assert.True(DirectConvolution.ForwardRunsAlongRows<double>(DirectConvolution.TransposedGeometry(lenet2)));
+        Assert.False(DirectConvolution.ForwardRunsAlongRows<float>(lenet2));
+        Assert.False(DirectConvolution.ForwardRunsAlongRows<float>(new ConvolutionGeometry(8, 1, 128, 16, 1, 5, 1, 0, 2)));
+    }
+
     /// <summary>The unfolded algorithm always; the direct one too where it applies and the machine runs it.</summary>
     private static bool[] Algorithms<T>(bool directApplies) where T : unmanaged, IFloatingPointIeee754<T>
         => directApplies && DirectConvolution.IsSupported<T>() ? [false, true] : [false];

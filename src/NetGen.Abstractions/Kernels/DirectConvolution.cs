@@ -55,25 +55,28 @@ internal static class DirectConvolution
 
     /// <summary>
     /// Whether the direct input gradient is the faster one, as measured at batch 64 on one thread (µs, direct against
-    /// unfolded). Its tiles hold the layer's channels, so with one channel each step of a tile feeds 2 FMAs, not 12;
-    /// and without padding it convolves dZ padded by K − 1 on every side, so half of its products for LeNet's second
-    /// layer (10×10 outputs, 5×5 kernels) are with zeros.
+    /// unfolded, on the 2-core AMD EPYC Zen 5 with AVX-512, float, after the along-rows layout skipped the kernel rows
+    /// that read dZ's zero padding). Its tiles hold the layer's channels, so with one channel each step of a tile feeds
+    /// 2 FMAs, not 12, and waits on their latency.
     /// <list type="bullet">
     /// <item>
-    /// With 512-bit tiles it wins LeNet's first layer (1 → 6 channels, 264 against 318) and second (6 → 16, 343 against
-    /// 557), 8 × 128 → 16 in 1-D (61 against 121) and 4 × 28 × 28 → 6 (353 against 1,229), and loses only
-    /// 1 × 28 × 28 → 12 (569 against 431): one channel and many filters.
+    /// With 512-bit tiles it wins LeNet's first layer (1 → 6 channels, 365 against 430) and second (6 → 16, 260 against
+    /// 512), 4 × 28 × 28 → 6 (374 against 1,057), 3 × 32 × 32 → 8 with 3 × 3 kernels (243 against 769), 16 × 12 × 12
+    /// → 32 (584 against 700) and 8 × 128 → 16 in 1-D (81 against 87), and loses only 1 × 28 × 28 → 12 (619 against
+    /// 344): one channel and many filters.
     /// </item>
     /// <item>
-    /// With 256-bit tiles it loses both LeNet layers (492 against 327, 650 against 564) and wins where there are at
-    /// least four channels and little padding: 8 × 128 → 16 (109 against 124) and 4 × 28 × 28 → 6 (667 against 1,415).
+    /// With 256-bit tiles it loses where there is one channel (LeNet's first layer 661 against 355, 1 × 28 × 28 → 12
+    /// 1,181 against 475) and wins from three: LeNet's second layer (487 against 611), 3 × 32 × 32 → 8 (424 against
+    /// 1,132), 4 × 28 × 28 → 6 (683 against 1,361); 8 × 128 → 16 in 1-D and 16 × 12 × 12 → 32 are within 10% either way
+    /// (133 against 130, 981 against 900).
     /// </item>
     /// </list>
     /// </summary>
     public static bool PaysForInputGradient(in ConvolutionGeometry geometry)
         => AppliesToInputGradient(geometry) && (KernelPaths.Use512
-            ? geometry.Channels >= 4 || geometry.Filters <= 8
-            : geometry.Channels >= 4 && 2L * geometry.Height * geometry.Width <= 3L * geometry.OutputHeight * geometry.OutputWidth);
+            ? geometry.Channels >= 3 || geometry.Filters <= 8
+            : geometry.Channels >= 3);
 
     /// <summary>
     /// The convolution whose forward pass is <paramref name="geometry"/>'s input gradient: over dZ <c>[F, OH, OW]</c>,
@@ -85,12 +88,15 @@ internal static class DirectConvolution
 
     /// <summary>
     /// Scratch for <see cref="Forward{T}"/>: the padded sample, then along q the output in the padded row width, or
-    /// along the filters Wᵀ and the bias by vectors of filters and one tile of outputs.
+    /// along the filters Wᵀ and the bias by vectors of filters and one tile of outputs; along the rows, its own padded
+    /// sample and one tile.
     /// </summary>
     public static long ForwardScratchLength(in ConvolutionGeometry geometry)
-        => PaddedInputLength(geometry, MaximumBlock) + Math.Max(
-            (long)geometry.Filters * PaddedPositions(geometry, MaximumBlock),
-            RoundUp(geometry.Filters, Vector512<float>.Count) * (geometry.WindowSize + 1L) + (long)MaximumOutputTile * Vector512<float>.Count);
+        => Math.Max(
+            PaddedInputLength(geometry, MaximumBlock) + Math.Max(
+                (long)geometry.Filters * PaddedPositions(geometry, MaximumBlock),
+                RoundUp(geometry.Filters, Vector512<float>.Count) * (geometry.WindowSize + 1L) + (long)MaximumOutputTile * Vector512<float>.Count),
+            AlongRowsScratchLength(geometry, Vector512<float>.Count));
 
     /// <summary>Scratch for <see cref="BackpropagateInputs{T}"/>: the flipped weights, then the transposed convolution's scratch.</summary>
     public static long InputGradientScratchLength(in ConvolutionGeometry geometry)
@@ -120,6 +126,12 @@ internal static class DirectConvolution
         if (ForwardRunsAlongFilters<T>(geometry))
         {
             ForwardAlongFilters(weights, ref bias, inputs, outputs, rows, geometry, scratch);
+            return;
+        }
+
+        if (ForwardRunsAlongRows<T>(geometry))
+        {
+            ForwardAlongRows(weights, ref bias, inputs, outputs, rows, geometry, scratch);
             return;
         }
 
@@ -295,6 +307,356 @@ internal static class DirectConvolution
             case 11: OutputTile512<T, Eleven>(ref wt, ref bias, ref x, channels, kernelHeight, kernelWidth, plane, paddedWidth, ref tile); break;
             default: OutputTile512<T, Twelve>(ref wt, ref bias, ref x, channels, kernelHeight, kernelWidth, plane, paddedWidth, ref tile); break;
         }
+    }
+
+    /// <summary>
+    /// Whether the forward pass runs along the output rows (<see cref="ForwardAlongRows{T}"/>) rather than along q or the
+    /// filters: where it computes the fewest lane products. Along the rows a vector holds columns of one output row, so
+    /// the lanes past OW are lost but no wrap columns are, and kernel rows that read only padding are skipped; along q
+    /// every kernel row is computed. The input gradient of LeNet's second layer (dZ padded by 4 to 18 × 18, 6 output
+    /// channels of 14 × 14) computes 414,720 lane products per sample along the rows, 614,400 along q and 1,254,400
+    /// along the filters, for 240,000 real ones.
+    /// </summary>
+    internal static bool ForwardRunsAlongRows<T>(in ConvolutionGeometry geometry) where T : unmanaged
+    {
+        if (ForwardRunsAlongFilters<T>(geometry))
+        {
+            return false;
+        }
+
+        int vector = VectorCount<T>();
+        long alongPositions = (long)geometry.Filters * geometry.WindowSize * PaddedPositions(geometry, 2 * vector);
+        return ProductsAlongRows(geometry, vector) < alongPositions;
+    }
+
+    /// <summary>The lane products <see cref="ForwardAlongRows{T}"/> computes per sample: F·C·KW·OW rounded up to vectors, per kernel row of every row pair's tile.</summary>
+    private static long ProductsAlongRows(in ConvolutionGeometry geometry, int vector)
+    {
+        long rowSteps = 0;
+        for (int oh = 0; oh < geometry.OutputHeight; oh += 2)
+        {
+            (int first, int end) = KernelRowsOfPair(geometry, oh);
+            rowSteps += 2L * Math.Max(0, end - first);
+        }
+
+        return (long)geometry.Filters * geometry.Channels * geometry.KernelWidth * RoundUp(geometry.OutputWidth, vector) * rowSteps;
+    }
+
+    /// <summary>
+    /// The kernel rows kh from first to end that read a row of the sample (not padding) for output row oh or oh + 1:
+    /// padded row oh + kh is the sample's row oh + kh − PH.
+    /// </summary>
+    private static (int First, int End) KernelRowsOfPair(in ConvolutionGeometry geometry, int oh)
+        => (Math.Max(0, geometry.PaddingHeight - 1 - oh), Math.Min(geometry.KernelHeight, geometry.PaddingHeight + geometry.Height - oh));
+
+    /// <summary>
+    /// The row width of <see cref="ForwardAlongRows{T}"/>'s padded sample: whole vectors of output columns plus the
+    /// KW − 1 columns the last vector's kernel reaches, so no read runs into the next row.
+    /// </summary>
+    private static int AlongRowsWidth(in ConvolutionGeometry geometry, int vector) => (int)RoundUp(geometry.OutputWidth, vector) + geometry.KernelWidth - 1;
+
+    /// <summary>
+    /// The padded sample of <see cref="ForwardAlongRows{T}"/>, C planes of Hp + 1 rows (the last one zero, read by the
+    /// second row of a tile past an odd output height) of <see cref="AlongRowsWidth"/> columns, then one tile.
+    /// </summary>
+    private static long AlongRowsScratchLength(in ConvolutionGeometry geometry, int vector)
+        => (long)geometry.Channels * (geometry.Height + 2L * geometry.PaddingHeight + 1) * AlongRowsWidth(geometry, vector) + 2L * TileFilters * vector;
+
+    /// <summary>
+    /// Z = conv(X, W) + b with the columns of each output row along the vector lanes: X is copied into a zero-padded
+    /// sample whose rows are whole vectors of output columns wide (plus the kernel's reach), and each tile holds up to
+    /// six filters × two output rows × one vector of columns, summing only the kernel rows that read the sample
+    /// (<see cref="KernelRowsOfPair"/>). A row's vectors are taken from the last to the first, so that one running past
+    /// the row's end lands on the following rows before they are written; the tiles near the end of a plane, whose
+    /// vectors would run into the next plane, are copied out lane by lane.
+    /// </summary>
+    internal static void ForwardAlongRows<T>(ReadOnlySpan<T> weights, ref T bias, ReadOnlySpan<T> inputs, Span<T> outputs, int rows, in ConvolutionGeometry geometry, Span<T> scratch)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        bool wide = KernelPaths.Use512;
+        int vector = VectorCount<T>();
+        int channels = geometry.Channels, height = geometry.Height, width = geometry.Width, filters = geometry.Filters;
+        int kernelHeight = geometry.KernelHeight, kernelWidth = geometry.KernelWidth, window = geometry.WindowSize;
+        int outputHeight = geometry.OutputHeight, outputWidth = geometry.OutputWidth, outputPlane = outputHeight * outputWidth;
+        int rowStride = AlongRowsWidth(geometry, vector), paddedRows = height + 2 * geometry.PaddingHeight + 1;
+        int planeStride = paddedRows * rowStride, vectors = (outputWidth + vector - 1) / vector;
+        Span<T> padded = scratch.Slice(0, channels * planeStride);
+        Span<T> tile = scratch.Slice(channels * planeStride, 2 * TileFilters * vector);
+        bool withBias = !Unsafe.IsNullRef(ref bias);
+
+        // The padding stays zero; each sample overwrites only the interior.
+        padded.Clear();
+        ref T x = ref MemoryMarshal.GetReference(padded);
+        ref T t = ref MemoryMarshal.GetReference(tile);
+        for (int row = 0; row < rows; row++)
+        {
+            ReadOnlySpan<T> sample = inputs.Slice(row * geometry.InputSize, geometry.InputSize);
+            for (int channel = 0; channel < channels; channel++)
+            {
+                for (int h = 0; h < height; h++)
+                {
+                    sample.Slice((channel * height + h) * width, width)
+                        .CopyTo(padded.Slice(channel * planeStride + (h + geometry.PaddingHeight) * rowStride + geometry.PaddingWidth, width));
+                }
+            }
+
+            Span<T> z = outputs.Slice(row * geometry.OutputSize, geometry.OutputSize);
+            ref T zRef = ref MemoryMarshal.GetReference(z);
+            for (int f0 = 0; f0 < filters; f0 += TileFilters)
+            {
+                int count = Math.Min(TileFilters, filters - f0);
+                ref T w = ref Unsafe.Add(ref MemoryMarshal.GetReference(weights), f0 * window);
+                ref T b = ref withBias ? ref Unsafe.Add(ref bias, f0) : ref bias;
+                for (int oh = 0; oh < outputHeight; oh += 2)
+                {
+                    (int firstRow, int endRow) = KernelRowsOfPair(geometry, oh);
+                    for (int block = vectors - 1; block >= 0; block--)
+                    {
+                        int column = block * vector;
+                        // In place where the second row's vector ends inside the plane: what it and the first row's vector
+                        // write past their rows lands on rows written after them (with rows narrower than a vector, on
+                        // several). Else, and where there is no second row, the tile is copied out.
+                        bool whole = oh + 1 < outputHeight && (oh + 1) * outputWidth + column + vector <= outputPlane;
+                        ref T target = ref whole ? ref Unsafe.Add(ref zRef, f0 * outputPlane + oh * outputWidth + column) : ref t;
+                        ref T xs = ref Unsafe.Add(ref x, oh * rowStride + column);
+                        if (wide)
+                        {
+                            RowTile512(count, ref xs, ref w, window, ref b, channels, firstRow, endRow, kernelHeight, kernelWidth, planeStride, rowStride, ref target, outputPlane, outputWidth, whole);
+                        }
+                        else
+                        {
+                            RowTile256(count, ref xs, ref w, window, ref b, channels, firstRow, endRow, kernelHeight, kernelWidth, planeStride, rowStride, ref target, outputPlane, outputWidth, whole);
+                        }
+
+                        if (!whole)
+                        {
+                            int lanes = Math.Min(vector, outputWidth - column), outputRows = Math.Min(2, outputHeight - oh);
+                            for (int f = 0; f < count; f++)
+                            {
+                                for (int r = 0; r < outputRows; r++)
+                                {
+                                    tile.Slice((2 * f + r) * vector, lanes).CopyTo(z.Slice((f0 + f) * outputPlane + (oh + r) * outputWidth + column, lanes));
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static void RowTile256<T>(int filters, ref T x, ref T w, nint window, ref T bias, int channels, int firstRow, int endRow, int kernelHeight,
+        int kernelWidth, nint planeStride, nint rowStride, ref T z, nint zStride, nint zRowStride, bool whole)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        switch (filters)
+        {
+            case 1: RowTile256<T, One>(ref x, ref w, window, ref bias, channels, firstRow, endRow, kernelHeight, kernelWidth, planeStride, rowStride, ref z, zStride, zRowStride, whole); break;
+            case 2: RowTile256<T, Two>(ref x, ref w, window, ref bias, channels, firstRow, endRow, kernelHeight, kernelWidth, planeStride, rowStride, ref z, zStride, zRowStride, whole); break;
+            case 3: RowTile256<T, Three>(ref x, ref w, window, ref bias, channels, firstRow, endRow, kernelHeight, kernelWidth, planeStride, rowStride, ref z, zStride, zRowStride, whole); break;
+            case 4: RowTile256<T, Four>(ref x, ref w, window, ref bias, channels, firstRow, endRow, kernelHeight, kernelWidth, planeStride, rowStride, ref z, zStride, zRowStride, whole); break;
+            case 5: RowTile256<T, Five>(ref x, ref w, window, ref bias, channels, firstRow, endRow, kernelHeight, kernelWidth, planeStride, rowStride, ref z, zStride, zRowStride, whole); break;
+            default: RowTile256<T, Six>(ref x, ref w, window, ref bias, channels, firstRow, endRow, kernelHeight, kernelWidth, planeStride, rowStride, ref z, zStride, zRowStride, whole); break;
+        }
+    }
+
+    private static void RowTile512<T>(int filters, ref T x, ref T w, nint window, ref T bias, int channels, int firstRow, int endRow, int kernelHeight,
+        int kernelWidth, nint planeStride, nint rowStride, ref T z, nint zStride, nint zRowStride, bool whole)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        switch (filters)
+        {
+            case 1: RowTile512<T, One>(ref x, ref w, window, ref bias, channels, firstRow, endRow, kernelHeight, kernelWidth, planeStride, rowStride, ref z, zStride, zRowStride, whole); break;
+            case 2: RowTile512<T, Two>(ref x, ref w, window, ref bias, channels, firstRow, endRow, kernelHeight, kernelWidth, planeStride, rowStride, ref z, zStride, zRowStride, whole); break;
+            case 3: RowTile512<T, Three>(ref x, ref w, window, ref bias, channels, firstRow, endRow, kernelHeight, kernelWidth, planeStride, rowStride, ref z, zStride, zRowStride, whole); break;
+            case 4: RowTile512<T, Four>(ref x, ref w, window, ref bias, channels, firstRow, endRow, kernelHeight, kernelWidth, planeStride, rowStride, ref z, zStride, zRowStride, whole); break;
+            case 5: RowTile512<T, Five>(ref x, ref w, window, ref bias, channels, firstRow, endRow, kernelHeight, kernelWidth, planeStride, rowStride, ref z, zStride, zRowStride, whole); break;
+            default: RowTile512<T, Six>(ref x, ref w, window, ref bias, channels, firstRow, endRow, kernelHeight, kernelWidth, planeStride, rowStride, ref z, zStride, zRowStride, whole); break;
+        }
+    }
+
+    /// <summary>
+    /// One tile of <see cref="ForwardAlongRows{T}"/> on 256-bit vectors: filters 0..<typeparamref name="TFilters"/> × the
+    /// output rows under <paramref name="x"/> and the one after it × one vector of columns, Z(f, r, j) = b(f) +
+    /// Σ_(c, kh, kw) W(f, c, kh, kw)·X[c·planeStride + (kh + r)·rowStride + kw + j] over the kernel rows kh from
+    /// <paramref name="firstRow"/> to <paramref name="endRow"/> (the others read only padding). Twelve accumulators, two
+    /// loads and one broadcast weight per step, as in <see cref="Tile{T, TRows}"/>. With <paramref name="whole"/> every
+    /// vector is stored in place (a row's last vector runs into the next row, which is written later), else into
+    /// <paramref name="z"/> as a tile of 2·TFilters vectors for the caller to copy out.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void RowTile256<T, TFilters>(ref T x, ref T w, nint window, ref T bias, int channels, int firstRow, int endRow, int kernelHeight,
+        int kernelWidth, nint planeStride, nint rowStride, ref T z, nint zStride, nint zRowStride, bool whole)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TFilters : struct, ICount
+    {
+        Vector256<T> c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
+        c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = c50 = c51 = Vector256<T>.Zero;
+        if (!Unsafe.IsNullRef(ref bias))
+        {
+            c00 = c01 = Vector256.Create(bias);
+            if (TFilters.Count > 1) c10 = c11 = Vector256.Create(Unsafe.Add(ref bias, 1));
+            if (TFilters.Count > 2) c20 = c21 = Vector256.Create(Unsafe.Add(ref bias, 2));
+            if (TFilters.Count > 3) c30 = c31 = Vector256.Create(Unsafe.Add(ref bias, 3));
+            if (TFilters.Count > 4) c40 = c41 = Vector256.Create(Unsafe.Add(ref bias, 4));
+            if (TFilters.Count > 5) c50 = c51 = Vector256.Create(Unsafe.Add(ref bias, 5));
+        }
+
+        nint kernel = kernelHeight * kernelWidth;
+        for (int channel = 0; channel < channels; channel++)
+        {
+            for (int kh = firstRow; kh < endRow; kh++)
+            {
+                ref T line = ref Unsafe.Add(ref x, channel * planeStride + kh * rowStride);
+                // Filters 3..5 are addressed from their own base so that every broadcast is base + 0, 1 or 2 windows.
+                ref T w0 = ref Unsafe.Add(ref w, channel * kernel + kh * kernelWidth);
+                ref T w3 = ref Unsafe.Add(ref w0, 3 * window);
+                for (int kw = 0; kw < kernelWidth; kw++)
+                {
+                    Vector256<T> top = Vector256.LoadUnsafe(ref line, (nuint)kw);
+                    Vector256<T> bottom = Vector256.LoadUnsafe(ref line, (nuint)(rowStride + kw));
+                    Vector256<T> a = Vector256.Create(Unsafe.Add(ref w0, kw));
+                    c00 = MultiplyAdd(a, top, c00);
+                    c01 = MultiplyAdd(a, bottom, c01);
+                    if (TFilters.Count > 1)
+                    {
+                        a = Vector256.Create(Unsafe.Add(ref w0, window + kw));
+                        c10 = MultiplyAdd(a, top, c10);
+                        c11 = MultiplyAdd(a, bottom, c11);
+                    }
+
+                    if (TFilters.Count > 2)
+                    {
+                        a = Vector256.Create(Unsafe.Add(ref w0, 2 * window + kw));
+                        c20 = MultiplyAdd(a, top, c20);
+                        c21 = MultiplyAdd(a, bottom, c21);
+                    }
+
+                    if (TFilters.Count > 3)
+                    {
+                        a = Vector256.Create(Unsafe.Add(ref w3, kw));
+                        c30 = MultiplyAdd(a, top, c30);
+                        c31 = MultiplyAdd(a, bottom, c31);
+                    }
+
+                    if (TFilters.Count > 4)
+                    {
+                        a = Vector256.Create(Unsafe.Add(ref w3, window + kw));
+                        c40 = MultiplyAdd(a, top, c40);
+                        c41 = MultiplyAdd(a, bottom, c41);
+                    }
+
+                    if (TFilters.Count > 5)
+                    {
+                        a = Vector256.Create(Unsafe.Add(ref w3, 2 * window + kw));
+                        c50 = MultiplyAdd(a, top, c50);
+                        c51 = MultiplyAdd(a, bottom, c51);
+                    }
+                }
+            }
+        }
+
+        // In place, filter f's rows at f·zStride and f·zStride + zRowStride; as a tile, vector 2f + r.
+        nint step = whole ? zStride : 2 * Vector256<T>.Count, next = whole ? zRowStride : Vector256<T>.Count;
+        c00.StoreUnsafe(ref z);
+        c01.StoreUnsafe(ref z, (nuint)next);
+        if (TFilters.Count > 1) { c10.StoreUnsafe(ref z, (nuint)step); c11.StoreUnsafe(ref z, (nuint)(step + next)); }
+        if (TFilters.Count > 2) { c20.StoreUnsafe(ref z, (nuint)(2 * step)); c21.StoreUnsafe(ref z, (nuint)(2 * step + next)); }
+        if (TFilters.Count > 3) { c30.StoreUnsafe(ref z, (nuint)(3 * step)); c31.StoreUnsafe(ref z, (nuint)(3 * step + next)); }
+        if (TFilters.Count > 4) { c40.StoreUnsafe(ref z, (nuint)(4 * step)); c41.StoreUnsafe(ref z, (nuint)(4 * step + next)); }
+        if (TFilters.Count > 5) { c50.StoreUnsafe(ref z, (nuint)(5 * step)); c51.StoreUnsafe(ref z, (nuint)(5 * step + next)); }
+    }
+
+    /// <summary>
+    /// One tile of <see cref="ForwardAlongRows{T}"/> on 512-bit vectors: filters 0..<typeparamref name="TFilters"/> × the
+    /// output rows under <paramref name="x"/> and the one after it × one vector of columns, Z(f, r, j) = b(f) +
+    /// Σ_(c, kh, kw) W(f, c, kh, kw)·X[c·planeStride + (kh + r)·rowStride + kw + j] over the kernel rows kh from
+    /// <paramref name="firstRow"/> to <paramref name="endRow"/> (the others read only padding). Twelve accumulators, two
+    /// loads and one broadcast weight per step, as in <see cref="Tile{T, TRows}"/>. With <paramref name="whole"/> every
+    /// vector is stored in place (a row's last vector runs into the next row, which is written later), else into
+    /// <paramref name="z"/> as a tile of 2·TFilters vectors for the caller to copy out.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void RowTile512<T, TFilters>(ref T x, ref T w, nint window, ref T bias, int channels, int firstRow, int endRow, int kernelHeight,
+        int kernelWidth, nint planeStride, nint rowStride, ref T z, nint zStride, nint zRowStride, bool whole)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TFilters : struct, ICount
+    {
+        Vector512<T> c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
+        c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = c50 = c51 = Vector512<T>.Zero;
+        if (!Unsafe.IsNullRef(ref bias))
+        {
+            c00 = c01 = Vector512.Create(bias);
+            if (TFilters.Count > 1) c10 = c11 = Vector512.Create(Unsafe.Add(ref bias, 1));
+            if (TFilters.Count > 2) c20 = c21 = Vector512.Create(Unsafe.Add(ref bias, 2));
+            if (TFilters.Count > 3) c30 = c31 = Vector512.Create(Unsafe.Add(ref bias, 3));
+            if (TFilters.Count > 4) c40 = c41 = Vector512.Create(Unsafe.Add(ref bias, 4));
+            if (TFilters.Count > 5) c50 = c51 = Vector512.Create(Unsafe.Add(ref bias, 5));
+        }
+
+        nint kernel = kernelHeight * kernelWidth;
+        for (int channel = 0; channel < channels; channel++)
+        {
+            for (int kh = firstRow; kh < endRow; kh++)
+            {
+                ref T line = ref Unsafe.Add(ref x, channel * planeStride + kh * rowStride);
+                // Filters 3..5 are addressed from their own base so that every broadcast is base + 0, 1 or 2 windows.
+                ref T w0 = ref Unsafe.Add(ref w, channel * kernel + kh * kernelWidth);
+                ref T w3 = ref Unsafe.Add(ref w0, 3 * window);
+                for (int kw = 0; kw < kernelWidth; kw++)
+                {
+                    Vector512<T> top = Vector512.LoadUnsafe(ref line, (nuint)kw);
+                    Vector512<T> bottom = Vector512.LoadUnsafe(ref line, (nuint)(rowStride + kw));
+                    Vector512<T> a = Vector512.Create(Unsafe.Add(ref w0, kw));
+                    c00 = MultiplyAdd(a, top, c00);
+                    c01 = MultiplyAdd(a, bottom, c01);
+                    if (TFilters.Count > 1)
+                    {
+                        a = Vector512.Create(Unsafe.Add(ref w0, window + kw));
+                        c10 = MultiplyAdd(a, top, c10);
+                        c11 = MultiplyAdd(a, bottom, c11);
+                    }
+
+                    if (TFilters.Count > 2)
+                    {
+                        a = Vector512.Create(Unsafe.Add(ref w0, 2 * window + kw));
+                        c20 = MultiplyAdd(a, top, c20);
+                        c21 = MultiplyAdd(a, bottom, c21);
+                    }
+
+                    if (TFilters.Count > 3)
+                    {
+                        a = Vector512.Create(Unsafe.Add(ref w3, kw));
+                        c30 = MultiplyAdd(a, top, c30);
+                        c31 = MultiplyAdd(a, bottom, c31);
+                    }
+
+                    if (TFilters.Count > 4)
+                    {
+                        a = Vector512.Create(Unsafe.Add(ref w3, window + kw));
+                        c40 = MultiplyAdd(a, top, c40);
+                        c41 = MultiplyAdd(a, bottom, c41);
+                    }
+
+                    if (TFilters.Count > 5)
+                    {
+                        a = Vector512.Create(Unsafe.Add(ref w3, 2 * window + kw));
+                        c50 = MultiplyAdd(a, top, c50);
+                        c51 = MultiplyAdd(a, bottom, c51);
+                    }
+                }
+            }
+        }
+
+        // In place, filter f's rows at f·zStride and f·zStride + zRowStride; as a tile, vector 2f + r.
+        nint step = whole ? zStride : 2 * Vector512<T>.Count, next = whole ? zRowStride : Vector512<T>.Count;
+        c00.StoreUnsafe(ref z);
+        c01.StoreUnsafe(ref z, (nuint)next);
+        if (TFilters.Count > 1) { c10.StoreUnsafe(ref z, (nuint)step); c11.StoreUnsafe(ref z, (nuint)(step + next)); }
+        if (TFilters.Count > 2) { c20.StoreUnsafe(ref z, (nuint)(2 * step)); c21.StoreUnsafe(ref z, (nuint)(2 * step + next)); }
+        if (TFilters.Count > 3) { c30.StoreUnsafe(ref z, (nuint)(3 * step)); c31.StoreUnsafe(ref z, (nuint)(3 * step + next)); }
+        if (TFilters.Count > 4) { c40.StoreUnsafe(ref z, (nuint)(4 * step)); c41.StoreUnsafe(ref z, (nuint)(4 * step + next)); }
+        if (TFilters.Count > 5) { c50.StoreUnsafe(ref z, (nuint)(5 * step)); c51.StoreUnsafe(ref z, (nuint)(5 * step + next)); }
     }
 
     /// <summary>
