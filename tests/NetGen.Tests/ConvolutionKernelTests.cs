@@ -393,7 +393,8 @@ public sealed class ConvolutionKernelTests
     /// The along-rows forward pass on every stride-1 geometry above and on the transposed geometry of every direct
     /// input gradient (dZ padded by K − 1 − P), whichever layout the rule would pick for them, plus shapes that reach
     /// its edges: odd output heights (a tile's second row past the end), rows of several vectors with a part left,
-    /// filter counts that leave a tile of 1 to 5, and padding so wide that whole row pairs read only zeros.
+    /// filter counts that leave a tile of 1 to 5, padding so wide that whole row pairs read only zeros, and padding wider than
+    /// the kernel along the rows.
     /// </summary>
     public static TheoryData<int, ConvolutionGeometry> AlongRowsGeometries()
     {
@@ -405,6 +406,7 @@ public sealed class ConvolutionKernelTests
             new(1, 9, 33, 13, 3, 3, 1, 1, 1),
             new(2, 11, 15, 5, 4, 3, 1, 3, 2),
             new(1, 3, 40, 9, 2, 2, 1, 3, 0),
+            new(2, 6, 5, 4, 3, 2, 1, 1, 3),
         };
         foreach (var entry in Geometries())
         {

@@ -68,8 +68,8 @@ internal static class DirectConvolution
     /// <item>
     /// With 256-bit tiles it loses where there is one channel (LeNet's first layer 661 against 355, 1 × 28 × 28 → 12
     /// 1,181 against 475) and wins from three: LeNet's second layer (487 against 611), 3 × 32 × 32 → 8 (424 against
-    /// 1,132), 4 × 28 × 28 → 6 (683 against 1,361); 8 × 128 → 16 in 1-D and 16 × 12 × 12 → 32 are within 10% either way
-    /// (133 against 130, 981 against 900).
+    /// 1,132), 4 × 28 × 28 → 6 (683 against 1,361); it is 2% and 9% slower on 8 × 128 → 16 in 1-D and 16 × 12 × 12 → 32
+    /// (133 against 130, 981 against 900), which the rule accepts to stay one comparison.
     /// </item>
     /// </list>
     /// </summary>
@@ -310,8 +310,8 @@ internal static class DirectConvolution
     }
 
     /// <summary>
-    /// Whether the forward pass runs along the output rows (<see cref="ForwardAlongRows{T}"/>) rather than along q or the
-    /// filters: where it computes the fewest lane products. Along the rows a vector holds columns of one output row, so
+    /// Whether the forward pass runs along the output rows (<see cref="ForwardAlongRows{T}"/>): where it does not run along
+    /// the filters (<see cref="ForwardRunsAlongFilters{T}"/>) and computes fewer lane products than along q. Along the rows a vector holds columns of one output row, so
     /// the lanes past OW are lost but no wrap columns are, and kernel rows that read only padding are skipped; along q
     /// every kernel row is computed. The input gradient of LeNet's second layer (dZ padded by 4 to 18 × 18, 6 output
     /// channels of 14 × 14) computes 414,720 lane products per sample along the rows, 614,400 along q and 1,254,400
