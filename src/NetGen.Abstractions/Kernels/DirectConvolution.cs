@@ -418,14 +418,15 @@ internal static class DirectConvolution
                         // several). Else, and where there is no second row, the tile is copied out.
                         bool whole = oh + 1 < outputHeight && (oh + 1) * outputWidth + column + vector <= outputPlane;
                         ref T target = ref whole ? ref Unsafe.Add(ref zRef, f0 * outputPlane + oh * outputWidth + column) : ref t;
+                        nint zStride = whole ? outputPlane : 2 * vector, zNext = whole ? outputWidth : vector;
                         ref T xs = ref Unsafe.Add(ref x, oh * rowStride + column);
                         if (wide)
                         {
-                            RowTile512(count, ref xs, ref w, window, ref b, channels, firstRow, endRow, kernelHeight, kernelWidth, planeStride, rowStride, ref target, outputPlane, outputWidth, whole);
+                            Tile512(count, ref xs, ref w, window, ref b, channels, firstRow, endRow, kernelHeight, kernelWidth, planeStride, rowStride, rowStride, ref target, zStride, zNext);
                         }
                         else
                         {
-                            RowTile256(count, ref xs, ref w, window, ref b, channels, firstRow, endRow, kernelHeight, kernelWidth, planeStride, rowStride, ref target, outputPlane, outputWidth, whole);
+                            Tile256(count, ref xs, ref w, window, ref b, channels, firstRow, endRow, kernelHeight, kernelWidth, planeStride, rowStride, rowStride, ref target, zStride, zNext);
                         }
 
                         if (!whole)
@@ -445,48 +446,49 @@ internal static class DirectConvolution
         }
     }
 
-    private static void RowTile256<T>(int filters, ref T x, ref T w, nint window, ref T bias, int channels, int firstRow, int endRow, int kernelHeight,
-        int kernelWidth, nint planeStride, nint rowStride, ref T z, nint zStride, nint zRowStride, bool whole)
+    private static void Tile256<T>(int filters, ref T x, ref T w, nint window, ref T bias, int channels, int firstRow, int endRow, int kernelHeight,
+        int kernelWidth, nint planeStride, nint rowStride, nint second, ref T z, nint zStride, nint zNext)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         switch (filters)
         {
-            case 1: RowTile256<T, One>(ref x, ref w, window, ref bias, channels, firstRow, endRow, kernelHeight, kernelWidth, planeStride, rowStride, ref z, zStride, zRowStride, whole); break;
-            case 2: RowTile256<T, Two>(ref x, ref w, window, ref bias, channels, firstRow, endRow, kernelHeight, kernelWidth, planeStride, rowStride, ref z, zStride, zRowStride, whole); break;
-            case 3: RowTile256<T, Three>(ref x, ref w, window, ref bias, channels, firstRow, endRow, kernelHeight, kernelWidth, planeStride, rowStride, ref z, zStride, zRowStride, whole); break;
-            case 4: RowTile256<T, Four>(ref x, ref w, window, ref bias, channels, firstRow, endRow, kernelHeight, kernelWidth, planeStride, rowStride, ref z, zStride, zRowStride, whole); break;
-            case 5: RowTile256<T, Five>(ref x, ref w, window, ref bias, channels, firstRow, endRow, kernelHeight, kernelWidth, planeStride, rowStride, ref z, zStride, zRowStride, whole); break;
-            default: RowTile256<T, Six>(ref x, ref w, window, ref bias, channels, firstRow, endRow, kernelHeight, kernelWidth, planeStride, rowStride, ref z, zStride, zRowStride, whole); break;
+            case 1: Tile256<T, One>(ref x, ref w, window, ref bias, channels, firstRow, endRow, kernelHeight, kernelWidth, planeStride, rowStride, second, ref z, zStride, zNext); break;
+            case 2: Tile256<T, Two>(ref x, ref w, window, ref bias, channels, firstRow, endRow, kernelHeight, kernelWidth, planeStride, rowStride, second, ref z, zStride, zNext); break;
+            case 3: Tile256<T, Three>(ref x, ref w, window, ref bias, channels, firstRow, endRow, kernelHeight, kernelWidth, planeStride, rowStride, second, ref z, zStride, zNext); break;
+            case 4: Tile256<T, Four>(ref x, ref w, window, ref bias, channels, firstRow, endRow, kernelHeight, kernelWidth, planeStride, rowStride, second, ref z, zStride, zNext); break;
+            case 5: Tile256<T, Five>(ref x, ref w, window, ref bias, channels, firstRow, endRow, kernelHeight, kernelWidth, planeStride, rowStride, second, ref z, zStride, zNext); break;
+            default: Tile256<T, Six>(ref x, ref w, window, ref bias, channels, firstRow, endRow, kernelHeight, kernelWidth, planeStride, rowStride, second, ref z, zStride, zNext); break;
         }
     }
 
-    private static void RowTile512<T>(int filters, ref T x, ref T w, nint window, ref T bias, int channels, int firstRow, int endRow, int kernelHeight,
-        int kernelWidth, nint planeStride, nint rowStride, ref T z, nint zStride, nint zRowStride, bool whole)
+    private static void Tile512<T>(int filters, ref T x, ref T w, nint window, ref T bias, int channels, int firstRow, int endRow, int kernelHeight,
+        int kernelWidth, nint planeStride, nint rowStride, nint second, ref T z, nint zStride, nint zNext)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         switch (filters)
         {
-            case 1: RowTile512<T, One>(ref x, ref w, window, ref bias, channels, firstRow, endRow, kernelHeight, kernelWidth, planeStride, rowStride, ref z, zStride, zRowStride, whole); break;
-            case 2: RowTile512<T, Two>(ref x, ref w, window, ref bias, channels, firstRow, endRow, kernelHeight, kernelWidth, planeStride, rowStride, ref z, zStride, zRowStride, whole); break;
-            case 3: RowTile512<T, Three>(ref x, ref w, window, ref bias, channels, firstRow, endRow, kernelHeight, kernelWidth, planeStride, rowStride, ref z, zStride, zRowStride, whole); break;
-            case 4: RowTile512<T, Four>(ref x, ref w, window, ref bias, channels, firstRow, endRow, kernelHeight, kernelWidth, planeStride, rowStride, ref z, zStride, zRowStride, whole); break;
-            case 5: RowTile512<T, Five>(ref x, ref w, window, ref bias, channels, firstRow, endRow, kernelHeight, kernelWidth, planeStride, rowStride, ref z, zStride, zRowStride, whole); break;
-            default: RowTile512<T, Six>(ref x, ref w, window, ref bias, channels, firstRow, endRow, kernelHeight, kernelWidth, planeStride, rowStride, ref z, zStride, zRowStride, whole); break;
+            case 1: Tile512<T, One>(ref x, ref w, window, ref bias, channels, firstRow, endRow, kernelHeight, kernelWidth, planeStride, rowStride, second, ref z, zStride, zNext); break;
+            case 2: Tile512<T, Two>(ref x, ref w, window, ref bias, channels, firstRow, endRow, kernelHeight, kernelWidth, planeStride, rowStride, second, ref z, zStride, zNext); break;
+            case 3: Tile512<T, Three>(ref x, ref w, window, ref bias, channels, firstRow, endRow, kernelHeight, kernelWidth, planeStride, rowStride, second, ref z, zStride, zNext); break;
+            case 4: Tile512<T, Four>(ref x, ref w, window, ref bias, channels, firstRow, endRow, kernelHeight, kernelWidth, planeStride, rowStride, second, ref z, zStride, zNext); break;
+            case 5: Tile512<T, Five>(ref x, ref w, window, ref bias, channels, firstRow, endRow, kernelHeight, kernelWidth, planeStride, rowStride, second, ref z, zStride, zNext); break;
+            default: Tile512<T, Six>(ref x, ref w, window, ref bias, channels, firstRow, endRow, kernelHeight, kernelWidth, planeStride, rowStride, second, ref z, zStride, zNext); break;
         }
     }
 
     /// <summary>
-    /// One tile of <see cref="ForwardAlongRows{T}"/> on 256-bit vectors: filters 0..<typeparamref name="TFilters"/> × the
-    /// output rows under <paramref name="x"/> and the one after it × one vector of columns, Z(f, r, j) = b(f) +
-    /// Σ_(c, kh, kw) W(f, c, kh, kw)·X[c·planeStride + (kh + r)·rowStride + kw + j] over the kernel rows kh from
-    /// <paramref name="firstRow"/> to <paramref name="endRow"/> (the others read only padding). Twelve accumulators, two
-    /// loads and one broadcast weight per step, as in <see cref="Tile{T, TRows}"/>. With <paramref name="whole"/> every
-    /// vector is stored in place (a row's last vector runs into the next row, which is written later), else into
-    /// <paramref name="z"/> as a tile of 2·TFilters vectors for the caller to copy out.
+    /// The tile of every direct forward layout but the along-filters one, on 256-bit vectors: filters 0..
+    /// <typeparamref name="TFilters"/> × two vectors, the second <paramref name="second"/> past the first, Z(f, r, j) =
+    /// b(f) + Σ_(c, kh, kw) W(f, c, kh, kw)·X[c·planeStride + kh·rowStride + kw + r·second + j] over the kernel rows kh
+    /// from <paramref name="firstRow"/> to <paramref name="endRow"/>. Along q (<see cref="Tiles256{T}"/>) the two vectors
+    /// are consecutive runs of q and every kernel row counts; along the rows (<see cref="ForwardAlongRows{T}"/>) they are
+    /// one vector of two output rows, and the kernel rows that read only padding are left out. Twelve accumulators, two
+    /// loads and one broadcast weight per step (15 of AVX2's 16 registers). Filter f's vectors are stored at f·zStride
+    /// and zNext past it. The filter count is a type argument so that each instantiation holds exactly its accumulators.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static void RowTile256<T, TFilters>(ref T x, ref T w, nint window, ref T bias, int channels, int firstRow, int endRow, int kernelHeight,
-        int kernelWidth, nint planeStride, nint rowStride, ref T z, nint zStride, nint zRowStride, bool whole)
+    private static void Tile256<T, TFilters>(ref T x, ref T w, nint window, ref T bias, int channels, int firstRow, int endRow, int kernelHeight,
+        int kernelWidth, nint planeStride, nint rowStride, nint second, ref T z, nint zStride, nint zNext)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TFilters : struct, ICount
     {
@@ -514,7 +516,7 @@ internal static class DirectConvolution
                 for (int kw = 0; kw < kernelWidth; kw++)
                 {
                     Vector256<T> top = Vector256.LoadUnsafe(ref line, (nuint)kw);
-                    Vector256<T> bottom = Vector256.LoadUnsafe(ref line, (nuint)(rowStride + kw));
+                    Vector256<T> bottom = Vector256.LoadUnsafe(ref line, (nuint)(second + kw));
                     Vector256<T> a = Vector256.Create(Unsafe.Add(ref w0, kw));
                     c00 = MultiplyAdd(a, top, c00);
                     c01 = MultiplyAdd(a, bottom, c01);
@@ -556,29 +558,22 @@ internal static class DirectConvolution
             }
         }
 
-        // In place, filter f's rows at f·zStride and f·zStride + zRowStride; as a tile, vector 2f + r.
-        nint step = whole ? zStride : 2 * Vector256<T>.Count, next = whole ? zRowStride : Vector256<T>.Count;
+        // Filter f's first vector at f·zStride, its second zNext past it.
         c00.StoreUnsafe(ref z);
-        c01.StoreUnsafe(ref z, (nuint)next);
-        if (TFilters.Count > 1) { c10.StoreUnsafe(ref z, (nuint)step); c11.StoreUnsafe(ref z, (nuint)(step + next)); }
-        if (TFilters.Count > 2) { c20.StoreUnsafe(ref z, (nuint)(2 * step)); c21.StoreUnsafe(ref z, (nuint)(2 * step + next)); }
-        if (TFilters.Count > 3) { c30.StoreUnsafe(ref z, (nuint)(3 * step)); c31.StoreUnsafe(ref z, (nuint)(3 * step + next)); }
-        if (TFilters.Count > 4) { c40.StoreUnsafe(ref z, (nuint)(4 * step)); c41.StoreUnsafe(ref z, (nuint)(4 * step + next)); }
-        if (TFilters.Count > 5) { c50.StoreUnsafe(ref z, (nuint)(5 * step)); c51.StoreUnsafe(ref z, (nuint)(5 * step + next)); }
+        c01.StoreUnsafe(ref z, (nuint)zNext);
+        if (TFilters.Count > 1) { c10.StoreUnsafe(ref z, (nuint)zStride); c11.StoreUnsafe(ref z, (nuint)(zStride + zNext)); }
+        if (TFilters.Count > 2) { c20.StoreUnsafe(ref z, (nuint)(2 * zStride)); c21.StoreUnsafe(ref z, (nuint)(2 * zStride + zNext)); }
+        if (TFilters.Count > 3) { c30.StoreUnsafe(ref z, (nuint)(3 * zStride)); c31.StoreUnsafe(ref z, (nuint)(3 * zStride + zNext)); }
+        if (TFilters.Count > 4) { c40.StoreUnsafe(ref z, (nuint)(4 * zStride)); c41.StoreUnsafe(ref z, (nuint)(4 * zStride + zNext)); }
+        if (TFilters.Count > 5) { c50.StoreUnsafe(ref z, (nuint)(5 * zStride)); c51.StoreUnsafe(ref z, (nuint)(5 * zStride + zNext)); }
     }
 
     /// <summary>
-    /// One tile of <see cref="ForwardAlongRows{T}"/> on 512-bit vectors: filters 0..<typeparamref name="TFilters"/> × the
-    /// output rows under <paramref name="x"/> and the one after it × one vector of columns, Z(f, r, j) = b(f) +
-    /// Σ_(c, kh, kw) W(f, c, kh, kw)·X[c·planeStride + (kh + r)·rowStride + kw + j] over the kernel rows kh from
-    /// <paramref name="firstRow"/> to <paramref name="endRow"/> (the others read only padding). Twelve accumulators, two
-    /// loads and one broadcast weight per step, as in <see cref="Tile{T, TRows}"/>. With <paramref name="whole"/> every
-    /// vector is stored in place (a row's last vector runs into the next row, which is written later), else into
-    /// <paramref name="z"/> as a tile of 2·TFilters vectors for the caller to copy out.
+    /// <see cref="Tile256{T, TFilters}"/> on 512-bit vectors (AVX-512 has 32 registers; the tile uses 15).
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static void RowTile512<T, TFilters>(ref T x, ref T w, nint window, ref T bias, int channels, int firstRow, int endRow, int kernelHeight,
-        int kernelWidth, nint planeStride, nint rowStride, ref T z, nint zStride, nint zRowStride, bool whole)
+    private static void Tile512<T, TFilters>(ref T x, ref T w, nint window, ref T bias, int channels, int firstRow, int endRow, int kernelHeight,
+        int kernelWidth, nint planeStride, nint rowStride, nint second, ref T z, nint zStride, nint zNext)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TFilters : struct, ICount
     {
@@ -606,7 +601,7 @@ internal static class DirectConvolution
                 for (int kw = 0; kw < kernelWidth; kw++)
                 {
                     Vector512<T> top = Vector512.LoadUnsafe(ref line, (nuint)kw);
-                    Vector512<T> bottom = Vector512.LoadUnsafe(ref line, (nuint)(rowStride + kw));
+                    Vector512<T> bottom = Vector512.LoadUnsafe(ref line, (nuint)(second + kw));
                     Vector512<T> a = Vector512.Create(Unsafe.Add(ref w0, kw));
                     c00 = MultiplyAdd(a, top, c00);
                     c01 = MultiplyAdd(a, bottom, c01);
@@ -648,15 +643,14 @@ internal static class DirectConvolution
             }
         }
 
-        // In place, filter f's rows at f·zStride and f·zStride + zRowStride; as a tile, vector 2f + r.
-        nint step = whole ? zStride : 2 * Vector512<T>.Count, next = whole ? zRowStride : Vector512<T>.Count;
+        // Filter f's first vector at f·zStride, its second zNext past it.
         c00.StoreUnsafe(ref z);
-        c01.StoreUnsafe(ref z, (nuint)next);
-        if (TFilters.Count > 1) { c10.StoreUnsafe(ref z, (nuint)step); c11.StoreUnsafe(ref z, (nuint)(step + next)); }
-        if (TFilters.Count > 2) { c20.StoreUnsafe(ref z, (nuint)(2 * step)); c21.StoreUnsafe(ref z, (nuint)(2 * step + next)); }
-        if (TFilters.Count > 3) { c30.StoreUnsafe(ref z, (nuint)(3 * step)); c31.StoreUnsafe(ref z, (nuint)(3 * step + next)); }
-        if (TFilters.Count > 4) { c40.StoreUnsafe(ref z, (nuint)(4 * step)); c41.StoreUnsafe(ref z, (nuint)(4 * step + next)); }
-        if (TFilters.Count > 5) { c50.StoreUnsafe(ref z, (nuint)(5 * step)); c51.StoreUnsafe(ref z, (nuint)(5 * step + next)); }
+        c01.StoreUnsafe(ref z, (nuint)zNext);
+        if (TFilters.Count > 1) { c10.StoreUnsafe(ref z, (nuint)zStride); c11.StoreUnsafe(ref z, (nuint)(zStride + zNext)); }
+        if (TFilters.Count > 2) { c20.StoreUnsafe(ref z, (nuint)(2 * zStride)); c21.StoreUnsafe(ref z, (nuint)(2 * zStride + zNext)); }
+        if (TFilters.Count > 3) { c30.StoreUnsafe(ref z, (nuint)(3 * zStride)); c31.StoreUnsafe(ref z, (nuint)(3 * zStride + zNext)); }
+        if (TFilters.Count > 4) { c40.StoreUnsafe(ref z, (nuint)(4 * zStride)); c41.StoreUnsafe(ref z, (nuint)(4 * zStride + zNext)); }
+        if (TFilters.Count > 5) { c50.StoreUnsafe(ref z, (nuint)(5 * zStride)); c51.StoreUnsafe(ref z, (nuint)(5 * zStride + zNext)); }
     }
 
     /// <summary>
@@ -733,18 +727,18 @@ internal static class DirectConvolution
                 {
                     Vector512<T> w = Vector512.LoadUnsafe(ref wt, offset);
                     ref T xk = ref Unsafe.Add(ref xr, kw);
-                    c0 = MultiplyAdd512(w, Vector512.Create(xk), c0);
-                    if (TCount.Count > 1) { c1 = MultiplyAdd512(w, Vector512.Create(Unsafe.Add(ref xk, 1)), c1); }
-                    if (TCount.Count > 2) { c2 = MultiplyAdd512(w, Vector512.Create(Unsafe.Add(ref xk, 2)), c2); }
-                    if (TCount.Count > 3) { c3 = MultiplyAdd512(w, Vector512.Create(Unsafe.Add(ref xk, 3)), c3); }
-                    if (TCount.Count > 4) { c4 = MultiplyAdd512(w, Vector512.Create(Unsafe.Add(ref xk, 4)), c4); }
-                    if (TCount.Count > 5) { c5 = MultiplyAdd512(w, Vector512.Create(Unsafe.Add(ref xk, 5)), c5); }
-                    if (TCount.Count > 6) { c6 = MultiplyAdd512(w, Vector512.Create(Unsafe.Add(ref xk, 6)), c6); }
-                    if (TCount.Count > 7) { c7 = MultiplyAdd512(w, Vector512.Create(Unsafe.Add(ref xk, 7)), c7); }
-                    if (TCount.Count > 8) { c8 = MultiplyAdd512(w, Vector512.Create(Unsafe.Add(ref xk, 8)), c8); }
-                    if (TCount.Count > 9) { c9 = MultiplyAdd512(w, Vector512.Create(Unsafe.Add(ref xk, 9)), c9); }
-                    if (TCount.Count > 10) { c10 = MultiplyAdd512(w, Vector512.Create(Unsafe.Add(ref xk, 10)), c10); }
-                    if (TCount.Count > 11) { c11 = MultiplyAdd512(w, Vector512.Create(Unsafe.Add(ref xk, 11)), c11); }
+                    c0 = MultiplyAdd(w, Vector512.Create(xk), c0);
+                    if (TCount.Count > 1) { c1 = MultiplyAdd(w, Vector512.Create(Unsafe.Add(ref xk, 1)), c1); }
+                    if (TCount.Count > 2) { c2 = MultiplyAdd(w, Vector512.Create(Unsafe.Add(ref xk, 2)), c2); }
+                    if (TCount.Count > 3) { c3 = MultiplyAdd(w, Vector512.Create(Unsafe.Add(ref xk, 3)), c3); }
+                    if (TCount.Count > 4) { c4 = MultiplyAdd(w, Vector512.Create(Unsafe.Add(ref xk, 4)), c4); }
+                    if (TCount.Count > 5) { c5 = MultiplyAdd(w, Vector512.Create(Unsafe.Add(ref xk, 5)), c5); }
+                    if (TCount.Count > 6) { c6 = MultiplyAdd(w, Vector512.Create(Unsafe.Add(ref xk, 6)), c6); }
+                    if (TCount.Count > 7) { c7 = MultiplyAdd(w, Vector512.Create(Unsafe.Add(ref xk, 7)), c7); }
+                    if (TCount.Count > 8) { c8 = MultiplyAdd(w, Vector512.Create(Unsafe.Add(ref xk, 8)), c8); }
+                    if (TCount.Count > 9) { c9 = MultiplyAdd(w, Vector512.Create(Unsafe.Add(ref xk, 9)), c9); }
+                    if (TCount.Count > 10) { c10 = MultiplyAdd(w, Vector512.Create(Unsafe.Add(ref xk, 10)), c10); }
+                    if (TCount.Count > 11) { c11 = MultiplyAdd(w, Vector512.Create(Unsafe.Add(ref xk, 11)), c11); }
                 }
             }
         }
@@ -1118,13 +1112,13 @@ internal static class DirectConvolution
                 Vector512<T> g = Vector512.LoadUnsafe(ref gradients, q);
                 ref T a0 = ref Unsafe.Add(ref a, ow);
                 ref T b0 = ref Unsafe.Add(ref b, ow);
-                c00 = MultiplyAdd512(g, Vector512.Create(a0), c00);
-                c10 = MultiplyAdd512(g, Vector512.Create(b0), c10);
-                if (TWidth.Count > 1) { c01 = MultiplyAdd512(g, Vector512.Create(Unsafe.Add(ref a0, 1)), c01); c11 = MultiplyAdd512(g, Vector512.Create(Unsafe.Add(ref b0, 1)), c11); }
-                if (TWidth.Count > 2) { c02 = MultiplyAdd512(g, Vector512.Create(Unsafe.Add(ref a0, 2)), c02); c12 = MultiplyAdd512(g, Vector512.Create(Unsafe.Add(ref b0, 2)), c12); }
-                if (TWidth.Count > 3) { c03 = MultiplyAdd512(g, Vector512.Create(Unsafe.Add(ref a0, 3)), c03); c13 = MultiplyAdd512(g, Vector512.Create(Unsafe.Add(ref b0, 3)), c13); }
-                if (TWidth.Count > 4) { c04 = MultiplyAdd512(g, Vector512.Create(Unsafe.Add(ref a0, 4)), c04); c14 = MultiplyAdd512(g, Vector512.Create(Unsafe.Add(ref b0, 4)), c14); }
-                if (TWidth.Count > 5) { c05 = MultiplyAdd512(g, Vector512.Create(Unsafe.Add(ref a0, 5)), c05); c15 = MultiplyAdd512(g, Vector512.Create(Unsafe.Add(ref b0, 5)), c15); }
+                c00 = MultiplyAdd(g, Vector512.Create(a0), c00);
+                c10 = MultiplyAdd(g, Vector512.Create(b0), c10);
+                if (TWidth.Count > 1) { c01 = MultiplyAdd(g, Vector512.Create(Unsafe.Add(ref a0, 1)), c01); c11 = MultiplyAdd(g, Vector512.Create(Unsafe.Add(ref b0, 1)), c11); }
+                if (TWidth.Count > 2) { c02 = MultiplyAdd(g, Vector512.Create(Unsafe.Add(ref a0, 2)), c02); c12 = MultiplyAdd(g, Vector512.Create(Unsafe.Add(ref b0, 2)), c12); }
+                if (TWidth.Count > 3) { c03 = MultiplyAdd(g, Vector512.Create(Unsafe.Add(ref a0, 3)), c03); c13 = MultiplyAdd(g, Vector512.Create(Unsafe.Add(ref b0, 3)), c13); }
+                if (TWidth.Count > 4) { c04 = MultiplyAdd(g, Vector512.Create(Unsafe.Add(ref a0, 4)), c04); c14 = MultiplyAdd(g, Vector512.Create(Unsafe.Add(ref b0, 4)), c14); }
+                if (TWidth.Count > 5) { c05 = MultiplyAdd(g, Vector512.Create(Unsafe.Add(ref a0, 5)), c05); c15 = MultiplyAdd(g, Vector512.Create(Unsafe.Add(ref b0, 5)), c15); }
             }
         }
 
@@ -1235,21 +1229,21 @@ internal static class DirectConvolution
             Vector512<T> r1 = Vector512.LoadUnsafe(ref a1, q);
             Vector512<T> r2 = Vector512.LoadUnsafe(ref a2, q);
             Vector512<T> b = Vector512.LoadUnsafe(ref x0, q);
-            c00 = MultiplyAdd512(r0, b, c00);
-            c10 = MultiplyAdd512(r1, b, c10);
-            c20 = MultiplyAdd512(r2, b, c20);
+            c00 = MultiplyAdd(r0, b, c00);
+            c10 = MultiplyAdd(r1, b, c10);
+            c20 = MultiplyAdd(r2, b, c20);
             b = Vector512.LoadUnsafe(ref x1, q);
-            c01 = MultiplyAdd512(r0, b, c01);
-            c11 = MultiplyAdd512(r1, b, c11);
-            c21 = MultiplyAdd512(r2, b, c21);
+            c01 = MultiplyAdd(r0, b, c01);
+            c11 = MultiplyAdd(r1, b, c11);
+            c21 = MultiplyAdd(r2, b, c21);
             b = Vector512.LoadUnsafe(ref x2, q);
-            c02 = MultiplyAdd512(r0, b, c02);
-            c12 = MultiplyAdd512(r1, b, c12);
-            c22 = MultiplyAdd512(r2, b, c22);
+            c02 = MultiplyAdd(r0, b, c02);
+            c12 = MultiplyAdd(r1, b, c12);
+            c22 = MultiplyAdd(r2, b, c22);
             b = Vector512.LoadUnsafe(ref x3, q);
-            c03 = MultiplyAdd512(r0, b, c03);
-            c13 = MultiplyAdd512(r1, b, c13);
-            c23 = MultiplyAdd512(r2, b, c23);
+            c03 = MultiplyAdd(r0, b, c03);
+            c13 = MultiplyAdd(r1, b, c13);
+            c23 = MultiplyAdd(r2, b, c23);
         }
 
         Add512(ref partial, 0, c00, width);
@@ -1299,33 +1293,33 @@ internal static class DirectConvolution
             Vector512<T> r4 = Vector512.LoadUnsafe(ref a4, q);
             Vector512<T> r5 = Vector512.LoadUnsafe(ref a5, q);
             Vector512<T> b = Vector512.LoadUnsafe(ref x0, q);
-            c00 = MultiplyAdd512(r0, b, c00);
-            c10 = MultiplyAdd512(r1, b, c10);
-            c20 = MultiplyAdd512(r2, b, c20);
-            c30 = MultiplyAdd512(r3, b, c30);
-            c40 = MultiplyAdd512(r4, b, c40);
-            c50 = MultiplyAdd512(r5, b, c50);
+            c00 = MultiplyAdd(r0, b, c00);
+            c10 = MultiplyAdd(r1, b, c10);
+            c20 = MultiplyAdd(r2, b, c20);
+            c30 = MultiplyAdd(r3, b, c30);
+            c40 = MultiplyAdd(r4, b, c40);
+            c50 = MultiplyAdd(r5, b, c50);
             b = Vector512.LoadUnsafe(ref x1, q);
-            c01 = MultiplyAdd512(r0, b, c01);
-            c11 = MultiplyAdd512(r1, b, c11);
-            c21 = MultiplyAdd512(r2, b, c21);
-            c31 = MultiplyAdd512(r3, b, c31);
-            c41 = MultiplyAdd512(r4, b, c41);
-            c51 = MultiplyAdd512(r5, b, c51);
+            c01 = MultiplyAdd(r0, b, c01);
+            c11 = MultiplyAdd(r1, b, c11);
+            c21 = MultiplyAdd(r2, b, c21);
+            c31 = MultiplyAdd(r3, b, c31);
+            c41 = MultiplyAdd(r4, b, c41);
+            c51 = MultiplyAdd(r5, b, c51);
             b = Vector512.LoadUnsafe(ref x2, q);
-            c02 = MultiplyAdd512(r0, b, c02);
-            c12 = MultiplyAdd512(r1, b, c12);
-            c22 = MultiplyAdd512(r2, b, c22);
-            c32 = MultiplyAdd512(r3, b, c32);
-            c42 = MultiplyAdd512(r4, b, c42);
-            c52 = MultiplyAdd512(r5, b, c52);
+            c02 = MultiplyAdd(r0, b, c02);
+            c12 = MultiplyAdd(r1, b, c12);
+            c22 = MultiplyAdd(r2, b, c22);
+            c32 = MultiplyAdd(r3, b, c32);
+            c42 = MultiplyAdd(r4, b, c42);
+            c52 = MultiplyAdd(r5, b, c52);
             b = Vector512.LoadUnsafe(ref x3, q);
-            c03 = MultiplyAdd512(r0, b, c03);
-            c13 = MultiplyAdd512(r1, b, c13);
-            c23 = MultiplyAdd512(r2, b, c23);
-            c33 = MultiplyAdd512(r3, b, c33);
-            c43 = MultiplyAdd512(r4, b, c43);
-            c53 = MultiplyAdd512(r5, b, c53);
+            c03 = MultiplyAdd(r0, b, c03);
+            c13 = MultiplyAdd(r1, b, c13);
+            c23 = MultiplyAdd(r2, b, c23);
+            c33 = MultiplyAdd(r3, b, c33);
+            c43 = MultiplyAdd(r4, b, c43);
+            c53 = MultiplyAdd(r5, b, c53);
         }
 
         Add512(ref partial, 0, c00, width);
@@ -1364,31 +1358,19 @@ internal static class DirectConvolution
 
     private static long RoundUp(long value, int multiple) => (value + multiple - 1) / multiple * multiple;
 
-    /// <summary>Every filter tile of one block of q on 256-bit vectors: tiles of six filters, then one of the filters left.</summary>
+    /// <summary>Every filter tile of one block of q (two vectors) on 256-bit vectors: tiles of six filters, then one of the
+    /// filters left, each over every kernel row, its second vector one vector past the first.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Tiles256<T>(int filters, ref T x, ref T w, ref T bias, ref T z, nint zStride, in ConvolutionGeometry geometry, nint planeStride, nint rowStride)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        nint window = geometry.WindowSize;
-        int channels = geometry.Channels, kernelHeight = geometry.KernelHeight, kernelWidth = geometry.KernelWidth;
+        nint window = geometry.WindowSize, width = Vector256<T>.Count;
         bool withBias = !Unsafe.IsNullRef(ref bias);
-        int f0 = 0;
-        for (; f0 + TileFilters <= filters; f0 += TileFilters)
+        for (int f0 = 0; f0 < filters; f0 += TileFilters)
         {
-            Tile<T, Six>(ref x, ref Unsafe.Add(ref w, f0 * window), window, ref withBias ? ref Unsafe.Add(ref bias, f0) : ref bias,
-                ref Unsafe.Add(ref z, f0 * zStride), zStride, channels, kernelHeight, kernelWidth, planeStride, rowStride);
-        }
-
-        ref T wRest = ref Unsafe.Add(ref w, f0 * window);
-        ref T bRest = ref withBias ? ref Unsafe.Add(ref bias, f0) : ref bias;
-        ref T zRest = ref Unsafe.Add(ref z, f0 * zStride);
-        switch (filters - f0)
-        {
-            case 1: Tile<T, One>(ref x, ref wRest, window, ref bRest, ref zRest, zStride, channels, kernelHeight, kernelWidth, planeStride, rowStride); break;
-            case 2: Tile<T, Two>(ref x, ref wRest, window, ref bRest, ref zRest, zStride, channels, kernelHeight, kernelWidth, planeStride, rowStride); break;
-            case 3: Tile<T, Three>(ref x, ref wRest, window, ref bRest, ref zRest, zStride, channels, kernelHeight, kernelWidth, planeStride, rowStride); break;
-            case 4: Tile<T, Four>(ref x, ref wRest, window, ref bRest, ref zRest, zStride, channels, kernelHeight, kernelWidth, planeStride, rowStride); break;
-            case 5: Tile<T, Five>(ref x, ref wRest, window, ref bRest, ref zRest, zStride, channels, kernelHeight, kernelWidth, planeStride, rowStride); break;
+            Tile256(Math.Min(TileFilters, filters - f0), ref x, ref Unsafe.Add(ref w, f0 * window), window, ref withBias ? ref Unsafe.Add(ref bias, f0) : ref bias,
+                geometry.Channels, 0, geometry.KernelHeight, geometry.KernelHeight, geometry.KernelWidth, planeStride, rowStride, width,
+                ref Unsafe.Add(ref z, f0 * zStride), zStride, width);
         }
     }
 
@@ -1397,233 +1379,16 @@ internal static class DirectConvolution
     private static void Tiles512<T>(int filters, ref T x, ref T w, ref T bias, ref T z, nint zStride, in ConvolutionGeometry geometry, nint planeStride, nint rowStride)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        nint window = geometry.WindowSize;
-        int channels = geometry.Channels, kernelHeight = geometry.KernelHeight, kernelWidth = geometry.KernelWidth;
+        nint window = geometry.WindowSize, width = Vector512<T>.Count;
         bool withBias = !Unsafe.IsNullRef(ref bias);
-        int f0 = 0;
-        for (; f0 + TileFilters <= filters; f0 += TileFilters)
+        for (int f0 = 0; f0 < filters; f0 += TileFilters)
         {
-            Tile512<T, Six>(ref x, ref Unsafe.Add(ref w, f0 * window), window, ref withBias ? ref Unsafe.Add(ref bias, f0) : ref bias,
-                ref Unsafe.Add(ref z, f0 * zStride), zStride, channels, kernelHeight, kernelWidth, planeStride, rowStride);
-        }
-
-        ref T wRest = ref Unsafe.Add(ref w, f0 * window);
-        ref T bRest = ref withBias ? ref Unsafe.Add(ref bias, f0) : ref bias;
-        ref T zRest = ref Unsafe.Add(ref z, f0 * zStride);
-        switch (filters - f0)
-        {
-            case 1: Tile512<T, One>(ref x, ref wRest, window, ref bRest, ref zRest, zStride, channels, kernelHeight, kernelWidth, planeStride, rowStride); break;
-            case 2: Tile512<T, Two>(ref x, ref wRest, window, ref bRest, ref zRest, zStride, channels, kernelHeight, kernelWidth, planeStride, rowStride); break;
-            case 3: Tile512<T, Three>(ref x, ref wRest, window, ref bRest, ref zRest, zStride, channels, kernelHeight, kernelWidth, planeStride, rowStride); break;
-            case 4: Tile512<T, Four>(ref x, ref wRest, window, ref bRest, ref zRest, zStride, channels, kernelHeight, kernelWidth, planeStride, rowStride); break;
-            case 5: Tile512<T, Five>(ref x, ref wRest, window, ref bRest, ref zRest, zStride, channels, kernelHeight, kernelWidth, planeStride, rowStride); break;
+            Tile512(Math.Min(TileFilters, filters - f0), ref x, ref Unsafe.Add(ref w, f0 * window), window, ref withBias ? ref Unsafe.Add(ref bias, f0) : ref bias,
+                geometry.Channels, 0, geometry.KernelHeight, geometry.KernelHeight, geometry.KernelWidth, planeStride, rowStride, width,
+                ref Unsafe.Add(ref z, f0 * zStride), zStride, width);
         }
     }
 
-    /// <summary>
-    /// Filters 0..TRows, two vectors of q: Zp(f, q) = b(f) + Σ_(c, kh, kw) W(f, c, kh, kw)·Xp[c·planeStride + kh·rowStride + kw + q].
-    /// The filter count is a type argument so that each instantiation holds exactly its accumulators.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static void Tile<T, TRows>(ref T x, ref T w, nint window, ref T bias, ref T z, nint zStride,
-        int channels, int kernelHeight, int kernelWidth, nint planeStride, nint rowStride)
-        where T : unmanaged, IFloatingPointIeee754<T>
-        where TRows : struct, ICount
-    {
-        nuint width = (nuint)Vector256<T>.Count;
-        Vector256<T> c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
-        c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = c50 = c51 = Vector256<T>.Zero;
-        if (!Unsafe.IsNullRef(ref bias))
-        {
-            c00 = c01 = Vector256.Create(bias);
-            if (TRows.Count > 1) c10 = c11 = Vector256.Create(Unsafe.Add(ref bias, 1));
-            if (TRows.Count > 2) c20 = c21 = Vector256.Create(Unsafe.Add(ref bias, 2));
-            if (TRows.Count > 3) c30 = c31 = Vector256.Create(Unsafe.Add(ref bias, 3));
-            if (TRows.Count > 4) c40 = c41 = Vector256.Create(Unsafe.Add(ref bias, 4));
-            if (TRows.Count > 5) c50 = c51 = Vector256.Create(Unsafe.Add(ref bias, 5));
-        }
-
-        // Filters 3..5 are addressed from their own base so that every broadcast is base + 0, 1 or 2 windows.
-        ref T w3 = ref Unsafe.Add(ref w, 3 * window);
-        for (int channel = 0; channel < channels; channel++)
-        {
-            ref T plane = ref Unsafe.Add(ref x, channel * planeStride);
-            for (int kh = 0; kh < kernelHeight; kh++)
-            {
-                ref T line = ref Unsafe.Add(ref plane, kh * rowStride);
-                for (int kw = 0; kw < kernelWidth; kw++)
-                {
-                    Vector256<T> b0 = Vector256.LoadUnsafe(ref line, (nuint)kw);
-                    Vector256<T> b1 = Vector256.LoadUnsafe(ref line, (nuint)kw + width);
-                    Vector256<T> a = Vector256.Create(w);
-                    c00 = MultiplyAdd(a, b0, c00);
-                    c01 = MultiplyAdd(a, b1, c01);
-                    if (TRows.Count > 1)
-                    {
-                        a = Vector256.Create(Unsafe.Add(ref w, window));
-                        c10 = MultiplyAdd(a, b0, c10);
-                        c11 = MultiplyAdd(a, b1, c11);
-                    }
-
-                    if (TRows.Count > 2)
-                    {
-                        a = Vector256.Create(Unsafe.Add(ref w, 2 * window));
-                        c20 = MultiplyAdd(a, b0, c20);
-                        c21 = MultiplyAdd(a, b1, c21);
-                    }
-
-                    if (TRows.Count > 3)
-                    {
-                        a = Vector256.Create(w3);
-                        c30 = MultiplyAdd(a, b0, c30);
-                        c31 = MultiplyAdd(a, b1, c31);
-                    }
-
-                    if (TRows.Count > 4)
-                    {
-                        a = Vector256.Create(Unsafe.Add(ref w3, window));
-                        c40 = MultiplyAdd(a, b0, c40);
-                        c41 = MultiplyAdd(a, b1, c41);
-                    }
-
-                    if (TRows.Count > 5)
-                    {
-                        a = Vector256.Create(Unsafe.Add(ref w3, 2 * window));
-                        c50 = MultiplyAdd(a, b0, c50);
-                        c51 = MultiplyAdd(a, b1, c51);
-                    }
-
-                    w = ref Unsafe.Add(ref w, 1);
-                    w3 = ref Unsafe.Add(ref w3, 1);
-                }
-            }
-        }
-
-        c00.StoreUnsafe(ref z);
-        c01.StoreUnsafe(ref z, width);
-        if (TRows.Count > 1) { c10.StoreUnsafe(ref z, (nuint)zStride); c11.StoreUnsafe(ref z, (nuint)zStride + width); }
-        if (TRows.Count > 2) { c20.StoreUnsafe(ref z, (nuint)(2 * zStride)); c21.StoreUnsafe(ref z, (nuint)(2 * zStride) + width); }
-        if (TRows.Count > 3) { c30.StoreUnsafe(ref z, (nuint)(3 * zStride)); c31.StoreUnsafe(ref z, (nuint)(3 * zStride) + width); }
-        if (TRows.Count > 4) { c40.StoreUnsafe(ref z, (nuint)(4 * zStride)); c41.StoreUnsafe(ref z, (nuint)(4 * zStride) + width); }
-        if (TRows.Count > 5) { c50.StoreUnsafe(ref z, (nuint)(5 * zStride)); c51.StoreUnsafe(ref z, (nuint)(5 * zStride) + width); }
-    }
-
-    /// <summary>
-    /// <see cref="Tile{T, TRows}"/> on 512-bit vectors (32 floats of q per tile; AVX-512 has 32 registers, the tile uses 15).
-    /// Filters 0..TRows, two vectors of q: Zp(f, q) = b(f) + Σ_(c, kh, kw) W(f, c, kh, kw)·Xp[c·planeStride + kh·rowStride + kw + q].
-    /// The filter count is a type argument so that each instantiation holds exactly its accumulators.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static void Tile512<T, TRows>(ref T x, ref T w, nint window, ref T bias, ref T z, nint zStride,
-        int channels, int kernelHeight, int kernelWidth, nint planeStride, nint rowStride)
-        where T : unmanaged, IFloatingPointIeee754<T>
-        where TRows : struct, ICount
-    {
-        nuint width = (nuint)Vector512<T>.Count;
-        Vector512<T> c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
-        c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = c50 = c51 = Vector512<T>.Zero;
-        if (!Unsafe.IsNullRef(ref bias))
-        {
-            c00 = c01 = Vector512.Create(bias);
-            if (TRows.Count > 1) c10 = c11 = Vector512.Create(Unsafe.Add(ref bias, 1));
-            if (TRows.Count > 2) c20 = c21 = Vector512.Create(Unsafe.Add(ref bias, 2));
-            if (TRows.Count > 3) c30 = c31 = Vector512.Create(Unsafe.Add(ref bias, 3));
-            if (TRows.Count > 4) c40 = c41 = Vector512.Create(Unsafe.Add(ref bias, 4));
-            if (TRows.Count > 5) c50 = c51 = Vector512.Create(Unsafe.Add(ref bias, 5));
-        }
-
-        // Filters 3..5 are addressed from their own base so that every broadcast is base + 0, 1 or 2 windows.
-        ref T w3 = ref Unsafe.Add(ref w, 3 * window);
-        for (int channel = 0; channel < channels; channel++)
-        {
-            ref T plane = ref Unsafe.Add(ref x, channel * planeStride);
-            for (int kh = 0; kh < kernelHeight; kh++)
-            {
-                ref T line = ref Unsafe.Add(ref plane, kh * rowStride);
-                for (int kw = 0; kw < kernelWidth; kw++)
-                {
-                    Vector512<T> b0 = Vector512.LoadUnsafe(ref line, (nuint)kw);
-                    Vector512<T> b1 = Vector512.LoadUnsafe(ref line, (nuint)kw + width);
-                    Vector512<T> a = Vector512.Create(w);
-                    c00 = MultiplyAdd512(a, b0, c00);
-                    c01 = MultiplyAdd512(a, b1, c01);
-                    if (TRows.Count > 1)
-                    {
-                        a = Vector512.Create(Unsafe.Add(ref w, window));
-                        c10 = MultiplyAdd512(a, b0, c10);
-                        c11 = MultiplyAdd512(a, b1, c11);
-                    }
-
-                    if (TRows.Count > 2)
-                    {
-                        a = Vector512.Create(Unsafe.Add(ref w, 2 * window));
-                        c20 = MultiplyAdd512(a, b0, c20);
-                        c21 = MultiplyAdd512(a, b1, c21);
-                    }
-
-                    if (TRows.Count > 3)
-                    {
-                        a = Vector512.Create(w3);
-                        c30 = MultiplyAdd512(a, b0, c30);
-                        c31 = MultiplyAdd512(a, b1, c31);
-                    }
-
-                    if (TRows.Count > 4)
-                    {
-                        a = Vector512.Create(Unsafe.Add(ref w3, window));
-                        c40 = MultiplyAdd512(a, b0, c40);
-                        c41 = MultiplyAdd512(a, b1, c41);
-                    }
-
-                    if (TRows.Count > 5)
-                    {
-                        a = Vector512.Create(Unsafe.Add(ref w3, 2 * window));
-                        c50 = MultiplyAdd512(a, b0, c50);
-                        c51 = MultiplyAdd512(a, b1, c51);
-                    }
-
-                    w = ref Unsafe.Add(ref w, 1);
-                    w3 = ref Unsafe.Add(ref w3, 1);
-                }
-            }
-        }
-
-        c00.StoreUnsafe(ref z);
-        c01.StoreUnsafe(ref z, width);
-        if (TRows.Count > 1) { c10.StoreUnsafe(ref z, (nuint)zStride); c11.StoreUnsafe(ref z, (nuint)zStride + width); }
-        if (TRows.Count > 2) { c20.StoreUnsafe(ref z, (nuint)(2 * zStride)); c21.StoreUnsafe(ref z, (nuint)(2 * zStride) + width); }
-        if (TRows.Count > 3) { c30.StoreUnsafe(ref z, (nuint)(3 * zStride)); c31.StoreUnsafe(ref z, (nuint)(3 * zStride) + width); }
-        if (TRows.Count > 4) { c40.StoreUnsafe(ref z, (nuint)(4 * zStride)); c41.StoreUnsafe(ref z, (nuint)(4 * zStride) + width); }
-        if (TRows.Count > 5) { c50.StoreUnsafe(ref z, (nuint)(5 * zStride)); c51.StoreUnsafe(ref z, (nuint)(5 * zStride) + width); }
-    }
-
-    /// <summary>a·b + c with one rounding, on 512-bit vectors.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<T> MultiplyAdd512<T>(Vector512<T> a, Vector512<T> b, Vector512<T> c) where T : unmanaged
-    {
-#if NET9_0_OR_GREATER
-        if (typeof(T) == typeof(float))
-        {
-            return Vector512.FusedMultiplyAdd(a.AsSingle(), b.AsSingle(), c.AsSingle()).As<float, T>();
-        }
-
-        if (typeof(T) == typeof(double))
-        {
-            return Vector512.FusedMultiplyAdd(a.AsDouble(), b.AsDouble(), c.AsDouble()).As<double, T>();
-        }
-#else
-        if (Avx512F.IsSupported && typeof(T) == typeof(float))
-        {
-            return Avx512F.FusedMultiplyAdd(a.AsSingle(), b.AsSingle(), c.AsSingle()).As<float, T>();
-        }
-
-        if (Avx512F.IsSupported && typeof(T) == typeof(double))
-        {
-            return Avx512F.FusedMultiplyAdd(a.AsDouble(), b.AsDouble(), c.AsDouble()).As<double, T>();
-        }
-#endif
-        return a * b + c;
-    }
 
     /// <summary>
     /// The positions q computed per filter: up to the last output, (OH − 1)·Wp + OW, rounded up to whole blocks of
