@@ -27,6 +27,9 @@ internal sealed class RecordingNetwork : INetwork<double>
     /// <summary>The inputs of every training pass, in order.</summary>
     public List<double> TrainedOn { get; } = new();
 
+    /// <summary>The target rows of every training pass, in order, one row of <see cref="OutputSize"/> values per sample.</summary>
+    public List<double> TrainedTargets { get; } = new();
+
     /// <summary>The inputs of the last validation measurement.</summary>
     public double[] ValidatedOn { get; private set; } = Array.Empty<double>();
 
@@ -69,6 +72,7 @@ internal sealed class RecordingNetwork : INetwork<double>
     public double AccumulateGradients(ReadOnlySpan<double> inputs, ReadOnlySpan<double> targets)
     {
         TrainedOn.AddRange(inputs.ToArray());
+        TrainedTargets.AddRange(targets.ToArray());
         _gradients[0] += inputs.Length;
         return inputs.Length * (LossOfStep?.Invoke(OptimizerStep + 1) ?? 1);
     }

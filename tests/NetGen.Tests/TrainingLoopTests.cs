@@ -228,6 +228,45 @@ public sealed class TrainingLoopTests
         return (inputs, targets);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    [InlineData(8)]
+    [InlineData(64)]
+    public void Shuffled_batches_hold_each_epochs_order_with_every_sample_beside_its_own_targets(int batchSize)
+    {
+        // 37 samples: batches with a remainder, and more rows than the gather requests ahead of its copies. Each sample's
+        // input is its row number and its target the one-hot row of class row % 3.
+        const int samples = 37, seed = 7;
+        double[] x = new double[samples], y = new double[3 * samples];
+        for (int i = 0; i < samples; i++)
+        {
+            x[i] = i;
+            y[3 * i + i % 3] = 1;
+        }
+
+        var network = new RecordingNetwork();
+        Trainer.Fit(network, x, y, new TrainingOptions { Epochs = 2, BatchSize = batchSize, Shuffle = true, Seed = seed });
+
+        var expected = new List<double>();
+        int[] order = new int[samples];
+        for (int epoch = 1; epoch <= 2; epoch++)
+        {
+            Trainer.EpochOrder(order, seed, epoch);
+            expected.AddRange(Array.ConvertAll(order, i => (double)i));
+        }
+
+        Assert.Equal(expected, network.TrainedOn);
+        Assert.Equal(3 * network.TrainedOn.Count, network.TrainedTargets.Count);
+        for (int row = 0; row < network.TrainedOn.Count; row++)
+        {
+            int sample = (int)network.TrainedOn[row];
+            Assert.Equal(y.AsSpan(3 * sample, 3).ToArray(), network.TrainedTargets.GetRange(3 * row, 3).ToArray());
+        }
+
+        Assert.Equal(Enumerable.Range(0, samples).Select(i => (double)i), x); // the caller's data is not reordered
+    }
+
     [Fact]
     public void ValidationSplit_holds_out_a_seeded_random_subset_and_trains_on_the_rest()
     {

@@ -51,15 +51,15 @@ public static class StepGuard
 
     /// <summary>
     /// Whether every value is finite: for the few gradients of a tiny network a sum of v·0 (0 for a finite v, NaN for an
-    /// infinite or NaN one) in four chains, which costs a few cycles where a library call costs more than the step's
-    /// arithmetic; TensorPrimitives' vectorised scan for the rest.
+    /// infinite or NaN one) in four chains, which costs a few cycles where a call costs more than the step's
+    /// arithmetic; the kernels' vectorised scan (<see cref="Kernels.FiniteScan"/>) for the rest.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool AllFinite<T>(ReadOnlySpan<T> values) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (values.Length >= 64)
         {
-            return TensorPrimitives.IsFiniteAll(values);
+            return Kernels.FiniteScan.All(values);
         }
 
         T a = T.Zero, b = T.Zero, c = T.Zero, d = T.Zero;
@@ -102,7 +102,7 @@ public static class StepGuard
     public static void RequireFiniteStep<T>(ReadOnlySpan<T> inputs, T loss, NetworkArchitecture architecture)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (!TensorPrimitives.IsFiniteAll(inputs))
+        if (!Kernels.FiniteScan.All(inputs))
         {
             int first = FirstNonFinite(inputs);
             int sample = first / Math.Max(1, architecture.Inputs), feature = first % Math.Max(1, architecture.Inputs);

@@ -94,7 +94,7 @@ internal static class TrainingDataChecks
 
     private static bool AllFinite<T>(ReadOnlySpan<T> values)
         where T : unmanaged, IFloatingPointIeee754<T>
-        => values.IsEmpty || TensorPrimitives.IsFiniteAll(values);
+        => Kernels.FiniteScan.All(values);
 
     private static string Format<T>(T value)
         where T : unmanaged, IFloatingPointIeee754<T>
