@@ -225,7 +225,12 @@ public static class TorchSharpAvailability
                 root = root.InnerException;
             }
 
-            return $"{root.GetType().Name}: {root.Message.Split('\n')[0]}";
+            // On Linux the usual cause is a libstdc++ older than GCC 13's with the build's fix not applied: the build
+            // warns (MSB3073) and goes on, so the report says what the fix needs.
+            string hint = OperatingSystem.IsLinux()
+                ? " (on Linux with a libstdc++ older than GCC 13's, such as Debian 12's, the build's bench/tools/torchsharp-debian12-fix.sh makes libtorch load; it needs g++, python3 and patchelf: see bench/README.md, then rebuild)"
+                : string.Empty;
+            return $"{root.GetType().Name}: {root.Message.Split('\n')[0]}{hint}";
         }
     });
 
