@@ -15,8 +15,8 @@ namespace NetGen.Benchmarks;
 /// <remarks>
 /// What the generated code does with one sample (MnistWorkloadNet's RunForward and RunBackwardAndDescend):
 /// <list type="bullet">
-/// <item>forward, per layer: <c>DenseKernels.Forward</c> with fewer than four rows is dot products of four weight rows
-/// at a time with the input, which reads W and b once;</item>
+/// <item>forward, per layer: <c>DenseKernels.Forward</c> with fewer than four rows is dot products of eight (Vector512
+/// path) or four weight rows at a time with the input, which reads W and b once;</item>
 /// <item>backward, per layer from the last: <c>BackpropagateInputs</c> (dX = dZ·W, every layer but the first) reads W
 /// once; <c>AccumulateBiasGradients</c> reads and writes the bias gradient; with plain SGD and a clean gradient,
 /// <c>SgdWeightStep</c> applies the update in the weight product's epilogue, which for a reduction of length one is a

@@ -433,7 +433,7 @@ public static class Report
                       "twice per call, so they are bound by how fast W streams through the caches rather than by the FMA units. The bytes each call " +
                       "must move are counted from the workload's shapes and optimizer (`MemoryTraffic.cs`) the way the generated code and " +
                       "`DenseKernels` run them: every read and every write of each layer's W and b and of the bias gradients, and the sample's input " +
-                      "once. A prediction reads each W once (dot products of four weight rows at a time). A step reads each W in the forward pass, " +
+                      "once. A prediction reads each W once (dot products of eight weight rows at a time on the Vector512 path, four on the others). A step reads each W in the forward pass, " +
                       "reads the layers' W above the first again for dX = dZ·W, and reads and writes every weight once in plain SGD's rank-1 update, " +
                       "which is fused into the weight product, so that no weight gradient is stored. Not counted: re-reads of the input and of the " +
                       "activation and gradient vectors (a few KB, which stay in L1 between the passes that use them). The time is this run's median " +

@@ -19,7 +19,7 @@ namespace NetGen.Kernels;
 /// All three run on <see cref="Gemm"/>'s register-blocked micro-kernel. dW and dX read their B operand (X and W)
 /// in place; the forward pass packs Wᵀ a panel at a time. A forward pass of fewer than
 /// <see cref="MinimumGemmRows"/> rows is a matrix-vector product bound by reading W, so it runs as dot products of
-/// four weight rows at a time and packs nothing. On the 128-bit and scalar paths (<see cref="KernelPaths"/>) the kernels
+/// eight weight rows at a time on the Vector512 path (four on the others, and for the last units) and packs nothing. On the 128-bit and scalar paths (<see cref="KernelPaths"/>) the kernels
 /// fall back to TensorPrimitives.
 /// </summary>
 public static class DenseKernels
@@ -71,6 +71,16 @@ public static class DenseKernels
         for (int row = 0; row < rows; row++)
         {
             int unit = 0;
+            if (KernelPaths.Use512 && inputSize >= Vector512<T>.Count)
+            {
+                for (; unit + 8 <= outputSize; unit += 8)
+                {
+                    DotBlock1x8(
+                        ref Unsafe.Add(ref x0, row * inputSize), ref Unsafe.Add(ref w, unit * inputSize), ref Unsafe.Add(ref z, row * outputSize + unit),
+                        ref withBias ? ref Unsafe.Add(ref b, unit) : ref b, inputSize);
+                }
+            }
+
             for (; unit + 4 <= outputSize; unit += 4)
             {
                 DotBlock1x4(
@@ -277,6 +287,56 @@ public static class DenseKernels
         Unsafe.Add(ref z, 1) = Finish(sum1, ref x, ref Unsafe.Add(ref w, 1 * s), k, n, ref bias, 1);
         Unsafe.Add(ref z, 2) = Finish(sum2, ref x, ref Unsafe.Add(ref w, 2 * s), k, n, ref bias, 2);
         Unsafe.Add(ref z, 3) = Finish(sum3, ref x, ref Unsafe.Add(ref w, 3 * s), k, n, ref bias, 3);
+    }
+
+    /// <summary>
+    /// Eight dot products of one row of X against weight rows u..u+7, on the Vector512 path: one load of x serves eight
+    /// FMAs (four in <see cref="DotBlock1x4{T}"/>), so the loads of W, which stream from L2, are a larger share of the
+    /// loads issued; then at most one Vector256 of what is left, then a scalar tail. Nine of the 32 registers.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void DotBlock1x8<T>(ref T x, ref T w, ref T z, ref T bias, int inputSize) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        nuint n = (nuint)inputSize, s = (nuint)inputSize, width = (nuint)Vector512<T>.Count;
+        nuint k = 0;
+        Vector512<T> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
+        for (; k + width <= n; k += width)
+        {
+            Vector512<T> x0 = Vector512.LoadUnsafe(ref x, k);
+            a0 = MultiplyAdd(x0, Vector512.LoadUnsafe(ref w, k), a0);
+            a1 = MultiplyAdd(x0, Vector512.LoadUnsafe(ref w, s + k), a1);
+            a2 = MultiplyAdd(x0, Vector512.LoadUnsafe(ref w, 2 * s + k), a2);
+            a3 = MultiplyAdd(x0, Vector512.LoadUnsafe(ref w, 3 * s + k), a3);
+            a4 = MultiplyAdd(x0, Vector512.LoadUnsafe(ref w, 4 * s + k), a4);
+            a5 = MultiplyAdd(x0, Vector512.LoadUnsafe(ref w, 5 * s + k), a5);
+            a6 = MultiplyAdd(x0, Vector512.LoadUnsafe(ref w, 6 * s + k), a6);
+            a7 = MultiplyAdd(x0, Vector512.LoadUnsafe(ref w, 7 * s + k), a7);
+        }
+
+        T sum0 = Vector512.Sum(a0), sum1 = Vector512.Sum(a1), sum2 = Vector512.Sum(a2), sum3 = Vector512.Sum(a3);
+        T sum4 = Vector512.Sum(a4), sum5 = Vector512.Sum(a5), sum6 = Vector512.Sum(a6), sum7 = Vector512.Sum(a7);
+        if (n - k >= (nuint)Vector256<T>.Count)
+        {
+            Vector256<T> x0 = Vector256.LoadUnsafe(ref x, k);
+            sum0 += Vector256.Sum(x0 * Vector256.LoadUnsafe(ref w, k));
+            sum1 += Vector256.Sum(x0 * Vector256.LoadUnsafe(ref w, s + k));
+            sum2 += Vector256.Sum(x0 * Vector256.LoadUnsafe(ref w, 2 * s + k));
+            sum3 += Vector256.Sum(x0 * Vector256.LoadUnsafe(ref w, 3 * s + k));
+            sum4 += Vector256.Sum(x0 * Vector256.LoadUnsafe(ref w, 4 * s + k));
+            sum5 += Vector256.Sum(x0 * Vector256.LoadUnsafe(ref w, 5 * s + k));
+            sum6 += Vector256.Sum(x0 * Vector256.LoadUnsafe(ref w, 6 * s + k));
+            sum7 += Vector256.Sum(x0 * Vector256.LoadUnsafe(ref w, 7 * s + k));
+            k += (nuint)Vector256<T>.Count;
+        }
+
+        Unsafe.Add(ref z, 0) = Finish(sum0, ref x, ref Unsafe.Add(ref w, 0 * s), k, n, ref bias, 0);
+        Unsafe.Add(ref z, 1) = Finish(sum1, ref x, ref Unsafe.Add(ref w, 1 * s), k, n, ref bias, 1);
+        Unsafe.Add(ref z, 2) = Finish(sum2, ref x, ref Unsafe.Add(ref w, 2 * s), k, n, ref bias, 2);
+        Unsafe.Add(ref z, 3) = Finish(sum3, ref x, ref Unsafe.Add(ref w, 3 * s), k, n, ref bias, 3);
+        Unsafe.Add(ref z, 4) = Finish(sum4, ref x, ref Unsafe.Add(ref w, 4 * s), k, n, ref bias, 4);
+        Unsafe.Add(ref z, 5) = Finish(sum5, ref x, ref Unsafe.Add(ref w, 5 * s), k, n, ref bias, 5);
+        Unsafe.Add(ref z, 6) = Finish(sum6, ref x, ref Unsafe.Add(ref w, 6 * s), k, n, ref bias, 6);
+        Unsafe.Add(ref z, 7) = Finish(sum7, ref x, ref Unsafe.Add(ref w, 7 * s), k, n, ref bias, 7);
     }
 
     /// <summary>bias (unless it is a null reference) + the vector part of the sum + x·w past the last whole vector (fewer than one vector's worth), for one weight row w.</summary>
