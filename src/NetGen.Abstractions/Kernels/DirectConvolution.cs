@@ -173,7 +173,7 @@ internal static class DirectConvolution
             {
                 for (int oh = 0; oh < outputHeight; oh++)
                 {
-                    paddedOutputs.Slice(filter * paddedPositions + oh * paddedWidth, outputWidth).CopyTo(z.Slice(filter * outputPlane + oh * outputWidth, outputWidth));
+                    CopyRow<T>(paddedOutputs.Slice(filter * paddedPositions + oh * paddedWidth, outputWidth), z.Slice(filter * outputPlane + oh * outputWidth, outputWidth));
                 }
             }
         }
@@ -395,8 +395,7 @@ internal static class DirectConvolution
             {
                 for (int h = 0; h < height; h++)
                 {
-                    sample.Slice((channel * height + h) * width, width)
-                        .CopyTo(padded.Slice(channel * planeStride + (h + geometry.PaddingHeight) * rowStride + geometry.PaddingWidth, width));
+                    CopyRow(sample.Slice((channel * height + h) * width, width), padded.Slice(channel * planeStride + (h + geometry.PaddingHeight) * rowStride + geometry.PaddingWidth, width));
                 }
             }
 
@@ -436,7 +435,7 @@ internal static class DirectConvolution
                             {
                                 for (int r = 0; r < outputRows; r++)
                                 {
-                                    tile.Slice((2 * f + r) * vector, lanes).CopyTo(z.Slice((f0 + f) * outputPlane + (oh + r) * outputWidth + column, lanes));
+                                    CopyRow<T>(tile.Slice((2 * f + r) * vector, lanes), z.Slice((f0 + f) * outputPlane + (oh + r) * outputWidth + column, lanes));
                                 }
                             }
                         }
@@ -876,7 +875,7 @@ internal static class DirectConvolution
             {
                 for (int oh = 0; oh < outputHeight; oh++)
                 {
-                    dz.Slice(filter * outputPlane + oh * outputWidth, outputWidth).CopyTo(paddedGradients.Slice(filter * paddedPositions + oh * paddedWidth, outputWidth));
+                    CopyRow(dz.Slice(filter * outputPlane + oh * outputWidth, outputWidth), paddedGradients.Slice(filter * paddedPositions + oh * paddedWidth, outputWidth));
                 }
             }
 
@@ -933,10 +932,42 @@ internal static class DirectConvolution
         {
             for (int h = 0; h < height; h++)
             {
-                sample.Slice((channel * height + h) * width, width)
-                    .CopyTo(padded.Slice((channel * paddedHeight + h + geometry.PaddingHeight) * paddedWidth + geometry.PaddingWidth, width));
+                CopyRow(sample.Slice((channel * height + h) * width, width), padded.Slice((channel * paddedHeight + h + geometry.PaddingHeight) * paddedWidth + geometry.PaddingWidth, width));
             }
         }
+    }
+
+    /// <summary>
+    /// Copies <paramref name="source"/> to the start of <paramref name="destination"/>, which must not overlap it: the
+    /// rows of a padded plane, the rows of dZ a weight gradient pads, a tile's lanes (a few to a few dozen values each,
+    /// tens of thousands of them in a LeNet step). Whole Vector256s, then one Vector256 that ends at the row's end and
+    /// overlaps the last whole one; rows shorter than a vector, and paths without Vector256, go to Span.CopyTo. Called
+    /// row by row, Span.CopyTo's memmove took 4.7% of a LeNet step (perf, AMD EPYC Zen 4).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CopyRow<T>(ReadOnlySpan<T> source, Span<T> destination)
+    {
+        int n = source.Length;
+        if ((uint)n > (uint)destination.Length)
+        {
+            throw new ArgumentException($"destination has {destination.Length} values; the row has {n}.", nameof(destination));
+        }
+
+        if (!Vector256.IsHardwareAccelerated || !Vector256<T>.IsSupported || n < Vector256<T>.Count)
+        {
+            source.CopyTo(destination);
+            return;
+        }
+
+        ref T from = ref MemoryMarshal.GetReference(source);
+        ref T to = ref MemoryMarshal.GetReference(destination);
+        nuint width = (nuint)Vector256<T>.Count, last = (nuint)n - width;
+        for (nuint i = 0; i < last; i += width)
+        {
+            Vector256.LoadUnsafe(ref from, i).StoreUnsafe(ref to, i);
+        }
+
+        Vector256.LoadUnsafe(ref from, last).StoreUnsafe(ref to, last);
     }
 
     /// <summary>
