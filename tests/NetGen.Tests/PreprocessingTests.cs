@@ -162,4 +162,32 @@ public sealed class PreprocessingTests
 
         Assert.NotEqual(new[] { 0, 1, 2, 3 }, targets);
     }
+
+    [Fact]
+    public void Gather_copies_the_named_rows_in_order_and_rejects_a_row_outside_the_data()
+    {
+        // Rows of 37 floats (more than one cache line, not a whole number of them), more rows than the gather requests
+        // ahead of its copies, and repeated and reversed indices; each row's values name its row.
+        const int rowLength = 37, rows = 50;
+        float[] source = new float[rows * rowLength];
+        for (int i = 0; i < source.Length; i++)
+        {
+            source[i] = i / rowLength + (i % rowLength) / 100f;
+        }
+
+        int[] indices = [49, 0, 7, 7, 48, 1, 30, 2, 29, 3, 28, 49];
+        float[] gathered = DataSplit.Gather(source, rowLength, indices);
+
+        Assert.Equal(indices.Length * rowLength, gathered.Length);
+        for (int r = 0; r < indices.Length; r++)
+        {
+            for (int j = 0; j < rowLength; j++)
+            {
+                Assert.Equal(indices[r] + j / 100f, gathered[r * rowLength + j]);
+            }
+        }
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => DataSplit.Gather(source, rowLength, [0, 1, 2, 3, 4, 5, rows]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => DataSplit.Gather(source, rowLength, [-1]));
+    }
 }

@@ -292,7 +292,8 @@ public static class DenseKernels
     /// <summary>
     /// Eight dot products of one row of X against weight rows u..u+7, on the Vector512 path: one load of x serves eight
     /// FMAs (four in <see cref="DotBlock1x4{T}"/>), so the loads of W, which stream from L2, are a larger share of the
-    /// loads issued; then at most one Vector256 of what is left, then a scalar tail. Nine of the 32 registers.
+    /// loads issued; then at most one Vector256 of what is left, then a scalar tail. Each sum is formed as in
+    /// <see cref="DotBlock1x4{T}"/> (the Vector256 part as an FMA onto zero), so both give the same bits. Nine of the 32 registers.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void DotBlock1x8<T>(ref T x, ref T w, ref T z, ref T bias, int inputSize) where T : unmanaged, IFloatingPointIeee754<T>
@@ -318,14 +319,14 @@ public static class DenseKernels
         if (n - k >= (nuint)Vector256<T>.Count)
         {
             Vector256<T> x0 = Vector256.LoadUnsafe(ref x, k);
-            sum0 += Vector256.Sum(x0 * Vector256.LoadUnsafe(ref w, k));
-            sum1 += Vector256.Sum(x0 * Vector256.LoadUnsafe(ref w, s + k));
-            sum2 += Vector256.Sum(x0 * Vector256.LoadUnsafe(ref w, 2 * s + k));
-            sum3 += Vector256.Sum(x0 * Vector256.LoadUnsafe(ref w, 3 * s + k));
-            sum4 += Vector256.Sum(x0 * Vector256.LoadUnsafe(ref w, 4 * s + k));
-            sum5 += Vector256.Sum(x0 * Vector256.LoadUnsafe(ref w, 5 * s + k));
-            sum6 += Vector256.Sum(x0 * Vector256.LoadUnsafe(ref w, 6 * s + k));
-            sum7 += Vector256.Sum(x0 * Vector256.LoadUnsafe(ref w, 7 * s + k));
+            sum0 += Vector256.Sum(MultiplyAdd(x0, Vector256.LoadUnsafe(ref w, k), Vector256<T>.Zero));
+            sum1 += Vector256.Sum(MultiplyAdd(x0, Vector256.LoadUnsafe(ref w, s + k), Vector256<T>.Zero));
+            sum2 += Vector256.Sum(MultiplyAdd(x0, Vector256.LoadUnsafe(ref w, 2 * s + k), Vector256<T>.Zero));
+            sum3 += Vector256.Sum(MultiplyAdd(x0, Vector256.LoadUnsafe(ref w, 3 * s + k), Vector256<T>.Zero));
+            sum4 += Vector256.Sum(MultiplyAdd(x0, Vector256.LoadUnsafe(ref w, 4 * s + k), Vector256<T>.Zero));
+            sum5 += Vector256.Sum(MultiplyAdd(x0, Vector256.LoadUnsafe(ref w, 5 * s + k), Vector256<T>.Zero));
+            sum6 += Vector256.Sum(MultiplyAdd(x0, Vector256.LoadUnsafe(ref w, 6 * s + k), Vector256<T>.Zero));
+            sum7 += Vector256.Sum(MultiplyAdd(x0, Vector256.LoadUnsafe(ref w, 7 * s + k), Vector256<T>.Zero));
             k += (nuint)Vector256<T>.Count;
         }
 

@@ -3,8 +3,6 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.Numerics;
 using System.Numerics.Tensors;
-using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics.X86;
 
 namespace NetGen;
 
@@ -617,60 +615,14 @@ public static class Trainer
             }
             else
             {
-                Gather(_inputs, _targets, _options.Shuffle ? _order.AsSpan(first, rows) : default, first, rows, inputSize, outputSize, _stagedInputs, _stagedTargets);
+                // Staged without augmentation means shuffled: the rows of this pass in the epoch's order.
+                ReadOnlySpan<int> order = _order.AsSpan(first, rows);
+                Preprocessing.DataSplit.Gather<T>(_inputs, inputSize, order, _stagedInputs);
+                Preprocessing.DataSplit.Gather<T>(_targets, outputSize, order, _stagedTargets);
             }
 
             inputs = _stagedInputs.AsSpan(0, rows * inputSize);
             targets = _stagedTargets.AsSpan(0, rows * outputSize);
-        }
-
-        /// <summary>
-        /// Copies the rows <paramref name="order"/> names (or <paramref name="first"/> onwards when it is empty) into the
-        /// staging buffers. A shuffled epoch reads its rows from all over a data set that is usually larger than the
-        /// caches, and a row copy on its own waits for each row's first lines to arrive from memory: so each row's lines
-        /// are requested <see cref="RowsAhead"/> rows before they are copied, which keeps several rows in flight. In
-        /// mnist-e2e (batches of 64 rows of 784 floats from 25 MB of digits) the row copies had taken about 7% of the
-        /// process's CPU time (perf, AMD EPYC Zen 4, one thread); docs/performance.md has the epochs before and after.
-        /// Where the CPU has no prefetch instruction (<see cref="Sse.IsSupported"/> false) the rows are only copied.
-        /// </summary>
-        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-        private static unsafe void Gather(T[] inputs, T[] targets, ReadOnlySpan<int> order, int first, int rows, int inputSize, int outputSize, T[] stagedInputs, T[] stagedTargets)
-        {
-            int rowBytes = inputSize * sizeof(T);
-            fixed (T* source = inputs)
-            {
-                if (Sse.IsSupported && !order.IsEmpty)
-                {
-                    for (int r = 0; r < Math.Min(RowsAhead, rows); r++)
-                    {
-                        PrefetchRow((byte*)(source + (long)order[r] * inputSize), rowBytes);
-                    }
-                }
-
-                for (int r = 0; r < rows; r++)
-                {
-                    if (Sse.IsSupported && !order.IsEmpty && r + RowsAhead < rows)
-                    {
-                        PrefetchRow((byte*)(source + (long)order[r + RowsAhead] * inputSize), rowBytes);
-                    }
-
-                    int sample = order.IsEmpty ? first + r : order[r];
-                    new ReadOnlySpan<T>(source + (long)sample * inputSize, inputSize).CopyTo(stagedInputs.AsSpan(r * inputSize, inputSize));
-                    targets.AsSpan(sample * outputSize, outputSize).CopyTo(stagedTargets.AsSpan(r * outputSize));
-                }
-            }
-        }
-
-        /// <summary>How many rows ahead of its copy <see cref="Gather"/> requests a row.</summary>
-        private const int RowsAhead = 4;
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static unsafe void PrefetchRow(byte* row, int bytes)
-        {
-            for (int offset = 0; offset < bytes; offset += 64)
-            {
-                Sse.Prefetch0(row + offset);
-            }
         }
 
         /// <summary>
