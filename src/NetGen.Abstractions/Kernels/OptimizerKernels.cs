@@ -62,6 +62,7 @@ public static unsafe class OptimizerKernels
             var update = new SgdMomentumUpdate<T>
             {
                 P = p, G = g, B = b, Scale = gradientScale, Rate = learningRate, Momentum = momentum, Nesterov = nesterov, Decay = weightDecay,
+                SmallestNormal = SmallestNormal<T>(),
             };
             UpdateLoop.Run<T, SgdMomentumUpdate<T>>(ref update, parameters.Length);
         }
@@ -100,6 +101,7 @@ public static unsafe class OptimizerKernels
                 StepSize = T.CreateTruncating(double.CreateTruncating(learningRate) / biasCorrection1),
                 // A multiply instead of torch's division: the divider, which sqrt and m / denominator also need, bounds this loop.
                 InverseBiasCorrection2Sqrt = T.CreateTruncating(1 / Math.Sqrt(biasCorrection2)),
+                SmallestNormal = SmallestNormal<T>(),
             };
             UpdateLoop.Run<T, AdamUpdate<T>>(ref update, parameters.Length);
         }
@@ -131,6 +133,7 @@ public static unsafe class OptimizerKernels
             {
                 P = p, G = g, S = s, A = a, B = b, Centered = centered, HasMomentum = hasMomentum, Scale = gradientScale,
                 Rate = learningRate, Alpha = alpha, Epsilon = epsilon, Momentum = momentum, Decay = weightDecay,
+                SmallestNormal = SmallestNormal<T>(),
             };
             UpdateLoop.Run<T, RmsPropUpdate<T>>(ref update, parameters.Length);
         }
@@ -162,6 +165,21 @@ public static unsafe class OptimizerKernels
             throw new ArgumentException($"{name} has {other.Length} values; the parameters have {parameters.Length}.", name);
         }
     }
+
+    /// <summary>The smallest positive normal number of <typeparamref name="T"/>: 2⁻¹²⁶ for float, 2⁻¹⁰²² for double.</summary>
+    /// <remarks>
+    /// The running averages (momentum's velocity, Adam's m, v and max v, RMSprop's averages and velocity) are made +0
+    /// where they fall below it, as TensorFlow's flush-to-zero does for all arithmetic on its CPU threads. A parameter
+    /// whose gradient turns exactly zero (a ReLU unit that stopped firing) has its averages decay geometrically: m by
+    /// β₁ = 0.9 reaches the subnormals some 700 steps later and v by β₂ = 0.999 stays among them for thousands of steps,
+    /// and on Intel cores every vector operation with a subnormal lane takes a microcode assist. On an Intel Xeon (Ice
+    /// Lake, one thread) deep's step went from 2.0–2.8 ms to 3.5–4.3 ms after 700 steps, and iris's from 1.85 to 2.3–2.9
+    /// µs; with the flush iris took 0.68–0.92 µs and deep no longer slowed. What is flushed moves a parameter by at most
+    /// about α·2⁻¹²⁶ (SGD's velocity) or α·2⁻¹²⁶/((1 − β₁)·ε) (Adam: 1e-29·α with float and ε = 1e-8), far below the
+    /// last bit of any normal parameter; NaN passes through.
+    /// </remarks>
+    private static T SmallestNormal<T>() where T : unmanaged, IFloatingPointIeee754<T>
+        => T.CreateTruncating(Math.ScaleB(1.0, typeof(T) == typeof(float) ? -126 : -1022));
 
     // The pieces several formulas share, each written once. Generic over the width like the updates that call them.
 
@@ -227,7 +245,7 @@ public static unsafe class OptimizerKernels
     private struct SgdMomentumUpdate<T> : IParameterUpdate<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         public T* P, G, B;
-        public T Scale, Rate, Momentum, Decay;
+        public T Scale, Rate, Momentum, Decay, SmallestNormal;
         public bool Nesterov;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -237,7 +255,7 @@ public static unsafe class OptimizerKernels
         {
             TVector p = TOps.Load(P, i);
             TVector g = Gradient<T, TOps, TVector>(G, i, Scale, Decay, p);
-            TVector b = TOps.Add(TOps.Multiply(TOps.Create(Momentum), TOps.Load(B, i)), g);
+            TVector b = TOps.FlushSubnormal(TOps.Add(TOps.Multiply(TOps.Create(Momentum), TOps.Load(B, i)), g), TOps.Create(SmallestNormal));
             TVector direction = Nesterov ? TOps.Add(g, TOps.Multiply(TOps.Create(Momentum), b)) : b;
             return new UpdatedVectors<TVector> { Parameters = Descend<T, TOps, TVector>(p, Rate, direction), State1 = b };
         }
@@ -261,7 +279,7 @@ public static unsafe class OptimizerKernels
     {
         public T* P, G, M, V, VMax;
         public bool Amsgrad;
-        public T Scale, Beta1, Beta2, Epsilon, L2, Shrink, StepSize, InverseBiasCorrection2Sqrt;
+        public T Scale, Beta1, Beta2, Epsilon, L2, Shrink, StepSize, InverseBiasCorrection2Sqrt, SmallestNormal;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public readonly UpdatedVectors<TVector> Compute<TOps, TVector>(nuint i)
@@ -270,9 +288,10 @@ public static unsafe class OptimizerKernels
         {
             TVector p = TOps.Multiply(TOps.Load(P, i), TOps.Create(Shrink));
             TVector g = Gradient<T, TOps, TVector>(G, i, Scale, L2, p);
-            TVector m = Lerp<T, TOps, TVector>(TOps.Load(M, i), g, Beta1);
-            TVector v = AverageSquares<T, TOps, TVector>(TOps.Load(V, i), g, Beta2);
-            TVector vMax = Amsgrad ? TOps.Max(TOps.Load(VMax, i), v) : v;
+            TVector smallestNormal = TOps.Create(SmallestNormal);
+            TVector m = TOps.FlushSubnormal(Lerp<T, TOps, TVector>(TOps.Load(M, i), g, Beta1), smallestNormal);
+            TVector v = TOps.FlushSubnormal(AverageSquares<T, TOps, TVector>(TOps.Load(V, i), g, Beta2), smallestNormal);
+            TVector vMax = Amsgrad ? TOps.FlushSubnormal(TOps.Max(TOps.Load(VMax, i), v), smallestNormal) : v;
             TVector denominator = TOps.Add(TOps.Multiply(TOps.Sqrt(vMax), TOps.Create(InverseBiasCorrection2Sqrt)), TOps.Create(Epsilon));
             return new UpdatedVectors<TVector>
             {
@@ -305,7 +324,7 @@ public static unsafe class OptimizerKernels
     {
         public T* P, G, S, A, B;
         public bool Centered, HasMomentum;
-        public T Scale, Rate, Alpha, Epsilon, Momentum, Decay;
+        public T Scale, Rate, Alpha, Epsilon, Momentum, Decay, SmallestNormal;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public readonly UpdatedVectors<TVector> Compute<TOps, TVector>(nuint i)
@@ -314,19 +333,20 @@ public static unsafe class OptimizerKernels
         {
             TVector p = TOps.Load(P, i);
             TVector g = Gradient<T, TOps, TVector>(G, i, Scale, Decay, p);
-            TVector s = AverageSquares<T, TOps, TVector>(TOps.Load(S, i), g, Alpha);
+            TVector smallestNormal = TOps.Create(SmallestNormal);
+            TVector s = TOps.FlushSubnormal(AverageSquares<T, TOps, TVector>(TOps.Load(S, i), g, Alpha), smallestNormal);
             TVector a = default;
             TVector variance = s;
             if (Centered)
             {
-                a = Lerp<T, TOps, TVector>(TOps.Load(A, i), g, Alpha);
+                a = TOps.FlushSubnormal(Lerp<T, TOps, TVector>(TOps.Load(A, i), g, Alpha), smallestNormal);
                 variance = TOps.Subtract(s, TOps.Multiply(a, a));
             }
 
             TVector step = TOps.Divide(g, TOps.Add(TOps.Sqrt(variance), TOps.Create(Epsilon)));
             if (HasMomentum)
             {
-                step = TOps.Add(TOps.Multiply(TOps.Create(Momentum), TOps.Load(B, i)), step);
+                step = TOps.FlushSubnormal(TOps.Add(TOps.Multiply(TOps.Create(Momentum), TOps.Load(B, i)), step), smallestNormal);
             }
 
             return new UpdatedVectors<TVector> { Parameters = Descend<T, TOps, TVector>(p, Rate, step), State1 = s, State2 = a, State3 = step };

@@ -44,6 +44,12 @@ internal unsafe interface IVectorOps<T, TVector> where T : unmanaged where TVect
     static abstract TVector Sqrt(TVector x);
 
     static abstract TVector Max(TVector x, TVector y);
+
+    /// <summary>
+    /// x with every element smaller in magnitude than <paramref name="smallestNormal"/> (a subnormal, or zero) made +0;
+    /// NaN and infinities pass.
+    /// </summary>
+    static abstract TVector FlushSubnormal(TVector x, TVector smallestNormal);
 }
 
 /// <summary>The Vector512 path of <see cref="IVectorOps{T, TVector}"/>.</summary>
@@ -77,6 +83,9 @@ internal readonly unsafe struct Vector512Ops<T> : IVectorOps<T, Vector512<T>> wh
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> Max(Vector512<T> x, Vector512<T> y) => Vector512.Max(x, y);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> FlushSubnormal(Vector512<T> x, Vector512<T> smallestNormal) => Vector512.AndNot(x, Vector512.LessThan(Vector512.Abs(x), smallestNormal));
 }
 
 /// <summary>The Vector256 path of <see cref="IVectorOps{T, TVector}"/>.</summary>
@@ -110,6 +119,9 @@ internal readonly unsafe struct Vector256Ops<T> : IVectorOps<T, Vector256<T>> wh
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> Max(Vector256<T> x, Vector256<T> y) => Vector256.Max(x, y);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> FlushSubnormal(Vector256<T> x, Vector256<T> smallestNormal) => Vector256.AndNot(x, Vector256.LessThan(Vector256.Abs(x), smallestNormal));
 }
 
 /// <summary>The Vector128 path of <see cref="IVectorOps{T, TVector}"/>.</summary>
@@ -143,6 +155,9 @@ internal readonly unsafe struct Vector128Ops<T> : IVectorOps<T, Vector128<T>> wh
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<T> Max(Vector128<T> x, Vector128<T> y) => Vector128.Max(x, y);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<T> FlushSubnormal(Vector128<T> x, Vector128<T> smallestNormal) => Vector128.AndNot(x, Vector128.LessThan(Vector128.Abs(x), smallestNormal));
 }
 
 /// <summary>The scalar path of <see cref="IVectorOps{T, TVector}"/>: one element is a vector of one lane.</summary>
@@ -176,6 +191,9 @@ internal readonly unsafe struct ScalarOps<T> : IVectorOps<T, T> where T : unmana
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T Max(T x, T y) => T.Max(x, y);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T FlushSubnormal(T x, T smallestNormal) => T.Abs(x) < smallestNormal ? T.Zero : x;
 }
 
 /// <summary>
