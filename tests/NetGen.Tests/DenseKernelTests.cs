@@ -235,6 +235,52 @@ public sealed class DenseKernelTests
         Assert.Equal(Enumerable.Repeat(new float[] { 1, 2, 3, 4, 5 }, rows).SelectMany(row => row), z);
     }
 
+    [Theory]
+    [InlineData(37, 0.0)]
+    [InlineData(37, 0.1)]
+    [InlineData(784, 0.0)]
+    [InlineData(784, 0.1)]
+    public void A_single_samples_weight_step_gives_the_same_bits_wherever_the_weights_start(int inputs, double weightDecay)
+    {
+        AssertSameStepAtEveryOffset<float>(inputs, weightDecay, 1e-6);
+        AssertSameStepAtEveryOffset<double>(inputs, weightDecay, 1e-14);
+    }
+
+    /// <summary>
+    /// W ← (1 − αλ)·W − α·s·dzᵀx for one sample, with W starting at each element offset of two cache lines, so that
+    /// every offset from the 64-byte boundaries that the Vector512 stream aligns to is reached: the result matches the
+    /// formula in double and is the same, bit for bit, at every offset.
+    /// </summary>
+    private static void AssertSameStepAtEveryOffset<T>(int inputs, double weightDecay, double tolerance) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        const int units = 3;
+        var random = new Random(inputs);
+        T[] Random(int n) => Array.ConvertAll(new T[n], _ => T.CreateTruncating(random.NextDouble() * 2 - 1));
+        T[] w = Random(units * inputs), dz = Random(units), x = Random(inputs);
+        T rate = T.CreateTruncating(0.5), decay = T.CreateTruncating(weightDecay), scale = T.CreateTruncating(0.25);
+        T[]? first = null;
+        int offsets = 128 / System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
+        for (int offset = 0; offset < offsets; offset++)
+        {
+            var buffer = new T[offset + w.Length];
+            Span<T> weights = buffer.AsSpan(offset, w.Length);
+            w.CopyTo(weights);
+            DenseKernels.SgdWeightStep<T>(dz, x, weights, 1, inputs, units, rate, decay, scale);
+            T[] result = weights.ToArray();
+            first ??= result;
+            Assert.True(first.AsSpan().SequenceEqual(result), $"{typeof(T).Name}, {inputs} inputs: the step at offset {offset} differs from the step at offset 0");
+            for (int o = 0; o < units; o++)
+            {
+                for (int i = 0; i < inputs; i++)
+                {
+                    double start = double.CreateTruncating(w[o * inputs + i]);
+                    double expected = (1 - 0.5 * weightDecay) * start - 0.5 * 0.25 * double.CreateTruncating(dz[o]) * double.CreateTruncating(x[i]);
+                    Assert.Equal(expected, double.CreateTruncating(result[o * inputs + i]), tolerance);
+                }
+            }
+        }
+    }
+
     [Fact]
     public void MaxThreads_rejects_less_than_one_thread()
         => Assert.Throws<ArgumentOutOfRangeException>(() => KernelThreads.MaxThreads = 0);
