@@ -116,7 +116,7 @@ public sealed partial class NetworkGenerator
                 }
 
                 writer.WriteLine(
-                    $"{Kernels}.DenseKernels.SgdWeightStep<{t}>({dz}, {x}, {plan.View("_parameters", Int(dense.WeightOffset), Int(dense.WeightCount))}, " +
+                    $"{Kernels}.DenseKernels.SgdWeightStep<{t}>({dz}, {x}, _parameters.Slice({Int(dense.WeightOffset)}, {Int(dense.WeightCount)}), " +
                     $"rows, {inWidth}, {outWidth}, rate, {plan.Literal(sgd.WeightDecay)}, scale);");
             }
         }

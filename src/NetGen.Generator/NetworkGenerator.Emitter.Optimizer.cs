@@ -9,13 +9,13 @@ public sealed partial class NetworkGenerator
     {
         private const string OptimizerKernels = "global::NetGen.Kernels.OptimizerKernels";
 
-        /// <summary>The optimizer state array's initializer: one parameter-sized vector per state vector.</summary>
-        private static string OptimizerStateArray(NetworkPlan plan)
+        /// <summary>The optimizer state's length: one parameter-sized vector per state vector.</summary>
+        private static string OptimizerStateLength(NetworkPlan plan)
             => plan.Spec.Optimizer.StateVectors switch
             {
-                0 => $"global::System.Array.Empty<{plan.T}>()",
-                1 => $"new {plan.T}[ParameterCount]",
-                int vectors => $"new {plan.T}[{Int(vectors)} * ParameterCount]",
+                0 => "0",
+                1 => "ParameterCount",
+                int vectors => $"{Int(vectors)} * ParameterCount",
             };
 
         private static string OptimizerStateDescription(NetworkPlan plan)

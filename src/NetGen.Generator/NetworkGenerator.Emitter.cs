@@ -20,6 +20,7 @@ public sealed partial class NetworkGenerator
         private const string Span = "global::System.Span";
         private const string ReadOnlySpan = "global::System.ReadOnlySpan";
         private const string Kernels = "global::NetGen.Kernels";
+        private const string AlignedBuffer = "global::NetGen.Kernels.AlignedBuffer";
         private const string Arguments = "global::NetGen.NetworkArguments";
         private const string RowsPerPass = "global::NetGen.Trainer.MaxRowsPerPass";
 
@@ -103,9 +104,11 @@ public sealed partial class NetworkGenerator
             }
 
             writer.WriteBlock($$"""
-                private readonly {{t}}[] _parameters = DrawInitialParameters(global::NetGen.ParameterInitializer.DefaultSeed);
-                private readonly {{t}}[] _gradients = new {{t}}[ParameterCount];
-                private readonly {{t}}[] _optimizerState = {{OptimizerStateArray(plan)}};
+                // Parameters, gradients and optimizer state each start on a 64-byte boundary, so that the kernels' vector
+                // loads of a row do not span two cache lines.
+                private readonly {{AlignedBuffer}}<{{t}}> _parameters = DrawInitialParameters(global::NetGen.ParameterInitializer.DefaultSeed);
+                private readonly {{AlignedBuffer}}<{{t}}> _gradients = new {{AlignedBuffer}}<{{t}}>(ParameterCount);
+                private readonly {{AlignedBuffer}}<{{t}}> _optimizerState = new {{AlignedBuffer}}<{{t}}>({{OptimizerStateLength(plan)}});
                 private long _optimizerStep;
                 private double _learningRate = {{Double(spec.Optimizer.LearningRate)}};
 
@@ -230,20 +233,20 @@ public sealed partial class NetworkGenerator
             {
                 writer.WriteLine("public void InitializeParameters(int seed)");
                 writer.OpenBrace();
-                writer.WriteLine("DrawInitialParameters(seed).CopyTo(_parameters, 0);");
+                writer.WriteLine($"global::NetGen.ParameterInitializer.Initialize<{t}>(_parameters, Architecture, seed);");
                 EmitModeReset(writer, plan);
                 writer.CloseBrace();
             }
             else
             {
-                writer.WriteLine("public void InitializeParameters(int seed) => DrawInitialParameters(seed).CopyTo(_parameters, 0);");
+                writer.WriteLine($"public void InitializeParameters(int seed) => global::NetGen.ParameterInitializer.Initialize<{t}>(_parameters, Architecture, seed);");
             }
 
             writer.WriteBlock($$"""
 
-                private static {{t}}[] DrawInitialParameters(int seed)
+                private static {{AlignedBuffer}}<{{t}}> DrawInitialParameters(int seed)
                 {
-                    var parameters = new {{t}}[ParameterCount];
+                    var parameters = new {{AlignedBuffer}}<{{t}}>(ParameterCount);
                     global::NetGen.ParameterInitializer.Initialize<{{t}}>(parameters, Architecture, seed);
                     return parameters;
                 }
@@ -646,14 +649,14 @@ public sealed partial class NetworkGenerator
                 writer.WriteBlock("""
                     public void ZeroGradients()
                     {
-                        global::System.Array.Clear(_gradients, 0, _gradients.Length);
+                        _gradients.Span.Clear();
                         _gradientsClean = true;
                     }
                     """);
             }
             else
             {
-                writer.WriteLine("public void ZeroGradients() => global::System.Array.Clear(_gradients, 0, _gradients.Length);");
+                writer.WriteLine("public void ZeroGradients() => _gradients.Span.Clear();");
             }
 
             writer.WriteBlock($$"""
@@ -838,7 +841,7 @@ public sealed partial class NetworkGenerator
                 foreach ((int start, int length) in plan.AccumulatedParameterRanges())
                 {
                     writer.WriteLine(
-                        $"{Kernels}.OptimizerKernels.Sgd<{t}>({plan.View("_parameters", Int(start), Int(length))}, {plan.View("_gradients", Int(start), Int(length))}, " +
+                        $"{Kernels}.OptimizerKernels.Sgd<{t}>(_parameters.Slice({Int(start)}, {Int(length)}), _gradients.Slice({Int(start)}, {Int(length)}), " +
                         $"rate, {plan.Literal(sgd.WeightDecay)}, scale);");
                 }
             }

@@ -822,23 +822,20 @@ internal static class Gemm
     /// gradient 455–484 and 386–394 (docs/performance.md). The array is pinned, so the boundary found once stays put.
     /// </remarks>
     private static class Scratch<T>
+        where T : unmanaged
     {
-        private const int Alignment = 64;
-
         [ThreadStatic]
         private static T[]? s_buffer;
 
         [ThreadStatic]
         private static int s_start;
 
-        public static unsafe Span<T> Get(int length)
+        public static Span<T> Get(int length)
         {
             T[]? buffer = s_buffer;
             if (buffer is null || buffer.Length - s_start < length)
             {
-                buffer = GC.AllocateArray<T>(length + Alignment / Unsafe.SizeOf<T>(), pinned: true);
-                nint address = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(buffer));
-                s_start = (int)((Alignment - (address & (Alignment - 1))) & (Alignment - 1)) / Unsafe.SizeOf<T>();
+                buffer = AlignedArray.Allocate<T>(length, out s_start);
                 s_buffer = buffer;
             }
 

@@ -21,9 +21,11 @@ namespace Demo
         //   layer 1, Dense: weight [12 × 40] at 0
         //   layer 2, BatchNorm: weight [12] at 480, bias [12] at 492
         //   layer 3, Dense: weight [2 × 12] at 504, bias [2] at 528
-        private readonly double[] _parameters = DrawInitialParameters(global::NetGen.ParameterInitializer.DefaultSeed);
-        private readonly double[] _gradients = new double[ParameterCount];
-        private readonly double[] _optimizerState = global::System.Array.Empty<double>();
+        // Parameters, gradients and optimizer state each start on a 64-byte boundary, so that the kernels' vector
+        // loads of a row do not span two cache lines.
+        private readonly global::NetGen.Kernels.AlignedBuffer<double> _parameters = DrawInitialParameters(global::NetGen.ParameterInitializer.DefaultSeed);
+        private readonly global::NetGen.Kernels.AlignedBuffer<double> _gradients = new global::NetGen.Kernels.AlignedBuffer<double>(ParameterCount);
+        private readonly global::NetGen.Kernels.AlignedBuffer<double> _optimizerState = new global::NetGen.Kernels.AlignedBuffer<double>(0);
         private long _optimizerStep;
         private double _learningRate = 0.05d;
 
@@ -133,15 +135,15 @@ namespace Demo
         /// <param name="seed">The seed of the draw.</param>
         public void InitializeParameters(int seed)
         {
-            DrawInitialParameters(seed).CopyTo(_parameters, 0);
+            global::NetGen.ParameterInitializer.Initialize<double>(_parameters, Architecture, seed);
             global::NetGen.ParameterInitializer.InitializeBuffers<double>(_buffers, Architecture);
             global::System.Array.Clear(_batchesTracked, 0, _batchesTracked.Length);
             global::NetGen.Kernels.DropoutKernels.Seed(_randomState, seed);
         }
 
-        private static double[] DrawInitialParameters(int seed)
+        private static global::NetGen.Kernels.AlignedBuffer<double> DrawInitialParameters(int seed)
         {
-            var parameters = new double[ParameterCount];
+            var parameters = new global::NetGen.Kernels.AlignedBuffer<double>(ParameterCount);
             global::NetGen.ParameterInitializer.Initialize<double>(parameters, Architecture, seed);
             return parameters;
         }
@@ -286,7 +288,7 @@ namespace Demo
         }
 
         /// <summary>Sets every accumulated gradient to zero.</summary>
-        public void ZeroGradients() => global::System.Array.Clear(_gradients, 0, _gradients.Length);
+        public void ZeroGradients() => _gradients.Span.Clear();
 
         /// <summary>
         /// Trains for <see cref="global::NetGen.TrainingOptions.Epochs"/> epochs of batch, stochastic or mini-batch gradient

@@ -19,9 +19,11 @@ namespace Demo
         // Parameters, layer by layer, each tensor row-major (the layout of the PyTorch module's state dict):
         //   layer 0, Dense: weight [4 × 3] at 0, bias [4] at 12
         //   layer 1, Dense: weight [2 × 4] at 16, bias [2] at 24
-        private readonly double[] _parameters = DrawInitialParameters(global::NetGen.ParameterInitializer.DefaultSeed);
-        private readonly double[] _gradients = new double[ParameterCount];
-        private readonly double[] _optimizerState = new double[2 * ParameterCount];
+        // Parameters, gradients and optimizer state each start on a 64-byte boundary, so that the kernels' vector
+        // loads of a row do not span two cache lines.
+        private readonly global::NetGen.Kernels.AlignedBuffer<double> _parameters = DrawInitialParameters(global::NetGen.ParameterInitializer.DefaultSeed);
+        private readonly global::NetGen.Kernels.AlignedBuffer<double> _gradients = new global::NetGen.Kernels.AlignedBuffer<double>(ParameterCount);
+        private readonly global::NetGen.Kernels.AlignedBuffer<double> _optimizerState = new global::NetGen.Kernels.AlignedBuffer<double>(2 * ParameterCount);
         private long _optimizerStep;
         private double _learningRate = 0.01d;
 
@@ -108,11 +110,11 @@ namespace Demo
         /// weight's shape), biases zero. The same seed always gives the same parameters.
         /// </summary>
         /// <param name="seed">The seed of the draw.</param>
-        public void InitializeParameters(int seed) => DrawInitialParameters(seed).CopyTo(_parameters, 0);
+        public void InitializeParameters(int seed) => global::NetGen.ParameterInitializer.Initialize<double>(_parameters, Architecture, seed);
 
-        private static double[] DrawInitialParameters(int seed)
+        private static global::NetGen.Kernels.AlignedBuffer<double> DrawInitialParameters(int seed)
         {
-            var parameters = new double[ParameterCount];
+            var parameters = new global::NetGen.Kernels.AlignedBuffer<double>(ParameterCount);
             global::NetGen.ParameterInitializer.Initialize<double>(parameters, Architecture, seed);
             return parameters;
         }
@@ -253,7 +255,7 @@ namespace Demo
         }
 
         /// <summary>Sets every accumulated gradient to zero.</summary>
-        public void ZeroGradients() => global::System.Array.Clear(_gradients, 0, _gradients.Length);
+        public void ZeroGradients() => _gradients.Span.Clear();
 
         /// <summary>
         /// Trains for <see cref="global::NetGen.TrainingOptions.Epochs"/> epochs of batch, stochastic or mini-batch gradient

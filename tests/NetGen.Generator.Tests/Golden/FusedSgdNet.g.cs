@@ -19,9 +19,11 @@ namespace Demo
         // Parameters, layer by layer, each tensor row-major (the layout of the PyTorch module's state dict):
         //   layer 0, Dense: weight [8 × 32] at 0, bias [8] at 256
         //   layer 1, Dense: weight [2 × 8] at 264, bias [2] at 280
-        private readonly float[] _parameters = DrawInitialParameters(global::NetGen.ParameterInitializer.DefaultSeed);
-        private readonly float[] _gradients = new float[ParameterCount];
-        private readonly float[] _optimizerState = global::System.Array.Empty<float>();
+        // Parameters, gradients and optimizer state each start on a 64-byte boundary, so that the kernels' vector
+        // loads of a row do not span two cache lines.
+        private readonly global::NetGen.Kernels.AlignedBuffer<float> _parameters = DrawInitialParameters(global::NetGen.ParameterInitializer.DefaultSeed);
+        private readonly global::NetGen.Kernels.AlignedBuffer<float> _gradients = new global::NetGen.Kernels.AlignedBuffer<float>(ParameterCount);
+        private readonly global::NetGen.Kernels.AlignedBuffer<float> _optimizerState = new global::NetGen.Kernels.AlignedBuffer<float>(0);
         private long _optimizerStep;
         private double _learningRate = 0.05d;
 
@@ -119,11 +121,11 @@ namespace Demo
         /// weight's shape), biases zero. The same seed always gives the same parameters.
         /// </summary>
         /// <param name="seed">The seed of the draw.</param>
-        public void InitializeParameters(int seed) => DrawInitialParameters(seed).CopyTo(_parameters, 0);
+        public void InitializeParameters(int seed) => global::NetGen.ParameterInitializer.Initialize<float>(_parameters, Architecture, seed);
 
-        private static float[] DrawInitialParameters(int seed)
+        private static global::NetGen.Kernels.AlignedBuffer<float> DrawInitialParameters(int seed)
         {
-            var parameters = new float[ParameterCount];
+            var parameters = new global::NetGen.Kernels.AlignedBuffer<float>(ParameterCount);
             global::NetGen.ParameterInitializer.Initialize<float>(parameters, Architecture, seed);
             return parameters;
         }
@@ -275,7 +277,7 @@ namespace Demo
         /// <summary>Sets every accumulated gradient to zero.</summary>
         public void ZeroGradients()
         {
-            global::System.Array.Clear(_gradients, 0, _gradients.Length);
+            _gradients.Span.Clear();
             _gradientsClean = true;
         }
 
@@ -486,11 +488,11 @@ namespace Demo
             // Layer 0: Dense 32 → 8, LeakyReLU, backward
             global::NetGen.Kernels.ActivationKernels.LeakyReLUBackward<float>(new global::System.Span<float>(_layer0Outputs, 0, rows * 8), new global::System.Span<float>(_layer0Gradients, 0, rows * 8), 0.2f);
             global::NetGen.Kernels.DenseKernels.AccumulateBiasGradients<float>(new global::System.Span<float>(_layer0Gradients, 0, rows * 8), g.Slice(256, 8), rows, 8);
-            global::NetGen.Kernels.DenseKernels.SgdWeightStep<float>(new global::System.Span<float>(_layer0Gradients, 0, rows * 8), inputs, new global::System.Span<float>(_parameters, 0, 256), rows, 32, 8, rate, 0.001f, scale);
+            global::NetGen.Kernels.DenseKernels.SgdWeightStep<float>(new global::System.Span<float>(_layer0Gradients, 0, rows * 8), inputs, _parameters.Slice(0, 256), rows, 32, 8, rate, 0.001f, scale);
 
             // SGD on every parameter whose gradient was accumulated: biases and unrolled layers.
             _optimizerStep++;
-            global::NetGen.Kernels.OptimizerKernels.Sgd<float>(new global::System.Span<float>(_parameters, 256, 26), new global::System.Span<float>(_gradients, 256, 26), rate, 0.001f, scale);
+            global::NetGen.Kernels.OptimizerKernels.Sgd<float>(_parameters.Slice(256, 26), _gradients.Slice(256, 26), rate, 0.001f, scale);
         }
 
         // Grows the per-sample buffers to hold at least rows samples; they never shrink, so steady training allocates nothing.

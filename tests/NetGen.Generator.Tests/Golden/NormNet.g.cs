@@ -24,9 +24,11 @@ namespace Demo
         //   layer 4, LayerNorm: weight [16] at 1084, bias [16] at 1100
         //   layer 5, Dropout: no parameters
         //   layer 6, Dense: weight [3 × 16] at 1116, bias [3] at 1164
-        private readonly float[] _parameters = DrawInitialParameters(global::NetGen.ParameterInitializer.DefaultSeed);
-        private readonly float[] _gradients = new float[ParameterCount];
-        private readonly float[] _optimizerState = new float[2 * ParameterCount];
+        // Parameters, gradients and optimizer state each start on a 64-byte boundary, so that the kernels' vector
+        // loads of a row do not span two cache lines.
+        private readonly global::NetGen.Kernels.AlignedBuffer<float> _parameters = DrawInitialParameters(global::NetGen.ParameterInitializer.DefaultSeed);
+        private readonly global::NetGen.Kernels.AlignedBuffer<float> _gradients = new global::NetGen.Kernels.AlignedBuffer<float>(ParameterCount);
+        private readonly global::NetGen.Kernels.AlignedBuffer<float> _optimizerState = new global::NetGen.Kernels.AlignedBuffer<float>(2 * ParameterCount);
         private long _optimizerStep;
         private double _learningRate = 0.001d;
 
@@ -155,15 +157,15 @@ namespace Demo
         /// <param name="seed">The seed of the draw.</param>
         public void InitializeParameters(int seed)
         {
-            DrawInitialParameters(seed).CopyTo(_parameters, 0);
+            global::NetGen.ParameterInitializer.Initialize<float>(_parameters, Architecture, seed);
             global::NetGen.ParameterInitializer.InitializeBuffers<float>(_buffers, Architecture);
             global::System.Array.Clear(_batchesTracked, 0, _batchesTracked.Length);
             global::NetGen.Kernels.DropoutKernels.Seed(_randomState, seed);
         }
 
-        private static float[] DrawInitialParameters(int seed)
+        private static global::NetGen.Kernels.AlignedBuffer<float> DrawInitialParameters(int seed)
         {
-            var parameters = new float[ParameterCount];
+            var parameters = new global::NetGen.Kernels.AlignedBuffer<float>(ParameterCount);
             global::NetGen.ParameterInitializer.Initialize<float>(parameters, Architecture, seed);
             return parameters;
         }
@@ -404,7 +406,7 @@ namespace Demo
         }
 
         /// <summary>Sets every accumulated gradient to zero.</summary>
-        public void ZeroGradients() => global::System.Array.Clear(_gradients, 0, _gradients.Length);
+        public void ZeroGradients() => _gradients.Span.Clear();
 
         /// <summary>
         /// Trains for <see cref="global::NetGen.TrainingOptions.Epochs"/> epochs of batch, stochastic or mini-batch gradient

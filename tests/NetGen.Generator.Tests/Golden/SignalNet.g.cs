@@ -20,9 +20,11 @@ namespace Demo
         //   layer 0, Conv1D: weight [3 × 2 × 3] at 0, bias [3] at 18
         //   layer 1, AvgPool1D: no parameters
         //   layer 2, Dense: weight [1 × 6] at 21, bias [1] at 27
-        private readonly float[] _parameters = DrawInitialParameters(global::NetGen.ParameterInitializer.DefaultSeed);
-        private readonly float[] _gradients = new float[ParameterCount];
-        private readonly float[] _optimizerState = global::System.Array.Empty<float>();
+        // Parameters, gradients and optimizer state each start on a 64-byte boundary, so that the kernels' vector
+        // loads of a row do not span two cache lines.
+        private readonly global::NetGen.Kernels.AlignedBuffer<float> _parameters = DrawInitialParameters(global::NetGen.ParameterInitializer.DefaultSeed);
+        private readonly global::NetGen.Kernels.AlignedBuffer<float> _gradients = new global::NetGen.Kernels.AlignedBuffer<float>(ParameterCount);
+        private readonly global::NetGen.Kernels.AlignedBuffer<float> _optimizerState = new global::NetGen.Kernels.AlignedBuffer<float>(0);
         private long _optimizerStep;
         private double _learningRate = 0.01d;
 
@@ -116,11 +118,11 @@ namespace Demo
         /// weight's shape), biases zero. The same seed always gives the same parameters.
         /// </summary>
         /// <param name="seed">The seed of the draw.</param>
-        public void InitializeParameters(int seed) => DrawInitialParameters(seed).CopyTo(_parameters, 0);
+        public void InitializeParameters(int seed) => global::NetGen.ParameterInitializer.Initialize<float>(_parameters, Architecture, seed);
 
-        private static float[] DrawInitialParameters(int seed)
+        private static global::NetGen.Kernels.AlignedBuffer<float> DrawInitialParameters(int seed)
         {
-            var parameters = new float[ParameterCount];
+            var parameters = new global::NetGen.Kernels.AlignedBuffer<float>(ParameterCount);
             global::NetGen.ParameterInitializer.Initialize<float>(parameters, Architecture, seed);
             return parameters;
         }
@@ -246,7 +248,7 @@ namespace Demo
         }
 
         /// <summary>Sets every accumulated gradient to zero.</summary>
-        public void ZeroGradients() => global::System.Array.Clear(_gradients, 0, _gradients.Length);
+        public void ZeroGradients() => _gradients.Span.Clear();
 
         /// <summary>
         /// Trains for <see cref="global::NetGen.TrainingOptions.Epochs"/> epochs of batch, stochastic or mini-batch gradient
