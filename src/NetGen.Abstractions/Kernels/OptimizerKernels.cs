@@ -87,9 +87,8 @@ public static unsafe class OptimizerKernels
             RequireSameLength(parameters, maxSecondMoments, nameof(maxSecondMoments));
         }
 
-        // As torch computes them: in double, from t.
-        double biasCorrection1 = 1 - Math.Pow(double.CreateTruncating(beta1), step);
-        double biasCorrection2 = 1 - Math.Pow(double.CreateTruncating(beta2), step);
+        double biasCorrection1 = BiasCorrection(double.CreateTruncating(beta1), step);
+        double biasCorrection2 = BiasCorrection(double.CreateTruncating(beta2), step);
         fixed (T* p = parameters, g = gradients, m = firstMoments, v = secondMoments, vMax = maxSecondMoments)
         {
             var update = new AdamUpdate<T>
@@ -106,6 +105,16 @@ public static unsafe class OptimizerKernels
             UpdateLoop.Run<T, AdamUpdate<T>>(ref update, parameters.Length);
         }
     }
+
+    /// <summary>
+    /// Adam's 1 − βᵗ, as torch computes it: in double, from t. For 0 ≤ β &lt; 1, βᵗ = e^(t·ln β) ≤ e^(−t·(1 − β)), so once
+    /// t·(1 − β) &gt; 42, βᵗ &lt; e⁻⁴² &lt; 2⁻⁶⁰, and 1 − βᵗ is exactly 1 (any βᵗ under 2⁻⁵⁴ rounds away): Math.Pow is not
+    /// called, and whatever its last bits, the result is the same. Past that step βᵗ heads for underflow, where glibc's
+    /// pow takes its slow path (xflow and __kernel_standard, which set errno): 4.8% of an iris step in a profile (perf,
+    /// AMD EPYC Zen 3, 3 million steps). The test costs no library call, unlike a cut-off from log₂ β.
+    /// </summary>
+    internal static double BiasCorrection(double beta, long step)
+        => beta >= 0 && step * (1 - beta) > 42 ? 1 : 1 - Math.Pow(beta, step); // β ≥ 1, β < 0 or NaN: Math.Pow as before
 
     /// <summary>RMSprop. <paramref name="gradientAverages"/> is empty unless centered; <paramref name="velocity"/> is empty unless momentum &gt; 0.</summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]

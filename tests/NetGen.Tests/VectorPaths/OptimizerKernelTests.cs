@@ -78,6 +78,52 @@ public sealed class OptimizerKernelTests
         => AssertFlushesSubnormalState<double>(optimizer, length, Math.ScaleB(1.0, -1022));
 
     /// <summary>
+    /// Adam's bias correction skips Math.Pow once t·(1 − β) passes 42; it must still equal torch's 1 − βᵗ in double bit
+    /// for bit: on both sides of that step, where βᵗ underflows to subnormals and to zero, at the first step, and at the
+    /// edges β = 0, β near 1, β = 1, β &lt; 0 (βᵗ alternating in sign) and t = 0.
+    /// </summary>
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(0.5)]
+    [InlineData(0.8)]
+    [InlineData(0.9)]
+    [InlineData(0.99)]
+    [InlineData(0.999)]
+    [InlineData(0.9999)]
+    [InlineData(1 - 1e-9)]
+    [InlineData(1.0)]
+    [InlineData(-0.5)]
+    [InlineData(-0.999)]
+    public void Adam_bias_correction_is_one_minus_beta_to_the_t(double beta)
+    {
+        var steps = new System.Collections.Generic.List<long> { 0, 1, 2, 3, 10, 1_000, 7_000, 10_000, 1_000_000, long.MaxValue / 2 };
+        if (beta is > -1 and < 1 and not 0)
+        {
+            long cut = (long)(42 / (1 - beta));
+            for (long t = Math.Max(0, cut - 40); t <= cut + 40; t++)
+            {
+                steps.Add(t);
+            }
+
+            for (int k = 1; k <= 40; k++)
+            {
+                steps.Add(cut * k / 20); // from a twentieth of the cut-off to twice it: a cut-off set too early would show
+            }
+
+            long underflow = (long)(1075 / -Math.Log2(Math.Abs(beta))); // βᵗ passes below the smallest subnormal near here
+            steps.AddRange([underflow - 1, underflow, underflow + 1]);
+        }
+
+        foreach (long t in steps)
+        {
+            double expected = 1 - Math.Pow(beta, t);
+            Assert.True(
+                BitConverter.DoubleToInt64Bits(expected) == BitConverter.DoubleToInt64Bits(OptimizerKernels.BiasCorrection(beta, t)),
+                $"β = {beta:R}, t = {t}: expected {expected:R}, got {OptimizerKernels.BiasCorrection(beta, t):R}");
+        }
+    }
+
+    /// <summary>
     /// A parameter at zero with a zero gradient only decays its running averages. Its state starts at the smallest normal
     /// number (below it after any decay), at a subnormal, at four times the smallest normal (still normal after one
     /// decay by at least ½) or at NaN, in turn. After a step the first two are +0, the third is the decayed value and NaN
