@@ -308,12 +308,14 @@ internal static class Gemm
     }
 
     /// <summary>
-    /// <see cref="ScaledAdd{T}(ref T, ref T, T, ref T, T, int)"/> over at least two Vector512s, with every load and store of
-    /// destination (and of source, when they are one row, as in the weight update) on a 64-byte boundary: a W row of a
-    /// managed array starts anywhere, and on an Intel Xeon (Ice Lake, one thread) mnist-b1's step took 26.4–28.8 µs with
-    /// the update's rows unaligned and 16.6–19.0 with them aligned. The first and the last vector are whole vectors at the row's ends, computed from the values before the
-    /// loop writes any, and stored after it; where they overlap the loop's vectors they store what the loop stored. So
-    /// every element gets the same fused multiply-add wherever the row starts, and the result does not depend on it.
+    /// <see cref="ScaledAdd{T}(ref T, ref T, T, ref T, T, int)"/> over at least two Vector512s, with every load and store
+    /// of destination (and of source, when they are one row, as in the weight update) on a 64-byte boundary: a W row starts
+    /// anywhere (a generated network's parameters start on one, but the second row of 100 floats starts 16 bytes past one,
+    /// and a caller's array may start anywhere), and on an Intel Xeon (Ice Lake, one thread) mnist-b1's step took 26.4–28.8
+    /// µs with the update's rows unaligned and 16.6–19.0 with them aligned. The first and the last vector are whole vectors
+    /// at the row's ends, computed from the values before the loop writes any, and stored after it; where they overlap the
+    /// loop's vectors they store what the loop stored. So every element gets the same fused multiply-add wherever the row
+    /// starts, and the result does not depend on it.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static unsafe void ScaledAdd512<T>(ref T destination, ref T source, T sourceScale, ref T b, T scale, int n) where T : unmanaged, IFloatingPointIeee754<T>
