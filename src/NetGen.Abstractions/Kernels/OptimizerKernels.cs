@@ -111,7 +111,7 @@ public static unsafe class OptimizerKernels
     /// t·(1 − β) &gt; 42, βᵗ &lt; e⁻⁴² &lt; 2⁻⁶⁰, and 1 − βᵗ is exactly 1 (any βᵗ under 2⁻⁵⁴ rounds away): Math.Pow is not
     /// called, and whatever its last bits, the result is the same. Past that step βᵗ heads for underflow, where glibc's
     /// pow takes its slow path (xflow and __kernel_standard, which set errno): 4.8% of an iris step in a profile (perf,
-    /// AMD EPYC Zen 3, 3 million steps). The test costs no library call, unlike a cut-off from log₂ β.
+    /// AMD EPYC Zen 3, 3 million steps). The condition costs no library call, unlike a cut-off from log₂ β.
     /// </summary>
     internal static double BiasCorrection(double beta, long step)
         => beta >= 0 && step * (1 - beta) > 42 ? 1 : 1 - Math.Pow(beta, step); // β ≥ 1, β < 0 or NaN: Math.Pow as before
