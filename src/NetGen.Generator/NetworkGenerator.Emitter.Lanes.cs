@@ -124,9 +124,10 @@ public sealed partial class NetworkGenerator
         /// <summary>
         /// RunLanes: forward pass, loss and backward pass of a tiny network (every layer unrolled, no custom activation)
         /// over a pass of samples, a vector of samples at a time. Lane j of every vector is sample first + j; unit u of
-        /// layer k is the local yk_u, its pre-activation zk_u and ∂loss/∂zk_u dk_u. The weights are broadcast scalars, so
-        /// the arithmetic is the per-sample code's, lane-wise; a partial last block zero-fills its inputs and masks
-        /// its loss and gradients. Each run of consecutive parameters sums its lanes into _gradients at once.
+        /// layer k has the pre-activation zk_u, the output yk[u] and ∂loss/∂zk_u dk[u] (see <see cref="LaneOutput"/>). The
+        /// weights are broadcast scalars, so the arithmetic is the per-sample code's, lane-wise; a partial last block
+        /// zero-fills its inputs and masks its loss and gradients. Each run of consecutive parameters sums its lanes into
+        /// _gradients at once.
         /// </summary>
         private static void EmitLanes(SourceWriter writer, NetworkPlan plan, bool labels, LaneWidth width)
         {
@@ -148,13 +149,14 @@ public sealed partial class NetworkGenerator
             writer.WriteLine($"Span<{t}> g = gradients;");
             writer.WriteLine($"_ = p[{Int(spec.ParameterCount - 1)}]; // one bounds check that covers every constant index below");
             writer.WriteLine($"var loss = {Vector}.Create({plan.Literal(0)});");
+            EmitLaneBuffers(writer, plan, width);
             writer.WriteLine($"for (int first = 0; first < rows; first += {count})");
             writer.OpenBrace();
             writer.WriteLine($"int lanes = Math.Min({count}, rows - first);");
             writer.WriteLine($"var mask = {L}.Mask{width.Suffix}<{t}>(lanes);");
             for (int input = 0; input < spec.Inputs; input++)
             {
-                writer.WriteLine($"var x{Int(input)} = {L}.Column{width.Suffix}(inputs, {ColumnStart(spec.Inputs, input)}, {Int(spec.Inputs)}, lanes);");
+                writer.WriteLine($"x[{Int(input)}] = {L}.Column{width.Suffix}(inputs, {ColumnStart(spec.Inputs, input)}, {Int(spec.Inputs)}, lanes);");
             }
 
             foreach (LayerPlan layer in plan.Layers)
@@ -194,6 +196,38 @@ public sealed partial class NetworkGenerator
             writer.CloseBrace();
         }
 
+        /// <summary>
+        /// The stack buffers of the vectors that live from one layer to another: the input columns x, and every hidden
+        /// layer's outputs yk and gradients dk. As locals they outnumber the 16 registers of AVX2 many times over, and the
+        /// JIT's register allocator then spills the short-lived products instead, around every lane sum: iris's 4-16-3
+        /// pass ran 699 vector moves and zeroed a 5.2 KB frame per call, and in buffers it runs 323 and about 40% faster
+        /// (docs/performance.md). The output layer's few vectors stay locals. Allocated once, before the loop.
+        /// </summary>
+        private static void EmitLaneBuffers(SourceWriter writer, NetworkPlan plan, LaneWidth width)
+        {
+            string vector = $"{width.Vector}<{plan.T}>";
+            writer.WriteLine($"Span<{vector}> x = stackalloc {vector}[{Int(plan.Spec.Inputs)}];");
+            foreach (LayerPlan layer in plan.Layers.Where(layer => IsHiddenLane(plan, layer.Index)))
+            {
+                string k = Int(layer.Index), units = Int(((DenseLayerSpec)layer.Layer).Units);
+                writer.WriteLine($"Span<{vector}> y{k} = stackalloc {vector}[{units}], d{k} = stackalloc {vector}[{units}];");
+            }
+        }
+
+        /// <summary>Whether layer <paramref name="layer"/> keeps its outputs and gradients in stack buffers: every layer but the output.</summary>
+        private static bool IsHiddenLane(NetworkPlan plan, int layer) => layer < plan.Layers.Count - 1;
+
+        /// <summary>The vector of output <paramref name="unit"/> of layer <paramref name="layer"/>: yk[u] in a hidden layer's buffer, the local yk_u in the output layer.</summary>
+        private static string LaneOutput(NetworkPlan plan, int layer, int unit)
+            => IsHiddenLane(plan, layer) ? $"y{Int(layer)}[{Int(unit)}]" : $"y{Int(layer)}_{Int(unit)}";
+
+        /// <summary>The vector of ∂loss/∂z of unit <paramref name="unit"/> of layer <paramref name="layer"/>: dk[u] or the local dk_u, as <see cref="LaneOutput"/>.</summary>
+        private static string LaneDelta(NetworkPlan plan, int layer, int unit)
+            => IsHiddenLane(plan, layer) ? $"d{Int(layer)}[{Int(unit)}]" : $"d{Int(layer)}_{Int(unit)}";
+
+        /// <summary>The start of a statement that sets <paramref name="target"/>: a buffer element's assignment, or a local's declaration.</summary>
+        private static string Assign(string target) => target.EndsWith("]", System.StringComparison.Ordinal) ? $"{target} = " : $"var {target} = ";
+
         /// <summary>Where column <paramref name="column"/> of sample <c>first</c> starts in a row-major span of <paramref name="width"/> values per sample.</summary>
         private static string ColumnStart(int width, int column)
             => width == 1 ? "first" : column == 0 ? $"first * {Int(width)}" : $"first * {Int(width)} + {Int(column)}";
@@ -203,7 +237,7 @@ public sealed partial class NetworkGenerator
             => terms.Count == 1 ? terms[0] : $"({PairwiseSum(terms)}) * {width.Vector}.Create({plan.Literal(1.0 / terms.Count)})";
 
         /// <summary>The vector of input <paramref name="input"/> to layer <paramref name="layer"/>: an input column, or the layer below's output.</summary>
-        private static string LaneInput(int layer, int input) => layer == 0 ? "x" + Int(input) : $"y{Int(layer - 1)}_{Int(input)}";
+        private static string LaneInput(NetworkPlan plan, int layer, int input) => layer == 0 ? $"x[{Int(input)}]" : LaneOutput(plan, layer - 1, input);
 
         /// <summary>Σ scalarᵢ·vectorᵢ (+ start) as nested fused multiply-adds, in two interleaved chains when long, so that the adds overlap.</summary>
         private static string LaneDot(LaneWidth width, IReadOnlyList<(string Scalar, string Vector)> terms, string? start)
@@ -236,13 +270,13 @@ public sealed partial class NetworkGenerator
             {
                 string u = Int(unit);
                 var terms = Enumerable.Range(0, layer.Inputs)
-                    .Select(input => ($"p[{Int(layer.WeightOffset + unit * layer.Inputs + input)}]", LaneInput(layer.Index, input)))
+                    .Select(input => ($"p[{Int(layer.WeightOffset + unit * layer.Inputs + input)}]", LaneInput(plan, layer.Index, input)))
                     .ToList();
                 writer.WriteLine($"var z{k}_{u} = {LaneDot(width, terms, $"{Vector}.Create(p[{Int(layer.BiasOffset + unit)}])")};");
                 string? activation = Activations.Lane(plan, layer.Activation, $"z{k}_{u}");
                 if (activation is not null)
                 {
-                    writer.WriteLine($"var y{k}_{u} = {activation};");
+                    writer.WriteLine($"{Assign(LaneOutput(plan, layer.Index, unit))}{activation};");
                 }
             }
 
@@ -259,7 +293,7 @@ public sealed partial class NetworkGenerator
                 writer.WriteLine($"var sum{k} = {PairwiseSum(units.Select(unit => $"e{k}_{Int(unit)}"))};");
                 foreach (int unit in units)
                 {
-                    writer.WriteLine($"var y{k}_{Int(unit)} = e{k}_{Int(unit)} / sum{k};");
+                    writer.WriteLine($"{Assign(LaneOutput(plan, layer.Index, unit))}e{k}_{Int(unit)} / sum{k};");
                 }
             }
         }
@@ -320,15 +354,15 @@ public sealed partial class NetworkGenerator
             if (layer.Activation.Kind == ActivationKind.Softmax)
             {
                 // The softmax's Jacobian: dᵤ = yᵤ·(gyᵤ − Σᵥ gyᵥ·yᵥ).
-                writer.WriteLine($"var dot{k} = {PairwiseSum(units.Select(unit => $"gy{k}_{Int(unit)} * y{k}_{Int(unit)}"))};");
+                writer.WriteLine($"var dot{k} = {PairwiseSum(units.Select(unit => $"gy{k}_{Int(unit)} * {LaneOutput(plan, layer.Index, unit)}"))};");
             }
 
             foreach (int unit in units)
             {
                 string u = Int(unit);
-                string gradient = $"gy{k}_{u}", y = $"y{k}_{u}";
+                string gradient = $"gy{k}_{u}", y = LaneOutput(plan, layer.Index, unit);
                 string derivative = Activations.LaneBackward(plan, layer.Activation, y, gradient) ?? $"{y} * ({gradient} - dot{k})";
-                writer.WriteLine($"var d{k}_{u} = {derivative};");
+                writer.WriteLine($"{Assign(LaneDelta(plan, layer.Index, unit))}{derivative};");
             }
         }
 
@@ -354,8 +388,8 @@ public sealed partial class NetworkGenerator
                 int length = System.Math.Min(laneCount, parameters - start);
                 IEnumerable<string> contributions = Enumerable.Range(start, laneCount).Select(parameter =>
                     parameter >= parameters ? "default"
-                    : parameter < layer.WeightCount ? $"d{k}_{Int(parameter / layer.Inputs)} * {LaneInput(layer.Index, parameter % layer.Inputs)}"
-                    : $"d{k}_{Int(parameter - layer.WeightCount)}");
+                    : parameter < layer.WeightCount ? $"{LaneDelta(plan, layer.Index, parameter / layer.Inputs)} * {LaneInput(plan, layer.Index, parameter % layer.Inputs)}"
+                    : LaneDelta(plan, layer.Index, parameter - layer.WeightCount));
                 writer.WriteLine($"{L}.AddLaneSums(g.Slice({Int(layer.WeightOffset + start)}, {Int(length)}), {string.Join(", ", contributions)});");
             }
 
@@ -369,7 +403,7 @@ public sealed partial class NetworkGenerator
             for (int input = 0; input < layer.Inputs; input++)
             {
                 var terms = Enumerable.Range(0, layer.Units)
-                    .Select(unit => ($"p[{Int(layer.WeightOffset + unit * layer.Inputs + input)}]", $"d{k}_{Int(unit)}"))
+                    .Select(unit => ($"p[{Int(layer.WeightOffset + unit * layer.Inputs + input)}]", LaneDelta(plan, layer.Index, unit)))
                     .ToList();
                 writer.WriteLine($"var gy{b}_{Int(input)} = {LaneDot(width, terms, null)};");
             }

@@ -609,28 +609,30 @@ namespace NetGen.Generated
             Span<double> g = gradients;
             _ = p[25]; // one bounds check that covers every constant index below
             var loss = Vector256.Create(0d);
+            Span<Vector256<double>> x = stackalloc Vector256<double>[3];
+            Span<Vector256<double>> y0 = stackalloc Vector256<double>[4], d0 = stackalloc Vector256<double>[4];
             for (int first = 0; first < rows; first += 4)
             {
                 int lanes = Math.Min(4, rows - first);
                 var mask = LaneKernels.Mask<double>(lanes);
-                var x0 = LaneKernels.Column(inputs, first * 3, 3, lanes);
-                var x1 = LaneKernels.Column(inputs, first * 3 + 1, 3, lanes);
-                var x2 = LaneKernels.Column(inputs, first * 3 + 2, 3, lanes);
+                x[0] = LaneKernels.Column(inputs, first * 3, 3, lanes);
+                x[1] = LaneKernels.Column(inputs, first * 3 + 1, 3, lanes);
+                x[2] = LaneKernels.Column(inputs, first * 3 + 2, 3, lanes);
 
                 // Layer 0: Dense 3 → 4, Sigmoid, forward
-                var z0_0 = Fma.MultiplyAdd(Vector256.Create(p[2]), x2, Fma.MultiplyAdd(Vector256.Create(p[1]), x1, Fma.MultiplyAdd(Vector256.Create(p[0]), x0, Vector256.Create(p[12]))));
-                var y0_0 = LaneKernels.Sigmoid(z0_0);
-                var z0_1 = Fma.MultiplyAdd(Vector256.Create(p[5]), x2, Fma.MultiplyAdd(Vector256.Create(p[4]), x1, Fma.MultiplyAdd(Vector256.Create(p[3]), x0, Vector256.Create(p[13]))));
-                var y0_1 = LaneKernels.Sigmoid(z0_1);
-                var z0_2 = Fma.MultiplyAdd(Vector256.Create(p[8]), x2, Fma.MultiplyAdd(Vector256.Create(p[7]), x1, Fma.MultiplyAdd(Vector256.Create(p[6]), x0, Vector256.Create(p[14]))));
-                var y0_2 = LaneKernels.Sigmoid(z0_2);
-                var z0_3 = Fma.MultiplyAdd(Vector256.Create(p[11]), x2, Fma.MultiplyAdd(Vector256.Create(p[10]), x1, Fma.MultiplyAdd(Vector256.Create(p[9]), x0, Vector256.Create(p[15]))));
-                var y0_3 = LaneKernels.Sigmoid(z0_3);
+                var z0_0 = Fma.MultiplyAdd(Vector256.Create(p[2]), x[2], Fma.MultiplyAdd(Vector256.Create(p[1]), x[1], Fma.MultiplyAdd(Vector256.Create(p[0]), x[0], Vector256.Create(p[12]))));
+                y0[0] = LaneKernels.Sigmoid(z0_0);
+                var z0_1 = Fma.MultiplyAdd(Vector256.Create(p[5]), x[2], Fma.MultiplyAdd(Vector256.Create(p[4]), x[1], Fma.MultiplyAdd(Vector256.Create(p[3]), x[0], Vector256.Create(p[13]))));
+                y0[1] = LaneKernels.Sigmoid(z0_1);
+                var z0_2 = Fma.MultiplyAdd(Vector256.Create(p[8]), x[2], Fma.MultiplyAdd(Vector256.Create(p[7]), x[1], Fma.MultiplyAdd(Vector256.Create(p[6]), x[0], Vector256.Create(p[14]))));
+                y0[2] = LaneKernels.Sigmoid(z0_2);
+                var z0_3 = Fma.MultiplyAdd(Vector256.Create(p[11]), x[2], Fma.MultiplyAdd(Vector256.Create(p[10]), x[1], Fma.MultiplyAdd(Vector256.Create(p[9]), x[0], Vector256.Create(p[15]))));
+                y0[3] = LaneKernels.Sigmoid(z0_3);
 
                 // Layer 1: Dense 4 → 2, Tanh, forward
-                var z1_0 = Fma.MultiplyAdd(Vector256.Create(p[19]), y0_3, Fma.MultiplyAdd(Vector256.Create(p[18]), y0_2, Fma.MultiplyAdd(Vector256.Create(p[17]), y0_1, Fma.MultiplyAdd(Vector256.Create(p[16]), y0_0, Vector256.Create(p[24])))));
+                var z1_0 = Fma.MultiplyAdd(Vector256.Create(p[19]), y0[3], Fma.MultiplyAdd(Vector256.Create(p[18]), y0[2], Fma.MultiplyAdd(Vector256.Create(p[17]), y0[1], Fma.MultiplyAdd(Vector256.Create(p[16]), y0[0], Vector256.Create(p[24])))));
                 var y1_0 = LaneKernels.Tanh(z1_0);
-                var z1_1 = Fma.MultiplyAdd(Vector256.Create(p[23]), y0_3, Fma.MultiplyAdd(Vector256.Create(p[22]), y0_2, Fma.MultiplyAdd(Vector256.Create(p[21]), y0_1, Fma.MultiplyAdd(Vector256.Create(p[20]), y0_0, Vector256.Create(p[25])))));
+                var z1_1 = Fma.MultiplyAdd(Vector256.Create(p[23]), y0[3], Fma.MultiplyAdd(Vector256.Create(p[22]), y0[2], Fma.MultiplyAdd(Vector256.Create(p[21]), y0[1], Fma.MultiplyAdd(Vector256.Create(p[20]), y0[0], Vector256.Create(p[25])))));
                 var y1_1 = LaneKernels.Tanh(z1_1);
 
                 // Loss, and ∂loss/∂y of layer 1; lanes without a sample add nothing.
@@ -645,8 +647,8 @@ namespace NetGen.Generated
                 // Layer 1: Dense 4 → 2, Tanh, backward
                 var d1_0 = LaneKernels.TanhBackward(y1_0, gy1_0);
                 var d1_1 = LaneKernels.TanhBackward(y1_1, gy1_1);
-                LaneKernels.AddLaneSums(g.Slice(16, 4), d1_0 * y0_0, d1_0 * y0_1, d1_0 * y0_2, d1_0 * y0_3);
-                LaneKernels.AddLaneSums(g.Slice(20, 4), d1_1 * y0_0, d1_1 * y0_1, d1_1 * y0_2, d1_1 * y0_3);
+                LaneKernels.AddLaneSums(g.Slice(16, 4), d1_0 * y0[0], d1_0 * y0[1], d1_0 * y0[2], d1_0 * y0[3]);
+                LaneKernels.AddLaneSums(g.Slice(20, 4), d1_1 * y0[0], d1_1 * y0[1], d1_1 * y0[2], d1_1 * y0[3]);
                 LaneKernels.AddLaneSums(g.Slice(24, 2), d1_0, d1_1, default, default);
                 var gy0_0 = Fma.MultiplyAdd(Vector256.Create(p[20]), d1_1, Vector256.Create(p[16]) * d1_0);
                 var gy0_1 = Fma.MultiplyAdd(Vector256.Create(p[21]), d1_1, Vector256.Create(p[17]) * d1_0);
@@ -654,14 +656,14 @@ namespace NetGen.Generated
                 var gy0_3 = Fma.MultiplyAdd(Vector256.Create(p[23]), d1_1, Vector256.Create(p[19]) * d1_0);
 
                 // Layer 0: Dense 3 → 4, Sigmoid, backward
-                var d0_0 = LaneKernels.SigmoidBackward(y0_0, gy0_0);
-                var d0_1 = LaneKernels.SigmoidBackward(y0_1, gy0_1);
-                var d0_2 = LaneKernels.SigmoidBackward(y0_2, gy0_2);
-                var d0_3 = LaneKernels.SigmoidBackward(y0_3, gy0_3);
-                LaneKernels.AddLaneSums(g.Slice(0, 4), d0_0 * x0, d0_0 * x1, d0_0 * x2, d0_1 * x0);
-                LaneKernels.AddLaneSums(g.Slice(4, 4), d0_1 * x1, d0_1 * x2, d0_2 * x0, d0_2 * x1);
-                LaneKernels.AddLaneSums(g.Slice(8, 4), d0_2 * x2, d0_3 * x0, d0_3 * x1, d0_3 * x2);
-                LaneKernels.AddLaneSums(g.Slice(12, 4), d0_0, d0_1, d0_2, d0_3);
+                d0[0] = LaneKernels.SigmoidBackward(y0[0], gy0_0);
+                d0[1] = LaneKernels.SigmoidBackward(y0[1], gy0_1);
+                d0[2] = LaneKernels.SigmoidBackward(y0[2], gy0_2);
+                d0[3] = LaneKernels.SigmoidBackward(y0[3], gy0_3);
+                LaneKernels.AddLaneSums(g.Slice(0, 4), d0[0] * x[0], d0[0] * x[1], d0[0] * x[2], d0[1] * x[0]);
+                LaneKernels.AddLaneSums(g.Slice(4, 4), d0[1] * x[1], d0[1] * x[2], d0[2] * x[0], d0[2] * x[1]);
+                LaneKernels.AddLaneSums(g.Slice(8, 4), d0[2] * x[2], d0[3] * x[0], d0[3] * x[1], d0[3] * x[2]);
+                LaneKernels.AddLaneSums(g.Slice(12, 4), d0[0], d0[1], d0[2], d0[3]);
             }
 
             return LaneKernels.Sum(loss);
@@ -677,28 +679,30 @@ namespace NetGen.Generated
             Span<double> g = gradients;
             _ = p[25]; // one bounds check that covers every constant index below
             var loss = Vector512.Create(0d);
+            Span<Vector512<double>> x = stackalloc Vector512<double>[3];
+            Span<Vector512<double>> y0 = stackalloc Vector512<double>[4], d0 = stackalloc Vector512<double>[4];
             for (int first = 0; first < rows; first += 8)
             {
                 int lanes = Math.Min(8, rows - first);
                 var mask = LaneKernels.Mask512<double>(lanes);
-                var x0 = LaneKernels.Column512(inputs, first * 3, 3, lanes);
-                var x1 = LaneKernels.Column512(inputs, first * 3 + 1, 3, lanes);
-                var x2 = LaneKernels.Column512(inputs, first * 3 + 2, 3, lanes);
+                x[0] = LaneKernels.Column512(inputs, first * 3, 3, lanes);
+                x[1] = LaneKernels.Column512(inputs, first * 3 + 1, 3, lanes);
+                x[2] = LaneKernels.Column512(inputs, first * 3 + 2, 3, lanes);
 
                 // Layer 0: Dense 3 → 4, Sigmoid, forward
-                var z0_0 = Fma512.FusedMultiplyAdd(Vector512.Create(p[2]), x2, Fma512.FusedMultiplyAdd(Vector512.Create(p[1]), x1, Fma512.FusedMultiplyAdd(Vector512.Create(p[0]), x0, Vector512.Create(p[12]))));
-                var y0_0 = LaneKernels.Sigmoid(z0_0);
-                var z0_1 = Fma512.FusedMultiplyAdd(Vector512.Create(p[5]), x2, Fma512.FusedMultiplyAdd(Vector512.Create(p[4]), x1, Fma512.FusedMultiplyAdd(Vector512.Create(p[3]), x0, Vector512.Create(p[13]))));
-                var y0_1 = LaneKernels.Sigmoid(z0_1);
-                var z0_2 = Fma512.FusedMultiplyAdd(Vector512.Create(p[8]), x2, Fma512.FusedMultiplyAdd(Vector512.Create(p[7]), x1, Fma512.FusedMultiplyAdd(Vector512.Create(p[6]), x0, Vector512.Create(p[14]))));
-                var y0_2 = LaneKernels.Sigmoid(z0_2);
-                var z0_3 = Fma512.FusedMultiplyAdd(Vector512.Create(p[11]), x2, Fma512.FusedMultiplyAdd(Vector512.Create(p[10]), x1, Fma512.FusedMultiplyAdd(Vector512.Create(p[9]), x0, Vector512.Create(p[15]))));
-                var y0_3 = LaneKernels.Sigmoid(z0_3);
+                var z0_0 = Fma512.FusedMultiplyAdd(Vector512.Create(p[2]), x[2], Fma512.FusedMultiplyAdd(Vector512.Create(p[1]), x[1], Fma512.FusedMultiplyAdd(Vector512.Create(p[0]), x[0], Vector512.Create(p[12]))));
+                y0[0] = LaneKernels.Sigmoid(z0_0);
+                var z0_1 = Fma512.FusedMultiplyAdd(Vector512.Create(p[5]), x[2], Fma512.FusedMultiplyAdd(Vector512.Create(p[4]), x[1], Fma512.FusedMultiplyAdd(Vector512.Create(p[3]), x[0], Vector512.Create(p[13]))));
+                y0[1] = LaneKernels.Sigmoid(z0_1);
+                var z0_2 = Fma512.FusedMultiplyAdd(Vector512.Create(p[8]), x[2], Fma512.FusedMultiplyAdd(Vector512.Create(p[7]), x[1], Fma512.FusedMultiplyAdd(Vector512.Create(p[6]), x[0], Vector512.Create(p[14]))));
+                y0[2] = LaneKernels.Sigmoid(z0_2);
+                var z0_3 = Fma512.FusedMultiplyAdd(Vector512.Create(p[11]), x[2], Fma512.FusedMultiplyAdd(Vector512.Create(p[10]), x[1], Fma512.FusedMultiplyAdd(Vector512.Create(p[9]), x[0], Vector512.Create(p[15]))));
+                y0[3] = LaneKernels.Sigmoid(z0_3);
 
                 // Layer 1: Dense 4 → 2, Tanh, forward
-                var z1_0 = Fma512.FusedMultiplyAdd(Vector512.Create(p[19]), y0_3, Fma512.FusedMultiplyAdd(Vector512.Create(p[18]), y0_2, Fma512.FusedMultiplyAdd(Vector512.Create(p[17]), y0_1, Fma512.FusedMultiplyAdd(Vector512.Create(p[16]), y0_0, Vector512.Create(p[24])))));
+                var z1_0 = Fma512.FusedMultiplyAdd(Vector512.Create(p[19]), y0[3], Fma512.FusedMultiplyAdd(Vector512.Create(p[18]), y0[2], Fma512.FusedMultiplyAdd(Vector512.Create(p[17]), y0[1], Fma512.FusedMultiplyAdd(Vector512.Create(p[16]), y0[0], Vector512.Create(p[24])))));
                 var y1_0 = LaneKernels.Tanh(z1_0);
-                var z1_1 = Fma512.FusedMultiplyAdd(Vector512.Create(p[23]), y0_3, Fma512.FusedMultiplyAdd(Vector512.Create(p[22]), y0_2, Fma512.FusedMultiplyAdd(Vector512.Create(p[21]), y0_1, Fma512.FusedMultiplyAdd(Vector512.Create(p[20]), y0_0, Vector512.Create(p[25])))));
+                var z1_1 = Fma512.FusedMultiplyAdd(Vector512.Create(p[23]), y0[3], Fma512.FusedMultiplyAdd(Vector512.Create(p[22]), y0[2], Fma512.FusedMultiplyAdd(Vector512.Create(p[21]), y0[1], Fma512.FusedMultiplyAdd(Vector512.Create(p[20]), y0[0], Vector512.Create(p[25])))));
                 var y1_1 = LaneKernels.Tanh(z1_1);
 
                 // Loss, and ∂loss/∂y of layer 1; lanes without a sample add nothing.
@@ -713,7 +717,7 @@ namespace NetGen.Generated
                 // Layer 1: Dense 4 → 2, Tanh, backward
                 var d1_0 = LaneKernels.TanhBackward(y1_0, gy1_0);
                 var d1_1 = LaneKernels.TanhBackward(y1_1, gy1_1);
-                LaneKernels.AddLaneSums(g.Slice(16, 8), d1_0 * y0_0, d1_0 * y0_1, d1_0 * y0_2, d1_0 * y0_3, d1_1 * y0_0, d1_1 * y0_1, d1_1 * y0_2, d1_1 * y0_3);
+                LaneKernels.AddLaneSums(g.Slice(16, 8), d1_0 * y0[0], d1_0 * y0[1], d1_0 * y0[2], d1_0 * y0[3], d1_1 * y0[0], d1_1 * y0[1], d1_1 * y0[2], d1_1 * y0[3]);
                 LaneKernels.AddLaneSums(g.Slice(24, 2), d1_0, d1_1, default, default, default, default, default, default);
                 var gy0_0 = Fma512.FusedMultiplyAdd(Vector512.Create(p[20]), d1_1, Vector512.Create(p[16]) * d1_0);
                 var gy0_1 = Fma512.FusedMultiplyAdd(Vector512.Create(p[21]), d1_1, Vector512.Create(p[17]) * d1_0);
@@ -721,12 +725,12 @@ namespace NetGen.Generated
                 var gy0_3 = Fma512.FusedMultiplyAdd(Vector512.Create(p[23]), d1_1, Vector512.Create(p[19]) * d1_0);
 
                 // Layer 0: Dense 3 → 4, Sigmoid, backward
-                var d0_0 = LaneKernels.SigmoidBackward(y0_0, gy0_0);
-                var d0_1 = LaneKernels.SigmoidBackward(y0_1, gy0_1);
-                var d0_2 = LaneKernels.SigmoidBackward(y0_2, gy0_2);
-                var d0_3 = LaneKernels.SigmoidBackward(y0_3, gy0_3);
-                LaneKernels.AddLaneSums(g.Slice(0, 8), d0_0 * x0, d0_0 * x1, d0_0 * x2, d0_1 * x0, d0_1 * x1, d0_1 * x2, d0_2 * x0, d0_2 * x1);
-                LaneKernels.AddLaneSums(g.Slice(8, 8), d0_2 * x2, d0_3 * x0, d0_3 * x1, d0_3 * x2, d0_0, d0_1, d0_2, d0_3);
+                d0[0] = LaneKernels.SigmoidBackward(y0[0], gy0_0);
+                d0[1] = LaneKernels.SigmoidBackward(y0[1], gy0_1);
+                d0[2] = LaneKernels.SigmoidBackward(y0[2], gy0_2);
+                d0[3] = LaneKernels.SigmoidBackward(y0[3], gy0_3);
+                LaneKernels.AddLaneSums(g.Slice(0, 8), d0[0] * x[0], d0[0] * x[1], d0[0] * x[2], d0[1] * x[0], d0[1] * x[1], d0[1] * x[2], d0[2] * x[0], d0[2] * x[1]);
+                LaneKernels.AddLaneSums(g.Slice(8, 8), d0[2] * x[2], d0[3] * x[0], d0[3] * x[1], d0[3] * x[2], d0[0], d0[1], d0[2], d0[3]);
             }
 
             return LaneKernels.Sum(loss);

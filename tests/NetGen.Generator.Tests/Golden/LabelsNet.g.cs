@@ -772,31 +772,33 @@ namespace NetGen.Generated
             Span<float> g = gradients;
             _ = p[42]; // one bounds check that covers every constant index below
             var loss = Vector256.Create(0f);
+            Span<Vector256<float>> x = stackalloc Vector256<float>[4];
+            Span<Vector256<float>> y0 = stackalloc Vector256<float>[5], d0 = stackalloc Vector256<float>[5];
             for (int first = 0; first < rows; first += 8)
             {
                 int lanes = Math.Min(8, rows - first);
                 var mask = LaneKernels.Mask<float>(lanes);
-                var x0 = LaneKernels.Column(inputs, first * 4, 4, lanes);
-                var x1 = LaneKernels.Column(inputs, first * 4 + 1, 4, lanes);
-                var x2 = LaneKernels.Column(inputs, first * 4 + 2, 4, lanes);
-                var x3 = LaneKernels.Column(inputs, first * 4 + 3, 4, lanes);
+                x[0] = LaneKernels.Column(inputs, first * 4, 4, lanes);
+                x[1] = LaneKernels.Column(inputs, first * 4 + 1, 4, lanes);
+                x[2] = LaneKernels.Column(inputs, first * 4 + 2, 4, lanes);
+                x[3] = LaneKernels.Column(inputs, first * 4 + 3, 4, lanes);
 
                 // Layer 0: Dense 4 → 5, ReLU, forward
-                var z0_0 = Fma.MultiplyAdd(Vector256.Create(p[3]), x3, Fma.MultiplyAdd(Vector256.Create(p[2]), x2, Fma.MultiplyAdd(Vector256.Create(p[1]), x1, Fma.MultiplyAdd(Vector256.Create(p[0]), x0, Vector256.Create(p[20])))));
-                var y0_0 = LaneKernels.ReLU(z0_0);
-                var z0_1 = Fma.MultiplyAdd(Vector256.Create(p[7]), x3, Fma.MultiplyAdd(Vector256.Create(p[6]), x2, Fma.MultiplyAdd(Vector256.Create(p[5]), x1, Fma.MultiplyAdd(Vector256.Create(p[4]), x0, Vector256.Create(p[21])))));
-                var y0_1 = LaneKernels.ReLU(z0_1);
-                var z0_2 = Fma.MultiplyAdd(Vector256.Create(p[11]), x3, Fma.MultiplyAdd(Vector256.Create(p[10]), x2, Fma.MultiplyAdd(Vector256.Create(p[9]), x1, Fma.MultiplyAdd(Vector256.Create(p[8]), x0, Vector256.Create(p[22])))));
-                var y0_2 = LaneKernels.ReLU(z0_2);
-                var z0_3 = Fma.MultiplyAdd(Vector256.Create(p[15]), x3, Fma.MultiplyAdd(Vector256.Create(p[14]), x2, Fma.MultiplyAdd(Vector256.Create(p[13]), x1, Fma.MultiplyAdd(Vector256.Create(p[12]), x0, Vector256.Create(p[23])))));
-                var y0_3 = LaneKernels.ReLU(z0_3);
-                var z0_4 = Fma.MultiplyAdd(Vector256.Create(p[19]), x3, Fma.MultiplyAdd(Vector256.Create(p[18]), x2, Fma.MultiplyAdd(Vector256.Create(p[17]), x1, Fma.MultiplyAdd(Vector256.Create(p[16]), x0, Vector256.Create(p[24])))));
-                var y0_4 = LaneKernels.ReLU(z0_4);
+                var z0_0 = Fma.MultiplyAdd(Vector256.Create(p[3]), x[3], Fma.MultiplyAdd(Vector256.Create(p[2]), x[2], Fma.MultiplyAdd(Vector256.Create(p[1]), x[1], Fma.MultiplyAdd(Vector256.Create(p[0]), x[0], Vector256.Create(p[20])))));
+                y0[0] = LaneKernels.ReLU(z0_0);
+                var z0_1 = Fma.MultiplyAdd(Vector256.Create(p[7]), x[3], Fma.MultiplyAdd(Vector256.Create(p[6]), x[2], Fma.MultiplyAdd(Vector256.Create(p[5]), x[1], Fma.MultiplyAdd(Vector256.Create(p[4]), x[0], Vector256.Create(p[21])))));
+                y0[1] = LaneKernels.ReLU(z0_1);
+                var z0_2 = Fma.MultiplyAdd(Vector256.Create(p[11]), x[3], Fma.MultiplyAdd(Vector256.Create(p[10]), x[2], Fma.MultiplyAdd(Vector256.Create(p[9]), x[1], Fma.MultiplyAdd(Vector256.Create(p[8]), x[0], Vector256.Create(p[22])))));
+                y0[2] = LaneKernels.ReLU(z0_2);
+                var z0_3 = Fma.MultiplyAdd(Vector256.Create(p[15]), x[3], Fma.MultiplyAdd(Vector256.Create(p[14]), x[2], Fma.MultiplyAdd(Vector256.Create(p[13]), x[1], Fma.MultiplyAdd(Vector256.Create(p[12]), x[0], Vector256.Create(p[23])))));
+                y0[3] = LaneKernels.ReLU(z0_3);
+                var z0_4 = Fma.MultiplyAdd(Vector256.Create(p[19]), x[3], Fma.MultiplyAdd(Vector256.Create(p[18]), x[2], Fma.MultiplyAdd(Vector256.Create(p[17]), x[1], Fma.MultiplyAdd(Vector256.Create(p[16]), x[0], Vector256.Create(p[24])))));
+                y0[4] = LaneKernels.ReLU(z0_4);
 
                 // Layer 1: Dense 5 → 3, Softmax, forward
-                var z1_0 = Fma.MultiplyAdd(Vector256.Create(p[29]), y0_4, Fma.MultiplyAdd(Vector256.Create(p[28]), y0_3, Fma.MultiplyAdd(Vector256.Create(p[27]), y0_2, Fma.MultiplyAdd(Vector256.Create(p[26]), y0_1, Fma.MultiplyAdd(Vector256.Create(p[25]), y0_0, Vector256.Create(p[40]))))));
-                var z1_1 = Fma.MultiplyAdd(Vector256.Create(p[34]), y0_4, Fma.MultiplyAdd(Vector256.Create(p[33]), y0_3, Fma.MultiplyAdd(Vector256.Create(p[32]), y0_2, Fma.MultiplyAdd(Vector256.Create(p[31]), y0_1, Fma.MultiplyAdd(Vector256.Create(p[30]), y0_0, Vector256.Create(p[41]))))));
-                var z1_2 = Fma.MultiplyAdd(Vector256.Create(p[39]), y0_4, Fma.MultiplyAdd(Vector256.Create(p[38]), y0_3, Fma.MultiplyAdd(Vector256.Create(p[37]), y0_2, Fma.MultiplyAdd(Vector256.Create(p[36]), y0_1, Fma.MultiplyAdd(Vector256.Create(p[35]), y0_0, Vector256.Create(p[42]))))));
+                var z1_0 = Fma.MultiplyAdd(Vector256.Create(p[29]), y0[4], Fma.MultiplyAdd(Vector256.Create(p[28]), y0[3], Fma.MultiplyAdd(Vector256.Create(p[27]), y0[2], Fma.MultiplyAdd(Vector256.Create(p[26]), y0[1], Fma.MultiplyAdd(Vector256.Create(p[25]), y0[0], Vector256.Create(p[40]))))));
+                var z1_1 = Fma.MultiplyAdd(Vector256.Create(p[34]), y0[4], Fma.MultiplyAdd(Vector256.Create(p[33]), y0[3], Fma.MultiplyAdd(Vector256.Create(p[32]), y0[2], Fma.MultiplyAdd(Vector256.Create(p[31]), y0[1], Fma.MultiplyAdd(Vector256.Create(p[30]), y0[0], Vector256.Create(p[41]))))));
+                var z1_2 = Fma.MultiplyAdd(Vector256.Create(p[39]), y0[4], Fma.MultiplyAdd(Vector256.Create(p[38]), y0[3], Fma.MultiplyAdd(Vector256.Create(p[37]), y0[2], Fma.MultiplyAdd(Vector256.Create(p[36]), y0[1], Fma.MultiplyAdd(Vector256.Create(p[35]), y0[0], Vector256.Create(p[42]))))));
                 var max1 = LaneKernels.Max(LaneKernels.Max(z1_0, z1_1), z1_2);
                 var e1_0 = LaneKernels.Exp(z1_0 - max1);
                 var e1_1 = LaneKernels.Exp(z1_1 - max1);
@@ -817,8 +819,8 @@ namespace NetGen.Generated
                 var d1_2 = (y1_2 * mass - t2) & mask;
 
                 // Layer 1: Dense 5 → 3, Softmax, backward
-                LaneKernels.AddLaneSums(g.Slice(25, 8), d1_0 * y0_0, d1_0 * y0_1, d1_0 * y0_2, d1_0 * y0_3, d1_0 * y0_4, d1_1 * y0_0, d1_1 * y0_1, d1_1 * y0_2);
-                LaneKernels.AddLaneSums(g.Slice(33, 8), d1_1 * y0_3, d1_1 * y0_4, d1_2 * y0_0, d1_2 * y0_1, d1_2 * y0_2, d1_2 * y0_3, d1_2 * y0_4, d1_0);
+                LaneKernels.AddLaneSums(g.Slice(25, 8), d1_0 * y0[0], d1_0 * y0[1], d1_0 * y0[2], d1_0 * y0[3], d1_0 * y0[4], d1_1 * y0[0], d1_1 * y0[1], d1_1 * y0[2]);
+                LaneKernels.AddLaneSums(g.Slice(33, 8), d1_1 * y0[3], d1_1 * y0[4], d1_2 * y0[0], d1_2 * y0[1], d1_2 * y0[2], d1_2 * y0[3], d1_2 * y0[4], d1_0);
                 LaneKernels.AddLaneSums(g.Slice(41, 2), d1_1, d1_2, default, default, default, default, default, default);
                 var gy0_0 = Fma.MultiplyAdd(Vector256.Create(p[35]), d1_2, Fma.MultiplyAdd(Vector256.Create(p[30]), d1_1, Vector256.Create(p[25]) * d1_0));
                 var gy0_1 = Fma.MultiplyAdd(Vector256.Create(p[36]), d1_2, Fma.MultiplyAdd(Vector256.Create(p[31]), d1_1, Vector256.Create(p[26]) * d1_0));
@@ -827,15 +829,15 @@ namespace NetGen.Generated
                 var gy0_4 = Fma.MultiplyAdd(Vector256.Create(p[39]), d1_2, Fma.MultiplyAdd(Vector256.Create(p[34]), d1_1, Vector256.Create(p[29]) * d1_0));
 
                 // Layer 0: Dense 4 → 5, ReLU, backward
-                var d0_0 = LaneKernels.ReLUBackward(y0_0, gy0_0);
-                var d0_1 = LaneKernels.ReLUBackward(y0_1, gy0_1);
-                var d0_2 = LaneKernels.ReLUBackward(y0_2, gy0_2);
-                var d0_3 = LaneKernels.ReLUBackward(y0_3, gy0_3);
-                var d0_4 = LaneKernels.ReLUBackward(y0_4, gy0_4);
-                LaneKernels.AddLaneSums(g.Slice(0, 8), d0_0 * x0, d0_0 * x1, d0_0 * x2, d0_0 * x3, d0_1 * x0, d0_1 * x1, d0_1 * x2, d0_1 * x3);
-                LaneKernels.AddLaneSums(g.Slice(8, 8), d0_2 * x0, d0_2 * x1, d0_2 * x2, d0_2 * x3, d0_3 * x0, d0_3 * x1, d0_3 * x2, d0_3 * x3);
-                LaneKernels.AddLaneSums(g.Slice(16, 8), d0_4 * x0, d0_4 * x1, d0_4 * x2, d0_4 * x3, d0_0, d0_1, d0_2, d0_3);
-                LaneKernels.AddLaneSums(g.Slice(24, 1), d0_4, default, default, default, default, default, default, default);
+                d0[0] = LaneKernels.ReLUBackward(y0[0], gy0_0);
+                d0[1] = LaneKernels.ReLUBackward(y0[1], gy0_1);
+                d0[2] = LaneKernels.ReLUBackward(y0[2], gy0_2);
+                d0[3] = LaneKernels.ReLUBackward(y0[3], gy0_3);
+                d0[4] = LaneKernels.ReLUBackward(y0[4], gy0_4);
+                LaneKernels.AddLaneSums(g.Slice(0, 8), d0[0] * x[0], d0[0] * x[1], d0[0] * x[2], d0[0] * x[3], d0[1] * x[0], d0[1] * x[1], d0[1] * x[2], d0[1] * x[3]);
+                LaneKernels.AddLaneSums(g.Slice(8, 8), d0[2] * x[0], d0[2] * x[1], d0[2] * x[2], d0[2] * x[3], d0[3] * x[0], d0[3] * x[1], d0[3] * x[2], d0[3] * x[3]);
+                LaneKernels.AddLaneSums(g.Slice(16, 8), d0[4] * x[0], d0[4] * x[1], d0[4] * x[2], d0[4] * x[3], d0[0], d0[1], d0[2], d0[3]);
+                LaneKernels.AddLaneSums(g.Slice(24, 1), d0[4], default, default, default, default, default, default, default);
             }
 
             return LaneKernels.Sum(loss);
@@ -851,31 +853,33 @@ namespace NetGen.Generated
             Span<float> g = gradients;
             _ = p[42]; // one bounds check that covers every constant index below
             var loss = Vector256.Create(0f);
+            Span<Vector256<float>> x = stackalloc Vector256<float>[4];
+            Span<Vector256<float>> y0 = stackalloc Vector256<float>[5], d0 = stackalloc Vector256<float>[5];
             for (int first = 0; first < rows; first += 8)
             {
                 int lanes = Math.Min(8, rows - first);
                 var mask = LaneKernels.Mask<float>(lanes);
-                var x0 = LaneKernels.Column(inputs, first * 4, 4, lanes);
-                var x1 = LaneKernels.Column(inputs, first * 4 + 1, 4, lanes);
-                var x2 = LaneKernels.Column(inputs, first * 4 + 2, 4, lanes);
-                var x3 = LaneKernels.Column(inputs, first * 4 + 3, 4, lanes);
+                x[0] = LaneKernels.Column(inputs, first * 4, 4, lanes);
+                x[1] = LaneKernels.Column(inputs, first * 4 + 1, 4, lanes);
+                x[2] = LaneKernels.Column(inputs, first * 4 + 2, 4, lanes);
+                x[3] = LaneKernels.Column(inputs, first * 4 + 3, 4, lanes);
 
                 // Layer 0: Dense 4 → 5, ReLU, forward
-                var z0_0 = Fma.MultiplyAdd(Vector256.Create(p[3]), x3, Fma.MultiplyAdd(Vector256.Create(p[2]), x2, Fma.MultiplyAdd(Vector256.Create(p[1]), x1, Fma.MultiplyAdd(Vector256.Create(p[0]), x0, Vector256.Create(p[20])))));
-                var y0_0 = LaneKernels.ReLU(z0_0);
-                var z0_1 = Fma.MultiplyAdd(Vector256.Create(p[7]), x3, Fma.MultiplyAdd(Vector256.Create(p[6]), x2, Fma.MultiplyAdd(Vector256.Create(p[5]), x1, Fma.MultiplyAdd(Vector256.Create(p[4]), x0, Vector256.Create(p[21])))));
-                var y0_1 = LaneKernels.ReLU(z0_1);
-                var z0_2 = Fma.MultiplyAdd(Vector256.Create(p[11]), x3, Fma.MultiplyAdd(Vector256.Create(p[10]), x2, Fma.MultiplyAdd(Vector256.Create(p[9]), x1, Fma.MultiplyAdd(Vector256.Create(p[8]), x0, Vector256.Create(p[22])))));
-                var y0_2 = LaneKernels.ReLU(z0_2);
-                var z0_3 = Fma.MultiplyAdd(Vector256.Create(p[15]), x3, Fma.MultiplyAdd(Vector256.Create(p[14]), x2, Fma.MultiplyAdd(Vector256.Create(p[13]), x1, Fma.MultiplyAdd(Vector256.Create(p[12]), x0, Vector256.Create(p[23])))));
-                var y0_3 = LaneKernels.ReLU(z0_3);
-                var z0_4 = Fma.MultiplyAdd(Vector256.Create(p[19]), x3, Fma.MultiplyAdd(Vector256.Create(p[18]), x2, Fma.MultiplyAdd(Vector256.Create(p[17]), x1, Fma.MultiplyAdd(Vector256.Create(p[16]), x0, Vector256.Create(p[24])))));
-                var y0_4 = LaneKernels.ReLU(z0_4);
+                var z0_0 = Fma.MultiplyAdd(Vector256.Create(p[3]), x[3], Fma.MultiplyAdd(Vector256.Create(p[2]), x[2], Fma.MultiplyAdd(Vector256.Create(p[1]), x[1], Fma.MultiplyAdd(Vector256.Create(p[0]), x[0], Vector256.Create(p[20])))));
+                y0[0] = LaneKernels.ReLU(z0_0);
+                var z0_1 = Fma.MultiplyAdd(Vector256.Create(p[7]), x[3], Fma.MultiplyAdd(Vector256.Create(p[6]), x[2], Fma.MultiplyAdd(Vector256.Create(p[5]), x[1], Fma.MultiplyAdd(Vector256.Create(p[4]), x[0], Vector256.Create(p[21])))));
+                y0[1] = LaneKernels.ReLU(z0_1);
+                var z0_2 = Fma.MultiplyAdd(Vector256.Create(p[11]), x[3], Fma.MultiplyAdd(Vector256.Create(p[10]), x[2], Fma.MultiplyAdd(Vector256.Create(p[9]), x[1], Fma.MultiplyAdd(Vector256.Create(p[8]), x[0], Vector256.Create(p[22])))));
+                y0[2] = LaneKernels.ReLU(z0_2);
+                var z0_3 = Fma.MultiplyAdd(Vector256.Create(p[15]), x[3], Fma.MultiplyAdd(Vector256.Create(p[14]), x[2], Fma.MultiplyAdd(Vector256.Create(p[13]), x[1], Fma.MultiplyAdd(Vector256.Create(p[12]), x[0], Vector256.Create(p[23])))));
+                y0[3] = LaneKernels.ReLU(z0_3);
+                var z0_4 = Fma.MultiplyAdd(Vector256.Create(p[19]), x[3], Fma.MultiplyAdd(Vector256.Create(p[18]), x[2], Fma.MultiplyAdd(Vector256.Create(p[17]), x[1], Fma.MultiplyAdd(Vector256.Create(p[16]), x[0], Vector256.Create(p[24])))));
+                y0[4] = LaneKernels.ReLU(z0_4);
 
                 // Layer 1: Dense 5 → 3, Softmax, forward
-                var z1_0 = Fma.MultiplyAdd(Vector256.Create(p[29]), y0_4, Fma.MultiplyAdd(Vector256.Create(p[28]), y0_3, Fma.MultiplyAdd(Vector256.Create(p[27]), y0_2, Fma.MultiplyAdd(Vector256.Create(p[26]), y0_1, Fma.MultiplyAdd(Vector256.Create(p[25]), y0_0, Vector256.Create(p[40]))))));
-                var z1_1 = Fma.MultiplyAdd(Vector256.Create(p[34]), y0_4, Fma.MultiplyAdd(Vector256.Create(p[33]), y0_3, Fma.MultiplyAdd(Vector256.Create(p[32]), y0_2, Fma.MultiplyAdd(Vector256.Create(p[31]), y0_1, Fma.MultiplyAdd(Vector256.Create(p[30]), y0_0, Vector256.Create(p[41]))))));
-                var z1_2 = Fma.MultiplyAdd(Vector256.Create(p[39]), y0_4, Fma.MultiplyAdd(Vector256.Create(p[38]), y0_3, Fma.MultiplyAdd(Vector256.Create(p[37]), y0_2, Fma.MultiplyAdd(Vector256.Create(p[36]), y0_1, Fma.MultiplyAdd(Vector256.Create(p[35]), y0_0, Vector256.Create(p[42]))))));
+                var z1_0 = Fma.MultiplyAdd(Vector256.Create(p[29]), y0[4], Fma.MultiplyAdd(Vector256.Create(p[28]), y0[3], Fma.MultiplyAdd(Vector256.Create(p[27]), y0[2], Fma.MultiplyAdd(Vector256.Create(p[26]), y0[1], Fma.MultiplyAdd(Vector256.Create(p[25]), y0[0], Vector256.Create(p[40]))))));
+                var z1_1 = Fma.MultiplyAdd(Vector256.Create(p[34]), y0[4], Fma.MultiplyAdd(Vector256.Create(p[33]), y0[3], Fma.MultiplyAdd(Vector256.Create(p[32]), y0[2], Fma.MultiplyAdd(Vector256.Create(p[31]), y0[1], Fma.MultiplyAdd(Vector256.Create(p[30]), y0[0], Vector256.Create(p[41]))))));
+                var z1_2 = Fma.MultiplyAdd(Vector256.Create(p[39]), y0[4], Fma.MultiplyAdd(Vector256.Create(p[38]), y0[3], Fma.MultiplyAdd(Vector256.Create(p[37]), y0[2], Fma.MultiplyAdd(Vector256.Create(p[36]), y0[1], Fma.MultiplyAdd(Vector256.Create(p[35]), y0[0], Vector256.Create(p[42]))))));
                 var max1 = LaneKernels.Max(LaneKernels.Max(z1_0, z1_1), z1_2);
                 var e1_0 = LaneKernels.Exp(z1_0 - max1);
                 var e1_1 = LaneKernels.Exp(z1_1 - max1);
@@ -897,8 +901,8 @@ namespace NetGen.Generated
                 var d1_2 = (y1_2 * mass - t2) & mask;
 
                 // Layer 1: Dense 5 → 3, Softmax, backward
-                LaneKernels.AddLaneSums(g.Slice(25, 8), d1_0 * y0_0, d1_0 * y0_1, d1_0 * y0_2, d1_0 * y0_3, d1_0 * y0_4, d1_1 * y0_0, d1_1 * y0_1, d1_1 * y0_2);
-                LaneKernels.AddLaneSums(g.Slice(33, 8), d1_1 * y0_3, d1_1 * y0_4, d1_2 * y0_0, d1_2 * y0_1, d1_2 * y0_2, d1_2 * y0_3, d1_2 * y0_4, d1_0);
+                LaneKernels.AddLaneSums(g.Slice(25, 8), d1_0 * y0[0], d1_0 * y0[1], d1_0 * y0[2], d1_0 * y0[3], d1_0 * y0[4], d1_1 * y0[0], d1_1 * y0[1], d1_1 * y0[2]);
+                LaneKernels.AddLaneSums(g.Slice(33, 8), d1_1 * y0[3], d1_1 * y0[4], d1_2 * y0[0], d1_2 * y0[1], d1_2 * y0[2], d1_2 * y0[3], d1_2 * y0[4], d1_0);
                 LaneKernels.AddLaneSums(g.Slice(41, 2), d1_1, d1_2, default, default, default, default, default, default);
                 var gy0_0 = Fma.MultiplyAdd(Vector256.Create(p[35]), d1_2, Fma.MultiplyAdd(Vector256.Create(p[30]), d1_1, Vector256.Create(p[25]) * d1_0));
                 var gy0_1 = Fma.MultiplyAdd(Vector256.Create(p[36]), d1_2, Fma.MultiplyAdd(Vector256.Create(p[31]), d1_1, Vector256.Create(p[26]) * d1_0));
@@ -907,15 +911,15 @@ namespace NetGen.Generated
                 var gy0_4 = Fma.MultiplyAdd(Vector256.Create(p[39]), d1_2, Fma.MultiplyAdd(Vector256.Create(p[34]), d1_1, Vector256.Create(p[29]) * d1_0));
 
                 // Layer 0: Dense 4 → 5, ReLU, backward
-                var d0_0 = LaneKernels.ReLUBackward(y0_0, gy0_0);
-                var d0_1 = LaneKernels.ReLUBackward(y0_1, gy0_1);
-                var d0_2 = LaneKernels.ReLUBackward(y0_2, gy0_2);
-                var d0_3 = LaneKernels.ReLUBackward(y0_3, gy0_3);
-                var d0_4 = LaneKernels.ReLUBackward(y0_4, gy0_4);
-                LaneKernels.AddLaneSums(g.Slice(0, 8), d0_0 * x0, d0_0 * x1, d0_0 * x2, d0_0 * x3, d0_1 * x0, d0_1 * x1, d0_1 * x2, d0_1 * x3);
-                LaneKernels.AddLaneSums(g.Slice(8, 8), d0_2 * x0, d0_2 * x1, d0_2 * x2, d0_2 * x3, d0_3 * x0, d0_3 * x1, d0_3 * x2, d0_3 * x3);
-                LaneKernels.AddLaneSums(g.Slice(16, 8), d0_4 * x0, d0_4 * x1, d0_4 * x2, d0_4 * x3, d0_0, d0_1, d0_2, d0_3);
-                LaneKernels.AddLaneSums(g.Slice(24, 1), d0_4, default, default, default, default, default, default, default);
+                d0[0] = LaneKernels.ReLUBackward(y0[0], gy0_0);
+                d0[1] = LaneKernels.ReLUBackward(y0[1], gy0_1);
+                d0[2] = LaneKernels.ReLUBackward(y0[2], gy0_2);
+                d0[3] = LaneKernels.ReLUBackward(y0[3], gy0_3);
+                d0[4] = LaneKernels.ReLUBackward(y0[4], gy0_4);
+                LaneKernels.AddLaneSums(g.Slice(0, 8), d0[0] * x[0], d0[0] * x[1], d0[0] * x[2], d0[0] * x[3], d0[1] * x[0], d0[1] * x[1], d0[1] * x[2], d0[1] * x[3]);
+                LaneKernels.AddLaneSums(g.Slice(8, 8), d0[2] * x[0], d0[2] * x[1], d0[2] * x[2], d0[2] * x[3], d0[3] * x[0], d0[3] * x[1], d0[3] * x[2], d0[3] * x[3]);
+                LaneKernels.AddLaneSums(g.Slice(16, 8), d0[4] * x[0], d0[4] * x[1], d0[4] * x[2], d0[4] * x[3], d0[0], d0[1], d0[2], d0[3]);
+                LaneKernels.AddLaneSums(g.Slice(24, 1), d0[4], default, default, default, default, default, default, default);
             }
 
             return LaneKernels.Sum(loss);
@@ -931,31 +935,33 @@ namespace NetGen.Generated
             Span<float> g = gradients;
             _ = p[42]; // one bounds check that covers every constant index below
             var loss = Vector512.Create(0f);
+            Span<Vector512<float>> x = stackalloc Vector512<float>[4];
+            Span<Vector512<float>> y0 = stackalloc Vector512<float>[5], d0 = stackalloc Vector512<float>[5];
             for (int first = 0; first < rows; first += 16)
             {
                 int lanes = Math.Min(16, rows - first);
                 var mask = LaneKernels.Mask512<float>(lanes);
-                var x0 = LaneKernels.Column512(inputs, first * 4, 4, lanes);
-                var x1 = LaneKernels.Column512(inputs, first * 4 + 1, 4, lanes);
-                var x2 = LaneKernels.Column512(inputs, first * 4 + 2, 4, lanes);
-                var x3 = LaneKernels.Column512(inputs, first * 4 + 3, 4, lanes);
+                x[0] = LaneKernels.Column512(inputs, first * 4, 4, lanes);
+                x[1] = LaneKernels.Column512(inputs, first * 4 + 1, 4, lanes);
+                x[2] = LaneKernels.Column512(inputs, first * 4 + 2, 4, lanes);
+                x[3] = LaneKernels.Column512(inputs, first * 4 + 3, 4, lanes);
 
                 // Layer 0: Dense 4 → 5, ReLU, forward
-                var z0_0 = Fma512.FusedMultiplyAdd(Vector512.Create(p[3]), x3, Fma512.FusedMultiplyAdd(Vector512.Create(p[2]), x2, Fma512.FusedMultiplyAdd(Vector512.Create(p[1]), x1, Fma512.FusedMultiplyAdd(Vector512.Create(p[0]), x0, Vector512.Create(p[20])))));
-                var y0_0 = LaneKernels.ReLU(z0_0);
-                var z0_1 = Fma512.FusedMultiplyAdd(Vector512.Create(p[7]), x3, Fma512.FusedMultiplyAdd(Vector512.Create(p[6]), x2, Fma512.FusedMultiplyAdd(Vector512.Create(p[5]), x1, Fma512.FusedMultiplyAdd(Vector512.Create(p[4]), x0, Vector512.Create(p[21])))));
-                var y0_1 = LaneKernels.ReLU(z0_1);
-                var z0_2 = Fma512.FusedMultiplyAdd(Vector512.Create(p[11]), x3, Fma512.FusedMultiplyAdd(Vector512.Create(p[10]), x2, Fma512.FusedMultiplyAdd(Vector512.Create(p[9]), x1, Fma512.FusedMultiplyAdd(Vector512.Create(p[8]), x0, Vector512.Create(p[22])))));
-                var y0_2 = LaneKernels.ReLU(z0_2);
-                var z0_3 = Fma512.FusedMultiplyAdd(Vector512.Create(p[15]), x3, Fma512.FusedMultiplyAdd(Vector512.Create(p[14]), x2, Fma512.FusedMultiplyAdd(Vector512.Create(p[13]), x1, Fma512.FusedMultiplyAdd(Vector512.Create(p[12]), x0, Vector512.Create(p[23])))));
-                var y0_3 = LaneKernels.ReLU(z0_3);
-                var z0_4 = Fma512.FusedMultiplyAdd(Vector512.Create(p[19]), x3, Fma512.FusedMultiplyAdd(Vector512.Create(p[18]), x2, Fma512.FusedMultiplyAdd(Vector512.Create(p[17]), x1, Fma512.FusedMultiplyAdd(Vector512.Create(p[16]), x0, Vector512.Create(p[24])))));
-                var y0_4 = LaneKernels.ReLU(z0_4);
+                var z0_0 = Fma512.FusedMultiplyAdd(Vector512.Create(p[3]), x[3], Fma512.FusedMultiplyAdd(Vector512.Create(p[2]), x[2], Fma512.FusedMultiplyAdd(Vector512.Create(p[1]), x[1], Fma512.FusedMultiplyAdd(Vector512.Create(p[0]), x[0], Vector512.Create(p[20])))));
+                y0[0] = LaneKernels.ReLU(z0_0);
+                var z0_1 = Fma512.FusedMultiplyAdd(Vector512.Create(p[7]), x[3], Fma512.FusedMultiplyAdd(Vector512.Create(p[6]), x[2], Fma512.FusedMultiplyAdd(Vector512.Create(p[5]), x[1], Fma512.FusedMultiplyAdd(Vector512.Create(p[4]), x[0], Vector512.Create(p[21])))));
+                y0[1] = LaneKernels.ReLU(z0_1);
+                var z0_2 = Fma512.FusedMultiplyAdd(Vector512.Create(p[11]), x[3], Fma512.FusedMultiplyAdd(Vector512.Create(p[10]), x[2], Fma512.FusedMultiplyAdd(Vector512.Create(p[9]), x[1], Fma512.FusedMultiplyAdd(Vector512.Create(p[8]), x[0], Vector512.Create(p[22])))));
+                y0[2] = LaneKernels.ReLU(z0_2);
+                var z0_3 = Fma512.FusedMultiplyAdd(Vector512.Create(p[15]), x[3], Fma512.FusedMultiplyAdd(Vector512.Create(p[14]), x[2], Fma512.FusedMultiplyAdd(Vector512.Create(p[13]), x[1], Fma512.FusedMultiplyAdd(Vector512.Create(p[12]), x[0], Vector512.Create(p[23])))));
+                y0[3] = LaneKernels.ReLU(z0_3);
+                var z0_4 = Fma512.FusedMultiplyAdd(Vector512.Create(p[19]), x[3], Fma512.FusedMultiplyAdd(Vector512.Create(p[18]), x[2], Fma512.FusedMultiplyAdd(Vector512.Create(p[17]), x[1], Fma512.FusedMultiplyAdd(Vector512.Create(p[16]), x[0], Vector512.Create(p[24])))));
+                y0[4] = LaneKernels.ReLU(z0_4);
 
                 // Layer 1: Dense 5 → 3, Softmax, forward
-                var z1_0 = Fma512.FusedMultiplyAdd(Vector512.Create(p[29]), y0_4, Fma512.FusedMultiplyAdd(Vector512.Create(p[28]), y0_3, Fma512.FusedMultiplyAdd(Vector512.Create(p[27]), y0_2, Fma512.FusedMultiplyAdd(Vector512.Create(p[26]), y0_1, Fma512.FusedMultiplyAdd(Vector512.Create(p[25]), y0_0, Vector512.Create(p[40]))))));
-                var z1_1 = Fma512.FusedMultiplyAdd(Vector512.Create(p[34]), y0_4, Fma512.FusedMultiplyAdd(Vector512.Create(p[33]), y0_3, Fma512.FusedMultiplyAdd(Vector512.Create(p[32]), y0_2, Fma512.FusedMultiplyAdd(Vector512.Create(p[31]), y0_1, Fma512.FusedMultiplyAdd(Vector512.Create(p[30]), y0_0, Vector512.Create(p[41]))))));
-                var z1_2 = Fma512.FusedMultiplyAdd(Vector512.Create(p[39]), y0_4, Fma512.FusedMultiplyAdd(Vector512.Create(p[38]), y0_3, Fma512.FusedMultiplyAdd(Vector512.Create(p[37]), y0_2, Fma512.FusedMultiplyAdd(Vector512.Create(p[36]), y0_1, Fma512.FusedMultiplyAdd(Vector512.Create(p[35]), y0_0, Vector512.Create(p[42]))))));
+                var z1_0 = Fma512.FusedMultiplyAdd(Vector512.Create(p[29]), y0[4], Fma512.FusedMultiplyAdd(Vector512.Create(p[28]), y0[3], Fma512.FusedMultiplyAdd(Vector512.Create(p[27]), y0[2], Fma512.FusedMultiplyAdd(Vector512.Create(p[26]), y0[1], Fma512.FusedMultiplyAdd(Vector512.Create(p[25]), y0[0], Vector512.Create(p[40]))))));
+                var z1_1 = Fma512.FusedMultiplyAdd(Vector512.Create(p[34]), y0[4], Fma512.FusedMultiplyAdd(Vector512.Create(p[33]), y0[3], Fma512.FusedMultiplyAdd(Vector512.Create(p[32]), y0[2], Fma512.FusedMultiplyAdd(Vector512.Create(p[31]), y0[1], Fma512.FusedMultiplyAdd(Vector512.Create(p[30]), y0[0], Vector512.Create(p[41]))))));
+                var z1_2 = Fma512.FusedMultiplyAdd(Vector512.Create(p[39]), y0[4], Fma512.FusedMultiplyAdd(Vector512.Create(p[38]), y0[3], Fma512.FusedMultiplyAdd(Vector512.Create(p[37]), y0[2], Fma512.FusedMultiplyAdd(Vector512.Create(p[36]), y0[1], Fma512.FusedMultiplyAdd(Vector512.Create(p[35]), y0[0], Vector512.Create(p[42]))))));
                 var max1 = LaneKernels.Max(LaneKernels.Max(z1_0, z1_1), z1_2);
                 var e1_0 = LaneKernels.Exp(z1_0 - max1);
                 var e1_1 = LaneKernels.Exp(z1_1 - max1);
@@ -976,7 +982,7 @@ namespace NetGen.Generated
                 var d1_2 = (y1_2 * mass - t2) & mask;
 
                 // Layer 1: Dense 5 → 3, Softmax, backward
-                LaneKernels.AddLaneSums(g.Slice(25, 16), d1_0 * y0_0, d1_0 * y0_1, d1_0 * y0_2, d1_0 * y0_3, d1_0 * y0_4, d1_1 * y0_0, d1_1 * y0_1, d1_1 * y0_2, d1_1 * y0_3, d1_1 * y0_4, d1_2 * y0_0, d1_2 * y0_1, d1_2 * y0_2, d1_2 * y0_3, d1_2 * y0_4, d1_0);
+                LaneKernels.AddLaneSums(g.Slice(25, 16), d1_0 * y0[0], d1_0 * y0[1], d1_0 * y0[2], d1_0 * y0[3], d1_0 * y0[4], d1_1 * y0[0], d1_1 * y0[1], d1_1 * y0[2], d1_1 * y0[3], d1_1 * y0[4], d1_2 * y0[0], d1_2 * y0[1], d1_2 * y0[2], d1_2 * y0[3], d1_2 * y0[4], d1_0);
                 LaneKernels.AddLaneSums(g.Slice(41, 2), d1_1, d1_2, default, default, default, default, default, default, default, default, default, default, default, default, default, default);
                 var gy0_0 = Fma512.FusedMultiplyAdd(Vector512.Create(p[35]), d1_2, Fma512.FusedMultiplyAdd(Vector512.Create(p[30]), d1_1, Vector512.Create(p[25]) * d1_0));
                 var gy0_1 = Fma512.FusedMultiplyAdd(Vector512.Create(p[36]), d1_2, Fma512.FusedMultiplyAdd(Vector512.Create(p[31]), d1_1, Vector512.Create(p[26]) * d1_0));
@@ -985,13 +991,13 @@ namespace NetGen.Generated
                 var gy0_4 = Fma512.FusedMultiplyAdd(Vector512.Create(p[39]), d1_2, Fma512.FusedMultiplyAdd(Vector512.Create(p[34]), d1_1, Vector512.Create(p[29]) * d1_0));
 
                 // Layer 0: Dense 4 → 5, ReLU, backward
-                var d0_0 = LaneKernels.ReLUBackward(y0_0, gy0_0);
-                var d0_1 = LaneKernels.ReLUBackward(y0_1, gy0_1);
-                var d0_2 = LaneKernels.ReLUBackward(y0_2, gy0_2);
-                var d0_3 = LaneKernels.ReLUBackward(y0_3, gy0_3);
-                var d0_4 = LaneKernels.ReLUBackward(y0_4, gy0_4);
-                LaneKernels.AddLaneSums(g.Slice(0, 16), d0_0 * x0, d0_0 * x1, d0_0 * x2, d0_0 * x3, d0_1 * x0, d0_1 * x1, d0_1 * x2, d0_1 * x3, d0_2 * x0, d0_2 * x1, d0_2 * x2, d0_2 * x3, d0_3 * x0, d0_3 * x1, d0_3 * x2, d0_3 * x3);
-                LaneKernels.AddLaneSums(g.Slice(16, 9), d0_4 * x0, d0_4 * x1, d0_4 * x2, d0_4 * x3, d0_0, d0_1, d0_2, d0_3, d0_4, default, default, default, default, default, default, default);
+                d0[0] = LaneKernels.ReLUBackward(y0[0], gy0_0);
+                d0[1] = LaneKernels.ReLUBackward(y0[1], gy0_1);
+                d0[2] = LaneKernels.ReLUBackward(y0[2], gy0_2);
+                d0[3] = LaneKernels.ReLUBackward(y0[3], gy0_3);
+                d0[4] = LaneKernels.ReLUBackward(y0[4], gy0_4);
+                LaneKernels.AddLaneSums(g.Slice(0, 16), d0[0] * x[0], d0[0] * x[1], d0[0] * x[2], d0[0] * x[3], d0[1] * x[0], d0[1] * x[1], d0[1] * x[2], d0[1] * x[3], d0[2] * x[0], d0[2] * x[1], d0[2] * x[2], d0[2] * x[3], d0[3] * x[0], d0[3] * x[1], d0[3] * x[2], d0[3] * x[3]);
+                LaneKernels.AddLaneSums(g.Slice(16, 9), d0[4] * x[0], d0[4] * x[1], d0[4] * x[2], d0[4] * x[3], d0[0], d0[1], d0[2], d0[3], d0[4], default, default, default, default, default, default, default);
             }
 
             return LaneKernels.Sum(loss);
@@ -1007,31 +1013,33 @@ namespace NetGen.Generated
             Span<float> g = gradients;
             _ = p[42]; // one bounds check that covers every constant index below
             var loss = Vector512.Create(0f);
+            Span<Vector512<float>> x = stackalloc Vector512<float>[4];
+            Span<Vector512<float>> y0 = stackalloc Vector512<float>[5], d0 = stackalloc Vector512<float>[5];
             for (int first = 0; first < rows; first += 16)
             {
                 int lanes = Math.Min(16, rows - first);
                 var mask = LaneKernels.Mask512<float>(lanes);
-                var x0 = LaneKernels.Column512(inputs, first * 4, 4, lanes);
-                var x1 = LaneKernels.Column512(inputs, first * 4 + 1, 4, lanes);
-                var x2 = LaneKernels.Column512(inputs, first * 4 + 2, 4, lanes);
-                var x3 = LaneKernels.Column512(inputs, first * 4 + 3, 4, lanes);
+                x[0] = LaneKernels.Column512(inputs, first * 4, 4, lanes);
+                x[1] = LaneKernels.Column512(inputs, first * 4 + 1, 4, lanes);
+                x[2] = LaneKernels.Column512(inputs, first * 4 + 2, 4, lanes);
+                x[3] = LaneKernels.Column512(inputs, first * 4 + 3, 4, lanes);
 
                 // Layer 0: Dense 4 → 5, ReLU, forward
-                var z0_0 = Fma512.FusedMultiplyAdd(Vector512.Create(p[3]), x3, Fma512.FusedMultiplyAdd(Vector512.Create(p[2]), x2, Fma512.FusedMultiplyAdd(Vector512.Create(p[1]), x1, Fma512.FusedMultiplyAdd(Vector512.Create(p[0]), x0, Vector512.Create(p[20])))));
-                var y0_0 = LaneKernels.ReLU(z0_0);
-                var z0_1 = Fma512.FusedMultiplyAdd(Vector512.Create(p[7]), x3, Fma512.FusedMultiplyAdd(Vector512.Create(p[6]), x2, Fma512.FusedMultiplyAdd(Vector512.Create(p[5]), x1, Fma512.FusedMultiplyAdd(Vector512.Create(p[4]), x0, Vector512.Create(p[21])))));
-                var y0_1 = LaneKernels.ReLU(z0_1);
-                var z0_2 = Fma512.FusedMultiplyAdd(Vector512.Create(p[11]), x3, Fma512.FusedMultiplyAdd(Vector512.Create(p[10]), x2, Fma512.FusedMultiplyAdd(Vector512.Create(p[9]), x1, Fma512.FusedMultiplyAdd(Vector512.Create(p[8]), x0, Vector512.Create(p[22])))));
-                var y0_2 = LaneKernels.ReLU(z0_2);
-                var z0_3 = Fma512.FusedMultiplyAdd(Vector512.Create(p[15]), x3, Fma512.FusedMultiplyAdd(Vector512.Create(p[14]), x2, Fma512.FusedMultiplyAdd(Vector512.Create(p[13]), x1, Fma512.FusedMultiplyAdd(Vector512.Create(p[12]), x0, Vector512.Create(p[23])))));
-                var y0_3 = LaneKernels.ReLU(z0_3);
-                var z0_4 = Fma512.FusedMultiplyAdd(Vector512.Create(p[19]), x3, Fma512.FusedMultiplyAdd(Vector512.Create(p[18]), x2, Fma512.FusedMultiplyAdd(Vector512.Create(p[17]), x1, Fma512.FusedMultiplyAdd(Vector512.Create(p[16]), x0, Vector512.Create(p[24])))));
-                var y0_4 = LaneKernels.ReLU(z0_4);
+                var z0_0 = Fma512.FusedMultiplyAdd(Vector512.Create(p[3]), x[3], Fma512.FusedMultiplyAdd(Vector512.Create(p[2]), x[2], Fma512.FusedMultiplyAdd(Vector512.Create(p[1]), x[1], Fma512.FusedMultiplyAdd(Vector512.Create(p[0]), x[0], Vector512.Create(p[20])))));
+                y0[0] = LaneKernels.ReLU(z0_0);
+                var z0_1 = Fma512.FusedMultiplyAdd(Vector512.Create(p[7]), x[3], Fma512.FusedMultiplyAdd(Vector512.Create(p[6]), x[2], Fma512.FusedMultiplyAdd(Vector512.Create(p[5]), x[1], Fma512.FusedMultiplyAdd(Vector512.Create(p[4]), x[0], Vector512.Create(p[21])))));
+                y0[1] = LaneKernels.ReLU(z0_1);
+                var z0_2 = Fma512.FusedMultiplyAdd(Vector512.Create(p[11]), x[3], Fma512.FusedMultiplyAdd(Vector512.Create(p[10]), x[2], Fma512.FusedMultiplyAdd(Vector512.Create(p[9]), x[1], Fma512.FusedMultiplyAdd(Vector512.Create(p[8]), x[0], Vector512.Create(p[22])))));
+                y0[2] = LaneKernels.ReLU(z0_2);
+                var z0_3 = Fma512.FusedMultiplyAdd(Vector512.Create(p[15]), x[3], Fma512.FusedMultiplyAdd(Vector512.Create(p[14]), x[2], Fma512.FusedMultiplyAdd(Vector512.Create(p[13]), x[1], Fma512.FusedMultiplyAdd(Vector512.Create(p[12]), x[0], Vector512.Create(p[23])))));
+                y0[3] = LaneKernels.ReLU(z0_3);
+                var z0_4 = Fma512.FusedMultiplyAdd(Vector512.Create(p[19]), x[3], Fma512.FusedMultiplyAdd(Vector512.Create(p[18]), x[2], Fma512.FusedMultiplyAdd(Vector512.Create(p[17]), x[1], Fma512.FusedMultiplyAdd(Vector512.Create(p[16]), x[0], Vector512.Create(p[24])))));
+                y0[4] = LaneKernels.ReLU(z0_4);
 
                 // Layer 1: Dense 5 → 3, Softmax, forward
-                var z1_0 = Fma512.FusedMultiplyAdd(Vector512.Create(p[29]), y0_4, Fma512.FusedMultiplyAdd(Vector512.Create(p[28]), y0_3, Fma512.FusedMultiplyAdd(Vector512.Create(p[27]), y0_2, Fma512.FusedMultiplyAdd(Vector512.Create(p[26]), y0_1, Fma512.FusedMultiplyAdd(Vector512.Create(p[25]), y0_0, Vector512.Create(p[40]))))));
-                var z1_1 = Fma512.FusedMultiplyAdd(Vector512.Create(p[34]), y0_4, Fma512.FusedMultiplyAdd(Vector512.Create(p[33]), y0_3, Fma512.FusedMultiplyAdd(Vector512.Create(p[32]), y0_2, Fma512.FusedMultiplyAdd(Vector512.Create(p[31]), y0_1, Fma512.FusedMultiplyAdd(Vector512.Create(p[30]), y0_0, Vector512.Create(p[41]))))));
-                var z1_2 = Fma512.FusedMultiplyAdd(Vector512.Create(p[39]), y0_4, Fma512.FusedMultiplyAdd(Vector512.Create(p[38]), y0_3, Fma512.FusedMultiplyAdd(Vector512.Create(p[37]), y0_2, Fma512.FusedMultiplyAdd(Vector512.Create(p[36]), y0_1, Fma512.FusedMultiplyAdd(Vector512.Create(p[35]), y0_0, Vector512.Create(p[42]))))));
+                var z1_0 = Fma512.FusedMultiplyAdd(Vector512.Create(p[29]), y0[4], Fma512.FusedMultiplyAdd(Vector512.Create(p[28]), y0[3], Fma512.FusedMultiplyAdd(Vector512.Create(p[27]), y0[2], Fma512.FusedMultiplyAdd(Vector512.Create(p[26]), y0[1], Fma512.FusedMultiplyAdd(Vector512.Create(p[25]), y0[0], Vector512.Create(p[40]))))));
+                var z1_1 = Fma512.FusedMultiplyAdd(Vector512.Create(p[34]), y0[4], Fma512.FusedMultiplyAdd(Vector512.Create(p[33]), y0[3], Fma512.FusedMultiplyAdd(Vector512.Create(p[32]), y0[2], Fma512.FusedMultiplyAdd(Vector512.Create(p[31]), y0[1], Fma512.FusedMultiplyAdd(Vector512.Create(p[30]), y0[0], Vector512.Create(p[41]))))));
+                var z1_2 = Fma512.FusedMultiplyAdd(Vector512.Create(p[39]), y0[4], Fma512.FusedMultiplyAdd(Vector512.Create(p[38]), y0[3], Fma512.FusedMultiplyAdd(Vector512.Create(p[37]), y0[2], Fma512.FusedMultiplyAdd(Vector512.Create(p[36]), y0[1], Fma512.FusedMultiplyAdd(Vector512.Create(p[35]), y0[0], Vector512.Create(p[42]))))));
                 var max1 = LaneKernels.Max(LaneKernels.Max(z1_0, z1_1), z1_2);
                 var e1_0 = LaneKernels.Exp(z1_0 - max1);
                 var e1_1 = LaneKernels.Exp(z1_1 - max1);
@@ -1053,7 +1061,7 @@ namespace NetGen.Generated
                 var d1_2 = (y1_2 * mass - t2) & mask;
 
                 // Layer 1: Dense 5 → 3, Softmax, backward
-                LaneKernels.AddLaneSums(g.Slice(25, 16), d1_0 * y0_0, d1_0 * y0_1, d1_0 * y0_2, d1_0 * y0_3, d1_0 * y0_4, d1_1 * y0_0, d1_1 * y0_1, d1_1 * y0_2, d1_1 * y0_3, d1_1 * y0_4, d1_2 * y0_0, d1_2 * y0_1, d1_2 * y0_2, d1_2 * y0_3, d1_2 * y0_4, d1_0);
+                LaneKernels.AddLaneSums(g.Slice(25, 16), d1_0 * y0[0], d1_0 * y0[1], d1_0 * y0[2], d1_0 * y0[3], d1_0 * y0[4], d1_1 * y0[0], d1_1 * y0[1], d1_1 * y0[2], d1_1 * y0[3], d1_1 * y0[4], d1_2 * y0[0], d1_2 * y0[1], d1_2 * y0[2], d1_2 * y0[3], d1_2 * y0[4], d1_0);
                 LaneKernels.AddLaneSums(g.Slice(41, 2), d1_1, d1_2, default, default, default, default, default, default, default, default, default, default, default, default, default, default);
                 var gy0_0 = Fma512.FusedMultiplyAdd(Vector512.Create(p[35]), d1_2, Fma512.FusedMultiplyAdd(Vector512.Create(p[30]), d1_1, Vector512.Create(p[25]) * d1_0));
                 var gy0_1 = Fma512.FusedMultiplyAdd(Vector512.Create(p[36]), d1_2, Fma512.FusedMultiplyAdd(Vector512.Create(p[31]), d1_1, Vector512.Create(p[26]) * d1_0));
@@ -1062,13 +1070,13 @@ namespace NetGen.Generated
                 var gy0_4 = Fma512.FusedMultiplyAdd(Vector512.Create(p[39]), d1_2, Fma512.FusedMultiplyAdd(Vector512.Create(p[34]), d1_1, Vector512.Create(p[29]) * d1_0));
 
                 // Layer 0: Dense 4 → 5, ReLU, backward
-                var d0_0 = LaneKernels.ReLUBackward(y0_0, gy0_0);
-                var d0_1 = LaneKernels.ReLUBackward(y0_1, gy0_1);
-                var d0_2 = LaneKernels.ReLUBackward(y0_2, gy0_2);
-                var d0_3 = LaneKernels.ReLUBackward(y0_3, gy0_3);
-                var d0_4 = LaneKernels.ReLUBackward(y0_4, gy0_4);
-                LaneKernels.AddLaneSums(g.Slice(0, 16), d0_0 * x0, d0_0 * x1, d0_0 * x2, d0_0 * x3, d0_1 * x0, d0_1 * x1, d0_1 * x2, d0_1 * x3, d0_2 * x0, d0_2 * x1, d0_2 * x2, d0_2 * x3, d0_3 * x0, d0_3 * x1, d0_3 * x2, d0_3 * x3);
-                LaneKernels.AddLaneSums(g.Slice(16, 9), d0_4 * x0, d0_4 * x1, d0_4 * x2, d0_4 * x3, d0_0, d0_1, d0_2, d0_3, d0_4, default, default, default, default, default, default, default);
+                d0[0] = LaneKernels.ReLUBackward(y0[0], gy0_0);
+                d0[1] = LaneKernels.ReLUBackward(y0[1], gy0_1);
+                d0[2] = LaneKernels.ReLUBackward(y0[2], gy0_2);
+                d0[3] = LaneKernels.ReLUBackward(y0[3], gy0_3);
+                d0[4] = LaneKernels.ReLUBackward(y0[4], gy0_4);
+                LaneKernels.AddLaneSums(g.Slice(0, 16), d0[0] * x[0], d0[0] * x[1], d0[0] * x[2], d0[0] * x[3], d0[1] * x[0], d0[1] * x[1], d0[1] * x[2], d0[1] * x[3], d0[2] * x[0], d0[2] * x[1], d0[2] * x[2], d0[2] * x[3], d0[3] * x[0], d0[3] * x[1], d0[3] * x[2], d0[3] * x[3]);
+                LaneKernels.AddLaneSums(g.Slice(16, 9), d0[4] * x[0], d0[4] * x[1], d0[4] * x[2], d0[4] * x[3], d0[0], d0[1], d0[2], d0[3], d0[4], default, default, default, default, default, default, default);
             }
 
             return LaneKernels.Sum(loss);

@@ -598,25 +598,27 @@ namespace NetGen.Generated
             Span<float> g = gradients;
             _ = p[16]; // one bounds check that covers every constant index below
             var loss = Vector256.Create(0f);
+            Span<Vector256<float>> x = stackalloc Vector256<float>[2];
+            Span<Vector256<float>> y0 = stackalloc Vector256<float>[4], d0 = stackalloc Vector256<float>[4];
             for (int first = 0; first < rows; first += 8)
             {
                 int lanes = Math.Min(8, rows - first);
                 var mask = LaneKernels.Mask<float>(lanes);
-                var x0 = LaneKernels.Column(inputs, first * 2, 2, lanes);
-                var x1 = LaneKernels.Column(inputs, first * 2 + 1, 2, lanes);
+                x[0] = LaneKernels.Column(inputs, first * 2, 2, lanes);
+                x[1] = LaneKernels.Column(inputs, first * 2 + 1, 2, lanes);
 
                 // Layer 0: Dense 2 → 4, Tanh, forward
-                var z0_0 = Fma.MultiplyAdd(Vector256.Create(p[1]), x1, Fma.MultiplyAdd(Vector256.Create(p[0]), x0, Vector256.Create(p[8])));
-                var y0_0 = LaneKernels.Tanh(z0_0);
-                var z0_1 = Fma.MultiplyAdd(Vector256.Create(p[3]), x1, Fma.MultiplyAdd(Vector256.Create(p[2]), x0, Vector256.Create(p[9])));
-                var y0_1 = LaneKernels.Tanh(z0_1);
-                var z0_2 = Fma.MultiplyAdd(Vector256.Create(p[5]), x1, Fma.MultiplyAdd(Vector256.Create(p[4]), x0, Vector256.Create(p[10])));
-                var y0_2 = LaneKernels.Tanh(z0_2);
-                var z0_3 = Fma.MultiplyAdd(Vector256.Create(p[7]), x1, Fma.MultiplyAdd(Vector256.Create(p[6]), x0, Vector256.Create(p[11])));
-                var y0_3 = LaneKernels.Tanh(z0_3);
+                var z0_0 = Fma.MultiplyAdd(Vector256.Create(p[1]), x[1], Fma.MultiplyAdd(Vector256.Create(p[0]), x[0], Vector256.Create(p[8])));
+                y0[0] = LaneKernels.Tanh(z0_0);
+                var z0_1 = Fma.MultiplyAdd(Vector256.Create(p[3]), x[1], Fma.MultiplyAdd(Vector256.Create(p[2]), x[0], Vector256.Create(p[9])));
+                y0[1] = LaneKernels.Tanh(z0_1);
+                var z0_2 = Fma.MultiplyAdd(Vector256.Create(p[5]), x[1], Fma.MultiplyAdd(Vector256.Create(p[4]), x[0], Vector256.Create(p[10])));
+                y0[2] = LaneKernels.Tanh(z0_2);
+                var z0_3 = Fma.MultiplyAdd(Vector256.Create(p[7]), x[1], Fma.MultiplyAdd(Vector256.Create(p[6]), x[0], Vector256.Create(p[11])));
+                y0[3] = LaneKernels.Tanh(z0_3);
 
                 // Layer 1: Dense 4 → 1, Sigmoid, forward
-                var z1_0 = Fma.MultiplyAdd(Vector256.Create(p[15]), y0_3, Fma.MultiplyAdd(Vector256.Create(p[14]), y0_2, Fma.MultiplyAdd(Vector256.Create(p[13]), y0_1, Fma.MultiplyAdd(Vector256.Create(p[12]), y0_0, Vector256.Create(p[16])))));
+                var z1_0 = Fma.MultiplyAdd(Vector256.Create(p[15]), y0[3], Fma.MultiplyAdd(Vector256.Create(p[14]), y0[2], Fma.MultiplyAdd(Vector256.Create(p[13]), y0[1], Fma.MultiplyAdd(Vector256.Create(p[12]), y0[0], Vector256.Create(p[16])))));
                 var y1_0 = LaneKernels.Sigmoid(z1_0);
 
                 // Loss, and ∂loss/∂z of layer 1; lanes without a sample add nothing.
@@ -625,19 +627,19 @@ namespace NetGen.Generated
                 var d1_0 = (y1_0 - t0) & mask;
 
                 // Layer 1: Dense 4 → 1, Sigmoid, backward
-                LaneKernels.AddLaneSums(g.Slice(12, 5), d1_0 * y0_0, d1_0 * y0_1, d1_0 * y0_2, d1_0 * y0_3, d1_0, default, default, default);
+                LaneKernels.AddLaneSums(g.Slice(12, 5), d1_0 * y0[0], d1_0 * y0[1], d1_0 * y0[2], d1_0 * y0[3], d1_0, default, default, default);
                 var gy0_0 = Vector256.Create(p[12]) * d1_0;
                 var gy0_1 = Vector256.Create(p[13]) * d1_0;
                 var gy0_2 = Vector256.Create(p[14]) * d1_0;
                 var gy0_3 = Vector256.Create(p[15]) * d1_0;
 
                 // Layer 0: Dense 2 → 4, Tanh, backward
-                var d0_0 = LaneKernels.TanhBackward(y0_0, gy0_0);
-                var d0_1 = LaneKernels.TanhBackward(y0_1, gy0_1);
-                var d0_2 = LaneKernels.TanhBackward(y0_2, gy0_2);
-                var d0_3 = LaneKernels.TanhBackward(y0_3, gy0_3);
-                LaneKernels.AddLaneSums(g.Slice(0, 8), d0_0 * x0, d0_0 * x1, d0_1 * x0, d0_1 * x1, d0_2 * x0, d0_2 * x1, d0_3 * x0, d0_3 * x1);
-                LaneKernels.AddLaneSums(g.Slice(8, 4), d0_0, d0_1, d0_2, d0_3, default, default, default, default);
+                d0[0] = LaneKernels.TanhBackward(y0[0], gy0_0);
+                d0[1] = LaneKernels.TanhBackward(y0[1], gy0_1);
+                d0[2] = LaneKernels.TanhBackward(y0[2], gy0_2);
+                d0[3] = LaneKernels.TanhBackward(y0[3], gy0_3);
+                LaneKernels.AddLaneSums(g.Slice(0, 8), d0[0] * x[0], d0[0] * x[1], d0[1] * x[0], d0[1] * x[1], d0[2] * x[0], d0[2] * x[1], d0[3] * x[0], d0[3] * x[1]);
+                LaneKernels.AddLaneSums(g.Slice(8, 4), d0[0], d0[1], d0[2], d0[3], default, default, default, default);
             }
 
             return LaneKernels.Sum(loss);
@@ -653,25 +655,27 @@ namespace NetGen.Generated
             Span<float> g = gradients;
             _ = p[16]; // one bounds check that covers every constant index below
             var loss = Vector512.Create(0f);
+            Span<Vector512<float>> x = stackalloc Vector512<float>[2];
+            Span<Vector512<float>> y0 = stackalloc Vector512<float>[4], d0 = stackalloc Vector512<float>[4];
             for (int first = 0; first < rows; first += 16)
             {
                 int lanes = Math.Min(16, rows - first);
                 var mask = LaneKernels.Mask512<float>(lanes);
-                var x0 = LaneKernels.Column512(inputs, first * 2, 2, lanes);
-                var x1 = LaneKernels.Column512(inputs, first * 2 + 1, 2, lanes);
+                x[0] = LaneKernels.Column512(inputs, first * 2, 2, lanes);
+                x[1] = LaneKernels.Column512(inputs, first * 2 + 1, 2, lanes);
 
                 // Layer 0: Dense 2 → 4, Tanh, forward
-                var z0_0 = Fma512.FusedMultiplyAdd(Vector512.Create(p[1]), x1, Fma512.FusedMultiplyAdd(Vector512.Create(p[0]), x0, Vector512.Create(p[8])));
-                var y0_0 = LaneKernels.Tanh(z0_0);
-                var z0_1 = Fma512.FusedMultiplyAdd(Vector512.Create(p[3]), x1, Fma512.FusedMultiplyAdd(Vector512.Create(p[2]), x0, Vector512.Create(p[9])));
-                var y0_1 = LaneKernels.Tanh(z0_1);
-                var z0_2 = Fma512.FusedMultiplyAdd(Vector512.Create(p[5]), x1, Fma512.FusedMultiplyAdd(Vector512.Create(p[4]), x0, Vector512.Create(p[10])));
-                var y0_2 = LaneKernels.Tanh(z0_2);
-                var z0_3 = Fma512.FusedMultiplyAdd(Vector512.Create(p[7]), x1, Fma512.FusedMultiplyAdd(Vector512.Create(p[6]), x0, Vector512.Create(p[11])));
-                var y0_3 = LaneKernels.Tanh(z0_3);
+                var z0_0 = Fma512.FusedMultiplyAdd(Vector512.Create(p[1]), x[1], Fma512.FusedMultiplyAdd(Vector512.Create(p[0]), x[0], Vector512.Create(p[8])));
+                y0[0] = LaneKernels.Tanh(z0_0);
+                var z0_1 = Fma512.FusedMultiplyAdd(Vector512.Create(p[3]), x[1], Fma512.FusedMultiplyAdd(Vector512.Create(p[2]), x[0], Vector512.Create(p[9])));
+                y0[1] = LaneKernels.Tanh(z0_1);
+                var z0_2 = Fma512.FusedMultiplyAdd(Vector512.Create(p[5]), x[1], Fma512.FusedMultiplyAdd(Vector512.Create(p[4]), x[0], Vector512.Create(p[10])));
+                y0[2] = LaneKernels.Tanh(z0_2);
+                var z0_3 = Fma512.FusedMultiplyAdd(Vector512.Create(p[7]), x[1], Fma512.FusedMultiplyAdd(Vector512.Create(p[6]), x[0], Vector512.Create(p[11])));
+                y0[3] = LaneKernels.Tanh(z0_3);
 
                 // Layer 1: Dense 4 → 1, Sigmoid, forward
-                var z1_0 = Fma512.FusedMultiplyAdd(Vector512.Create(p[15]), y0_3, Fma512.FusedMultiplyAdd(Vector512.Create(p[14]), y0_2, Fma512.FusedMultiplyAdd(Vector512.Create(p[13]), y0_1, Fma512.FusedMultiplyAdd(Vector512.Create(p[12]), y0_0, Vector512.Create(p[16])))));
+                var z1_0 = Fma512.FusedMultiplyAdd(Vector512.Create(p[15]), y0[3], Fma512.FusedMultiplyAdd(Vector512.Create(p[14]), y0[2], Fma512.FusedMultiplyAdd(Vector512.Create(p[13]), y0[1], Fma512.FusedMultiplyAdd(Vector512.Create(p[12]), y0[0], Vector512.Create(p[16])))));
                 var y1_0 = LaneKernels.Sigmoid(z1_0);
 
                 // Loss, and ∂loss/∂z of layer 1; lanes without a sample add nothing.
@@ -680,18 +684,18 @@ namespace NetGen.Generated
                 var d1_0 = (y1_0 - t0) & mask;
 
                 // Layer 1: Dense 4 → 1, Sigmoid, backward
-                LaneKernels.AddLaneSums(g.Slice(12, 5), d1_0 * y0_0, d1_0 * y0_1, d1_0 * y0_2, d1_0 * y0_3, d1_0, default, default, default, default, default, default, default, default, default, default, default);
+                LaneKernels.AddLaneSums(g.Slice(12, 5), d1_0 * y0[0], d1_0 * y0[1], d1_0 * y0[2], d1_0 * y0[3], d1_0, default, default, default, default, default, default, default, default, default, default, default);
                 var gy0_0 = Vector512.Create(p[12]) * d1_0;
                 var gy0_1 = Vector512.Create(p[13]) * d1_0;
                 var gy0_2 = Vector512.Create(p[14]) * d1_0;
                 var gy0_3 = Vector512.Create(p[15]) * d1_0;
 
                 // Layer 0: Dense 2 → 4, Tanh, backward
-                var d0_0 = LaneKernels.TanhBackward(y0_0, gy0_0);
-                var d0_1 = LaneKernels.TanhBackward(y0_1, gy0_1);
-                var d0_2 = LaneKernels.TanhBackward(y0_2, gy0_2);
-                var d0_3 = LaneKernels.TanhBackward(y0_3, gy0_3);
-                LaneKernels.AddLaneSums(g.Slice(0, 12), d0_0 * x0, d0_0 * x1, d0_1 * x0, d0_1 * x1, d0_2 * x0, d0_2 * x1, d0_3 * x0, d0_3 * x1, d0_0, d0_1, d0_2, d0_3, default, default, default, default);
+                d0[0] = LaneKernels.TanhBackward(y0[0], gy0_0);
+                d0[1] = LaneKernels.TanhBackward(y0[1], gy0_1);
+                d0[2] = LaneKernels.TanhBackward(y0[2], gy0_2);
+                d0[3] = LaneKernels.TanhBackward(y0[3], gy0_3);
+                LaneKernels.AddLaneSums(g.Slice(0, 12), d0[0] * x[0], d0[0] * x[1], d0[1] * x[0], d0[1] * x[1], d0[2] * x[0], d0[2] * x[1], d0[3] * x[0], d0[3] * x[1], d0[0], d0[1], d0[2], d0[3], default, default, default, default);
             }
 
             return LaneKernels.Sum(loss);
