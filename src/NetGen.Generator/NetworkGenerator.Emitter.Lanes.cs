@@ -198,11 +198,11 @@ public sealed partial class NetworkGenerator
 
         /// <summary>
         /// The stack buffers of the vectors that live from one layer to another: the input columns x, and every hidden
-        /// layer's outputs yk and gradients dk. As locals they outnumber the 16 registers of AVX2 many times over, and the
-        /// JIT's register allocator then spills the short-lived products instead, around every lane sum: iris's 4-16-3
-        /// pass had 699 vector moves and zeroed a 5.2 KB frame per call; with the buffers it has 323, and a pass of 16
-        /// samples takes about 38% less time on an AMD Zen 3 (docs/performance.md). The output layer's few vectors stay
-        /// locals. Allocated once, before the loop.
+        /// layer's outputs yk and gradients dk. As locals, in a network of iris's size, they outnumber AVX2's 16
+        /// registers, and the JIT's register allocator then spills the short-lived products instead, around every lane
+        /// sum: iris's 4-16-3 pass had 699 vector moves and zeroed a 5.2 KB frame per call; with the buffers it has 323,
+        /// and a pass of 16 samples takes about 38% less time on an AMD Zen 3 (docs/performance.md). The output layer's
+        /// few vectors stay locals. Allocated once, before the loop.
         /// </summary>
         private static void EmitLaneBuffers(SourceWriter writer, NetworkPlan plan, LaneWidth width)
         {
@@ -226,8 +226,8 @@ public sealed partial class NetworkGenerator
         private static string LaneDelta(NetworkPlan plan, int layer, int unit)
             => IsHiddenLane(plan, layer) ? $"d{Int(layer)}[{Int(unit)}]" : $"d{Int(layer)}_{Int(unit)}";
 
-        /// <summary>The start of a statement that sets <paramref name="target"/>: a buffer element's assignment, or a local's declaration.</summary>
-        private static string Assign(string target) => target.EndsWith("]", System.StringComparison.Ordinal) ? $"{target} = " : $"var {target} = ";
+        /// <summary>The start of a statement that sets <paramref name="target"/>, a vector of layer <paramref name="layer"/>: a buffer element's assignment in a hidden layer, a local's declaration in the output layer.</summary>
+        private static string Assign(NetworkPlan plan, int layer, string target) => IsHiddenLane(plan, layer) ? $"{target} = " : $"var {target} = ";
 
         /// <summary>Where column <paramref name="column"/> of sample <c>first</c> starts in a row-major span of <paramref name="width"/> values per sample.</summary>
         private static string ColumnStart(int width, int column)
@@ -277,7 +277,7 @@ public sealed partial class NetworkGenerator
                 string? activation = Activations.Lane(plan, layer.Activation, $"z{k}_{u}");
                 if (activation is not null)
                 {
-                    writer.WriteLine($"{Assign(LaneOutput(plan, layer.Index, unit))}{activation};");
+                    writer.WriteLine($"{Assign(plan, layer.Index, LaneOutput(plan, layer.Index, unit))}{activation};");
                 }
             }
 
@@ -294,7 +294,7 @@ public sealed partial class NetworkGenerator
                 writer.WriteLine($"var sum{k} = {PairwiseSum(units.Select(unit => $"e{k}_{Int(unit)}"))};");
                 foreach (int unit in units)
                 {
-                    writer.WriteLine($"{Assign(LaneOutput(plan, layer.Index, unit))}e{k}_{Int(unit)} / sum{k};");
+                    writer.WriteLine($"{Assign(plan, layer.Index, LaneOutput(plan, layer.Index, unit))}e{k}_{Int(unit)} / sum{k};");
                 }
             }
         }
@@ -363,7 +363,7 @@ public sealed partial class NetworkGenerator
                 string u = Int(unit);
                 string gradient = $"gy{k}_{u}", y = LaneOutput(plan, layer.Index, unit);
                 string derivative = Activations.LaneBackward(plan, layer.Activation, y, gradient) ?? $"{y} * ({gradient} - dot{k})";
-                writer.WriteLine($"{Assign(LaneDelta(plan, layer.Index, unit))}{derivative};");
+                writer.WriteLine($"{Assign(plan, layer.Index, LaneDelta(plan, layer.Index, unit))}{derivative};");
             }
         }
 
