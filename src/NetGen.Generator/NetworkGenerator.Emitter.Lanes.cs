@@ -219,12 +219,14 @@ public sealed partial class NetworkGenerator
         private static bool IsHiddenLane(NetworkPlan plan, int layer) => layer < plan.Layers.Count - 1;
 
         /// <summary>The vector of output <paramref name="unit"/> of layer <paramref name="layer"/>: yk[u] in a hidden layer's buffer, the local yk_u in the output layer.</summary>
-        private static string LaneOutput(NetworkPlan plan, int layer, int unit)
-            => IsHiddenLane(plan, layer) ? $"y{Int(layer)}[{Int(unit)}]" : $"y{Int(layer)}_{Int(unit)}";
+        private static string LaneOutput(NetworkPlan plan, int layer, int unit) => LaneVector(plan, "y", layer, unit);
 
         /// <summary>The vector of ∂loss/∂z of unit <paramref name="unit"/> of layer <paramref name="layer"/>: dk[u] or the local dk_u, as <see cref="LaneOutput"/>.</summary>
-        private static string LaneDelta(NetworkPlan plan, int layer, int unit)
-            => IsHiddenLane(plan, layer) ? $"d{Int(layer)}[{Int(unit)}]" : $"d{Int(layer)}_{Int(unit)}";
+        private static string LaneDelta(NetworkPlan plan, int layer, int unit) => LaneVector(plan, "d", layer, unit);
+
+        /// <summary>Unit <paramref name="unit"/> of the vectors <paramref name="name"/>k of layer k: an element of the hidden layer's buffer, or the output layer's local.</summary>
+        private static string LaneVector(NetworkPlan plan, string name, int layer, int unit)
+            => IsHiddenLane(plan, layer) ? $"{name}{Int(layer)}[{Int(unit)}]" : $"{name}{Int(layer)}_{Int(unit)}";
 
         /// <summary>The start of a statement that sets <paramref name="target"/>, a vector of layer <paramref name="layer"/>: a buffer element's assignment in a hidden layer, a local's declaration in the output layer.</summary>
         private static string Assign(NetworkPlan plan, int layer, string target) => IsHiddenLane(plan, layer) ? $"{target} = " : $"var {target} = ";
@@ -375,7 +377,6 @@ public sealed partial class NetworkGenerator
         {
             int laneCount = width.Count(plan);
             var layer = (DenseLayerSpec)plannedLayer.Layer;
-            string k = Int(layer.Index);
             if (!plannedLayer.ReceivesPreActivationGradient)
             {
                 EmitLaneActivationBackward(writer, plan, layer);
