@@ -198,6 +198,7 @@ internal static class DirectConvolution
     /// <see cref="MaximumOutputTile"/> outputs of one row. Each step loads one row of Wᵀ and broadcasts one value of
     /// X per output, so only real outputs are computed; a tile's vectors are then written out across the filters' planes.
     /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void ForwardAlongFilters<T>(ReadOnlySpan<T> weights, ref T bias, ReadOnlySpan<T> inputs, Span<T> outputs, int rows, in ConvolutionGeometry geometry, Span<T> scratch)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -330,6 +331,7 @@ internal static class DirectConvolution
     }
 
     /// <summary>The lane products <see cref="ForwardAlongRows{T}"/> computes per sample: F·C·KW·OW rounded up to vectors, per kernel row of every row pair's tile.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static long ProductsAlongRows(in ConvolutionGeometry geometry, int vector)
     {
         long rowSteps = 0;
@@ -370,6 +372,7 @@ internal static class DirectConvolution
     /// the row's end lands on the following rows before they are written; the tiles near the end of a plane, whose
     /// vectors would run into the next plane, are copied out lane by lane.
     /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     internal static void ForwardAlongRows<T>(ReadOnlySpan<T> weights, ref T bias, ReadOnlySpan<T> inputs, Span<T> outputs, int rows, in ConvolutionGeometry geometry, Span<T> scratch)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -924,6 +927,7 @@ internal static class DirectConvolution
     }
 
     /// <summary>Copies one sample <c>[C, H, W]</c> into the interior of its zero-padded copy <c>[C, Hp, Wp]</c>, whose padding stays as it is.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void CopyPadded<T>(ReadOnlySpan<T> sample, Span<T> padded, in ConvolutionGeometry geometry)
     {
         int height = geometry.Height, width = geometry.Width;
@@ -978,6 +982,7 @@ internal static class DirectConvolution
     /// the wrap columns that the q tiles carry. Tiles are numbered vector of filters first, then pair of kernel rows;
     /// only [<paramref name="firstTile"/>, <paramref name="endTile"/>) are computed. Checked by the caller.
     /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void AccumulateAlongFilters<T>(
         ReadOnlySpan<T> outputGradients, ReadOnlySpan<T> inputs, Span<T> weightGradients, int rows, in ConvolutionGeometry geometry, Span<T> scratch,
         int firstTile, int endTile)

@@ -146,6 +146,7 @@ public static class NormalizationKernels
     }
 
     /// <summary>y = (x − center)·scale + β over every value of one channel, in each row: the affine pass of both modes.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void ChannelAffine<T>(ReadOnlySpan<T> inputs, Span<T> outputs, int channel, ShiftScale<T> affine, int rows, int sample, int positions)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -161,6 +162,7 @@ public static class NormalizationKernels
     /// The affine pass after a flat layer, row by row: y = (x − centers[f])·scales[f] + bias[f] for every feature f, the
     /// scale rounded to T as the per-channel pass rounds it.
     /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void FeaturesAffine<T>(ReadOnlySpan<T> inputs, Span<T> outputs, ReadOnlySpan<T> centers, ReadOnlySpan<double> scales, ReadOnlySpan<T> bias, int rows, int features)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -269,6 +271,7 @@ public static class NormalizationKernels
     /// <param name="momentum">The weight of the batch, in [0, 1].</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="count"/> is less than 2, or momentum is not in [0, 1].</exception>
     /// <exception cref="ArgumentException">The four spans are not the same length.</exception>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static void UpdateRunningStatistics<T>(Span<T> runningMean, Span<T> runningVariance, ReadOnlySpan<T> batchMean,
         ReadOnlySpan<T> batchVariance, long count, double momentum)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -352,6 +355,7 @@ public static class NormalizationKernels
     /// by row and keeps every feature's sums side by side, with the same arithmetic as <see cref="MeanAndVariance{T}"/>:
     /// the sum in double, the mean rounded to T, then the deviations from it and their squares in double.
     /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void FeaturesTrainingForward<T>(ReadOnlySpan<T> inputs, ReadOnlySpan<T> weight, ReadOnlySpan<T> bias, Span<T> outputs,
         Span<T> mean, Span<T> variance, Span<T> inverseStd, int rows, int features, double epsilon)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -403,6 +407,7 @@ public static class NormalizationKernels
     /// <see cref="BatchNormBackward{T}"/> after a flat layer, row by row with every feature's sums side by side (see
     /// <see cref="FeaturesTrainingForward{T}"/>), with the per-channel passes' formulas.
     /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void FeaturesBackward<T>(ReadOnlySpan<T> outputGradients, ReadOnlySpan<T> inputs, ReadOnlySpan<T> weight,
         ReadOnlySpan<T> mean, ReadOnlySpan<T> inverseStd, Span<T> weightGradients, Span<T> biasGradients, Span<T> inputGradients, int rows, int features)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -459,6 +464,7 @@ public static class NormalizationKernels
     /// in two passes: the sum, then the deviations from the mean rounded to T and their squares, with the correction
     /// for that rounding (Σd² − (Σd)²/n). Each block's vector sum is added in double.
     /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static (T Mean, double Variance) MeanAndVariance<T>(ReadOnlySpan<T> values, int segments, int stride, int length)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
