@@ -412,8 +412,11 @@ internal static class Gemm
             c01 = c11 = c21 = c31 = c41 = c51 = Vector256.LoadUnsafe(ref init, width);
         }
 
-        // Rows 3..5 are addressed from their own base so that every broadcast is base + 0, 1 or 2 strides.
+        // Rows 3..5 are addressed from their own base so that every broadcast is base + 0, 1 or 2 strides. The doubled
+        // stride and the byte steps are computed here: left in the loop, the JIT recomputed them at every step.
         ref T a3 = ref Unsafe.Add(ref a, 3 * aRowStride);
+        nint twoRows = 2 * aRowStride;
+        nint aStep = aColumnStride * Unsafe.SizeOf<T>(), bStep = bRowStride * Unsafe.SizeOf<T>();
         for (int p = 0; p < depth; p++)
         {
             Vector256<T> b0 = Vector256.LoadUnsafe(ref b);
@@ -430,7 +433,7 @@ internal static class Gemm
 
             if (TRows.Count > 2)
             {
-                x = Vector256.Create(Unsafe.Add(ref a, 2 * aRowStride));
+                x = Vector256.Create(Unsafe.Add(ref a, twoRows));
                 c20 = MultiplyAdd(x, b0, c20);
                 c21 = MultiplyAdd(x, b1, c21);
             }
@@ -451,14 +454,14 @@ internal static class Gemm
 
             if (TRows.Count > 5)
             {
-                x = Vector256.Create(Unsafe.Add(ref a3, 2 * aRowStride));
+                x = Vector256.Create(Unsafe.Add(ref a3, twoRows));
                 c50 = MultiplyAdd(x, b0, c50);
                 c51 = MultiplyAdd(x, b1, c51);
             }
 
-            a = ref Unsafe.Add(ref a, aColumnStride);
-            a3 = ref Unsafe.Add(ref a3, aColumnStride);
-            b = ref Unsafe.Add(ref b, bRowStride);
+            a = ref Unsafe.AddByteOffset(ref a, aStep);
+            a3 = ref Unsafe.AddByteOffset(ref a3, aStep);
+            b = ref Unsafe.AddByteOffset(ref b, bStep);
         }
 
         Store(ref c, c00, c01, width, alpha, beta);
@@ -515,9 +518,12 @@ internal static class Gemm
             c01 = c11 = c21 = c31 = c41 = c51 = c61 = c71 = Vector512.LoadUnsafe(ref init, width);
         }
 
-        // Rows 3..5 and 6..7 are addressed from their own bases so that every broadcast is base + 0, 1 or 2 strides.
+        // Rows 3..5 and 6..7 are addressed from their own bases so that every broadcast is base + 0, 1 or 2 strides; the
+        // doubled stride and the byte steps are computed here, as in Tile256.
         ref T a3 = ref Unsafe.Add(ref a, 3 * aRowStride);
         ref T a6 = ref Unsafe.Add(ref a, 6 * aRowStride);
+        nint twoRows = 2 * aRowStride;
+        nint aStep = aColumnStride * Unsafe.SizeOf<T>(), bStep = bRowStride * Unsafe.SizeOf<T>();
         for (int p = 0; p < depth; p++)
         {
             Vector512<T> b0 = Vector512.LoadUnsafe(ref b);
@@ -534,7 +540,7 @@ internal static class Gemm
 
             if (TRows.Count > 2)
             {
-                x = Vector512.Create(Unsafe.Add(ref a, 2 * aRowStride));
+                x = Vector512.Create(Unsafe.Add(ref a, twoRows));
                 c20 = MultiplyAdd(x, b0, c20);
                 c21 = MultiplyAdd(x, b1, c21);
             }
@@ -555,7 +561,7 @@ internal static class Gemm
 
             if (TRows.Count > 5)
             {
-                x = Vector512.Create(Unsafe.Add(ref a3, 2 * aRowStride));
+                x = Vector512.Create(Unsafe.Add(ref a3, twoRows));
                 c50 = MultiplyAdd(x, b0, c50);
                 c51 = MultiplyAdd(x, b1, c51);
             }
@@ -574,10 +580,10 @@ internal static class Gemm
                 c71 = MultiplyAdd(x, b1, c71);
             }
 
-            a = ref Unsafe.Add(ref a, aColumnStride);
-            a3 = ref Unsafe.Add(ref a3, aColumnStride);
-            a6 = ref Unsafe.Add(ref a6, aColumnStride);
-            b = ref Unsafe.Add(ref b, bRowStride);
+            a = ref Unsafe.AddByteOffset(ref a, aStep);
+            a3 = ref Unsafe.AddByteOffset(ref a3, aStep);
+            a6 = ref Unsafe.AddByteOffset(ref a6, aStep);
+            b = ref Unsafe.AddByteOffset(ref b, bStep);
         }
 
         Store(ref c, c00, c01, width, alpha, beta);
