@@ -742,8 +742,8 @@ internal static class Gemm
     /// <remarks>
     /// A full tile's step is copied as whole vectors: 6 floats (the Vector256 path's tile) as 16 + 8 bytes, 8 floats or
     /// 6 doubles as 32 (+ 16), 8 doubles as 64. Element by element, and before it was fully optimized from its first
-    /// call, this copy was 3% of deep's step (perf, Zen 3): tiered compilation ran it at tier 0 and then through
-    /// on-stack replacement.
+    /// call, this copy took 3% of deep's profile samples (perf, Zen 3): tiered compilation ran it at tier 0 and then
+    /// through on-stack replacement.
     /// </remarks>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void PackTiles<T>(ref T source, nint stride, int m, int depth, int tileRows, ref T target) where T : unmanaged
