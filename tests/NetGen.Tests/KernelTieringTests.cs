@@ -12,7 +12,7 @@ namespace NetGen.Tests
     /// <summary>
     /// Every loop in the kernels is fully optimized at its first call. A method with a loop that tiered compilation
     /// handles instead runs as tier-0 code, then through on-stack replacement, for the first hundreds of steps (Gemm's
-    /// PackTiles did, at 3% of deep's step). So each such method must be marked
+    /// PackTiles did, at 3% of deep's profile samples). So each such method must be marked
     /// <see cref="MethodImplOptions.AggressiveOptimization"/>, or <see cref="MethodImplOptions.AggressiveInlining"/> so that it is
     /// compiled into the loop that calls it. The check reads each method's IL for a backward branch.
     /// </summary>
