@@ -14,7 +14,9 @@ namespace NetGen.Tests
     /// handles instead runs as tier-0 code, then through on-stack replacement, for the first hundreds of steps (Gemm's
     /// PackTiles did, at 3% of deep's profile samples). So each such method must be marked
     /// <see cref="MethodImplOptions.AggressiveOptimization"/>, or <see cref="MethodImplOptions.AggressiveInlining"/> so that it is
-    /// compiled into the loop that calls it. The check reads each method's IL for a backward branch.
+    /// compiled into the loop that calls it. The check reads each method's IL for a backward branch. And the first call
+    /// compiles no more than the path it runs: the kernels branch on <see cref="KernelPaths"/>' fields, which the JIT
+    /// folds before it inlines anything.
     /// </summary>
     public sealed class KernelTieringTests
     {
@@ -59,6 +61,44 @@ namespace NetGen.Tests
             Assert.True(offenders.Count == 0, "Kernel methods with loops that tiered compilation would start at tier 0: " + string.Join(", ", offenders.Distinct().Order()));
         }
 
+        /// <summary>
+        /// The kernels choose their vector path with <see cref="KernelPaths"/>' static readonly fields (Use512, Use256,
+        /// Use128, Only128), never through a property. An optimizing compile reads a static readonly field of an initialized
+        /// class as a constant while it imports the IL, so the paths not taken are never imported; behind a property the
+        /// constant appears only after inlining, by which time every path's helpers have been inlined too. That is what
+        /// made the first call of Softmax spend 22–44 ms in the JIT and DenseKernels.Forward 34 ms (docs/performance.md).
+        /// </summary>
+        [Fact]
+        public void Kernels_branch_on_the_path_fields_not_on_a_property()
+        {
+            Assembly library = typeof(Gemm).Assembly;
+            var offenders = new List<string>();
+            foreach (Type type in library.GetTypes().Where(t => t.Namespace == "NetGen.Kernels" && t != typeof(KernelPaths)))
+            {
+                const BindingFlags declared = BindingFlags.DeclaredOnly | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static | BindingFlags.Instance;
+                foreach (MethodBase method in type.GetMethods(declared).Cast<MethodBase>().Concat(type.GetConstructors(declared)))
+                {
+                    if (CalledMethods(method).Any(called => called.DeclaringType == typeof(KernelPaths) && called.Name.StartsWith("get_", StringComparison.Ordinal)))
+                    {
+                        offenders.Add($"{Describe(type)}.{method.Name}");
+                    }
+                }
+            }
+
+            Assert.True(offenders.Count == 0, "Kernel methods that read KernelPaths through a property: " + string.Join(", ", offenders.Distinct().Order()));
+        }
+
+        [Fact]
+        public void The_IL_reader_finds_the_calls_of_a_method()
+        {
+            MethodInfo caller = typeof(KernelTieringTests).GetMethod(nameof(WidthInBytes), BindingFlags.NonPublic | BindingFlags.Static)!;
+
+            Assert.Contains(CalledMethods(caller), called => called.DeclaringType == typeof(KernelPaths) && called.Name == "get_VectorWidth");
+            Assert.DoesNotContain(CalledMethods(typeof(KernelTieringTests).GetMethod(nameof(Larger), BindingFlags.NonPublic | BindingFlags.Static)!), _ => true);
+        }
+
+        private static int WidthInBytes() => KernelPaths.VectorWidth / 8;
+
         [Fact]
         public void The_IL_reader_finds_a_loop_and_only_a_loop()
         {
@@ -96,6 +136,58 @@ namespace NetGen.Tests
         /// <summary>Whether any branch or switch in <paramref name="il"/> jumps to its own offset or before it.</summary>
         private static bool HasBackwardBranch(byte[] il)
         {
+            foreach ((int start, OpCode code, int operand) in Instructions(il))
+            {
+                switch (code.OperandType)
+                {
+                    case OperandType.ShortInlineBrTarget:
+                        if (operand + 1 + (sbyte)il[operand] <= start) return true;
+                        break;
+                    case OperandType.InlineBrTarget:
+                        if (operand + 4 + BitConverter.ToInt32(il, operand) <= start) return true;
+                        break;
+                    case OperandType.InlineSwitch:
+                        int targets = BitConverter.ToInt32(il, operand);
+                        int next = operand + 4 + 4 * targets;
+                        for (int i = 0; i < targets; i++)
+                        {
+                            if (next + BitConverter.ToInt32(il, operand + 4 + 4 * i) <= start) return true;
+                        }
+
+                        break;
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>The methods that <paramref name="method"/>'s IL calls (call, callvirt) or takes the address of (ldftn).</summary>
+        private static IEnumerable<MethodBase> CalledMethods(MethodBase method)
+        {
+            byte[]? il = method.GetMethodBody()?.GetILAsByteArray();
+            if (il is null)
+            {
+                yield break;
+            }
+
+            Type[] typeArguments = method.DeclaringType is { IsGenericType: true } declaring ? declaring.GetGenericArguments() : Type.EmptyTypes;
+            Type[] methodArguments = method.IsGenericMethod ? method.GetGenericArguments() : Type.EmptyTypes;
+            foreach ((int _, OpCode code, int operand) in Instructions(il))
+            {
+                if (code.OperandType == OperandType.InlineMethod)
+                {
+                    MethodBase? called = method.Module.ResolveMethod(BitConverter.ToInt32(il, operand), typeArguments, methodArguments);
+                    if (called is not null)
+                    {
+                        yield return called;
+                    }
+                }
+            }
+        }
+
+        /// <summary>Each instruction of <paramref name="il"/>: its offset, its opcode and the offset of its operand.</summary>
+        private static IEnumerable<(int Start, OpCode Code, int Operand)> Instructions(byte[] il)
+        {
             int offset = 0;
             while (offset < il.Length)
             {
@@ -103,46 +195,17 @@ namespace NetGen.Tests
                 short value = il[offset] == 0xFE ? (short)(0xFE00 | il[offset + 1]) : il[offset];
                 offset += il[offset] == 0xFE ? 2 : 1;
                 OpCode code = OpCodesByValue[value];
-                switch (code.OperandType)
+                yield return (start, code, offset);
+                offset += code.OperandType switch
                 {
-                    case OperandType.ShortInlineBrTarget:
-                        if (offset + 1 + (sbyte)il[offset] <= start) return true;
-                        offset += 1;
-                        break;
-                    case OperandType.InlineBrTarget:
-                        if (offset + 4 + BitConverter.ToInt32(il, offset) <= start) return true;
-                        offset += 4;
-                        break;
-                    case OperandType.InlineSwitch:
-                        int targets = BitConverter.ToInt32(il, offset);
-                        int next = offset + 4 + 4 * targets;
-                        for (int i = 0; i < targets; i++)
-                        {
-                            if (next + BitConverter.ToInt32(il, offset + 4 + 4 * i) <= start) return true;
-                        }
-
-                        offset = next;
-                        break;
-                    case OperandType.InlineNone:
-                        break;
-                    case OperandType.ShortInlineI:
-                    case OperandType.ShortInlineVar:
-                        offset += 1;
-                        break;
-                    case OperandType.InlineVar:
-                        offset += 2;
-                        break;
-                    case OperandType.InlineI8:
-                    case OperandType.InlineR:
-                        offset += 8;
-                        break;
-                    default: // tokens, 32-bit integers and floats
-                        offset += 4;
-                        break;
-                }
+                    OperandType.InlineNone => 0,
+                    OperandType.ShortInlineBrTarget or OperandType.ShortInlineI or OperandType.ShortInlineVar => 1,
+                    OperandType.InlineVar => 2,
+                    OperandType.InlineI8 or OperandType.InlineR => 8,
+                    OperandType.InlineSwitch => 4 + 4 * BitConverter.ToInt32(il, offset),
+                    _ => 4, // tokens, branch targets, 32-bit integers and floats
+                };
             }
-
-            return false;
         }
     }
 }

@@ -72,7 +72,7 @@ internal static class FiniteScan
             }
         }
 
-        if (KernelPaths.VectorWidth == 128 && length - i >= (nuint)Vector128<T>.Count)
+        if (KernelPaths.Only128 && length - i >= (nuint)Vector128<T>.Count)
         {
             nuint width = (nuint)Vector128<T>.Count;
             Vector128<T> a = Vector128<T>.Zero, zero = a;

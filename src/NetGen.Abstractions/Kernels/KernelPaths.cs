@@ -25,26 +25,24 @@ public static class KernelPaths
     /// <summary>The width in bits of the vectors the kernels use: 512, 256, 128, or 0 for scalar code.</summary>
     public static int VectorWidth => s_vectorWidth;
 
+    // The three switches are fields, not properties over s_vectorWidth: an optimizing compile (tier 1, or a kernel's
+    // AggressiveOptimization) of a method reads a static readonly field of an initialized class as a constant while it
+    // imports the IL, so `if (KernelPaths.Use512)` drops the other paths before their inlinees are imported. Behind an
+    // inlined getter the constant appeared only after inlining, and every path's helpers were inlined first and then
+    // thrown away: Softmax's first call spent 22-44 ms in the JIT (docs/performance.md). They follow s_vectorWidth,
+    // which static initialization sets first.
+
     /// <summary>Whether the kernels take their Vector512 paths.</summary>
-    internal static bool Use512
-    {
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        get => s_vectorWidth == 512;
-    }
+    internal static readonly bool Use512 = s_vectorWidth == 512;
 
     /// <summary>Whether the kernels may use Vector256 (with FMA where the hardware has it): on the 256 and 512 paths, the latter for what is shorter than a Vector512.</summary>
-    internal static bool Use256
-    {
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        get => s_vectorWidth >= 256;
-    }
+    internal static readonly bool Use256 = s_vectorWidth >= 256;
 
     /// <summary>Whether the kernels may use Vector128: on every path but the scalar one.</summary>
-    internal static bool Use128
-    {
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        get => s_vectorWidth >= 128;
-    }
+    internal static readonly bool Use128 = s_vectorWidth >= 128;
+
+    /// <summary>Whether Vector128 is the widest vector the kernels use: the 128-bit path.</summary>
+    internal static readonly bool Only128 = s_vectorWidth == 128;
 
     /// <summary>The width <paramref name="setting"/> names, or the widest accelerated one when it is null or empty.</summary>
     /// <exception cref="InvalidOperationException">The setting is not 512, 256, 128 or 0.</exception>

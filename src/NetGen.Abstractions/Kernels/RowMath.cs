@@ -58,7 +58,7 @@ internal static class RowMath
             sum += Vector256.Sum(vector);
         }
 
-        if (KernelPaths.VectorWidth == 128 && length >= Vector128<T>.Count)
+        if (KernelPaths.Only128 && length >= Vector128<T>.Count)
         {
             Vector128<T> vector = Vector128<T>.Zero;
             for (; i <= length - Vector128<T>.Count; i += Vector128<T>.Count)
@@ -107,7 +107,7 @@ internal static class RowMath
             sum += Vector256.Sum(vector);
         }
 
-        if (KernelPaths.VectorWidth == 128 && length >= Vector128<T>.Count)
+        if (KernelPaths.Only128 && length >= Vector128<T>.Count)
         {
             Vector128<T> vector = Vector128<T>.Zero;
             for (; i <= length - Vector128<T>.Count; i += Vector128<T>.Count)
@@ -149,7 +149,7 @@ internal static class RowMath
             }
         }
 
-        if (KernelPaths.VectorWidth == 128)
+        if (KernelPaths.Only128)
         {
             for (; i <= length - Vector128<T>.Count; i += Vector128<T>.Count)
             {
@@ -199,7 +199,7 @@ internal static class RowMath
                 sum += Vector256.Sum(sums);
             }
 
-            if (KernelPaths.VectorWidth == 128 && length >= Vector128<T>.Count)
+            if (KernelPaths.Only128 && length >= Vector128<T>.Count)
             {
                 Vector128<T> sums = Vector128<T>.Zero;
                 for (; i <= length - Vector128<T>.Count; i += Vector128<T>.Count)
