@@ -86,9 +86,10 @@ public static class DenseKernels
     /// dot products of eight or four weight rows at a time (<paramref name="b"/> is a null reference for no bias).
     /// </summary>
     /// <remarks>
-    /// A method of its own, apart from the GEMM's call, because it inlines twelve loops: compiled as part of
-    /// <see cref="Forward{T}"/>, they made its first call spend 34 ms in the JIT on the Zen 3 of docs/performance.md,
-    /// which a process that trains on batches paid without ever running them.
+    /// A method of its own, apart from the GEMM's call, because it holds 23 loops once inlined (the dot blocks' vector
+    /// loops, a scalar tail per weight row, and RowMath.Dot's). Compiled as part of <see cref="Forward{T}"/>, they made
+    /// its first call spend 34–40 ms in the JIT on the Zen 3 of docs/performance.md, which a process that trains on
+    /// batches paid without ever running them.
     /// </remarks>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void ForwardByDotBlocks<T>(ReadOnlySpan<T> weights, ref T b, ReadOnlySpan<T> inputs, Span<T> outputs, int rows, int inputSize, int outputSize)

@@ -25,7 +25,7 @@ public static class KernelPaths
     /// <summary>The width in bits of the vectors the kernels use: 512, 256, 128, or 0 for scalar code.</summary>
     public static int VectorWidth => s_vectorWidth;
 
-    // The three switches are fields, not properties over s_vectorWidth: an optimizing compile (tier 1, or a kernel's
+    // The switches below are fields, not properties over s_vectorWidth: an optimizing compile (tier 1, or a kernel's
     // AggressiveOptimization) of a method reads a static readonly field of an initialized class as a constant while it
     // imports the IL, so `if (KernelPaths.Use512)` drops the other paths before their inlinees are imported. Behind an
     // inlined getter the constant appeared only after inlining, and every path's helpers were inlined first and then
