@@ -66,7 +66,7 @@ namespace NetGen.Tests
         /// Use128, Only128), never through a property. An optimizing compile reads a static readonly field of an initialized
         /// class as a constant while it imports the IL, so the paths not taken are never imported; behind a property the
         /// constant appears only after inlining, by which time every path's helpers have been inlined too. That is what
-        /// made the first call of Softmax spend 22–44 ms in the JIT and DenseKernels.Forward 34 ms (docs/performance.md).
+        /// made the first call of Softmax spend 22–44 ms in the JIT (docs/performance.md).
         /// </summary>
         [Fact]
         public void Kernels_branch_on_the_path_fields_not_on_a_property()
@@ -161,7 +161,7 @@ namespace NetGen.Tests
             return false;
         }
 
-        /// <summary>The methods that <paramref name="method"/>'s IL calls (call, callvirt) or takes the address of (ldftn).</summary>
+        /// <summary>Every method that <paramref name="method"/>'s IL names as an operand: calls, constructors it invokes, and ldftn.</summary>
         private static IEnumerable<MethodBase> CalledMethods(MethodBase method)
         {
             byte[]? il = method.GetMethodBody()?.GetILAsByteArray();
