@@ -49,7 +49,7 @@ public static class DenseKernels
         }
 
         // No bias is a null reference, which the GEMM and the dot blocks skip.
-        ref T b = ref bias.IsEmpty ? ref Unsafe.NullRef<T>() : ref MemoryMarshal.GetReference(bias);
+        ref T b = ref withBias ? ref MemoryMarshal.GetReference(bias) : ref Unsafe.NullRef<T>();
         if (rows >= MinimumGemmRows)
         {
             Gemm.Multiply(

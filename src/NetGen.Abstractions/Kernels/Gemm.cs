@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -749,10 +750,9 @@ internal static class Gemm
     private static void PackTiles<T>(ref T source, nint stride, int m, int depth, int tileRows, ref T target) where T : unmanaged
     {
         int fullTiles = m / tileRows;
+        // A whole number of 8-byte words: the GEMM runs on floats and doubles only (IsSupported), in tiles of 6 or 8 rows.
         int stepBytes = tileRows * Unsafe.SizeOf<T>();
-        // The bytes of a step that go as whole 8-byte words or wider; any rest (a 2-byte T) goes element by element.
-        int vectorBytes = stepBytes & ~7;
-        int firstScalar = vectorBytes / Unsafe.SizeOf<T>();
+        Debug.Assert(stepBytes % 8 == 0, "a tile's step is copied in 8-byte words or wider");
         for (int p = 0; p < depth; p++)
         {
             ref T step = ref Unsafe.Add(ref source, p * stride);
@@ -762,25 +762,20 @@ internal static class Gemm
                 ref byte from = ref Unsafe.As<T, byte>(ref Unsafe.Add(ref step, t * tileRows));
                 ref byte to = ref Unsafe.As<T, byte>(ref Unsafe.Add(ref into, t * tileRows * depth));
                 int i = 0;
-                for (; i + 32 <= vectorBytes; i += 32)
+                for (; i + 32 <= stepBytes; i += 32)
                 {
                     Vector256.LoadUnsafe(ref from, (nuint)i).StoreUnsafe(ref to, (nuint)i);
                 }
 
-                if (i + 16 <= vectorBytes)
+                if (i + 16 <= stepBytes)
                 {
                     Vector128.LoadUnsafe(ref from, (nuint)i).StoreUnsafe(ref to, (nuint)i);
                     i += 16;
                 }
 
-                if (i < vectorBytes)
+                if (i < stepBytes)
                 {
                     Unsafe.WriteUnaligned(ref Unsafe.Add(ref to, i), Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref from, i)));
-                }
-
-                for (int r = firstScalar; r < tileRows; r++)
-                {
-                    Unsafe.Add(ref into, t * tileRows * depth + r) = Unsafe.Add(ref step, t * tileRows + r);
                 }
             }
 
