@@ -3,9 +3,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
-#if !NET9_0_OR_GREATER
 using System.Runtime.Intrinsics.X86;
-#endif
 using static NetGen.Kernels.VectorFunctions;
 
 namespace NetGen.Kernels;
@@ -39,6 +37,9 @@ internal static class DirectConvolution
 
     /// <summary>Outputs of one row per tile of the along-filters forward pass: 12 accumulators, one load of Wᵀ and one broadcast of X in AVX2's 16 registers.</summary>
     private const int MaximumOutputTile = 12;
+
+    /// <summary>Outputs per tile where two vectors of filters run together on 256-bit vectors: 12 accumulators, two loads of Wᵀ and one broadcast of X in AVX2's 16 registers.</summary>
+    private const int MaximumPairTile = 6;
 
     /// <summary>The longest kernel row the along-filters weight gradient holds: 2 rows × 6 offsets = 12 accumulators, one load of dZᵀ and one broadcast of X in AVX2's 16 registers.</summary>
     private const int MaximumRowOffsets = 6;
@@ -195,8 +196,9 @@ internal static class DirectConvolution
     /// <summary>
     /// Z = conv(X, W) + b with the filters along the vector lanes: W is transposed to Wᵀ <c>[C·KH·KW, F]</c> (F rounded
     /// up to whole vectors, the extra lanes zero), and each tile holds one vector of filters for up to
-    /// <see cref="MaximumOutputTile"/> outputs of one row. Each step loads one row of Wᵀ and broadcasts one value of
-    /// X per output, so only real outputs are computed; a tile's vectors are then written out across the filters' planes.
+    /// <see cref="MaximumOutputTile"/> outputs of one row, or on 256-bit vectors two for up to <see cref="MaximumPairTile"/>.
+    /// Each step loads one row of Wᵀ per vector and broadcasts one value of X per output, so only real outputs are
+    /// computed; a tile's vectors are then written out across the filters' planes.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void ForwardAlongFilters<T>(ReadOnlySpan<T> weights, ref T bias, ReadOnlySpan<T> inputs, Span<T> outputs, int rows, in ConvolutionGeometry geometry, Span<T> scratch)
@@ -230,15 +232,38 @@ internal static class DirectConvolution
 
         ref T x = ref MemoryMarshal.GetReference(padded);
         ref T t = ref MemoryMarshal.GetReference(tile);
+        int chunks = paddedFilters / vector;
         for (int row = 0; row < rows; row++)
         {
             CopyPadded(inputs.Slice(row * geometry.InputSize, geometry.InputSize), padded, geometry);
             Span<T> z = outputs.Slice(row * geometry.OutputSize, geometry.OutputSize);
-            for (int chunk = 0; chunk * vector < filters; chunk++)
+            for (int chunk = 0; chunk < chunks;)
             {
                 ref T wt = ref MemoryMarshal.GetReference(transposedWeights.Slice(chunk * window * vector));
                 ref T b = ref MemoryMarshal.GetReference(biases.Slice(chunk * vector));
-                int lanes = Math.Min(vector, filters - chunk * vector);
+
+                // On 256-bit vectors two vectors of filters share each broadcast of X where there are two: a step of a
+                // pair tile loads 8 values for 12 FMAs, of a single tile 11 for 10, and AVX2's loads, not its FMAs,
+                // bounded the single tiles (LeNet's second layer, AMD EPYC Zen 3). AVX-512's single tiles are wide enough.
+                if (!wide && chunk + 1 < chunks)
+                {
+                    for (int oh = 0; oh < outputHeight; oh++)
+                    {
+                        // Tiles of at most MaximumPairTile outputs, as even as they come: 10 outputs are 5 + 5, not 6 + 4.
+                        for (int ow = 0, tilesLeft = (outputWidth + MaximumPairTile - 1) / MaximumPairTile; ow < outputWidth; tilesLeft--)
+                        {
+                            int count = (outputWidth - ow + tilesLeft - 1) / tilesLeft;
+                            OutputTilePair256(count, ref wt, window * vector, ref b, ref Unsafe.Add(ref x, oh * paddedWidth + ow), geometry, plane, paddedWidth, ref t);
+                            WriteTile(tile, z, chunk * vector, vector, filters, outputPlane, oh * outputWidth + ow, count);
+                            WriteTile(tile.Slice(count * vector), z, (chunk + 1) * vector, vector, filters, outputPlane, oh * outputWidth + ow, count);
+                            ow += count;
+                        }
+                    }
+
+                    chunk += 2;
+                    continue;
+                }
+
                 for (int oh = 0; oh < outputHeight; oh++)
                 {
                     for (int ow = 0; ow < outputWidth; ow += MaximumOutputTile)
@@ -254,17 +279,46 @@ internal static class DirectConvolution
                             OutputTile256(count, ref wt, ref b, ref xs, geometry, plane, paddedWidth, ref t);
                         }
 
-                        Span<T> outputRow = z.Slice(chunk * vector * outputPlane + oh * outputWidth + ow);
-                        for (int lane = 0; lane < lanes; lane++)
-                        {
-                            for (int i = 0; i < count; i++)
-                            {
-                                outputRow[lane * outputPlane + i] = tile[i * vector + lane];
-                            }
-                        }
+                        WriteTile(tile, z, chunk * vector, vector, filters, outputPlane, oh * outputWidth + ow, count);
                     }
                 }
+
+                chunk++;
             }
+        }
+    }
+
+    /// <summary>
+    /// Writes a tile of <paramref name="count"/> vectors of filters, one per output, across the filters' planes of
+    /// <paramref name="z"/>: lane l of vector i to Z(<paramref name="firstFilter"/> + l, <paramref name="position"/> + i),
+    /// for the lanes that are real filters.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void WriteTile<T>(Span<T> tile, Span<T> z, int firstFilter, int vector, int filters, int outputPlane, int position, int count)
+    {
+        int lanes = Math.Min(vector, filters - firstFilter);
+        Span<T> outputRow = z.Slice(firstFilter * outputPlane + position);
+        for (int lane = 0; lane < lanes; lane++)
+        {
+            for (int i = 0; i < count; i++)
+            {
+                outputRow[lane * outputPlane + i] = tile[i * vector + lane];
+            }
+        }
+    }
+
+    private static void OutputTilePair256<T>(int count, ref T wt, nint chunkStride, ref T bias, ref T x, in ConvolutionGeometry geometry, nint plane, nint paddedWidth, ref T tile)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int channels = geometry.Channels, kernelHeight = geometry.KernelHeight, kernelWidth = geometry.KernelWidth;
+        switch (count)
+        {
+            case 1: OutputTilePair256<T, One>(ref wt, chunkStride, ref bias, ref x, channels, kernelHeight, kernelWidth, plane, paddedWidth, ref tile); break;
+            case 2: OutputTilePair256<T, Two>(ref wt, chunkStride, ref bias, ref x, channels, kernelHeight, kernelWidth, plane, paddedWidth, ref tile); break;
+            case 3: OutputTilePair256<T, Three>(ref wt, chunkStride, ref bias, ref x, channels, kernelHeight, kernelWidth, plane, paddedWidth, ref tile); break;
+            case 4: OutputTilePair256<T, Four>(ref wt, chunkStride, ref bias, ref x, channels, kernelHeight, kernelWidth, plane, paddedWidth, ref tile); break;
+            case 5: OutputTilePair256<T, Five>(ref wt, chunkStride, ref bias, ref x, channels, kernelHeight, kernelWidth, plane, paddedWidth, ref tile); break;
+            default: OutputTilePair256<T, Six>(ref wt, chunkStride, ref bias, ref x, channels, kernelHeight, kernelWidth, plane, paddedWidth, ref tile); break;
         }
     }
 
@@ -708,6 +762,54 @@ internal static class DirectConvolution
     }
 
     /// <summary>
+    /// <see cref="OutputTile256{T, TCount}"/> for two vectors of filters at once, whose Wᵀ rows are
+    /// <paramref name="chunkStride"/> apart: each broadcast of X feeds both, 12 accumulators for six outputs, the two
+    /// loads of Wᵀ and the broadcast in AVX2's 16 registers. The first vector's outputs go to tile[0, TCount), the
+    /// second's to tile[TCount, 2·TCount); each output sums the same products in the same order as the single tile.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void OutputTilePair256<T, TCount>(ref T wt, nint chunkStride, ref T bias, ref T x, int channels, int kernelHeight, int kernelWidth, nint plane, nint paddedWidth, ref T tile)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TCount : struct, ICount
+    {
+        nuint width = (nuint)Vector256<T>.Count;
+        ref T wu = ref Unsafe.Add(ref wt, chunkStride);
+        Vector256<T> b = Vector256.LoadUnsafe(ref bias), e = Vector256.LoadUnsafe(ref bias, width);
+        Vector256<T> c0 = b, c1 = b, c2 = b, c3 = b, c4 = b, c5 = b;
+        Vector256<T> d0 = e, d1 = e, d2 = e, d3 = e, d4 = e, d5 = e;
+        nuint offset = 0;
+        for (int channel = 0; channel < channels; channel++)
+        {
+            for (int kh = 0; kh < kernelHeight; kh++)
+            {
+                ref T xr = ref Unsafe.Add(ref x, channel * plane + kh * paddedWidth);
+                for (int kw = 0; kw < kernelWidth; kw++, offset += width)
+                {
+                    Vector256<T> w = Vector256.LoadUnsafe(ref wt, offset), u = Vector256.LoadUnsafe(ref wu, offset);
+                    ref T xk = ref Unsafe.Add(ref xr, kw);
+                    Vector256<T> v = Vector256.Create(xk);
+                    c0 = MultiplyAdd(w, v, c0);
+                    d0 = MultiplyAdd(u, v, d0);
+                    if (TCount.Count > 1) { v = Vector256.Create(Unsafe.Add(ref xk, 1)); c1 = MultiplyAdd(w, v, c1); d1 = MultiplyAdd(u, v, d1); }
+                    if (TCount.Count > 2) { v = Vector256.Create(Unsafe.Add(ref xk, 2)); c2 = MultiplyAdd(w, v, c2); d2 = MultiplyAdd(u, v, d2); }
+                    if (TCount.Count > 3) { v = Vector256.Create(Unsafe.Add(ref xk, 3)); c3 = MultiplyAdd(w, v, c3); d3 = MultiplyAdd(u, v, d3); }
+                    if (TCount.Count > 4) { v = Vector256.Create(Unsafe.Add(ref xk, 4)); c4 = MultiplyAdd(w, v, c4); d4 = MultiplyAdd(u, v, d4); }
+                    if (TCount.Count > 5) { v = Vector256.Create(Unsafe.Add(ref xk, 5)); c5 = MultiplyAdd(w, v, c5); d5 = MultiplyAdd(u, v, d5); }
+                }
+            }
+        }
+
+        nuint second = (nuint)TCount.Count * width;
+        c0.StoreUnsafe(ref tile);
+        d0.StoreUnsafe(ref tile, second);
+        if (TCount.Count > 1) { c1.StoreUnsafe(ref tile, 1 * width); d1.StoreUnsafe(ref tile, second + 1 * width); }
+        if (TCount.Count > 2) { c2.StoreUnsafe(ref tile, 2 * width); d2.StoreUnsafe(ref tile, second + 2 * width); }
+        if (TCount.Count > 3) { c3.StoreUnsafe(ref tile, 3 * width); d3.StoreUnsafe(ref tile, second + 3 * width); }
+        if (TCount.Count > 4) { c4.StoreUnsafe(ref tile, 4 * width); d4.StoreUnsafe(ref tile, second + 4 * width); }
+        if (TCount.Count > 5) { c5.StoreUnsafe(ref tile, 5 * width); d5.StoreUnsafe(ref tile, second + 5 * width); }
+    }
+
+    /// <summary>
     /// tile[i] = b + Σ_(c, kh, kw) Wᵀ(c, kh, kw)·X[c·Hp·Wp + kh·Wp + kw + i] for the <typeparamref name="TCount"/> outputs i of
     /// one row, on 512-bit vectors of filters: <paramref name="x"/> is the padded input under the first output.
     /// </summary>
@@ -787,14 +889,20 @@ internal static class DirectConvolution
     }
 
     /// <summary>
-    /// The tiles that <see cref="AccumulateWeightGradients{T}"/> computes, the unit it splits by: vectors of filters ×
-    /// pairs of kernel rows where it runs along the filters (<see cref="RunsAlongFilters{T}"/>), else tiles of
-    /// <see cref="GradientTileFilters"/> filters.
+    /// The tiles that <see cref="AccumulateWeightGradients{T}"/> computes, the unit it splits by: where it runs along the
+    /// filters (<see cref="RunsAlongFilters{T}"/>), pairs of vectors of filters × kernel rows and single vectors × pairs
+    /// of kernel rows (<see cref="TileAlongFilters"/>), else tiles of <see cref="GradientTileFilters"/> filters.
     /// </summary>
     public static int GradientTiles<T>(in ConvolutionGeometry geometry) where T : unmanaged
-        => RunsAlongFilters<T>(geometry)
-            ? (geometry.Filters + VectorCount<T>() - 1) / VectorCount<T>() * KernelRowPairs(geometry)
-            : (geometry.Filters + GradientTileFilters - 1) / GradientTileFilters;
+    {
+        if (!RunsAlongFilters<T>(geometry))
+        {
+            return (geometry.Filters + GradientTileFilters - 1) / GradientTileFilters;
+        }
+
+        int chunks = (geometry.Filters + VectorCount<T>() - 1) / VectorCount<T>(), paired = PairedChunks<T>(geometry);
+        return paired / 2 * geometry.Channels * geometry.KernelHeight + (chunks - paired) * KernelRowPairs(geometry);
+    }
 
     /// <summary>
     /// Whether dW runs with the filters along the vector lanes (<see cref="AccumulateAlongFilters{T}"/>) rather than
@@ -976,11 +1084,13 @@ internal static class DirectConvolution
 
     /// <summary>
     /// dW(f, p) += Σ_samples Σ_(oh, ow) dZ(f, oh, ow)·Xp[shift(p) + oh·Wp + ow] with the filters along the vector lanes:
-    /// dZ is transposed to dZᵀ <c>[OH·OW, F]</c> (F rounded up to whole vectors, the extra lanes zero), and each tile
-    /// holds one vector of filters × two kernel rows (c, kh) × their KW offsets in accumulators. Each step loads one
-    /// row of dZᵀ and broadcasts one value of X per accumulator, so only the OH·OW real outputs are multiplied, none of
-    /// the wrap columns that the q tiles carry. Tiles are numbered vector of filters first, then pair of kernel rows;
-    /// only [<paramref name="firstTile"/>, <paramref name="endTile"/>) are computed. Checked by the caller.
+    /// dZ is transposed to dZᵀ <c>[OH·OW, F]</c> (F rounded up to whole vectors, the extra lanes zero). A tile holds
+    /// one vector of filters × two kernel rows (c, kh) × their KW offsets in accumulators, and each step loads one row
+    /// of dZᵀ and broadcasts one value of X per accumulator; or, for the vectors of filters that
+    /// <see cref="PairedChunks{T}"/> takes two at a time, two vectors × one kernel row, two loads of dZᵀ and KW
+    /// broadcasts. Only the OH·OW real outputs are multiplied, none of the wrap columns that the q tiles carry. Tiles
+    /// are numbered as <see cref="TileAlongFilters"/> says; only [<paramref name="firstTile"/>, <paramref name="endTile"/>)
+    /// are computed. Checked by the caller.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void AccumulateAlongFilters<T>(
@@ -993,8 +1103,8 @@ internal static class DirectConvolution
         int filters = geometry.Filters, window = geometry.WindowSize, kernelHeight = geometry.KernelHeight, kernelWidth = geometry.KernelWidth;
         int paddedWidth = geometry.Width + 2 * geometry.PaddingWidth, plane = (geometry.Height + 2 * geometry.PaddingHeight) * paddedWidth;
         int outputHeight = geometry.OutputHeight, outputWidth = geometry.OutputWidth, outputPlane = outputHeight * outputWidth;
-        int kernelRows = geometry.Channels * kernelHeight, rowPairs = KernelRowPairs(geometry);
-        int paddedFilters = (int)RoundUp(filters, vector);
+        int kernelRows = geometry.Channels * kernelHeight;
+        int paddedFilters = (int)RoundUp(filters, vector), pairedChunks = PairedChunks<T>(geometry);
         int inputLength = (int)PaddedInputLength(geometry, MaximumBlock);
         Span<T> padded = scratch.Slice(0, inputLength);
         Span<T> transposed = scratch.Slice(inputLength, outputPlane * paddedFilters);
@@ -1005,7 +1115,8 @@ internal static class DirectConvolution
         ref T x = ref MemoryMarshal.GetReference(padded);
         ref T sums = ref MemoryMarshal.GetReference(partialSums);
         ref T discarded = ref Unsafe.Add(ref sums, window * paddedFilters);
-        int firstFilter = firstTile / rowPairs * vector, endFilter = Math.Min(filters, ((endTile - 1) / rowPairs + 1) * vector);
+        AlongFiltersTile last = TileAlongFilters(endTile - 1, pairedChunks, kernelRows);
+        int firstFilter = TileAlongFilters(firstTile, pairedChunks, kernelRows).Chunk * vector, endFilter = Math.Min(filters, (last.Chunk + last.Chunks) * vector);
         for (int row = 0; row < rows; row++)
         {
             CopyPadded(inputs.Slice(row * geometry.InputSize, geometry.InputSize), padded, geometry);
@@ -1013,27 +1124,30 @@ internal static class DirectConvolution
             // dZᵀ by vectors of filters: element (q, f) at ((f / vector)·OH·OW + q)·vector + f % vector; only the
             // vectors of filters this part's tiles read.
             ReadOnlySpan<T> dz = outputGradients.Slice(row * geometry.OutputSize, geometry.OutputSize);
-            for (int filter = firstFilter; filter < endFilter; filter++)
+            for (int chunk = firstFilter / vector; chunk * vector < endFilter; chunk++)
             {
-                ReadOnlySpan<T> source = dz.Slice(filter * outputPlane, outputPlane);
-                Span<T> target = transposed.Slice(filter / vector * outputPlane * vector + filter % vector);
-                for (int q = 0; q < outputPlane; q++)
-                {
-                    target[q * vector] = source[q];
-                }
+                int lanes = Math.Min(vector, endFilter - chunk * vector);
+                TransposeChunk(dz.Slice(chunk * vector * outputPlane, lanes * outputPlane), transposed.Slice(chunk * outputPlane * vector, outputPlane * vector), lanes, vector);
             }
 
-            for (int tile = firstTile; tile < endTile; tile++)
+            for (int t = firstTile; t < endTile; t++)
             {
-                int chunk = tile / rowPairs, first = tile % rowPairs * 2, second = first + 1;
-                ref T gradients = ref MemoryMarshal.GetReference(transposed.Slice(chunk * outputPlane * vector));
+                AlongFiltersTile tile = TileAlongFilters(t, pairedChunks, kernelRows);
+                int first = tile.FirstRow, second = first + 1;
+                ref T gradients = ref MemoryMarshal.GetReference(transposed.Slice(tile.Chunk * outputPlane * vector));
                 ref T x0 = ref Unsafe.Add(ref x, first / kernelHeight * plane + first % kernelHeight * paddedWidth);
-                ref T partial0 = ref Unsafe.Add(ref sums, (chunk * window + first * kernelWidth) * vector);
+                ref T partial0 = ref Unsafe.Add(ref sums, (tile.Chunk * window + first * kernelWidth) * vector);
+                if (tile.Chunks == 2)
+                {
+                    // The next vector's dZᵀ and sums are a chunk on.
+                    AlongFiltersPairTile256(kernelWidth, ref gradients, outputPlane * vector, ref x0, outputHeight, outputWidth, paddedWidth, ref partial0, window * vector);
+                    continue;
+                }
 
                 // An odd last kernel row is paired with itself, and its second copy summed where nothing reads it.
-                bool paired = second < kernelRows;
+                bool paired = tile.Rows == 2;
                 ref T x1 = ref paired ? ref Unsafe.Add(ref x, second / kernelHeight * plane + second % kernelHeight * paddedWidth) : ref x0;
-                ref T partial1 = ref paired ? ref Unsafe.Add(ref sums, (chunk * window + second * kernelWidth) * vector) : ref discarded;
+                ref T partial1 = ref paired ? ref Unsafe.Add(ref sums, (tile.Chunk * window + second * kernelWidth) * vector) : ref discarded;
                 if (wide)
                 {
                     AlongFiltersTile512(kernelWidth, ref gradients, ref x0, ref x1, outputHeight, outputWidth, paddedWidth, ref partial0, ref partial1);
@@ -1046,18 +1160,115 @@ internal static class DirectConvolution
         }
 
         // Kernel row r holds offsets p = r·KW + kw, so each tile's rows are whole runs of p.
-        for (int tile = firstTile; tile < endTile; tile++)
+        for (int t = firstTile; t < endTile; t++)
         {
-            int chunk = tile / rowPairs, first = tile % rowPairs * 2, end = Math.Min(first + 2, kernelRows);
-            for (int p = first * kernelWidth; p < end * kernelWidth; p++)
+            AlongFiltersTile tile = TileAlongFilters(t, pairedChunks, kernelRows);
+            for (int chunk = tile.Chunk; chunk < tile.Chunk + tile.Chunks; chunk++)
             {
-                ReadOnlySpan<T> lanes = partialSums.Slice((chunk * window + p) * vector, vector);
-                for (int lane = 0, filter = chunk * vector; lane < vector && filter < filters; lane++, filter++)
+                for (int p = tile.FirstRow * kernelWidth; p < (tile.FirstRow + tile.Rows) * kernelWidth; p++)
                 {
-                    weightGradients[filter * window + p] += lanes[lane];
+                    ReadOnlySpan<T> lanes = partialSums.Slice((chunk * window + p) * vector, vector);
+                    for (int lane = 0, filter = chunk * vector; lane < vector && filter < filters; lane++, filter++)
+                    {
+                        weightGradients[filter * window + p] += lanes[lane];
+                    }
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// The vectors of filters [<see cref="Chunk"/>, <see cref="Chunk"/> + <see cref="Chunks"/>) and kernel rows
+    /// [<see cref="FirstRow"/>, <see cref="FirstRow"/> + <see cref="Rows"/>) that one tile of
+    /// <see cref="AccumulateAlongFilters{T}"/> takes.
+    /// </summary>
+    private readonly record struct AlongFiltersTile(int Chunk, int Chunks, int FirstRow, int Rows);
+
+    /// <summary>
+    /// The vectors of filters that <see cref="AccumulateAlongFilters{T}"/> takes two at a time: on 256-bit vectors all
+    /// but an odd last one, on 512-bit vectors none. AVX2's loads bounded the single tiles there (11 loads for 10
+    /// FMAs; AMD EPYC Zen 3), and a pair tile, two vectors × one kernel row, issues KW + 2 for 2·KW.
+    /// </summary>
+    private static int PairedChunks<T>(in ConvolutionGeometry geometry) where T : unmanaged
+        => KernelPaths.Use512 ? 0 : (int)RoundUp(geometry.Filters, Vector256<T>.Count) / Vector256<T>.Count / 2 * 2;
+
+    /// <summary>
+    /// Tile <paramref name="tile"/> of <see cref="AccumulateAlongFilters{T}"/>: first the pairs of vectors of filters,
+    /// each kernel row by itself, then the single vectors, each pair of kernel rows (the last alone if C·KH is odd).
+    /// </summary>
+    private static AlongFiltersTile TileAlongFilters(int tile, int pairedChunks, int kernelRows)
+    {
+        int pairTiles = pairedChunks / 2 * kernelRows;
+        if (tile < pairTiles)
+        {
+            return new AlongFiltersTile(tile / kernelRows * 2, 2, tile % kernelRows, 1);
+        }
+
+        int rowPairs = (kernelRows + 1) / 2, single = tile - pairTiles, first = single % rowPairs * 2;
+        return new AlongFiltersTile(pairedChunks + single / rowPairs, 1, first, Math.Min(2, kernelRows - first));
+    }
+
+    /// <summary>
+    /// target(q, l) = source(l, q) for the <paramref name="lanes"/> planes of <paramref name="source"/> (each
+    /// target.Length / <paramref name="vector"/> long) and the rows of <paramref name="vector"/> values of
+    /// <paramref name="target"/>, whose lanes past <paramref name="lanes"/> are left as they are. Eight whole float planes
+    /// on AVX go as 8 × 8 blocks in registers, eight loads and eight stores for 64 values; the rest value by value.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void TransposeChunk<T>(ReadOnlySpan<T> source, Span<T> target, int lanes, int vector)
+    {
+        int positions = target.Length / vector;
+        ref T from = ref MemoryMarshal.GetReference(source);
+        ref T to = ref MemoryMarshal.GetReference(target);
+        int q = 0;
+        if (typeof(T) == typeof(float) && vector == 8 && lanes == 8 && Avx.IsSupported)
+        {
+            ref float s = ref Unsafe.As<T, float>(ref from);
+            ref float t = ref Unsafe.As<T, float>(ref to);
+            for (; q + 8 <= positions; q += 8)
+            {
+                Transpose8x8(ref Unsafe.Add(ref s, q), positions, ref Unsafe.Add(ref t, q * 8));
+            }
+        }
+
+        for (int lane = 0; lane < lanes; lane++)
+        {
+            ref T plane = ref Unsafe.Add(ref from, lane * positions);
+            for (int i = q; i < positions; i++)
+            {
+                Unsafe.Add(ref to, i * vector + lane) = Unsafe.Add(ref plane, i);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The 8 × 8 block of float rows <paramref name="stride"/> apart at <paramref name="source"/>, transposed into 8
+    /// consecutive vectors at <paramref name="target"/>: pairs interleaved, then quads, then 128-bit halves swapped.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose8x8(ref float source, int stride, ref float target)
+    {
+        nuint step = (nuint)stride;
+        Vector256<float> r0 = Vector256.LoadUnsafe(ref source), r1 = Vector256.LoadUnsafe(ref source, step);
+        Vector256<float> r2 = Vector256.LoadUnsafe(ref source, 2 * step), r3 = Vector256.LoadUnsafe(ref source, 3 * step);
+        Vector256<float> r4 = Vector256.LoadUnsafe(ref source, 4 * step), r5 = Vector256.LoadUnsafe(ref source, 5 * step);
+        Vector256<float> r6 = Vector256.LoadUnsafe(ref source, 6 * step), r7 = Vector256.LoadUnsafe(ref source, 7 * step);
+
+        // t: (r0, r1) and (r2, r3) ... interleaved by element; u: the pairs of t interleaved by two elements.
+        Vector256<float> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1), t2 = Avx.UnpackLow(r2, r3), t3 = Avx.UnpackHigh(r2, r3);
+        Vector256<float> t4 = Avx.UnpackLow(r4, r5), t5 = Avx.UnpackHigh(r4, r5), t6 = Avx.UnpackLow(r6, r7), t7 = Avx.UnpackHigh(r6, r7);
+        Vector256<float> u0 = Avx.Shuffle(t0, t2, 0x44), u1 = Avx.Shuffle(t0, t2, 0xEE), u2 = Avx.Shuffle(t1, t3, 0x44), u3 = Avx.Shuffle(t1, t3, 0xEE);
+        Vector256<float> u4 = Avx.Shuffle(t4, t6, 0x44), u5 = Avx.Shuffle(t4, t6, 0xEE), u6 = Avx.Shuffle(t5, t7, 0x44), u7 = Avx.Shuffle(t5, t7, 0xEE);
+
+        // Column j < 4 of the block is u_j's low half over u_(j+4)'s low half; column j + 4 the two high halves.
+        Avx.Permute2x128(u0, u4, 0x20).StoreUnsafe(ref target);
+        Avx.Permute2x128(u1, u5, 0x20).StoreUnsafe(ref target, 8);
+        Avx.Permute2x128(u2, u6, 0x20).StoreUnsafe(ref target, 16);
+        Avx.Permute2x128(u3, u7, 0x20).StoreUnsafe(ref target, 24);
+        Avx.Permute2x128(u0, u4, 0x31).StoreUnsafe(ref target, 32);
+        Avx.Permute2x128(u1, u5, 0x31).StoreUnsafe(ref target, 40);
+        Avx.Permute2x128(u2, u6, 0x31).StoreUnsafe(ref target, 48);
+        Avx.Permute2x128(u3, u7, 0x31).StoreUnsafe(ref target, 56);
     }
 
     private static void AlongFiltersTile256<T>(int kernelWidth, ref T gradients, ref T x0, ref T x1, int outputHeight, int outputWidth, nint paddedWidth, ref T partial0, ref T partial1)
@@ -1127,6 +1338,65 @@ internal static class DirectConvolution
         if (TWidth.Count > 3) { Add(ref partial0, 3, c03, width); Add(ref partial1, 3, c13, width); }
         if (TWidth.Count > 4) { Add(ref partial0, 4, c04, width); Add(ref partial1, 4, c14, width); }
         if (TWidth.Count > 5) { Add(ref partial0, 5, c05, width); Add(ref partial1, 5, c15, width); }
+    }
+
+    private static void AlongFiltersPairTile256<T>(int kernelWidth, ref T gradients, nint nextGradients, ref T x, int outputHeight, int outputWidth, nint paddedWidth, ref T partial, nint nextPartial)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        switch (kernelWidth)
+        {
+            case 1: AlongFiltersPairTile256<T, One>(ref gradients, nextGradients, ref x, outputHeight, outputWidth, paddedWidth, ref partial, nextPartial); break;
+            case 2: AlongFiltersPairTile256<T, Two>(ref gradients, nextGradients, ref x, outputHeight, outputWidth, paddedWidth, ref partial, nextPartial); break;
+            case 3: AlongFiltersPairTile256<T, Three>(ref gradients, nextGradients, ref x, outputHeight, outputWidth, paddedWidth, ref partial, nextPartial); break;
+            case 4: AlongFiltersPairTile256<T, Four>(ref gradients, nextGradients, ref x, outputHeight, outputWidth, paddedWidth, ref partial, nextPartial); break;
+            case 5: AlongFiltersPairTile256<T, Five>(ref gradients, nextGradients, ref x, outputHeight, outputWidth, paddedWidth, ref partial, nextPartial); break;
+            default: AlongFiltersPairTile256<T, Six>(ref gradients, nextGradients, ref x, outputHeight, outputWidth, paddedWidth, ref partial, nextPartial); break;
+        }
+    }
+
+    /// <summary>
+    /// partial[kw] += Σ_(oh, ow) dZᵀ(oh·OW + ow)·X[oh·Wp + ow + kw] for one kernel row of X and kw &lt;
+    /// <typeparamref name="TWidth"/>, on two 256-bit vectors of filters at once: the second vector's dZᵀ is
+    /// <paramref name="nextGradients"/> on from <paramref name="gradients"/>, its sums <paramref name="nextPartial"/> on
+    /// from <paramref name="partial"/>. 12 accumulators, two loads of dZᵀ and one broadcast of X in AVX2's 16 registers;
+    /// each sum adds the same products in the same order as <see cref="AlongFiltersTile256{T, TWidth}"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void AlongFiltersPairTile256<T, TWidth>(ref T gradients, nint nextGradients, ref T x, int outputHeight, int outputWidth, nint paddedWidth, ref T partial, nint nextPartial)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TWidth : struct, ICount
+    {
+        nuint width = (nuint)Vector256<T>.Count;
+        ref T next = ref Unsafe.Add(ref gradients, nextGradients);
+        Vector256<T> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default;
+        Vector256<T> d0 = default, d1 = default, d2 = default, d3 = default, d4 = default, d5 = default;
+        nuint q = 0;
+        for (int oh = 0; oh < outputHeight; oh++)
+        {
+            ref T a = ref Unsafe.Add(ref x, oh * paddedWidth);
+            for (int ow = 0; ow < outputWidth; ow++, q += width)
+            {
+                Vector256<T> g = Vector256.LoadUnsafe(ref gradients, q), h = Vector256.LoadUnsafe(ref next, q);
+                ref T a0 = ref Unsafe.Add(ref a, ow);
+                Vector256<T> v = Vector256.Create(a0);
+                c0 = MultiplyAdd(g, v, c0);
+                d0 = MultiplyAdd(h, v, d0);
+                if (TWidth.Count > 1) { v = Vector256.Create(Unsafe.Add(ref a0, 1)); c1 = MultiplyAdd(g, v, c1); d1 = MultiplyAdd(h, v, d1); }
+                if (TWidth.Count > 2) { v = Vector256.Create(Unsafe.Add(ref a0, 2)); c2 = MultiplyAdd(g, v, c2); d2 = MultiplyAdd(h, v, d2); }
+                if (TWidth.Count > 3) { v = Vector256.Create(Unsafe.Add(ref a0, 3)); c3 = MultiplyAdd(g, v, c3); d3 = MultiplyAdd(h, v, d3); }
+                if (TWidth.Count > 4) { v = Vector256.Create(Unsafe.Add(ref a0, 4)); c4 = MultiplyAdd(g, v, c4); d4 = MultiplyAdd(h, v, d4); }
+                if (TWidth.Count > 5) { v = Vector256.Create(Unsafe.Add(ref a0, 5)); c5 = MultiplyAdd(g, v, c5); d5 = MultiplyAdd(h, v, d5); }
+            }
+        }
+
+        ref T other = ref Unsafe.Add(ref partial, nextPartial);
+        Add(ref partial, 0, c0, width);
+        Add(ref other, 0, d0, width);
+        if (TWidth.Count > 1) { Add(ref partial, 1, c1, width); Add(ref other, 1, d1, width); }
+        if (TWidth.Count > 2) { Add(ref partial, 2, c2, width); Add(ref other, 2, d2, width); }
+        if (TWidth.Count > 3) { Add(ref partial, 3, c3, width); Add(ref other, 3, d3, width); }
+        if (TWidth.Count > 4) { Add(ref partial, 4, c4, width); Add(ref other, 4, d4, width); }
+        if (TWidth.Count > 5) { Add(ref partial, 5, c5, width); Add(ref other, 5, d5, width); }
     }
 
     /// <summary><see cref="AlongFiltersTile256{T, TWidth}"/> on 512-bit vectors of filters.</summary>
