@@ -96,7 +96,7 @@ internal static class DirectConvolution
         => Math.Max(
             PaddedInputLength(geometry, MaximumBlock) + Math.Max(
                 (long)geometry.Filters * PaddedPositions(geometry, MaximumBlock),
-                RoundUp(geometry.Filters, Vector512<float>.Count) * (geometry.WindowSize + 1L) + (long)MaximumOutputTile * Vector512<float>.Count),
+                RoundUp(geometry.Filters, Vector512<float>.Count) * (geometry.WindowSize + 1L + geometry.OutputPositions)),
             AlongRowsScratchLength(geometry, Vector512<float>.Count));
 
     /// <summary>Scratch for <see cref="BackpropagateInputs{T}"/>: the flipped weights, then the transposed convolution's scratch.</summary>
@@ -213,7 +213,7 @@ internal static class DirectConvolution
         Span<T> padded = scratch.Slice(0, inputLength);
         Span<T> transposedWeights = scratch.Slice(inputLength, window * paddedFilters);
         Span<T> biases = scratch.Slice(inputLength + window * paddedFilters, paddedFilters);
-        Span<T> tile = scratch.Slice(inputLength + (window + 1) * paddedFilters, MaximumOutputTile * vector);
+        Span<T> staged = scratch.Slice(inputLength + (window + 1) * paddedFilters, outputPlane * paddedFilters);
         padded.Clear();
         transposedWeights.Clear();
         biases.Clear();
@@ -230,13 +230,14 @@ internal static class DirectConvolution
             biases[filter] = Unsafe.IsNullRef(ref bias) ? T.Zero : Unsafe.Add(ref bias, filter);
         }
 
+        // Each tile's vectors go to Zᵀ by vectors of filters, staged as (q, f) at ((f / vector)·OH·OW + q)·vector + f %
+        // vector, whose rows of one output row are consecutive; once per sample it is transposed into Z.
         ref T x = ref MemoryMarshal.GetReference(padded);
-        ref T t = ref MemoryMarshal.GetReference(tile);
+        ref T zt = ref MemoryMarshal.GetReference(staged);
         int chunks = paddedFilters / vector;
         for (int row = 0; row < rows; row++)
         {
             CopyPadded(inputs.Slice(row * geometry.InputSize, geometry.InputSize), padded, geometry);
-            Span<T> z = outputs.Slice(row * geometry.OutputSize, geometry.OutputSize);
             for (int chunk = 0; chunk < chunks;)
             {
                 ref T wt = ref MemoryMarshal.GetReference(transposedWeights.Slice(chunk * window * vector));
@@ -253,9 +254,8 @@ internal static class DirectConvolution
                         for (int ow = 0, tilesLeft = (outputWidth + MaximumPairTile - 1) / MaximumPairTile; ow < outputWidth; tilesLeft--)
                         {
                             int count = (outputWidth - ow + tilesLeft - 1) / tilesLeft;
-                            OutputTilePair256(count, ref wt, window * vector, ref b, ref Unsafe.Add(ref x, oh * paddedWidth + ow), geometry, plane, paddedWidth, ref t);
-                            WriteTile(tile, z, chunk * vector, vector, filters, outputPlane, oh * outputWidth + ow, count);
-                            WriteTile(tile.Slice(count * vector), z, (chunk + 1) * vector, vector, filters, outputPlane, oh * outputWidth + ow, count);
+                            ref T target = ref Unsafe.Add(ref zt, (chunk * outputPlane + oh * outputWidth + ow) * vector);
+                            OutputTilePair256(count, ref wt, window * vector, ref b, ref Unsafe.Add(ref x, oh * paddedWidth + ow), geometry, plane, paddedWidth, ref target, outputPlane * vector);
                             ow += count;
                         }
                     }
@@ -270,55 +270,42 @@ internal static class DirectConvolution
                     {
                         int count = Math.Min(MaximumOutputTile, outputWidth - ow);
                         ref T xs = ref Unsafe.Add(ref x, oh * paddedWidth + ow);
+                        ref T target = ref Unsafe.Add(ref zt, (chunk * outputPlane + oh * outputWidth + ow) * vector);
                         if (wide)
                         {
-                            OutputTile512(count, ref wt, ref b, ref xs, geometry, plane, paddedWidth, ref t);
+                            OutputTile512(count, ref wt, ref b, ref xs, geometry, plane, paddedWidth, ref target);
                         }
                         else
                         {
-                            OutputTile256(count, ref wt, ref b, ref xs, geometry, plane, paddedWidth, ref t);
+                            OutputTile256(count, ref wt, ref b, ref xs, geometry, plane, paddedWidth, ref target);
                         }
-
-                        WriteTile(tile, z, chunk * vector, vector, filters, outputPlane, oh * outputWidth + ow, count);
                     }
                 }
 
                 chunk++;
             }
-        }
-    }
 
-    /// <summary>
-    /// Writes a tile of <paramref name="count"/> vectors of filters, one per output, across the filters' planes of
-    /// <paramref name="z"/>: lane l of vector i to Z(<paramref name="firstFilter"/> + l, <paramref name="position"/> + i),
-    /// for the lanes that are real filters.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void WriteTile<T>(Span<T> tile, Span<T> z, int firstFilter, int vector, int filters, int outputPlane, int position, int count)
-    {
-        int lanes = Math.Min(vector, filters - firstFilter);
-        Span<T> outputRow = z.Slice(firstFilter * outputPlane + position);
-        for (int lane = 0; lane < lanes; lane++)
-        {
-            for (int i = 0; i < count; i++)
+            Span<T> z = outputs.Slice(row * geometry.OutputSize, geometry.OutputSize);
+            for (int chunk = 0; chunk < chunks; chunk++)
             {
-                outputRow[lane * outputPlane + i] = tile[i * vector + lane];
+                int lanes = Math.Min(vector, filters - chunk * vector);
+                UntransposeChunk(staged.Slice(chunk * outputPlane * vector, outputPlane * vector), z.Slice(chunk * vector * outputPlane, lanes * outputPlane), lanes, vector);
             }
         }
     }
 
-    private static void OutputTilePair256<T>(int count, ref T wt, nint chunkStride, ref T bias, ref T x, in ConvolutionGeometry geometry, nint plane, nint paddedWidth, ref T tile)
+    private static void OutputTilePair256<T>(int count, ref T wt, nint chunkStride, ref T bias, ref T x, in ConvolutionGeometry geometry, nint plane, nint paddedWidth, ref T tile, nint secondTile)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int channels = geometry.Channels, kernelHeight = geometry.KernelHeight, kernelWidth = geometry.KernelWidth;
         switch (count)
         {
-            case 1: OutputTilePair256<T, One>(ref wt, chunkStride, ref bias, ref x, channels, kernelHeight, kernelWidth, plane, paddedWidth, ref tile); break;
-            case 2: OutputTilePair256<T, Two>(ref wt, chunkStride, ref bias, ref x, channels, kernelHeight, kernelWidth, plane, paddedWidth, ref tile); break;
-            case 3: OutputTilePair256<T, Three>(ref wt, chunkStride, ref bias, ref x, channels, kernelHeight, kernelWidth, plane, paddedWidth, ref tile); break;
-            case 4: OutputTilePair256<T, Four>(ref wt, chunkStride, ref bias, ref x, channels, kernelHeight, kernelWidth, plane, paddedWidth, ref tile); break;
-            case 5: OutputTilePair256<T, Five>(ref wt, chunkStride, ref bias, ref x, channels, kernelHeight, kernelWidth, plane, paddedWidth, ref tile); break;
-            default: OutputTilePair256<T, Six>(ref wt, chunkStride, ref bias, ref x, channels, kernelHeight, kernelWidth, plane, paddedWidth, ref tile); break;
+            case 1: OutputTilePair256<T, One>(ref wt, chunkStride, ref bias, ref x, channels, kernelHeight, kernelWidth, plane, paddedWidth, ref tile, secondTile); break;
+            case 2: OutputTilePair256<T, Two>(ref wt, chunkStride, ref bias, ref x, channels, kernelHeight, kernelWidth, plane, paddedWidth, ref tile, secondTile); break;
+            case 3: OutputTilePair256<T, Three>(ref wt, chunkStride, ref bias, ref x, channels, kernelHeight, kernelWidth, plane, paddedWidth, ref tile, secondTile); break;
+            case 4: OutputTilePair256<T, Four>(ref wt, chunkStride, ref bias, ref x, channels, kernelHeight, kernelWidth, plane, paddedWidth, ref tile, secondTile); break;
+            case 5: OutputTilePair256<T, Five>(ref wt, chunkStride, ref bias, ref x, channels, kernelHeight, kernelWidth, plane, paddedWidth, ref tile, secondTile); break;
+            default: OutputTilePair256<T, Six>(ref wt, chunkStride, ref bias, ref x, channels, kernelHeight, kernelWidth, plane, paddedWidth, ref tile, secondTile); break;
         }
     }
 
@@ -764,11 +751,12 @@ internal static class DirectConvolution
     /// <summary>
     /// <see cref="OutputTile256{T, TCount}"/> for two vectors of filters at once, whose Wᵀ rows are
     /// <paramref name="chunkStride"/> apart: each broadcast of X feeds both, 12 accumulators for six outputs, the two
-    /// loads of Wᵀ and the broadcast in AVX2's 16 registers. The first vector's outputs go to tile[0, TCount), the
-    /// second's to tile[TCount, 2·TCount); each output sums the same products in the same order as the single tile.
+    /// loads of Wᵀ and the broadcast in AVX2's 16 registers. The first vector's outputs go to TCount vectors at
+    /// <paramref name="tile"/>, the second's to as many <paramref name="secondTile"/> values on; each output sums the
+    /// same products in the same order as the single tile.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static void OutputTilePair256<T, TCount>(ref T wt, nint chunkStride, ref T bias, ref T x, int channels, int kernelHeight, int kernelWidth, nint plane, nint paddedWidth, ref T tile)
+    private static void OutputTilePair256<T, TCount>(ref T wt, nint chunkStride, ref T bias, ref T x, int channels, int kernelHeight, int kernelWidth, nint plane, nint paddedWidth, ref T tile, nint secondTile)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TCount : struct, ICount
     {
@@ -799,7 +787,7 @@ internal static class DirectConvolution
             }
         }
 
-        nuint second = (nuint)TCount.Count * width;
+        nuint second = (nuint)secondTile;
         c0.StoreUnsafe(ref tile);
         d0.StoreUnsafe(ref tile, second);
         if (TCount.Count > 1) { c1.StoreUnsafe(ref tile, 1 * width); d1.StoreUnsafe(ref tile, second + 1 * width); }
@@ -1218,6 +1206,11 @@ internal static class DirectConvolution
     private static void TransposeChunk<T>(ReadOnlySpan<T> source, Span<T> target, int lanes, int vector)
     {
         int positions = target.Length / vector;
+        if ((long)lanes * positions > source.Length)
+        {
+            throw new ArgumentException($"source has {source.Length} values; {lanes} planes of {positions} need {(long)lanes * positions}.", nameof(source));
+        }
+
         ref T from = ref MemoryMarshal.GetReference(source);
         ref T to = ref MemoryMarshal.GetReference(target);
         int q = 0;
@@ -1227,7 +1220,7 @@ internal static class DirectConvolution
             ref float t = ref Unsafe.As<T, float>(ref to);
             for (; q + 8 <= positions; q += 8)
             {
-                Transpose8x8(ref Unsafe.Add(ref s, q), positions, ref Unsafe.Add(ref t, q * 8));
+                Transpose8x8(ref Unsafe.Add(ref s, q), positions, ref Unsafe.Add(ref t, q * 8), 8);
             }
         }
 
@@ -1242,13 +1235,51 @@ internal static class DirectConvolution
     }
 
     /// <summary>
-    /// The 8 × 8 block of float rows <paramref name="stride"/> apart at <paramref name="source"/>, transposed into 8
-    /// consecutive vectors at <paramref name="target"/>: pairs interleaved, then quads, then 128-bit halves swapped.
+    /// The inverse of <see cref="TransposeChunk{T}"/>: target(l, q) = source(q, l) for the rows of
+    /// <paramref name="vector"/> values of <paramref name="source"/> and the <paramref name="lanes"/> planes of
+    /// <paramref name="target"/> (each source.Length / <paramref name="vector"/> long), the same 8 × 8 blocks on AVX.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Transpose8x8(ref float source, int stride, ref float target)
+    private static void UntransposeChunk<T>(ReadOnlySpan<T> source, Span<T> target, int lanes, int vector)
     {
-        nuint step = (nuint)stride;
+        int positions = source.Length / vector;
+        if ((long)lanes * positions > target.Length)
+        {
+            throw new ArgumentException($"target has {target.Length} values; {lanes} planes of {positions} need {(long)lanes * positions}.", nameof(target));
+        }
+
+        ref T from = ref MemoryMarshal.GetReference(source);
+        ref T to = ref MemoryMarshal.GetReference(target);
+        int q = 0;
+        if (typeof(T) == typeof(float) && vector == 8 && lanes == 8 && Avx.IsSupported)
+        {
+            ref float s = ref Unsafe.As<T, float>(ref from);
+            ref float t = ref Unsafe.As<T, float>(ref to);
+            for (; q + 8 <= positions; q += 8)
+            {
+                Transpose8x8(ref Unsafe.Add(ref s, q * 8), 8, ref Unsafe.Add(ref t, q), positions);
+            }
+        }
+
+        for (int lane = 0; lane < lanes; lane++)
+        {
+            ref T plane = ref Unsafe.Add(ref to, lane * positions);
+            for (int i = q; i < positions; i++)
+            {
+                Unsafe.Add(ref plane, i) = Unsafe.Add(ref from, i * vector + lane);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The 8 × 8 block of float rows <paramref name="sourceStride"/> apart at <paramref name="source"/>, transposed
+    /// into rows <paramref name="targetStride"/> apart at <paramref name="target"/>: pairs interleaved, then quads, then
+    /// 128-bit halves swapped.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose8x8(ref float source, nint sourceStride, ref float target, nint targetStride)
+    {
+        nuint step = (nuint)sourceStride, next = (nuint)targetStride;
         Vector256<float> r0 = Vector256.LoadUnsafe(ref source), r1 = Vector256.LoadUnsafe(ref source, step);
         Vector256<float> r2 = Vector256.LoadUnsafe(ref source, 2 * step), r3 = Vector256.LoadUnsafe(ref source, 3 * step);
         Vector256<float> r4 = Vector256.LoadUnsafe(ref source, 4 * step), r5 = Vector256.LoadUnsafe(ref source, 5 * step);
@@ -1262,13 +1293,13 @@ internal static class DirectConvolution
 
         // Column j < 4 of the block is u_j's low half over u_(j+4)'s low half; column j + 4 the two high halves.
         Avx.Permute2x128(u0, u4, 0x20).StoreUnsafe(ref target);
-        Avx.Permute2x128(u1, u5, 0x20).StoreUnsafe(ref target, 8);
-        Avx.Permute2x128(u2, u6, 0x20).StoreUnsafe(ref target, 16);
-        Avx.Permute2x128(u3, u7, 0x20).StoreUnsafe(ref target, 24);
-        Avx.Permute2x128(u0, u4, 0x31).StoreUnsafe(ref target, 32);
-        Avx.Permute2x128(u1, u5, 0x31).StoreUnsafe(ref target, 40);
-        Avx.Permute2x128(u2, u6, 0x31).StoreUnsafe(ref target, 48);
-        Avx.Permute2x128(u3, u7, 0x31).StoreUnsafe(ref target, 56);
+        Avx.Permute2x128(u1, u5, 0x20).StoreUnsafe(ref target, next);
+        Avx.Permute2x128(u2, u6, 0x20).StoreUnsafe(ref target, 2 * next);
+        Avx.Permute2x128(u3, u7, 0x20).StoreUnsafe(ref target, 3 * next);
+        Avx.Permute2x128(u0, u4, 0x31).StoreUnsafe(ref target, 4 * next);
+        Avx.Permute2x128(u1, u5, 0x31).StoreUnsafe(ref target, 5 * next);
+        Avx.Permute2x128(u2, u6, 0x31).StoreUnsafe(ref target, 6 * next);
+        Avx.Permute2x128(u3, u7, 0x31).StoreUnsafe(ref target, 7 * next);
     }
 
     private static void AlongFiltersTile256<T>(int kernelWidth, ref T gradients, ref T x0, ref T x1, int outputHeight, int outputWidth, nint paddedWidth, ref T partial0, ref T partial1)
