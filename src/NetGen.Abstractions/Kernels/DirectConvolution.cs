@@ -294,6 +294,7 @@ internal static class DirectConvolution
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void OutputTilePair256<T>(int count, ref T wt, nint chunkStride, ref T bias, ref T x, in ConvolutionGeometry geometry, nint plane, nint paddedWidth, ref T tile, nint secondTile)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -309,6 +310,7 @@ internal static class DirectConvolution
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void OutputTile256<T>(int count, ref T wt, ref T bias, ref T x, in ConvolutionGeometry geometry, nint plane, nint paddedWidth, ref T tile)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -330,6 +332,7 @@ internal static class DirectConvolution
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void OutputTile512<T>(int count, ref T wt, ref T bias, ref T x, in ConvolutionGeometry geometry, nint plane, nint paddedWidth, ref T tile)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -489,6 +492,7 @@ internal static class DirectConvolution
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Tile256<T>(int filters, ref T x, ref T w, nint window, ref T bias, int channels, int firstRow, int endRow, int kernelHeight,
         int kernelWidth, nint planeStride, nint rowStride, nint second, ref T z, nint zStride, nint zNext)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -504,6 +508,7 @@ internal static class DirectConvolution
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Tile512<T>(int filters, ref T x, ref T w, nint window, ref T bias, int channels, int firstRow, int endRow, int kernelHeight,
         int kernelWidth, nint planeStride, nint rowStride, nint second, ref T z, nint zStride, nint zNext)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -1299,6 +1304,7 @@ internal static class DirectConvolution
         Avx.Permute2x128(u3, u7, 0x31).StoreUnsafe(ref target, 7 * next);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void AlongFiltersTile256<T>(int kernelWidth, ref T gradients, ref T x0, ref T x1, int outputHeight, int outputWidth, nint paddedWidth, ref T partial0, ref T partial1)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -1313,6 +1319,7 @@ internal static class DirectConvolution
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void AlongFiltersTile512<T>(int kernelWidth, ref T gradients, ref T x0, ref T x1, int outputHeight, int outputWidth, nint paddedWidth, ref T partial0, ref T partial1)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -1368,6 +1375,7 @@ internal static class DirectConvolution
         if (TWidth.Count > 5) { Add(ref partial0, 5, c05, width); Add(ref partial1, 5, c15, width); }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void AlongFiltersPairTile256<T>(int kernelWidth, ref T gradients, nint nextGradients, ref T x, int outputHeight, int outputWidth, nint paddedWidth, ref T partial, nint nextPartial)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
