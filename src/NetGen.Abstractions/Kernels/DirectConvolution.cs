@@ -198,7 +198,8 @@ internal static class DirectConvolution
     /// up to whole vectors, the extra lanes zero), and each tile holds one vector of filters for up to
     /// <see cref="MaximumOutputTile"/> outputs of one row, or on 256-bit vectors two for up to <see cref="MaximumPairTile"/>.
     /// Each step loads one row of Wᵀ per vector and broadcasts one value of X per output, so only real outputs are
-    /// computed; a tile's vectors are then written out across the filters' planes.
+    /// computed. The tiles store their vectors into one sample's Zᵀ <c>[OH·OW, F]</c> in scratch, which is then
+    /// transposed into Z's planes (<see cref="UntransposeChunk{T}"/>).
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void ForwardAlongFilters<T>(ReadOnlySpan<T> weights, ref T bias, ReadOnlySpan<T> inputs, Span<T> outputs, int rows, in ConvolutionGeometry geometry, Span<T> scratch)
